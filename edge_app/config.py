@@ -1,0 +1,115 @@
+"""Application configuration: pydantic models read from a TOML file, strict about typos.
+
+The detector section is a discriminated union on `type` (one config class per backend,
+`extra="forbid"`), so a misspelt key or an unknown backend is a one-line error, not a
+silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from edge_app.errors import AxolotlError
+
+Provider = Literal["tensorrt", "cuda", "cpu"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _DetectorCommon(_Strict):
+    model: str = "yolo11n-pose"  # a models/manifest.toml name (hash-checked) or a path
+    # 960, not Ultralytics' 640: yolo11n-pose at 640 misses most people under ~80 px tall
+    # (1 of ~6 walkers per vtest.avi frame at 640, 3-5 at 960, 5-8 at 1280), and players seen
+    # from the touchline are that small. 320/480/640 trade recall for speed.
+    input_size: int = Field(960, description="letterbox size; a multiple of 32 (320 ... 1280)")
+    conf: float = Field(0.25, ge=0.0, le=1.0)  # Ultralytics' default
+    iou: float = Field(0.5, ge=0.0, le=1.0)  # 0.7 (Ultralytics) leaves double boxes on one player
+    classes: list[int] | None = [0, 32]  # COCO person and sports ball; None keeps every class
+
+
+class OnnxRuntimeDetectorConfig(_DetectorCommon):
+    type: Literal["onnxruntime"] = "onnxruntime"
+    providers: list[Provider] | Literal["auto"] = "auto"  # auto: TensorRT > CUDA > CPU, as installed
+    threads: int = Field(0, ge=0, description="intra-op threads; 0 lets ONNX Runtime decide")
+    trt_cache_dir: str | None = None  # engine cache for the TensorRT execution provider
+    trt_fp16: bool = True
+
+
+class TensorRTDetectorConfig(_DetectorCommon):
+    type: Literal["tensorrt"]
+    engine: str | None = None  # a built engine; default: built from `model` by scripts/build_trt.py
+    precision: Literal["fp16", "int8", "fp32"] = "fp16"
+    dla_core: int | None = None
+
+
+DetectorConfig = Annotated[Union[OnnxRuntimeDetectorConfig, TensorRTDetectorConfig], Field(discriminator="type")]
+
+
+class TrackerConfig(_Strict):
+    # ByteTrack's reference values (as in supervision's ByteTrack).
+    track_activation_threshold: float = 0.25
+    lost_track_buffer: int = 30
+    minimum_matching_threshold: float = 0.8
+    minimum_consecutive_frames: int = 1
+
+
+class PoseConfig(_Strict):
+    enabled: bool = True
+    budget_ms: float = Field(40.0, ge=0)  # per frame, round-robin over tracks
+    min_box_height: int = Field(80, ge=16)
+
+
+class PipelineConfig(_Strict):
+    queue_size: int = Field(8, ge=1, le=256)
+
+
+class AppConfig(_Strict):
+    detector: DetectorConfig = Field(default_factory=OnnxRuntimeDetectorConfig)
+    tracker: TrackerConfig = Field(default_factory=TrackerConfig)
+    pose: PoseConfig = Field(default_factory=PoseConfig)
+    pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
+
+
+def data_dir() -> Path:
+    """`AXOLOTL_EDGE_HOME`, else $XDG_DATA_HOME/axolotl-edge (~/.local/share/axolotl-edge)."""
+    env = os.environ.get("AXOLOTL_EDGE_HOME")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "axolotl-edge"
+
+
+def default_db_path() -> Path:
+    return data_dir() / "axolotl.db"
+
+
+def load_config(path: str | Path | None = None, overrides: dict | None = None) -> AppConfig:
+    """Read a TOML config (or `data_dir()/config.toml` if it exists), then apply overrides."""
+    raw: dict = {}
+    if path is None and (data_dir() / "config.toml").exists():
+        path = data_dir() / "config.toml"
+    if path is not None:
+        path = Path(path)
+        try:
+            raw = tomllib.loads(path.read_text())
+        except FileNotFoundError:
+            raise AxolotlError(f"config file not found: {path}; check the --config path") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise AxolotlError(f"config file {path} is not valid TOML ({exc}); fix the syntax") from None
+    for section, values in (overrides or {}).items():
+        raw.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
+    if isinstance(raw.get("detector"), dict):
+        raw["detector"].setdefault("type", "onnxruntime")
+    try:
+        return AppConfig.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise AxolotlError(f"config error at '{where}': {err['msg']} ({exc.error_count()} error(s)); fix {path or 'the option'}") from None

@@ -1,0 +1,200 @@
+"""The frame pipeline: capture → detect → track → pose → store, on threads with bounded queues.
+
+Three threads overlap the work: the capture thread decodes (inside `VideoSource`), the
+detect thread letterboxes and runs the model, and the caller's thread tracks, runs pose
+and hands rows to the store, whose own writer thread commits once a second. ONNX
+Runtime and OpenCV release the GIL, so decode, inference and tracking really overlap.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from edge_app.capture import Frame, open_source
+from edge_app.config import AppConfig
+from edge_app.vision.detections import PERSON, Detections
+from edge_app.vision.detectors import create_detector
+from edge_app.vision.track import ByteTrack
+
+log = logging.getLogger(__name__)
+
+STAGES = ("decode", "preprocess", "inference", "nms", "tracking", "pose", "store")
+_END = object()
+
+
+@dataclass
+class FrameResult:
+    frame: Frame
+    tracked: Detections  # tracked players (and ball) with tracker_id
+    poses: list  # PoseSample per player that got a pose this frame
+    timings_ms: dict[str, float]
+
+
+@dataclass
+class RunResult:
+    session_id: str | None
+    status: str
+    frames: int
+    wall_s: float
+    providers: tuple[str, ...]
+    track_ids: set = field(default_factory=set)
+    stage_ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    dropped: int = 0
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.wall_s if self.wall_s else 0.0
+
+    def stage_summary(self) -> dict[str, dict[str, float]]:
+        out = {}
+        for stage in STAGES:
+            values = self.stage_ms.get(stage)
+            if values:
+                arr = np.asarray(values)
+                out[stage] = {"mean": float(arr.mean()), "p50": float(np.percentile(arr, 50)),
+                              "p95": float(np.percentile(arr, 95)), "p99": float(np.percentile(arr, 99))}
+        return out
+
+
+class Pipeline:
+    """Build once (loads the models), then `run` a source. `stop()` ends a live run cleanly."""
+
+    def __init__(self, config: AppConfig, store=None, *, on_result: Callable[[FrameResult], None] | None = None):
+        self.config = config
+        self.store = store
+        self.on_result = on_result
+        self.detector = create_detector(config.detector)
+        self.pose = None
+        if config.pose.enabled and self.detector.info.task in ("pose", "detect"):
+            from edge_app.vision.pose import PoseEstimator
+
+            self.pose = PoseEstimator(budget_ms=config.pose.budget_ms, min_box_height=config.pose.min_box_height)
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        if self.pose is not None:
+            self.pose.close()
+        self.detector.close()
+
+    def models_info(self) -> dict:
+        info = self.detector.info
+        models = {"detector": {"name": info.name, "task": info.task, "input_size": info.input_size,
+                               "providers": list(info.providers), "backend": self.detector.type_key}}
+        if self.pose is not None:
+            models["pose"] = {"name": "mediapipe-pose-full", "version": "0.10.21"}
+        return models
+
+    def _detect_loop(self, source, out: queue.Queue, errors: list) -> None:
+        det = self.detector
+        try:
+            for frame in source:
+                if self._stop.is_set():
+                    break
+                t0 = time.perf_counter()
+                tensor = det.preprocess(frame.image)
+                t1 = time.perf_counter()
+                raw = det.infer(tensor)
+                t2 = time.perf_counter()
+                detections = det.postprocess(raw)
+                t3 = time.perf_counter()
+                timings = {"preprocess": (t1 - t0) * 1e3, "inference": (t2 - t1) * 1e3, "nms": (t3 - t2) * 1e3}
+                if frame.decode_ms is not None:
+                    timings["decode"] = frame.decode_ms
+                out.put((frame, detections, timings))
+        except BaseException as exc:  # handed to the caller's thread, which re-raises it
+            errors.append(exc)
+        finally:
+            out.put(_END)
+
+    def run(self, source_spec, *, max_frames: int | None = None, progress: bool = False) -> RunResult:
+        self._stop.clear()
+        cfg = self.config
+        source = open_source(source_spec, queue_size=cfg.pipeline.queue_size)
+        fps = source.fps or 25.0
+        tracker = ByteTrack(frame_rate=round(fps), **cfg.tracker.model_dump())
+        session_id = None
+        if self.store is not None:
+            session_id = self.store.start_session(
+                source=str(source_spec), config=cfg.model_dump(), models=self.models_info(), fps=fps,
+                frame_size=source.size, live=source.is_live)
+        result = RunResult(session_id, "running", 0, 0.0, self.detector.info.providers)
+        detections_q: queue.Queue = queue.Queue(maxsize=2)
+        errors: list = []
+        worker = threading.Thread(target=self._detect_loop, args=(source, detections_q, errors), name="detect", daemon=True)
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            total = source.frame_count if max_frames is None else min(max_frames, source.frame_count or max_frames)
+            bar = tqdm(total=total, unit="frame", desc="analyze", leave=False, dynamic_ncols=True)
+        start = time.perf_counter()
+        worker.start()
+        status = "completed"
+        try:
+            while True:
+                item = detections_q.get()
+                if item is _END:
+                    break
+                frame, detections, timings = item
+                t0 = time.perf_counter()
+                tracked = tracker.update(detections)
+                t1 = time.perf_counter()
+                poses = []
+                if self.pose is not None and len(tracked):
+                    poses = self.pose.process(frame.image, tracked[tracked.class_id == PERSON], int(frame.pts_s * 1000))
+                t2 = time.perf_counter()
+                if self.store is not None:
+                    self.store.add_frame(session_id, frame.index, frame.pts_s, tracked, poses)
+                t3 = time.perf_counter()
+                timings.update(tracking=(t1 - t0) * 1e3, pose=(t2 - t1) * 1e3, store=(t3 - t2) * 1e3)
+                for stage, ms in timings.items():
+                    result.stage_ms[stage].append(ms)
+                if tracked.tracker_id is not None:
+                    result.track_ids.update(int(t) for t in tracked.tracker_id)
+                result.frames += 1
+                if self.on_result is not None:
+                    self.on_result(FrameResult(frame, tracked, poses, timings))
+                if bar is not None:
+                    bar.update(1)
+                if max_frames is not None and result.frames >= max_frames:
+                    self._stop.set()
+                    break
+        except KeyboardInterrupt:
+            status = "interrupted"
+            self._stop.set()
+            raise
+        finally:
+            self._stop.set()
+            source.close()
+            while worker.is_alive():  # unblock a detect thread waiting on a full queue
+                try:
+                    detections_q.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+            result.wall_s = time.perf_counter() - start
+            result.dropped = source.stats.get("dropped", 0)
+            if bar is not None:
+                bar.close()
+            if errors:
+                status = "failed"
+            result.status = status
+            if self.store is not None:
+                self.store.end_session(session_id, status=status, stats={
+                    "frames": result.frames, "wall_s": round(result.wall_s, 3), "fps": round(result.fps, 2),
+                    "dropped": result.dropped, "providers": list(result.providers),
+                    "stage_ms": {k: round(v["mean"], 2) for k, v in result.stage_summary().items()},
+                })
+        if errors:
+            raise errors[0]
+        return result

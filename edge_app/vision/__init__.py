@@ -1,0 +1,5 @@
+"""Vision: detection, tracking and pose, all speaking `Detections`."""
+
+from edge_app.vision.detections import Detections
+
+__all__ = ["Detections"]

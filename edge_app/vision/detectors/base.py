@@ -1,0 +1,53 @@
+"""The detector backend interface. One file per backend; each registers itself by `type`."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from edge_app.vision.detections import Detections
+from edge_app.vision.detectors.yolo import Letterbox, YoloLayout, decode
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    task: str  # "detect" | "pose"
+    input_size: int
+    class_names: tuple[str, ...]
+    num_keypoints: int | None
+    providers: tuple[str, ...]  # what really runs (ORT can fall back to CPU silently)
+
+
+class DetectorBackend(ABC):
+    """preprocess → infer → postprocess, split so the pipeline and `bench` can time each stage.
+
+    Backends only implement `infer` (and loading); letterbox and decoding are shared.
+    """
+
+    type_key: ClassVar[str]
+    info: ModelInfo
+    layout: YoloLayout
+    letterbox: Letterbox
+    conf: float
+    iou: float
+    classes: tuple[int, ...] | None
+
+    def preprocess(self, image: np.ndarray) -> np.ndarray:
+        return self.letterbox(image)
+
+    @abstractmethod
+    def infer(self, tensor: np.ndarray) -> np.ndarray:
+        """Raw model output for one letterboxed (1, 3, H, W) float32 tensor."""
+
+    def postprocess(self, raw: np.ndarray) -> Detections:
+        return decode(raw, self.layout, self.letterbox.params, conf=self.conf, iou=self.iou, classes=self.classes)
+
+    def detect(self, image: np.ndarray) -> Detections:
+        return self.postprocess(self.infer(self.preprocess(image)))
+
+    def close(self) -> None:  # noqa: B027 - optional for backends
+        pass

@@ -1,0 +1,83 @@
+"""ONNX Runtime backend: TensorRT, CUDA or CPU execution providers.
+
+ORT falls back to the CPU without a word when CUDA/TensorRT libraries are missing, so
+`info.providers` reports what the session really uses, and a requested accelerator that
+did not load is logged as a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from edge_app.errors import AxolotlError
+from edge_app.models import resolve_model
+from edge_app.vision.detectors import register
+from edge_app.vision.detectors.base import DetectorBackend, ModelInfo
+from edge_app.vision.detectors.yolo import Letterbox, layout_from
+
+log = logging.getLogger(__name__)
+
+ORT_NAMES = {"tensorrt": "TensorrtExecutionProvider", "cuda": "CUDAExecutionProvider", "cpu": "CPUExecutionProvider"}
+SHORT = {v: k for k, v in ORT_NAMES.items()}
+
+
+@register("onnxruntime")
+class OnnxRuntimeDetector(DetectorBackend):
+    def __init__(self, config):
+        import onnxruntime as ort
+
+        path, entry = resolve_model(config.model)
+        available = ort.get_available_providers()
+        wanted = ["tensorrt", "cuda", "cpu"] if config.providers == "auto" else list(config.providers)
+        providers = []
+        for name in wanted:
+            ort_name = ORT_NAMES[name]
+            if ort_name not in available:
+                if config.providers != "auto":
+                    log.warning("execution provider %s is not in this onnxruntime build (have %s)", name, available)
+                continue
+            if name == "tensorrt":
+                cache = Path(config.trt_cache_dir or path.parent / "trt-cache")
+                cache.mkdir(parents=True, exist_ok=True)
+                providers.append((ort_name, {"trt_engine_cache_enable": True, "trt_engine_cache_path": str(cache),
+                                             "trt_fp16_enable": config.trt_fp16}))
+            else:
+                providers.append(ort_name)
+        if "CPUExecutionProvider" not in [p if isinstance(p, str) else p[0] for p in providers]:
+            providers.append("CPUExecutionProvider")  # ORT needs a fallback for unsupported nodes
+        opts = ort.SessionOptions()
+        if config.threads:
+            opts.intra_op_num_threads = config.threads
+        try:
+            self.session = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
+        except Exception as exc:  # ORT raises several types for bad files
+            first = str(exc).strip().splitlines()[0][:160]
+            raise AxolotlError(f"cannot load model {path} ({first}); the file is corrupt or not ONNX: restore it or re-export with scripts/export_onnx.py") from None
+        active = tuple(SHORT.get(p, p) for p in self.session.get_providers())
+        requested = [p if isinstance(p, str) else p[0] for p in providers]
+        for p in requested:
+            if SHORT.get(p, p) not in active:
+                log.warning("execution provider %s was requested but is not active (ORT fell back); running on %s", SHORT.get(p, p), ", ".join(active))
+
+        inp = self.session.get_inputs()[0]
+        self.input_name = inp.name
+        meta = self.session.get_modelmeta().custom_metadata_map
+        self.layout = layout_from(tuple(self.session.get_outputs()[0].shape), meta)
+        dynamic = not all(isinstance(d, int) for d in inp.shape[2:])
+        size = config.input_size
+        if not dynamic and inp.shape[2] != size:
+            log.warning("model %s has a fixed input size %s; ignoring input_size=%s", path.name, inp.shape[2], size)
+            size = int(inp.shape[2])
+        self.letterbox = Letterbox(size, rect=dynamic)
+        self.conf, self.iou = config.conf, config.iou
+        self.classes = tuple(config.classes) if config.classes is not None else None
+        self.info = ModelInfo(
+            name=entry.name if entry else path.stem, task=self.layout.task, input_size=size,
+            class_names=self.layout.class_names, num_keypoints=self.layout.num_keypoints or None, providers=active,
+        )
+
+    def infer(self, tensor: np.ndarray) -> np.ndarray:
+        return self.session.run(None, {self.input_name: tensor})[0]
