@@ -102,18 +102,15 @@ def layout_from(output_shape: tuple, metadata: dict[str, str]) -> YoloLayout:
         if d != 3:
             raise AxolotlError(f"pose model has {d} values per keypoint; only (x, y, visibility) models are supported")
         kpts = int(k)
-    task = metadata.get("task") or ("pose" if kpts else "detect")
-    if task == "pose" and not kpts:
-        kpts = 17
-    nc = len(names) if names else channels - 4 - kpts * 3
-    if task not in ("detect", "pose") or nc < 1 or 4 + nc + kpts * 3 != channels:
-        # No metadata: the two stock shapes.
-        if channels == 84:
-            task, nc, kpts = "detect", 80, 0
-        elif channels == 56:
-            task, nc, kpts = "pose", 1, 17
-        else:
-            raise AxolotlError(f"output with {channels} channels is not a YOLOv8/YOLO11 detect or pose head; export the model with Ultralytics (format=onnx)")
+    if names or kpts:
+        nc = len(names) if names else channels - 4 - kpts * 3
+    elif channels in (84, 56):  # no metadata: the two stock COCO heads
+        nc, kpts = (80, 0) if channels == 84 else (1, 17)
+    else:
+        nc = -1
+    if nc < 1 or 4 + nc + kpts * 3 != channels:
+        raise AxolotlError(f"output with {channels} channels is not a YOLOv8/YOLO11 detect or pose head; export the model with Ultralytics (format=onnx)")
+    task = "pose" if kpts else "detect"
     class_names = tuple(names.get(i, str(i)) for i in range(nc)) if names else tuple(str(i) for i in range(nc))
     return YoloLayout(task, nc, kpts, class_names, transposed)
 
