@@ -1,0 +1,111 @@
+"""End-to-end pipeline benchmark: per-stage ms and FPS, against Ultralytics' tracker.
+
+    .venv/bin/python benchmarks/bench_pipeline.py [--video ../shared/data/vtest.avi] [--sizes 640 320] [--frames N]
+
+Our side runs the real pipeline (capture thread, detect thread, ByteTrack, SQLite store in
+a temp file; pose off unless --pose, because the peer has no pose stage). The peer is
+`YOLO(model).track(..., tracker="bytetrack.yaml")` on the same ONNX file, video and
+machine, run from the peers' venv (benchmarks/setup_peers.sh). "raw" is the detector's
+inference alone, back to back on one letterboxed frame: the ceiling for this backend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from edge_app.config import load_config  # noqa: E402
+from edge_app.pipeline import STAGES, Pipeline  # noqa: E402
+from edge_app.store import SessionStore  # noqa: E402
+
+DEFAULT_VIDEO = ROOT.parent / "shared" / "data" / "vtest.avi"
+PEER_PY = ROOT / "benchmarks" / ".venv-peers" / "bin" / "python"
+
+
+def ours(video: Path, size: int, frames: int | None, pose: bool) -> dict:
+    cfg = load_config(overrides={"detector": {"input_size": size}, "pose": {"enabled": pose}})
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SessionStore(Path(tmp) / "bench.db")
+        pipe = Pipeline(cfg, store)
+        try:
+            result = pipe.run(str(video), max_frames=frames)
+            # raw inference ceiling on the same letterboxed input
+            cap = cv2.VideoCapture(str(video))
+            ok, img = cap.read()
+            cap.release()
+            tensor = pipe.detector.preprocess(img).copy()
+            for _ in range(3):
+                pipe.detector.infer(tensor)
+            n, t0 = 30, time.perf_counter()
+            for _ in range(n):
+                pipe.detector.infer(tensor)
+            raw_fps = n / (time.perf_counter() - t0)
+        finally:
+            pipe.close()
+            store.close()
+    return {"fps": result.fps, "frames": result.frames, "stages": result.stage_summary(), "raw_fps": raw_fps,
+            "tracks": len(result.track_ids), "providers": result.providers}
+
+
+def peer(video: Path, size: int, frames: int | None) -> dict | None:
+    py = Path(os.environ.get("PEER_PYTHON", PEER_PY))
+    if not py.exists():
+        print(f"(peer skipped: {py} missing; run benchmarks/setup_peers.sh)", file=sys.stderr)
+        return None
+    cmd = [str(py), str(ROOT / "benchmarks" / "peer_ultralytics.py"), str(video), "--imgsz", str(size),
+           "--model", str(ROOT / "models" / "yolo11n-pose.onnx"), "--frames", str(frames or 0)]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=tempfile.gettempdir())
+    if out.returncode:
+        print(out.stderr[-2000:], file=sys.stderr)
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--video", type=Path, default=DEFAULT_VIDEO if DEFAULT_VIDEO.exists() else ROOT / "samples" / "vtest-15s.avi")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[640, 320])
+    ap.add_argument("--frames", type=int, help="limit frames per run")
+    ap.add_argument("--pose", action="store_true", help="also run with MediaPipe pose on (our side only)")
+    ap.add_argument("--no-peer", action="store_true")
+    args = ap.parse_args()
+
+    print(f"video {args.video.name}, {os.cpu_count()} CPUs, ONNX Runtime on CPU")
+    for size in args.sizes:
+        rows = {"ours": ours(args.video, size, args.frames, pose=False)}
+        if args.pose:
+            rows["ours+pose"] = ours(args.video, size, args.frames, pose=True)
+        p = None if args.no_peer else peer(args.video, size, args.frames)
+        print(f"\n## input {size}  ({rows['ours']['frames']} frames, providers {','.join(rows['ours']['providers'])})")
+        header = f"{'stage (ms, mean / p95)':<24}" + "".join(f"{name:>20}" for name in rows)
+        print(header)
+        for stage in STAGES:
+            cells = []
+            for r in rows.values():
+                s = r["stages"].get(stage)
+                cells.append(f"{s['mean']:8.2f} / {s['p95']:7.2f}" if s else f"{'-':>18}")
+            print(f"{stage:<24}" + "".join(f"{c:>20}" for c in cells))
+        print(f"{'end-to-end FPS':<24}" + "".join(f"{r['fps']:>20.2f}" for r in rows.values()))
+        print(f"{'raw inference FPS':<24}" + "".join(f"{r['raw_fps']:>20.2f}" for r in rows.values()))
+        print(f"{'e2e / raw inference':<24}" + "".join(f"{r['fps'] / r['raw_fps']:>20.2f}" for r in rows.values()))
+        print(f"{'distinct track ids':<24}" + "".join(f"{r['tracks']:>20}" for r in rows.values()))
+        if p:
+            print(f"peer ultralytics track: {p['fps']:.2f} FPS (pre {p['preprocess_ms']:.1f} / infer {p['inference_ms']:.1f} / "
+                  f"post {p['postprocess_ms']:.1f} ms, {p['track_ids']} ids)")
+            print(f"ratio ours / ultralytics = {rows['ours']['fps'] / p['fps']:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install Axolotl Edge into ./.venv, with the few system libraries OpenCV and MediaPipe load.
+#   scripts/install.sh           the app
+#   scripts/install.sh --test    the app + what the test suite needs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras=""
+if [ "${1:-}" = "--test" ]; then extras="[test]"; fi
+
+PY=${PYTHON:-python3}
+if ! "$PY" -c 'import sys; sys.exit(not ((3, 10) <= sys.version_info[:2] <= (3, 12)))'; then
+  echo "install: Python 3.10-3.12 is needed (mediapipe 0.10.21 has no wheel for $("$PY" -V 2>&1)); set PYTHON=python3.11" >&2
+  exit 1
+fi
+
+# Shared libraries that opencv-python and mediapipe load (present on most desktops, not on slim images).
+missing=()
+have() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+have libGL.so.1 || missing+=(libgl1)
+have libglib-2.0.so.0 || missing+=(libglib2.0-0)
+have libEGL.so.1 || missing+=(libegl1)
+have libGLESv2.so.2 || missing+=(libgles2)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "install: apt-get install ${missing[*]}" >&2
+  $sudo apt-get update -q && $sudo apt-get install -y -q "${missing[@]}"
+fi
+
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".$extras"
+echo "install: done; the app is .venv/bin/axolotl-edge" >&2
