@@ -103,7 +103,7 @@ def _session_text(s: dict) -> str:
     if tracks:
         lines.append("    id    from      to    seen   pose")
         for t in tracks:
-            lines.append(f"  {t['track_id']:>4}  {t['first_t']:>6.1f}s {t['last_t']:>6.1f}s {t['frames']:>6} {t.get('pose_samples', 0):>6}")
+            lines.append(f"  {t['track_id']:>4}  {t['first_t']:>6.1f}s {t['last_t']:>6.1f}s {t['frames_seen']:>6} {t.get('pose_samples', 0):>6}")
     return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ and only `model_complexity=1` (`pose_landmark_full.tflite`) is bundled.
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,9 @@ class PoseSample:
 
 def _load_pose_module():
     """`mediapipe.solutions.pose`, or a one-line AxolotlError naming the fix."""
+    # MediaPipe's C++ logs (glog/absl) would fill the progress bar's stderr with warnings.
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         import mediapipe as mp
 
