@@ -1,0 +1,110 @@
+"""`axolotl-edge analyze` end to end, as a user runs it: real model, real video, real SQLite."""
+
+import csv
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from tests.conftest import SAMPLE, cli_path, run_cli
+
+
+def test_analyze_sample_clip_stores_a_session(tmp_path):
+    db = tmp_path / "s.db"
+    proc = run_cli("analyze", SAMPLE, "--db", db, "--json", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    session = json.loads(proc.stdout)
+    assert session["status"] == "completed"
+    assert session["frames"] == 150
+    assert session["models"]["detector"]["providers"] == ["cpu"]
+    tracks = session["tracks"]
+    # The first 15 s of vtest.avi: six to ten people cross the road and the lawn.
+    long_tracks = [t for t in tracks if t["last_t"] - t["first_t"] >= 3.0]
+    assert 3 <= len(long_tracks) <= 12, [(t["track_id"], t["first_t"], t["last_t"]) for t in tracks]
+    assert sum(t.get("pose_samples", 0) for t in tracks) > 0
+
+    listed = json.loads(run_cli("sessions", "list", "--db", db, "--json").stdout)
+    assert [s["id"] for s in listed] == [session["id"]]
+    shown = run_cli("sessions", "show", session["id"][:8], "--db", db)
+    assert shown.returncode == 0 and session["id"] in shown.stdout
+
+    exported = run_cli("sessions", "export", session["id"], "--format", "csv", "--db", db)
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert {int(r["track_id"]) for r in rows} == {t["track_id"] for t in tracks}
+    assert max(int(r["frame"]) for r in rows) <= 149
+    for r in rows[:50]:
+        assert 0 <= float(r["x1"]) < float(r["x2"]) <= 768 and 0 <= float(r["y1"]) < float(r["y2"]) <= 576
+
+
+def _wait_for_rows(db, n, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as con:
+                if con.execute("select count(*) from detections").fetchone()[0] >= n:
+                    return True
+        except sqlite3.Error:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def test_sigkill_mid_analysis_leaves_a_database_that_opens_and_an_interrupted_session(tmp_path):
+    db = tmp_path / "k.db"
+    proc = subprocess.Popen([cli_path(), "analyze", str(SAMPLE), "--db", str(db), "--quiet", "--no-pose"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
+    try:
+        assert _wait_for_rows(db, 40), "no rows reached the database"
+        time.sleep(1.0)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    with sqlite3.connect(db) as con:
+        assert con.execute("pragma integrity_check").fetchone()[0] == "ok"
+        before = con.execute("select count(*) from detections").fetchone()[0]
+        status = con.execute("select status from sessions").fetchone()[0]
+    assert before >= 40 and status == "running"  # nobody has looked yet
+    listed = run_cli("sessions", "list", "--db", db, "--json")
+    assert listed.returncode == 0, listed.stderr
+    sessions = json.loads(listed.stdout)
+    assert len(sessions) == 1 and sessions[0]["status"] == "interrupted"
+    with sqlite3.connect(db) as con:
+        assert con.execute("select count(*) from detections").fetchone()[0] == before  # nothing lost
+
+
+def test_missing_and_unreadable_videos_are_one_line_errors(tmp_path):
+    proc = run_cli("analyze", tmp_path / "nope.avi", "--db", tmp_path / "e.db")
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "not found" in proc.stderr and "Traceback" not in proc.stderr
+    junk = tmp_path / "junk.avi"
+    junk.write_text("this is not a video\n" * 100)
+    proc = run_cli("analyze", junk, "--db", tmp_path / "e.db")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "junk.avi" in proc.stderr
+
+
+def test_unknown_camera_is_a_one_line_error(tmp_path):
+    proc = run_cli("analyze", "7", "--db", tmp_path / "e.db", timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "camera" in proc.stderr and "7" in proc.stderr
+
+
+def test_locked_database_is_a_one_line_error_and_loses_nothing(tmp_path):
+    db = tmp_path / "l.db"
+    assert run_cli("analyze", SAMPLE, "--db", db, "--quiet", "--no-pose", "--max-frames", "10").returncode == 0
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("begin exclusive")
+    try:
+        proc = run_cli("analyze", SAMPLE, "--db", db, "--quiet", "--no-pose", "--max-frames", "5")
+    finally:
+        holder.execute("rollback")
+        holder.close()
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "locked" in proc.stderr and "Traceback" not in proc.stderr
+    sessions = json.loads(run_cli("sessions", "list", "--db", db, "--json").stdout)
+    assert len(sessions) == 1 and sessions[0]["frames"] == 10

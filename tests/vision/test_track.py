@@ -1,0 +1,267 @@
+"""ByteTrack: hand-made cases, then agreement with supervision's ByteTrack on real detections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge_app.vision.detections import Detections
+from edge_app.vision.track import ByteTrack
+
+FIXTURE = Path(__file__).resolve().parents[1] / "data" / "vtest_detections.npz"
+
+
+def dets(boxes, scores=None, keypoints=None) -> Detections:
+    xyxy = np.asarray(boxes, np.float32).reshape(-1, 4)
+    conf = np.full(len(xyxy), 0.9, np.float32) if scores is None else np.asarray(scores, np.float32)
+    return Detections(xyxy, conf, np.zeros(len(xyxy), np.int32), keypoints)
+
+
+def box(cx, cy, w=40.0, h=80.0):
+    return [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2]
+
+
+def ids_by_row(out: Detections) -> dict[tuple, int]:
+    return {tuple(np.round(b, 2)): int(t) for b, t in zip(out.xyxy, out.tracker_id)}
+
+
+def run_one(tracker, frames):
+    """frames: list of lists of (box, score); returns per frame {box: id}."""
+    result = []
+    for frame in frames:
+        boxes = [b for b, _ in frame]
+        scores = [s for _, s in frame]
+        result.append(ids_by_row(tracker.update(dets(boxes, scores))))
+    return result
+
+
+def single_id(frame_out: dict) -> int:
+    assert len(frame_out) == 1, frame_out
+    return next(iter(frame_out.values()))
+
+
+# ---------------------------------------------------------------- hand-made cases
+
+
+def test_two_crossing_objects_keep_their_ids():
+    tracker = ByteTrack(frame_rate=10)
+    n = 60
+    a_id = b_id = None
+    for t in range(n):
+        a = box(100 + 8 * t, 200)  # left to right
+        b = box(100 + 8 * (n - 1) - 8 * t, 215)  # right to left, a bit lower: they overlap mid-way
+        out = tracker.update(dets([a, b]))
+        if t == 0:
+            assert len(out) == 2  # the very first frame confirms tracks at once (as ByteTrack)
+        got = {tuple(np.round(r, 2)): int(i) for r, i in zip(out.xyxy, out.tracker_id)}
+        ka, kb = tuple(np.round(np.float32(a), 2)), tuple(np.round(np.float32(b), 2))
+        assert set(got) == {ka, kb}, f"frame {t}: {got}"
+        if a_id is None:
+            a_id, b_id = got[ka], got[kb]
+            assert a_id != b_id
+        assert (got[ka], got[kb]) == (a_id, b_id), f"id switch at frame {t}"
+
+
+def _gap_run(gap: int, frame_rate=10, moving=True):
+    """One object seen for 10 frames, missing for `gap` frames, then seen for 5."""
+    tracker = ByteTrack(frame_rate=frame_rate)
+    ids = []
+    for t in range(10 + gap + 5):
+        if 10 <= t < 10 + gap:
+            out = tracker.update(dets([]))
+            assert len(out) == 0
+            continue
+        out = tracker.update(dets([box(100 + (6 * t if moving else 0), 200)]))
+        ids.append(int(out.tracker_id[0]) if len(out) else None)
+    return ids, tracker
+
+
+def test_short_gap_gets_the_old_id_back():
+    tracker = ByteTrack(frame_rate=10)
+    assert tracker.max_time_lost == 10  # 30 frames at 30 fps -> 10 at 10 fps
+    ids, _ = _gap_run(gap=5)
+    assert ids[:10] == [1] * 10
+    assert ids[10:] == [1] * 5  # re-found on its first frame back, where the Kalman filter put it
+
+
+def test_gap_longer_than_the_buffer_gets_a_new_id():
+    ids, _ = _gap_run(gap=20, moving=False)
+    assert ids[:10] == [1] * 10
+    # a new track: unconfirmed on its first frame (not output), then a new id
+    assert ids[10] is None and ids[11:] == [2] * 4
+
+
+def test_low_score_continues_a_track_but_never_starts_one():
+    tracker = ByteTrack(frame_rate=10)
+    outs = []
+    for t in range(12):
+        x = 100 + 5 * t
+        score = 0.9 if t < 4 else 0.15  # 0.1 < 0.15 < 0.25: a second-stage detection
+        frame = [(box(x, 200), score), (box(500, 300), 0.15), (box(300, 450), 0.3)]
+        outs.append(run_one(tracker, [frame])[0])
+    # the moving object keeps id 1 through its low-score frames, output as those rows
+    for t, out in enumerate(outs):
+        assert list(out.values()) == [1], (t, out)
+        assert next(iter(out)) == tuple(np.round(np.float32(box(100 + 5 * t, 200)), 2))
+    # the lone 0.15 box, and the 0.3 box (above 0.25 but below the 0.35 needed to start a
+    # track), never became tracks
+    assert tracker.tracked_ids.tolist() == [1] and tracker.num_lost == 0
+
+
+def test_low_score_alone_does_not_revive_a_lost_track():
+    """Second stage matches only tracks still tracked, not lost ones (ByteTrack's rule)."""
+    tracker = ByteTrack(frame_rate=10)
+    for t in range(5):
+        tracker.update(dets([box(100, 200)]))
+    tracker.update(dets([]))  # lost
+    out = tracker.update(dets([box(100, 200)], [0.2]))
+    assert len(out) == 0 and tracker.num_lost == 1
+    out = tracker.update(dets([box(100, 200)], [0.9]))
+    assert out.tracker_id.tolist() == [1]
+
+
+def test_minimum_consecutive_frames_delays_the_id():
+    tracker = ByteTrack(frame_rate=10, minimum_consecutive_frames=3)
+    lens = [len(tracker.update(dets([box(100 + 5 * t, 200)]))) for t in range(6)]
+    # frame 1 activates at once but has no id before 3 matched frames
+    assert lens == [0, 0, 0, 1, 1, 1]
+
+
+def test_rows_and_extra_arrays_follow_the_tracks():
+    tracker = ByteTrack(frame_rate=10)
+    kps = np.arange(2 * 17 * 3, dtype=np.float32).reshape(2, 17, 3)
+    for t in range(3):
+        d = dets([box(100 + 5 * t, 200), box(400, 300 + 5 * t)], [0.8, 0.9], kps + t)
+        d = Detections(d.xyxy, d.confidence, np.array([0, 32], np.int32), d.keypoints,
+                       data={"tag": np.array(["a", "b"])})
+        out = tracker.update(d)
+    assert out.tracker_id.dtype == np.int64
+    np.testing.assert_array_equal(out.xyxy, d.xyxy)  # every row tracked, in input order
+    np.testing.assert_array_equal(out.keypoints, kps + 2)
+    assert out.data["tag"].tolist() == ["a", "b"] and out.class_id.tolist() == [0, 32]
+    assert sorted(out.tracker_id.tolist()) == [1, 2]
+
+
+def test_empty_frames_and_reset():
+    tracker = ByteTrack()
+    assert len(tracker.update(Detections.empty())) == 0
+    for t in range(3):
+        out = tracker.update(dets([box(100, 200)]))
+    assert out.tracker_id.tolist() == [1]
+    tracker.reset()
+    assert tracker.frame_id == 0 and tracker.num_lost == 0 and len(tracker.tracked_ids) == 0
+    assert tracker.update(dets([box(300, 200)])).tracker_id.tolist() == [1]
+
+
+def test_many_tracks_grow_the_state_arrays():
+    tracker = ByteTrack()
+    grid = [box(60 * (i % 12) + 30, 100 * (i // 12) + 50, 30, 60) for i in range(100)]
+    for _ in range(3):
+        out = tracker.update(dets(grid))
+    assert len(out) == 100 and len(set(out.tracker_id.tolist())) == 100
+    assert tracker.covariances().shape == (100, 8, 8) and tracker.means().shape == (100, 8)
+
+
+# ---------------------------------------------------------------- against supervision
+
+
+def load_frames(min_conf: float = 0.0):
+    data = np.load(FIXTURE)
+    frame, xyxy, conf = data["frame"], data["xyxy"], data["confidence"]
+    bounds = np.searchsorted(frame, np.arange(int(data["num_frames"]) + 1))
+    out = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        keep = conf[a:b] >= min_conf
+        out.append((xyxy[a:b][keep], conf[a:b][keep]))
+    return out
+
+
+def compare_with_supervision(frames, **params):
+    """Rows matched by identical box. Returns (id agreement on common rows under the best
+    one-to-one id map, rows only ours, of which on a track supervision tracks with the same id,
+    rows only supervision, common rows, our id count)."""
+    sv = pytest.importorskip("supervision")
+    from scipy.optimize import linear_sum_assignment
+
+    ours, theirs = ByteTrack(**params), sv.ByteTrack(**params)
+    counts: dict = {}
+    only_ours = explained = only_sv = common = 0
+    our_ids = set()
+    for xy, conf in frames:
+        a = ours.update(Detections(xy, conf, np.zeros(len(conf), np.int32)))
+        b = theirs.update_with_detections(
+            sv.Detections(xyxy=xy.copy(), confidence=conf.copy(), class_id=np.zeros(len(conf), int)))
+        ka = dict(zip(map(tuple, a.xyxy.tolist()), a.tracker_id.tolist()))
+        kb = dict(zip(map(tuple, b.xyxy.tolist()), b.tracker_id.tolist()))
+        our_ids.update(ka.values())
+        live = {t.external_track_id for t in theirs.tracked_tracks if t.is_activated}
+        for k, tid in ka.items():
+            if k in kb:
+                common += 1
+                counts[(tid, kb[k])] = counts.get((tid, kb[k]), 0) + 1
+            else:
+                only_ours += 1
+                explained += tid in live
+        only_sv += sum(k not in ka for k in kb)
+    oi = sorted({o for o, _ in counts})
+    ti = sorted({t for _, t in counts})
+    m = np.zeros((len(oi), len(ti)))
+    for (o, t), c in counts.items():
+        m[oi.index(o), ti.index(t)] = c
+    r, c = linear_sum_assignment(-m)
+    return m[r, c].sum() / common, only_ours, explained, only_sv, common, len(our_ids)
+
+
+@pytest.mark.parametrize(
+    "min_conf, params",
+    [
+        (0.0, {"frame_rate": 10}),  # all boxes down to 0.1: exercises the second association
+        (0.25, {"frame_rate": 10}),  # the detector's default threshold
+        (0.0, {"frame_rate": 30, "lost_track_buffer": 5, "minimum_consecutive_frames": 3,
+               "track_activation_threshold": 0.5}),
+    ],
+)
+def test_agrees_with_supervision_on_vtest(min_conf, params):
+    frames = load_frames(min_conf)
+    agreement, only_ours, explained, only_sv, common, n_ids = compare_with_supervision(frames, **params)
+    total = common + only_ours + only_sv
+    assert common > 1500
+    assert agreement >= 0.99, f"ids agree on {agreement:.2%} of {common} track-frames"
+    # Rows only we output: supervision tracks them too (same id) but its output step drops them
+    # (it re-matches Kalman boxes to detections at IoU >= 0.5; we return the matched rows).
+    assert explained == only_ours
+    assert only_ours <= 0.03 * total and only_sv <= 0.005 * total
+
+
+def test_track_count_on_vtest_is_plausible():
+    """vtest.avi: ~80 s of a pedestrian precinct, a few people in view at a time, a few dozen in all."""
+    frames = load_frames()
+    tracker = ByteTrack(frame_rate=10)
+    ids, rows = set(), 0
+    for xy, conf in frames:
+        out = tracker.update(Detections(xy, conf, np.zeros(len(conf), np.int32)))
+        ids.update(out.tracker_id.tolist())
+        rows += len(out)
+    assert 20 <= len(ids) <= 70, len(ids)
+    assert rows / len(frames) >= 2.5  # most detected people are tracked in most frames
+    assert rows / len(ids) >= 30  # tracks last (3 s and more on average), not flicker
+
+
+@pytest.mark.parametrize("gap", range(1, 16))
+def test_lost_buffer_boundary_matches_supervision(gap):
+    """The id after a gap of `gap` empty frames, near the buffer's end (10 frames at 10 fps;
+    supervision keeps a timed-out track re-findable one frame more)."""
+    sv = pytest.importorskip("supervision")
+    ours, theirs = ByteTrack(frame_rate=10), sv.ByteTrack(frame_rate=10)
+    got_ours, got_sv = [], []
+    for t in range(10 + gap + 3):
+        boxes = [] if 10 <= t < 10 + gap else [box(100 + 4 * t, 200)]
+        a = ours.update(dets(boxes))
+        b = theirs.update_with_detections(sv.Detections(
+            xyxy=np.asarray(boxes, np.float32).reshape(-1, 4), confidence=np.full(len(boxes), 0.9, np.float32),
+            class_id=np.zeros(len(boxes), int)))
+        got_ours.append(a.tracker_id.tolist())
+        got_sv.append(b.tracker_id.tolist())
+    assert got_ours == got_sv
