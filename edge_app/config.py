@@ -25,10 +25,10 @@ class _Strict(BaseModel):
 
 class _DetectorCommon(_Strict):
     model: str = "yolo11n-pose"  # a models/manifest.toml name (hash-checked) or a path
-    # 960, not Ultralytics' 640: yolo11n-pose at 640 misses most people under ~80 px tall
+    # 1280, not Ultralytics' 640: yolo11n-pose at 640 misses most people under ~80 px tall
     # (1 of ~6 walkers per vtest.avi frame at 640, 3-5 at 960, 5-8 at 1280), and players seen
     # from the touchline are that small. 320/480/640 trade recall for speed.
-    input_size: int = Field(960, description="letterbox size; a multiple of 32 (320 ... 1280)")
+    input_size: int = Field(1280, description="letterbox size; a multiple of 32 (320 ... 1280)")
     conf: float = Field(0.25, ge=0.0, le=1.0)  # Ultralytics' default
     iou: float = Field(0.5, ge=0.0, le=1.0)  # 0.7 (Ultralytics) leaves double boxes on one player
     classes: list[int] | None = [0, 32]  # COCO person and sports ball; None keeps every class

@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from edge_app.capture import Frame, open_source
+from edge_app.capture import Frame, VideoSource, open_source
 from edge_app.config import AppConfig
 from edge_app.vision.detections import PERSON, Detections
 from edge_app.vision.detectors import create_detector
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 STAGES = ("decode", "preprocess", "inference", "nms", "tracking", "pose", "store")
 _END = object()
+LOW_SCORE = 0.1  # ByteTrack's low-score floor
 
 
 @dataclass
@@ -72,6 +73,9 @@ class Pipeline:
         self.store = store
         self.on_result = on_result
         self.detector = create_detector(config.detector)
+        # ByteTrack's second stage re-finds players from low-score boxes (0.1 to the activation
+        # threshold); Ultralytics' track mode lowers conf to 0.1 for the same reason.
+        self.detector.conf = min(self.detector.conf, LOW_SCORE)
         self.pose = None
         if config.pose.enabled and self.detector.info.task in ("pose", "detect"):
             from edge_app.vision.pose import PoseEstimator
@@ -117,16 +121,18 @@ class Pipeline:
         finally:
             out.put(_END)
 
-    def run(self, source_spec, *, max_frames: int | None = None, progress: bool = False) -> RunResult:
+    def run(self, source, *, max_frames: int | None = None, progress: bool = False) -> RunResult:
+        """Process a source (a spec for `open_source`, or an opened `VideoSource`) to its end."""
         self._stop.clear()
         cfg = self.config
-        source = open_source(source_spec, queue_size=cfg.pipeline.queue_size)
+        if not isinstance(source, VideoSource):
+            source = open_source(source, queue_size=cfg.pipeline.queue_size)
         fps = source.fps or 25.0
         tracker = ByteTrack(frame_rate=round(fps), **cfg.tracker.model_dump())
         session_id = None
         if self.store is not None:
             session_id = self.store.start_session(
-                source=str(source_spec), config=cfg.model_dump(), models=self.models_info(), fps=fps,
+                source=source.spec.describe(), config=cfg.model_dump(), models=self.models_info(), fps=fps,
                 frame_size=source.size, live=source.is_live)
         result = RunResult(session_id, "running", 0, 0.0, self.detector.info.providers)
         detections_q: queue.Queue = queue.Queue(maxsize=2)

@@ -15,8 +15,10 @@ and only `model_complexity=1` (`pose_landmark_full.tflite`) is bundled.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,11 +52,28 @@ class PoseSample:
     crop_xyxy: tuple[int, int, int, int] = (0, 0, 0, 0)  # the padded, clipped crop it came from
 
 
+@contextlib.contextmanager
+def _native_stderr_muted():
+    """Silence fd 2 while MediaPipe's C++ graph starts and first runs.
+
+    TFLite and absl print one-off INFO/WARNING lines straight to fd 2 (no Python logging,
+    no env var turns them off in 0.10.21); they would break the CLI's one-line errors and
+    the progress bar. Only the first calls are muted, so later native errors still show.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def _load_pose_module():
     """`mediapipe.solutions.pose`, or a one-line AxolotlError naming the fix."""
-    # MediaPipe's C++ logs (glog/absl) would fill the progress bar's stderr with warnings.
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         import mediapipe as mp
 
@@ -124,13 +143,15 @@ class PoseEstimator:
         self.padding = float(padding)
         self.max_tracks_per_frame = max_tracks_per_frame
         pose_module = _load_pose_module()
+        self._quiet = True  # until the graph has produced a first pose (see _native_stderr_muted)
         try:
-            self._pose = pose_module.Pose(
-                static_image_mode=True,
-                model_complexity=1,  # the only model bundled in the wheel
-                enable_segmentation=False,
-                min_detection_confidence=min_detection_confidence,
-            )
+            with _native_stderr_muted():
+                self._pose = pose_module.Pose(
+                    static_image_mode=True,
+                    model_complexity=1,  # the only model bundled in the wheel
+                    enable_segmentation=False,
+                    min_detection_confidence=min_detection_confidence,
+                )
         except Exception as exc:
             raise AxolotlError(f"MediaPipe pose failed to start ({type(exc).__name__}: {exc}); fix: {MEDIAPIPE_FIX}") from exc
         self._cursor: int | None = None  # track id of the last crop started; the next frame starts after it
@@ -191,7 +212,12 @@ class PoseEstimator:
             if x2 - x1 >= 2 and y2 - y1 >= 2:
                 # The crop is a view; MediaPipe needs contiguous RGB, so only the crop is converted.
                 rgb = cv2.cvtColor(frame[y1:y2, x1:x2], cv2.COLOR_BGR2RGB)
-                result = self._pose.process(rgb)
+                if self._quiet:
+                    with _native_stderr_muted():
+                        result = self._pose.process(rgb)
+                    self._quiet = result.pose_landmarks is None
+                else:
+                    result = self._pose.process(rgb)
                 sample = self._to_sample(result, track_id, (x1, y1, x2, y2), t_ms)
                 if sample is not None:
                     samples.append(sample)
