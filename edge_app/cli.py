@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -205,6 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
@@ -213,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         # OpenCV prints its own WARN/ERROR lines for failed opens; ours say what to do.
         # Read when OpenCV first logs, and the commands import cv2 lazily, so this is early enough.
         os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+    signal.signal(signal.SIGTERM, _raise_interrupt)  # systemd's stop ends a session like Ctrl-C
     try:
         return args.func(args)
     except AxolotlError as exc:

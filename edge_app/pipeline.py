@@ -177,9 +177,11 @@ class Pipeline:
                     self._stop.set()
                     break
         except KeyboardInterrupt:
-            status = "interrupted"
+            # Ctrl-C / SIGTERM is how a live session ends; a file cut short is interrupted.
             self._stop.set()
-            raise
+            if not source.is_live:
+                status = "interrupted"
+                raise
         finally:
             self._stop.set()
             source.close()

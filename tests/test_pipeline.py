@@ -1,0 +1,120 @@
+"""The pipeline's threads and queues: live sources, stopping, and what each frame reports."""
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import cv2
+import pytest
+
+from edge_app.capture import open_source
+from edge_app.config import load_config
+from edge_app.pipeline import STAGES, Pipeline
+from edge_app.store import SessionStore
+from tests.conftest import SAMPLE, cli_path, run_cli
+
+
+class FakeReplayCamera:
+    """Stands in for cv2.VideoCapture on a camera (none here): real frames of the sample
+    clip, looped, delivered at the clip's 10 fps like a camera would."""
+
+    def __init__(self, path, fps=10.0):
+        self.cap = cv2.VideoCapture(str(path))
+        self.period, self.next_t = 1.0 / fps, time.monotonic()
+
+    def isOpened(self):
+        return self.cap.isOpened()
+
+    def read(self):
+        self.next_t += self.period
+        time.sleep(max(0.0, self.next_t - time.monotonic()))
+        ok, img = self.cap.read()
+        if not ok:
+            self.cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, img = self.cap.read()
+        return ok, img
+
+    def get(self, prop):
+        return self.cap.get(prop) if prop != cv2.CAP_PROP_FRAME_COUNT else -1.0
+
+    def release(self):
+        self.cap.release()
+
+
+def test_live_camera_session_runs_until_stopped_and_never_blocks_the_camera(tmp_path):
+    cfg = load_config(overrides={"detector": {"input_size": 640}, "pose": {"enabled": False}})
+    results = []
+    with SessionStore(tmp_path / "live.db") as store:
+        pipe = Pipeline(cfg, store, on_result=results.append)
+        source = open_source(0, queue_size=2, capture_factory=lambda spec: FakeReplayCamera(SAMPLE))
+        assert source.is_live
+        stopper = threading.Timer(6.0, pipe.stop)
+        stopper.start()
+        try:
+            result = pipe.run(source)
+        finally:
+            stopper.cancel()
+            source.close()
+            pipe.close()
+        session = store.get_session(result.session_id)
+    assert result.status == "completed" and session["status"] == "completed" and session["live"]
+    assert 10 <= result.frames == session["frames"] == len(results)
+    indexes = [r.frame.index for r in results]
+    assert indexes == sorted(indexes)
+    # a 2-deep queue and 10 fps in: whatever the model's speed, frames are either processed or dropped
+    stats = source.stats
+    assert stats["decoded"] >= result.frames + stats["dropped"]
+    assert len(result.track_ids) >= 2
+    for r in results:
+        assert {"decode", "preprocess", "inference", "nms", "tracking", "pose", "store"} <= set(r.timings_ms)
+        assert r.tracked.tracker_id is not None
+    assert set(result.stage_summary()) == set(STAGES)
+
+
+def test_sigterm_ends_a_file_analysis_as_interrupted_and_keeps_its_rows(tmp_path):
+    db = tmp_path / "t.db"
+    proc = subprocess.Popen([cli_path(), "analyze", str(SAMPLE), "--db", str(db), "--quiet", "--no-pose", "--input-size", "640"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    deadline = time.time() + 120
+    while time.time() < deadline and not (db.exists() and _rows(db) >= 20):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    sessions = json.loads(run_cli("sessions", "list", "--db", db, "--json").stdout)
+    assert len(sessions) == 1 and sessions[0]["status"] == "interrupted"
+    assert sessions[0]["frames"] >= 20 and _rows(db) >= 20
+
+
+def _rows(db):
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as con:
+            return con.execute("select count(*) from frames").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_detector_failure_inside_the_thread_fails_the_session_and_reaches_the_caller(tmp_path):
+    cfg = load_config(overrides={"detector": {"input_size": 320}, "pose": {"enabled": False}})
+    with SessionStore(tmp_path / "f.db") as store:
+        pipe = Pipeline(cfg, store)
+        calls = {"n": 0}
+        real_infer = pipe.detector.infer
+
+        def flaky(tensor):
+            calls["n"] += 1
+            if calls["n"] == 5:
+                raise RuntimeError("inference engine fell over")
+            return real_infer(tensor)
+
+        pipe.detector.infer = flaky
+        with pytest.raises(RuntimeError, match="fell over"):
+            pipe.run(str(SAMPLE))
+        pipe.close()
+        sessions = store.list_sessions()
+    assert sessions[0]["status"] == "failed" and sessions[0]["frames"] == 4
