@@ -5,7 +5,8 @@
 Our side runs the real pipeline (capture thread, detect thread, ByteTrack, SQLite store in
 a temp file; pose off unless --pose, because the peer has no pose stage). The peer is
 `YOLO(model).track(..., tracker="bytetrack.yaml")` on the same ONNX file, video and
-machine, run from the peers' venv (benchmarks/setup_peers.sh). "raw" is the detector's
+machine, run from the peers' venv (benchmarks/setup_peers.sh). FPS is counted from the
+first result to the last on both sides, so model loading and warm-up are left out. "raw" is the detector's
 inference alone, back to back on one letterboxed frame: the ceiling for this backend.
 """
 
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -37,9 +39,11 @@ def ours(video: Path, size: int, frames: int | None, pose: bool) -> dict:
     cfg = load_config(overrides={"detector": {"input_size": size}, "pose": {"enabled": pose}})
     with tempfile.TemporaryDirectory() as tmp:
         store = SessionStore(Path(tmp) / "bench.db")
-        pipe = Pipeline(cfg, store)
+        stamps = []
+        pipe = Pipeline(cfg, store, on_result=lambda r: stamps.append(time.perf_counter()))
         try:
             result = pipe.run(str(video), max_frames=frames)
+            steady_fps = (len(stamps) - 1) / (stamps[-1] - stamps[0])  # first result to last, as for the peer
             # raw inference ceiling on the same letterboxed input
             cap = cv2.VideoCapture(str(video))
             ok, img = cap.read()
@@ -54,7 +58,7 @@ def ours(video: Path, size: int, frames: int | None, pose: bool) -> dict:
         finally:
             pipe.close()
             store.close()
-    return {"fps": result.fps, "frames": result.frames, "stages": result.stage_summary(), "raw_fps": raw_fps,
+    return {"fps": steady_fps, "frames": result.frames, "stages": result.stage_summary(), "raw_fps": raw_fps,
             "tracks": len(result.track_ids), "providers": result.providers}
 
 
@@ -79,31 +83,44 @@ def main() -> int:
     ap.add_argument("--frames", type=int, help="limit frames per run")
     ap.add_argument("--pose", action="store_true", help="also run with MediaPipe pose on (our side only)")
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
 
-    print(f"video {args.video.name}, {os.cpu_count()} CPUs, ONNX Runtime on CPU")
+    print(f"video {args.video.name}, {os.cpu_count()} CPUs, ONNX Runtime on CPU, {args.repeats} alternating repeats (medians)")
     for size in args.sizes:
-        rows = {"ours": ours(args.video, size, args.frames, pose=False)}
+        runs, peers, ratios = [], [], []
+        for _ in range(args.repeats):  # A B A B: a noisy neighbour slows both sides alike
+            runs.append(ours(args.video, size, args.frames, pose=False))
+            p = None if args.no_peer else peer(args.video, size, args.frames)
+            if p:
+                peers.append(p)
+                ratios.append(runs[-1]["fps"] / p["fps"])
+        runs.sort(key=lambda r: r["fps"])
+        rows = {"ours": runs[len(runs) // 2]}
         if args.pose:
             rows["ours+pose"] = ours(args.video, size, args.frames, pose=True)
-        p = None if args.no_peer else peer(args.video, size, args.frames)
         print(f"\n## input {size}  ({rows['ours']['frames']} frames, providers {','.join(rows['ours']['providers'])})")
-        header = f"{'stage (ms, mean / p95)':<24}" + "".join(f"{name:>20}" for name in rows)
-        print(header)
+        print(f"{'stage (ms, mean / p95)':<24}" + "".join(f"{name:>20}" for name in rows))
         for stage in STAGES:
             cells = []
             for r in rows.values():
-                s = r["stages"].get(stage)
-                cells.append(f"{s['mean']:8.2f} / {s['p95']:7.2f}" if s else f"{'-':>18}")
+                st = r["stages"].get(stage)
+                cells.append(f"{st['mean']:8.2f} / {st['p95']:7.2f}" if st else f"{'-':>18}")
             print(f"{stage:<24}" + "".join(f"{c:>20}" for c in cells))
         print(f"{'end-to-end FPS':<24}" + "".join(f"{r['fps']:>20.2f}" for r in rows.values()))
         print(f"{'raw inference FPS':<24}" + "".join(f"{r['raw_fps']:>20.2f}" for r in rows.values()))
         print(f"{'e2e / raw inference':<24}" + "".join(f"{r['fps'] / r['raw_fps']:>20.2f}" for r in rows.values()))
         print(f"{'distinct track ids':<24}" + "".join(f"{r['tracks']:>20}" for r in rows.values()))
-        if p:
-            print(f"peer ultralytics track: {p['fps']:.2f} FPS (pre {p['preprocess_ms']:.1f} / infer {p['inference_ms']:.1f} / "
-                  f"post {p['postprocess_ms']:.1f} ms, {p['track_ids']} ids)")
-            print(f"ratio ours / ultralytics = {rows['ours']['fps'] / p['fps']:.2f}x")
+        every = ", ".join(f"{r['fps']:.2f}" for r in runs)
+        print(f"ours, every repeat: {every} FPS")
+        if peers:
+            peers.sort(key=lambda q: q["fps"])
+            q = peers[len(peers) // 2]
+            every = ", ".join(f"{x['fps']:.2f}" for x in peers)
+            print(f"peer ultralytics track (median): {q['fps']:.2f} FPS (pre {q['preprocess_ms']:.1f} / infer {q['inference_ms']:.1f} / "
+                  f"post {q['postprocess_ms']:.1f} ms, {q['track_ids']} ids); every repeat: {every}")
+            print(f"ratio ours / ultralytics = {float(np.median(ratios)):.2f}x (median of {len(ratios)} paired runs; "
+                  f"range {min(ratios):.2f}-{max(ratios):.2f})")
     return 0
 
 

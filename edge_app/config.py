@@ -38,6 +38,9 @@ class OnnxRuntimeDetectorConfig(_DetectorCommon):
     type: Literal["onnxruntime"] = "onnxruntime"
     providers: list[Provider] | Literal["auto"] = "auto"  # auto: TensorRT > CUDA > CPU, as installed
     threads: int = Field(0, ge=0, description="intra-op threads; 0 lets ONNX Runtime decide")
+    # ORT's idle workers busy-wait by default, stealing the cores that decode and tracking
+    # need: off, the pipeline ran 8-14% faster end to end at 640 on 2 cores (benchmarks/README.md).
+    spinning: bool = False
     trt_cache_dir: str | None = None  # engine cache for the TensorRT execution provider
     trt_fp16: bool = True
 

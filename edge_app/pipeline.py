@@ -77,7 +77,7 @@ class Pipeline:
         # threshold); Ultralytics' track mode lowers conf to 0.1 for the same reason.
         self.detector.conf = min(self.detector.conf, LOW_SCORE)
         self.pose = None
-        if config.pose.enabled and self.detector.info.task in ("pose", "detect"):
+        if config.pose.enabled:
             from edge_app.vision.pose import PoseEstimator
 
             self.pose = PoseEstimator(budget_ms=config.pose.budget_ms, min_box_height=config.pose.min_box_height)
@@ -96,7 +96,7 @@ class Pipeline:
         models = {"detector": {"name": info.name, "task": info.task, "input_size": info.input_size,
                                "providers": list(info.providers), "backend": self.detector.type_key}}
         if self.pose is not None:
-            models["pose"] = {"name": "mediapipe-pose-full", "version": "0.10.21"}
+            models["pose"] = {"name": "mediapipe-pose-full", "version": self.pose.version}
         return models
 
     def _detect_loop(self, source, out: queue.Queue, errors: list) -> None:

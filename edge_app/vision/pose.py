@@ -143,6 +143,9 @@ class PoseEstimator:
         self.padding = float(padding)
         self.max_tracks_per_frame = max_tracks_per_frame
         pose_module = _load_pose_module()
+        from importlib.metadata import version
+
+        self.version = version("mediapipe")
         self._quiet = True  # until the graph has produced a first pose (see _native_stderr_muted)
         try:
             with _native_stderr_muted():

@@ -51,6 +51,7 @@ class OnnxRuntimeDetector(DetectorBackend):
         opts = ort.SessionOptions()
         if config.threads:
             opts.intra_op_num_threads = config.threads
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if config.spinning else "0")
         try:
             self.session = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
         except Exception as exc:  # ORT raises several types for bad files
