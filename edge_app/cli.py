@@ -78,11 +78,14 @@ def cmd_detect(args) -> int:
 def cmd_analyze(args) -> int:
     from edge_app.capture import open_source
     from edge_app.pipeline import Pipeline
+    from edge_app.report import summarize_session
 
     cfg = _config(args, input_size=args.input_size)
     if args.no_pose:
         cfg.pose.enabled = False
-    # Cheap checks first: a bad video or database fails before the models load.
+    calibration = _calibration(args.calibration)
+    _profile(args.profile)
+    # Cheap checks first: a bad video, calibration or database fails before the models load.
     store = _store(args)
     try:
         source = open_source(args.video, queue_size=cfg.pipeline.queue_size)
@@ -92,23 +95,77 @@ def cmd_analyze(args) -> int:
         finally:
             source.close()
             pipeline.close()
-        session = store.get_session(result.session_id)
+        summary = summarize_session(store, result.session_id, calibration=calibration, profile=args.profile)
+        if args.charts:
+            _write_charts(store, summary, Path(args.charts))
     finally:
         store.close()
-    session["processing"] = {"fps": round(result.fps, 2), "wall_s": round(result.wall_s, 2),
-                             "stage_ms": {k: round(v["mean"], 2) for k, v in result.stage_summary().items()}}
-    _emit(args, session, _session_text(session))
+    _emit(args, summary, _summary_text(summary, fps=result.fps))
     return 0
+
+
+def _calibration(path):
+    if not path:
+        return None
+    from edge_app.pitch import Calibration
+
+    return Calibration.load(path)
+
+
+def _profile(name):
+    from edge_app.metrics.profiles import get_profile
+
+    return get_profile(name)
+
+
+def _summary_text(s: dict, fps: float | None = None) -> str:
+    unit = "m" if s["units"] == "m" else "px"
+    lines = [f"session {s['session_id']}  ({s['status']})  {s['source']}",
+             f"  {s['duration_s']:.0f} s of video, profile {s['profile']['name']}"
+             + ("" if fps is None else f", analysed at {fps:.1f} frames/s")]
+    if s["units"] != "m":
+        lines.append("  no pitch calibration: distances and speeds are in PIXELS, not metres (pass --calibration FILE)")
+    lines.append(f"  players  {len(s['players'])}")
+    if s["players"]:
+        lines.append(f"    {'player':<14} {'tracks':<12} {'dist ' + unit:>9} {'top ' + unit + '/s':>9} {'sprints':>7} {'acc/dec':>7} {'seen s':>7} {'pose':>5}")
+        for p in s["players"]:
+            tracks = ",".join(map(str, p["track_ids"]))
+            pose = p["pose"]["samples"] if p.get("pose") else 0
+            lines.append(f"    {p['player'][:14]:<14} {tracks[:12]:<12} {p['distance']:>9.1f} {p['top_speed']:>9.2f} {p['sprint_count']:>7} "
+                         f"{p['acceleration_count']:>3}/{p['deceleration_count']:<3} {p['quality']['tracked_time_s']:>7.1f} {pose:>5}")
+    return "\n".join(lines)
+
+
+def _write_charts(store, summary: dict, out: Path) -> None:
+    """A heatmap (calibrated sessions) and a speed-over-time PNG per player."""
+    import numpy as np
+
+    from edge_app import charts
+    from edge_app.metrics.kinematics import compute_kinematics
+    from edge_app.pitch import Calibration
+    from edge_app.report import player_positions, player_series
+
+    out.mkdir(parents=True, exist_ok=True)
+    cal = Calibration.from_dict(summary["calibration"]) if summary["units"] == "m" else None
+    series, _ = player_series(store, summary["session_id"])
+    for p in summary["players"]:
+        t, xy = player_positions(series, p["track_ids"], cal)
+        if cal is not None:
+            charts.heatmap_png(p["heatmap"], cal.template, out / f"{p['player']}-heatmap.png", title=f"{p['player']}: where")
+        kin = compute_kinematics(t, xy, max_speed=12.5 if cal is not None else None)
+        zones = [(z["name"], z["lower"], z["upper"]) for z in p["zones"]]
+        st = np.concatenate([seg.t for seg in kin.segments]) if kin.segments else np.zeros(0)
+        sv = np.concatenate([seg.v for seg in kin.segments]) if kin.segments else np.zeros(0)
+        charts.speed_png(st, sv, zones, out / f"{p['player']}-speed.png", title=f"{p['player']}: speed",
+                         unit="m/s" if cal is not None else "px/s")
+    print(f"charts in {out}", file=sys.stderr)
 
 
 def _session_text(s: dict) -> str:
     lines = [f"session {s['id']}  ({s['status']})",
              f"  source   {s['source']}",
              f"  started  {s['started_at']}   ended {s.get('ended_at') or '-'}",
-             f"  frames   {s.get('frames')}  at {s.get('fps')} fps   models {json.dumps(s.get('models', {}).get('detector', {}).get('providers'))}"]
-    if "processing" in s:
-        p = s["processing"]
-        lines.append(f"  speed    {p['fps']} frames/s processed in {p['wall_s']} s")
+             f"  frames   {s.get('frames')}  at {s.get('fps')} fps   on {', '.join(s.get('models', {}).get('detector', {}).get('providers', []))}"]
     tracks = s.get("tracks", [])
     lines.append(f"  tracks   {len(tracks)}")
     if tracks:
@@ -116,6 +173,91 @@ def _session_text(s: dict) -> str:
         for t in tracks:
             lines.append(f"  {t['track_id']:>4}  {t['first_t']:>6.1f}s {t['last_t']:>6.1f}s {t['frames_seen']:>6} {t.get('pose_samples', 0):>6}")
     return "\n".join(lines)
+
+
+# -- kpis --------------------------------------------------------------------------------
+def cmd_kpis(args) -> int:
+    from edge_app.config import default_db_path
+    from edge_app.metrics.csvio import read_positions_csv
+    from edge_app.report import positions_summary
+    from edge_app.store import SessionStore
+
+    _profile(args.profile)
+    players = read_positions_csv(args.positions)
+    with SessionStore(Path(args.db) if args.db else default_db_path()) as store:
+        device_id = store.device_id
+    summary = positions_summary(players, source=args.positions, device_id=device_id, profile=args.profile, rate=args.rate)
+    _emit(args, summary, _summary_text(summary))
+    return 0
+
+
+# -- players -----------------------------------------------------------------------------
+def cmd_players(args) -> int:
+    """The coach's corrections: name a player, merge tracks, split a track; then re-summarise."""
+    from edge_app.report import summarize_session
+
+    store = _store(args)
+    try:
+        sid = store.resolve_id(args.id)
+        if args.action == "name":
+            if len(args.values) != 2:
+                raise AxolotlError("usage: players ID name TRACK_OR_PLAYER NAME (e.g. players 3f2a name 7 Sam)")
+            store.name_player(sid, _track_or_player(args.values[0]), args.values[1])
+        elif args.action == "merge":
+            if len(args.values) < 2:
+                raise AxolotlError("usage: players ID merge TRACK TRACK [TRACK ...] (track ids from `players ID list`)")
+            store.merge_tracks(sid, [_int(v, "track id") for v in args.values])
+        elif args.action == "split":
+            if len(args.values) != 2:
+                raise AxolotlError("usage: players ID split TRACK FRAME (the later part gets a new track id)")
+            store.split_track(sid, _int(args.values[0], "track id"), _int(args.values[1], "frame"))
+        if args.action != "list":
+            old = store.get_summary(sid)
+            if old is not None:  # keep the calibration and profile the summary was made with
+                from edge_app.pitch import Calibration
+
+                cal = Calibration.from_dict(old["calibration"]) if old["units"] == "m" else None
+                summarize_session(store, sid, calibration=cal, profile=old["profile"]["name"], stitch=False)
+        players = store.players(sid)
+    finally:
+        store.close()
+    text = "\n".join(f"{p['player']:<12} {p['name'] or '':<16} tracks {','.join(map(str, p['track_ids']))}" for p in players)
+    _emit(args, players, text)
+    return 0
+
+
+def _int(value: str, what: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise AxolotlError(f"'{value}' is not a {what}; give a whole number") from None
+
+
+def _track_or_player(value: str):
+    return int(value) if value.isdigit() else value
+
+
+# -- calibrate ---------------------------------------------------------------------------
+def cmd_calibrate(args) -> int:
+    """A homography from tapped points: --pair PX,PY=LANDMARK or --pair PX,PY=X,Y (metres)."""
+    from edge_app.pitch import Calibration, get_template
+
+    template = get_template(args.template, args.length, args.width)
+    image_pts, pitch_pts = [], []
+    for pair in args.pair:
+        try:
+            px, pitch = pair.split("=", 1)
+            image_pts.append([float(v) for v in px.split(",")])
+            pitch_pts.append(template.point(pitch) if not pitch.replace(",", "").replace(".", "").replace("-", "").isdigit()
+                             else [float(v) for v in pitch.split(",")])
+        except ValueError:
+            raise AxolotlError(f"bad --pair '{pair}'; write PX,PY=LANDMARK or PX,PY=X,Y, e.g. 102,388=corner_bottom_left") from None
+    cal = Calibration.fit(image_pts, pitch_pts, template=template, camera=args.camera)
+    cal.save(args.out)
+    data = cal.to_dict()
+    _emit(args, data, f"saved {args.out}: {len(image_pts)} points, {sum(cal.inliers)} inliers, "
+                      f"reprojection error {cal.reprojection_error_m:.2f} m on the pitch")
+    return 0
 
 
 # -- sessions ----------------------------------------------------------------------------
@@ -130,7 +272,17 @@ def cmd_sessions(args) -> int:
             _emit(args, rows, text)
         elif args.action == "show":
             session = store.get_session(_need_id(args))
-            _emit(args, session, _session_text(session))
+            session["players"] = store.players(session["id"])
+            session["summary"] = store.get_summary(session["id"])
+            text = _session_text(session)
+            if session["summary"]:
+                text += "\n" + _summary_text(session["summary"])
+            _emit(args, session, text)
+        elif args.action == "charts":
+            summary = store.get_summary(_need_id(args))
+            if summary is None:
+                raise AxolotlError(f"session {args.id} has no summary yet; run `axolotl-edge analyze` to the end first")
+            _write_charts(store, summary, Path(args.output or Path.cwd() / f"charts-{summary['session_id'][:8]}"))
         else:  # export
             data = store.export_session(_need_id(args), fmt=args.format)
             if args.output:
@@ -185,7 +337,31 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--max-frames", type=int, help="stop after this many frames")
     a.add_argument("--no-pose", action="store_true", help="skip MediaPipe pose on player crops")
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    a.add_argument("--calibration", help="pitch calibration JSON (from `calibrate`); without it metrics are in pixels")
+    a.add_argument("--profile", default="adult", help="age profile for speed zones: adult, u17, u15, u13")
+    a.add_argument("--charts", help="also write heatmap and speed PNGs per player into this folder")
     a.set_defaults(func=cmd_analyze)
+
+    k = sub.add_parser("kpis", parents=[common], help="the metrics engine on pitch positions (CSV t,player,x,y in s and m)")
+    k.add_argument("positions")
+    k.add_argument("--profile", default="adult", help="adult, u17, u15, u13")
+    k.add_argument("--rate", type=float, help="resample to this rate in Hz (default: the data's median rate)")
+    k.set_defaults(func=cmd_kpis)
+
+    pl = sub.add_parser("players", parents=[common], help="players of a session: list, name, merge, split")
+    pl.add_argument("id", help="session id (or its first 8 characters)")
+    pl.add_argument("action", choices=["list", "name", "merge", "split"], nargs="?", default="list")
+    pl.add_argument("values", nargs="*", help="name: TRACK NAME; merge: TRACK TRACK...; split: TRACK FRAME")
+    pl.set_defaults(func=cmd_players)
+
+    c = sub.add_parser("calibrate", parents=[common], help="pitch calibration from image/pitch point pairs")
+    c.add_argument("--template", default="full", help="full (105x68), 9v9, 7v7 or custom (with --length/--width)")
+    c.add_argument("--length", type=float)
+    c.add_argument("--width", type=float)
+    c.add_argument("--pair", action="append", required=True, help="PX,PY=LANDMARK or PX,PY=X,Y; at least 4")
+    c.add_argument("--camera", default="default")
+    c.add_argument("--out", required=True, help="where to write the calibration JSON")
+    c.set_defaults(func=cmd_calibrate)
 
     d = sub.add_parser("detect", parents=[common], help="detect people (box, score, keypoints) in one image")
     d.add_argument("image")
@@ -193,11 +369,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--conf", type=float, help="minimum score (default 0.25)")
     d.set_defaults(func=cmd_detect)
 
-    s = sub.add_parser("sessions", parents=[common], help="stored sessions: list, show ID, export ID")
-    s.add_argument("action", choices=["list", "show", "export"])
+    s = sub.add_parser("sessions", parents=[common], help="stored sessions: list, show ID, export ID, charts ID")
+    s.add_argument("action", choices=["list", "show", "export", "charts"])
     s.add_argument("id", nargs="?", help="session id (or its first 8 characters)")
     s.add_argument("--format", choices=["json", "csv"], default="json")
-    s.add_argument("-o", "--output", help="write the export to this file instead of stdout")
+    s.add_argument("-o", "--output", help="export: write to this file instead of stdout; charts: the folder")
     s.set_defaults(func=cmd_sessions)
 
     m = sub.add_parser("models", parents=[common], help="the model manifest: list, verify hashes")
@@ -227,6 +403,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("axolotl-edge: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `... | head` closed our stdout: not an error
+        sys.stdout = None
+        return 0
 
 
 if __name__ == "__main__":

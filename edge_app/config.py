@@ -14,7 +14,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from edge_app.errors import AxolotlError
+from edge_app.errors import AxolotlError, describe_validation
 
 Provider = Literal["tensorrt", "cuda", "cpu"]
 
@@ -113,6 +113,4 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
     try:
         return AppConfig.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise AxolotlError(f"config error at '{where}': {err['msg']} ({exc.error_count()} error(s)); fix {path or 'the option'}") from None
+        raise AxolotlError(f"config error {describe_validation(exc)}; fix {path or 'the option'}") from None

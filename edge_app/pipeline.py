@@ -20,6 +20,7 @@ import numpy as np
 
 from edge_app.capture import Frame, VideoSource, open_source
 from edge_app.config import AppConfig
+from edge_app.identity import appearance_samples
 from edge_app.vision.detections import PERSON, Detections
 from edge_app.vision.detectors import create_detector
 from edge_app.vision.track import ByteTrack
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 STAGES = ("decode", "preprocess", "inference", "nms", "tracking", "pose", "store")
 _END = object()
 LOW_SCORE = 0.1  # ByteTrack's low-score floor
+APPEARANCE_EVERY = 5  # frames between torso-colour samples of each player
 
 
 @dataclass
@@ -161,7 +163,9 @@ class Pipeline:
                     poses = self.pose.process(frame.image, tracked[tracked.class_id == PERSON], int(frame.pts_s * 1000))
                 t2 = time.perf_counter()
                 if self.store is not None:
-                    self.store.add_frame(session_id, frame.index, frame.pts_s, tracked, poses)
+                    # Torso colours for the after-session stitching pass: every 5th frame is plenty.
+                    appearance = appearance_samples(frame.image, tracked) if frame.index % APPEARANCE_EVERY == 0 else None
+                    self.store.add_frame(session_id, frame.index, frame.pts_s, tracked, poses, appearance=appearance)
                 t3 = time.perf_counter()
                 timings.update(tracking=(t1 - t0) * 1e3, pose=(t2 - t1) * 1e3, store=(t3 - t2) * 1e3)
                 for stage, ms in timings.items():

@@ -11,35 +11,56 @@ import time
 
 import pytest
 
-from tests.conftest import SAMPLE, cli_path, run_cli
+import cv2
+
+from edge_app.summary import validate_summary
+from tests.conftest import CALIBRATION, SAMPLE, cli_path, run_cli
 
 
 def test_analyze_sample_clip_stores_a_session(tmp_path):
     db = tmp_path / "s.db"
-    proc = run_cli("analyze", SAMPLE, "--db", db, "--json", "--quiet")
+    proc = run_cli("analyze", SAMPLE, "--db", db, "--json", "--quiet", "--calibration", CALIBRATION, "--charts", tmp_path / "charts")
     assert proc.returncode == 0, proc.stderr
-    session = json.loads(proc.stdout)
-    assert session["status"] == "completed"
-    assert session["frames"] == 150
-    assert session["models"]["detector"]["providers"] == ["cpu"]
-    tracks = session["tracks"]
-    # The first 15 s of vtest.avi: six to ten people cross the road and the lawn.
-    long_tracks = [t for t in tracks if t["last_t"] - t["first_t"] >= 3.0]
-    assert 3 <= len(long_tracks) <= 12, [(t["track_id"], t["first_t"], t["last_t"]) for t in tracks]
-    assert sum(t.get("pose_samples", 0) for t in tracks) > 0
+    summary = json.loads(proc.stdout)
+    validate_summary(summary)  # the --json output is the published schema
+    assert summary["schema"] == "axolotl.session-summary/1" and summary["units"] == "m"
+    assert summary["status"] == "completed" and summary["duration_s"] == pytest.approx(15.0)
+    assert summary["models"]["detector"]["providers"] == ["cpu"]
+    # The first 15 s of vtest.avi: six to ten people cross the road and the lawn, walking.
+    assert 4 <= len(summary["players"]) <= 12, [p["player"] for p in summary["players"]]
+    assert all(p["sprint_count"] == 0 for p in summary["players"])
+    assert sum(p["pose"]["samples"] for p in summary["players"] if p["pose"]) > 0
+    pngs = sorted(f.name for f in (tmp_path / "charts").iterdir())
+    assert len(pngs) == 2 * len(summary["players"]) and all(cv2.imread(str(tmp_path / "charts" / f)) is not None for f in pngs)
 
+    sid = summary["session_id"]
     listed = json.loads(run_cli("sessions", "list", "--db", db, "--json").stdout)
-    assert [s["id"] for s in listed] == [session["id"]]
-    shown = run_cli("sessions", "show", session["id"][:8], "--db", db)
-    assert shown.returncode == 0 and session["id"] in shown.stdout
+    assert [s["id"] for s in listed] == [sid] and listed[0]["frames"] == 150
+    shown = run_cli("sessions", "show", sid[:8], "--db", db, "--json")
+    assert shown.returncode == 0, shown.stderr
+    session = json.loads(shown.stdout)
+    assert session["summary"] == summary
+    tracks = session["tracks"]
+    # every track of the session belongs to exactly one player
+    assert sorted(t for p in session["players"] for t in p["track_ids"]) == sorted(t["track_id"] for t in tracks)
 
-    exported = run_cli("sessions", "export", session["id"], "--format", "csv", "--db", db)
+    exported = run_cli("sessions", "export", sid, "--format", "csv", "--db", db)
     assert exported.returncode == 0, exported.stderr
     rows = list(csv.DictReader(io.StringIO(exported.stdout)))
     assert {int(r["track_id"]) for r in rows} == {t["track_id"] for t in tracks}
     assert max(int(r["frame"]) for r in rows) <= 149
     for r in rows[:50]:
         assert 0 <= float(r["x1"]) < float(r["x2"]) <= 768 and 0 <= float(r["y1"]) < float(r["y2"]) <= 576
+
+
+def test_without_calibration_everything_says_pixels(tmp_path):
+    proc = run_cli("analyze", SAMPLE, "--db", tmp_path / "p.db", "--quiet", "--no-pose", "--max-frames", "40", "--input-size", "640")
+    assert proc.returncode == 0, proc.stderr
+    assert "PIXELS, not metres" in proc.stdout
+    summary = json.loads(run_cli("analyze", SAMPLE, "--db", tmp_path / "p.db", "--quiet", "--no-pose", "--max-frames", "40",
+                                 "--input-size", "640", "--json").stdout)
+    assert summary["units"] == "px" and summary["calibration"] is None
+    assert all(p["zones"] == [] and p["heatmap"] == [] and p["sprint_count"] == 0 for p in summary["players"])
 
 
 def _wait_for_rows(db, n, timeout=120):

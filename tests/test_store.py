@@ -532,6 +532,7 @@ def test_refuses_a_newer_schema_and_leaves_it_untouched(tmp_path):
 def test_later_migration_steps_run_in_order_and_keep_data(tmp_path, monkeypatch):
     path = tmp_path / "a.db"
     sid = populated(path)
+    v = store_mod.schema_version()  # the current version, before the extra step
     seen = []
 
     def step_add_column(conn):
@@ -540,9 +541,9 @@ def test_later_migration_steps_run_in_order_and_keep_data(tmp_path, monkeypatch)
 
     monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS, step_add_column])
     with SessionStore(path) as s:
-        assert seen == [1]  # run once, from v1
-        assert user_version(path) == 2
+        assert seen == [v]  # run once, from the current version
+        assert user_version(path) == v + 1
         got = s.get_session(sid)
         assert got["frames"] == 5 and got["note"] is None
     with SessionStore(path):
-        assert seen == [1]  # not again
+        assert seen == [v]  # not again

@@ -7,6 +7,10 @@ tall at the far end of the road, where the pair below turned round for ~4 s): re
 across such gaps is the stitching pass (issue #3), not ByteTrack's job.
 """
 
+from collections import Counter
+
+import numpy as np
+
 VISITS = {
     # The man in the red and navy jacket and the blonde woman in a black coat walk as a pair,
     # three times: up the road, back down, and later across the lawn (separately annotated).
@@ -18,3 +22,20 @@ VISITS = {
     "blonde woman, across the lawn": [(560, 225, 525), (600, 305, 570), (640, 362, 520), (680, 178, 446), (720, 78, 335)],
     "woman in a red top, right to left": [(440, 630, 350), (480, 418, 284), (500, 322, 262), (560, 97, 235)],
 }
+
+
+def who(dets, x, y):
+    """The track whose ground point (box bottom-centre) is nearest the annotated feet, if near enough."""
+    if dets is None or not len(dets):
+        return None
+    gx, gy = (dets.xyxy[:, 0] + dets.xyxy[:, 2]) / 2, dets.xyxy[:, 3]
+    dist = np.hypot(gx - x, gy - y)
+    k = int(np.argmin(dist))
+    return int(dets.tracker_id[k]) if dist[k] <= max(15.0, 0.3 * (dets.xyxy[k, 3] - dets.xyxy[k, 1])) else None
+
+
+def owner(tracked_at: dict, points) -> int | None:
+    """The id seen most often at a visit's annotated points (`tracked_at`: frame -> Detections)."""
+    ids = [who(tracked_at.get(f), x, y) for f, x, y in points]
+    counts = Counter(i for i in ids if i is not None)
+    return counts.most_common(1)[0][0] if counts else None

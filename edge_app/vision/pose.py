@@ -155,6 +155,9 @@ class PoseEstimator:
                     enable_segmentation=False,
                     min_detection_confidence=min_detection_confidence,
                 )
+                # The graph starts its interpreters on its own threads; one run waits for them,
+                # so their start-up lines land inside this muted window.
+                self._pose.process(np.zeros((64, 64, 3), np.uint8))
         except Exception as exc:
             raise AxolotlError(f"MediaPipe pose failed to start ({type(exc).__name__}: {exc}); fix: {MEDIAPIPE_FIX}") from exc
         self._cursor: int | None = None  # track id of the last crop started; the next frame starts after it

@@ -1,0 +1,119 @@
+"""From a stored session to its summary: stitch players, project to the pitch, run the metrics.
+
+This is the after-session step of ARCHITECTURE §1 (store → summary). It reads only the
+store, so it can be re-run after the coach names, merges or splits players.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from edge_app.errors import AxolotlError
+from edge_app.metrics.engine import player_kpis
+from edge_app.metrics.profiles import get_profile
+from edge_app.pitch import Calibration
+from edge_app.summary import SCHEMA, SessionSummary, validate_summary
+from edge_app.vision.detections import PERSON
+
+MIN_FRAMES = 10  # players seen in fewer frames are detector noise, not players
+
+
+def _player_label(p: dict) -> str:
+    return p["name"] or p["player"]
+
+
+def player_series(store, sid: str) -> tuple[dict[int, tuple], dict[int, list]]:
+    """Per track: (t, ground points in px) and pose samples (t, world landmarks)."""
+    ts, pts, poses = defaultdict(list), defaultdict(list), defaultdict(list)
+    for f in store.frames(sid):
+        d = f.detections
+        if len(d):
+            person = d.class_id == PERSON
+            for tid, g in zip(d.tracker_id[person], d.ground_point[person]):
+                ts[int(tid)].append(f.t)
+                pts[int(tid)].append(g)
+        for p in f.poses:
+            if p.world_landmarks is not None:
+                poses[int(p.track_id)].append((f.t, p.world_landmarks))
+    series = {tid: (np.asarray(ts[tid], float), np.asarray(pts[tid], float)) for tid in ts}
+    return series, poses
+
+
+def player_positions(series: dict, track_ids, calibration: Calibration | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One player's (t, xy) from all their tracks, in time order: pitch metres with a
+    calibration (points above the horizon dropped), image pixels without."""
+    parts = [series[t] for t in track_ids if t in series]
+    if not parts:
+        return np.zeros(0), np.zeros((0, 2))
+    t = np.concatenate([a for a, _ in parts])
+    xy = np.concatenate([b for _, b in parts])
+    order = np.argsort(t, kind="stable")
+    t, xy = t[order], xy[order]
+    if calibration is not None:
+        xy = calibration.project(xy)
+        ok = np.isfinite(xy).all(axis=1)  # points above the horizon project nowhere
+        t, xy = t[ok], xy[ok]
+    return t, xy
+
+
+def build_summary(store, session_id: str, *, calibration: Calibration | None = None, profile: str = "adult",
+                  player_profiles: dict | None = None) -> SessionSummary:
+    sid = store.resolve_id(session_id)
+    session = store.get_session(sid)
+    prof = get_profile(profile)
+    series, poses = player_series(store, sid)
+    units = "m" if calibration is not None else "px"
+    pitch = (calibration.template.length, calibration.template.width) if calibration is not None else None
+    players = []
+    for p in store.players(sid):
+        t, xy = player_positions(series, p["track_ids"], calibration)
+        if len(t) < MIN_FRAMES:
+            continue
+        label = _player_label(p)
+        pose = sorted((s for tid in p["track_ids"] for s in poses.get(tid, [])), key=lambda s: s[0])
+        override = (player_profiles or {}).get(label)
+        players.append(player_kpis(
+            t, xy, profile=get_profile(override) if isinstance(override, str) else (prof if override is None else get_profile(profile, override)),
+            units=units, pitch=pitch, player=label, track_ids=p["track_ids"], ids_merged=p["ids_merged"], pose=pose or None))
+    frames = session.get("frames") or 0
+    summary = SessionSummary(
+        schema=SCHEMA, session_id=sid, device_id=session["device_id"], started_at=session["started_at"],
+        ended_at=session.get("ended_at"), status=session["status"], source=session["source"],
+        calibration=None if calibration is None else calibration.to_dict(), units=units, profile=prof.info(),
+        models=session.get("models") or {}, duration_s=round(frames / session["fps"], 3) if session.get("fps") else 0.0,
+        players=players)
+    return validate_summary(summary.to_json_dict())
+
+
+def summarize_session(store, session_id: str, *, calibration: Calibration | None = None, profile: str = "adult",
+                      stitch: bool = True) -> dict:
+    """Stitch (unless told not to), build, validate and store the summary; returns it as JSON data."""
+    from edge_app.identity import stitch_session
+
+    if stitch:
+        stitch_session(store, session_id, project=None if calibration is None else calibration.project)
+    return store.save_summary(session_id, build_summary(store, session_id, calibration=calibration, profile=profile))
+
+
+def positions_summary(players: dict, *, source: str, device_id: str, profile: str = "adult",
+                      rate: float | None = None) -> dict:
+    """The summary of positions that are already in metres (`kpis POSITIONS.csv`)."""
+    prof = get_profile(profile)
+    out, t_min, t_max = [], np.inf, -np.inf
+    for name, (t, xy) in players.items():
+        out.append(player_kpis(t, xy, profile=prof, units="m", player=str(name), rate=rate))
+        t_min, t_max = min(t_min, float(t[0])), max(t_max, float(t[-1]))
+    if not out:
+        raise AxolotlError(f"{source} holds no player positions; it needs rows of t,player,x,y")
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    summary = SessionSummary(
+        schema=SCHEMA, session_id=str(uuid.uuid4()), device_id=device_id, started_at=now, ended_at=now,
+        status="completed", source=str(Path(source)), units="m", profile=prof.info(), models={},
+        calibration={"type": "positions-in-metres", "note": "positions were given on the pitch, in metres"},
+        duration_s=round(t_max - t_min, 3), players=out)
+    return validate_summary(summary.to_json_dict()).to_json_dict()
