@@ -89,13 +89,14 @@ def cmd_analyze(args) -> int:
     store = _store(args)
     try:
         source = open_source(args.video, queue_size=cfg.pipeline.queue_size)
-        pipeline = Pipeline(cfg, store)
+        pipeline = Pipeline(cfg, store, calibration=calibration)
         try:
             result = pipeline.run(source, max_frames=args.max_frames, progress=not args.quiet)
         finally:
             source.close()
             pipeline.close()
-        summary = summarize_session(store, result.session_id, calibration=calibration, profile=args.profile)
+        summary = summarize_session(store, result.session_id, calibration=calibration, profile=args.profile,
+                                    player_profiles=_player_profiles(args.player_profile))
         if args.charts:
             _write_charts(store, summary, Path(args.charts))
     finally:
@@ -110,6 +111,17 @@ def _calibration(path):
     from edge_app.pitch import Calibration
 
     return Calibration.load(path)
+
+
+def _player_profiles(pairs) -> dict:
+    out = {}
+    for pair in pairs or []:
+        name, sep, profile = pair.partition("=")
+        if not sep or not name or not profile:
+            raise AxolotlError(f"bad --player-profile '{pair}'; write PLAYER=PROFILE, e.g. Sam=u13")
+        _profile(profile)
+        out[name] = profile
+    return out
 
 
 def _profile(name):
@@ -340,6 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--calibration", help="pitch calibration JSON (from `calibrate`); without it metrics are in pixels")
     a.add_argument("--profile", default="adult", help="age profile for speed zones: adult, u17, u15, u13")
     a.add_argument("--charts", help="also write heatmap and speed PNGs per player into this folder")
+    a.add_argument("--player-profile", action="append", metavar="PLAYER=PROFILE",
+                   help="another profile for one player (by name or player-N), e.g. Sam=u13; repeatable")
     a.set_defaults(func=cmd_analyze)
 
     k = sub.add_parser("kpis", parents=[common], help="the metrics engine on pitch positions (CSV t,player,x,y in s and m)")

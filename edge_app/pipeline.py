@@ -39,6 +39,7 @@ class FrameResult:
     tracked: Detections  # tracked players (and ball) with tracker_id
     poses: list  # PoseSample per player that got a pose this frame
     timings_ms: dict[str, float]
+    live: dict = field(default_factory=dict)  # track id -> LiveSample (causal speed, m/s) when calibrated
 
 
 @dataclass
@@ -70,10 +71,12 @@ class RunResult:
 class Pipeline:
     """Build once (loads the models), then `run` a source. `stop()` ends a live run cleanly."""
 
-    def __init__(self, config: AppConfig, store=None, *, on_result: Callable[[FrameResult], None] | None = None):
+    def __init__(self, config: AppConfig, store=None, *, on_result: Callable[[FrameResult], None] | None = None,
+                 calibration=None):
         self.config = config
         self.store = store
         self.on_result = on_result
+        self.calibration = calibration  # pitch homography: live speeds in m/s for the display
         self.detector = create_detector(config.detector)
         # ByteTrack's second stage re-finds players from low-score boxes (0.1 to the activation
         # threshold); Ultralytics' track mode lowers conf to 0.1 for the same reason.
@@ -123,6 +126,24 @@ class Pipeline:
         finally:
             out.put(_END)
 
+    def _live_speeds(self, filters: dict, tracked: Detections, t: float, fps: float) -> dict:
+        """Causal (live-display) speed per player; the official numbers are recomputed after."""
+        if self.calibration is None or not len(tracked):
+            return {}
+        from edge_app.metrics.kinematics import LiveKinematics
+
+        person = tracked.class_id == PERSON
+        ids, pts = tracked.tracker_id[person], self.calibration.project(tracked.ground_point[person])
+        out = {}
+        for tid, (x, y) in zip(ids.tolist(), pts):
+            kin = filters.get(tid)
+            if kin is None:
+                kin = filters[tid] = LiveKinematics(rate=fps)
+            sample = kin.update(t, x, y)
+            if sample is not None:
+                out[tid] = sample
+        return out
+
     def run(self, source, *, max_frames: int | None = None, progress: bool = False) -> RunResult:
         """Process a source (a spec for `open_source`, or an opened `VideoSource`) to its end."""
         self._stop.clear()
@@ -137,6 +158,7 @@ class Pipeline:
                 source=source.spec.describe(), config=cfg.model_dump(), models=self.models_info(), fps=fps,
                 frame_size=source.size, live=source.is_live)
         result = RunResult(session_id, "running", 0, 0.0, self.detector.info.providers)
+        live_filters: dict = {}
         detections_q: queue.Queue = queue.Queue(maxsize=2)
         errors: list = []
         worker = threading.Thread(target=self._detect_loop, args=(source, detections_q, errors), name="detect", daemon=True)
@@ -172,9 +194,10 @@ class Pipeline:
                     result.stage_ms[stage].append(ms)
                 if tracked.tracker_id is not None:
                     result.track_ids.update(int(t) for t in tracked.tracker_id)
+                live = self._live_speeds(live_filters, tracked, frame.pts_s, fps) if self.on_result is not None else {}
                 result.frames += 1
                 if self.on_result is not None:
-                    self.on_result(FrameResult(frame, tracked, poses, timings))
+                    self.on_result(FrameResult(frame, tracked, poses, timings, live))
                 if bar is not None:
                     bar.update(1)
                 if max_frames is not None and result.frames >= max_frames:

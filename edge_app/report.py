@@ -76,9 +76,10 @@ def build_summary(store, session_id: str, *, calibration: Calibration | None = N
             continue
         label = _player_label(p)
         pose = sorted((s for tid in p["track_ids"] for s in poses.get(tid, [])), key=lambda s: s[0])
-        override = (player_profiles or {}).get(label)
+        override = (player_profiles or {}).get(label)  # a profile name, or field overrides of the session's
+        player_prof = prof if override is None else get_profile(override) if isinstance(override, str) else get_profile(profile, override)
         players.append(player_kpis(
-            t, xy, profile=get_profile(override) if isinstance(override, str) else (prof if override is None else get_profile(profile, override)),
+            t, xy, profile=player_prof,
             units=units, pitch=pitch, player=label, track_ids=p["track_ids"], ids_merged=p["ids_merged"], pose=pose or None))
     frames = session.get("frames") or 0
     summary = SessionSummary(
@@ -91,13 +92,14 @@ def build_summary(store, session_id: str, *, calibration: Calibration | None = N
 
 
 def summarize_session(store, session_id: str, *, calibration: Calibration | None = None, profile: str = "adult",
-                      stitch: bool = True) -> dict:
+                      stitch: bool = True, player_profiles: dict | None = None) -> dict:
     """Stitch (unless told not to), build, validate and store the summary; returns it as JSON data."""
     from edge_app.identity import stitch_session
 
     if stitch:
         stitch_session(store, session_id, project=None if calibration is None else calibration.project)
-    return store.save_summary(session_id, build_summary(store, session_id, calibration=calibration, profile=profile))
+    return store.save_summary(session_id, build_summary(store, session_id, calibration=calibration, profile=profile,
+                                                        player_profiles=player_profiles))
 
 
 def positions_summary(players: dict, *, source: str, device_id: str, profile: str = "adult",

@@ -123,3 +123,20 @@ def test_coach_names_merges_and_splits_and_the_summary_follows(session_db):
 
     proc = run_cli("players", sid, "split", "abc", "3", "--db", db)
     assert proc.returncode == 2 and "abc" in proc.stderr
+
+
+def test_one_player_can_have_another_profile(session_db):
+    from edge_app.metrics.profiles import get_profile
+    from edge_app.report import build_summary
+    from edge_app.store import SessionStore
+
+    db, summary = session_db
+    with SessionStore(db) as store:
+        label = summary["players"][0]["player"]
+        out = build_summary(store, summary["session_id"], calibration=Calibration.load(CALIBRATION),
+                            player_profiles={label: "u13"}).to_json_dict()
+    sprint = {p["player"]: next(z["lower"] for z in p["zones"] if z["name"] == "sprint") for p in out["players"]}
+    assert sprint[label] == pytest.approx(get_profile("u13").thresholds().zone_lowers[4], abs=1e-3)
+    assert all(v == pytest.approx(get_profile("adult").thresholds().zone_lowers[4], abs=1e-3) for k, v in sprint.items() if k != label)
+    proc = run_cli("analyze", SAMPLE, "--player-profile", "Sam:u13", "--db", db)
+    assert proc.returncode == 2 and "PLAYER=PROFILE" in proc.stderr

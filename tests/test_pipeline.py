@@ -8,6 +8,7 @@ import threading
 import time
 
 import cv2
+import numpy as np
 import pytest
 
 from edge_app.capture import open_source
@@ -118,3 +119,21 @@ def test_detector_failure_inside_the_thread_fails_the_session_and_reaches_the_ca
         pipe.close()
         sessions = store.list_sessions()
     assert sessions[0]["status"] == "failed" and sessions[0]["frames"] == 4
+
+
+def test_live_speeds_from_the_causal_filter_when_calibrated(tmp_path):
+    from edge_app.pitch import Calibration
+    from tests.conftest import CALIBRATION
+
+    cfg = load_config(overrides={"pose": {"enabled": False}})
+    results = []
+    pipe = Pipeline(cfg, None, on_result=results.append, calibration=Calibration.load(CALIBRATION))
+    pipe.run(str(SAMPLE), max_frames=60)
+    pipe.close()
+    speeds = [s.speed for r in results[20:] for s in r.live.values()]
+    assert len(speeds) > 20
+    # people walk in the sample clip: the live speed stays a walking speed
+    assert 0.3 < float(np.median(speeds)) < 2.5 and max(speeds) < 4.0
+    uncalibrated = []
+    Pipeline(cfg, None, on_result=uncalibrated.append).run(str(SAMPLE), max_frames=5)
+    assert all(r.live == {} for r in uncalibrated)
