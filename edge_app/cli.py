@@ -249,6 +249,36 @@ def _track_or_player(value: str):
     return int(value) if value.isdigit() else value
 
 
+# -- feedback ----------------------------------------------------------------------------
+def cmd_feedback(args) -> int:
+    from edge_app.config import load_config
+    from edge_app.feedback.llm import FeedbackWriter
+    from edge_app.feedback.service import generate_feedback
+
+    cfg = load_config(args.config)
+    writer = FeedbackWriter(args.model or cfg.feedback.model, max_tokens=cfg.feedback.max_tokens)
+    stream = None
+    if args.stream and not args.json:
+        def stream(token: str) -> None:
+            sys.stderr.write(token)
+            sys.stderr.flush()
+    store = _store(args)
+    try:
+        feedback = generate_feedback(store, args.id, player=args.player, writer=writer, on_token=stream)
+    finally:
+        store.close()
+    # A missing or corrupt model was already reported in one warning line by the writer.
+    entries = [feedback["team"]] if feedback.get("team") and not args.player else []
+    entries += [p for p in feedback["players"] if not args.player or p["player"] == args.player]
+    lines = []
+    for e in entries:
+        lines.append(f"{e['player']}: {e['text']}")
+        for d in e["drills"]:
+            lines.append(f"    drill: {d['name']} ({d['minutes']} min)")
+    _emit(args, feedback, "\n".join(lines))
+    return 0
+
+
 # -- calibrate ---------------------------------------------------------------------------
 def cmd_calibrate(args) -> int:
     """A homography from tapped points: --pair PX,PY=LANDMARK or --pair PX,PY=X,Y (metres)."""
@@ -367,6 +397,13 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("action", choices=["list", "name", "merge", "split"], nargs="?", default="list")
     pl.add_argument("values", nargs="*", help="name: TRACK NAME; merge: TRACK TRACK...; split: TRACK FRAME")
     pl.set_defaults(func=cmd_players)
+
+    f = sub.add_parser("feedback", parents=[common], help="coaching feedback with drills for a stored session (local LLM)")
+    f.add_argument("id", help="session id (or its first 8 characters)")
+    f.add_argument("--player", help="only this player (their label or name)")
+    f.add_argument("--model", help="a GGUF model file instead of the default SmolLM2-135M")
+    f.add_argument("--stream", action="store_true", help="show the model's tokens on stderr as they come")
+    f.set_defaults(func=cmd_feedback)
 
     c = sub.add_parser("calibrate", parents=[common], help="pitch calibration from image/pitch point pairs")
     c.add_argument("--template", default="full", help="full (105x68), 9v9, 7v7 or custom (with --length/--width)")

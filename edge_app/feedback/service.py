@@ -1,0 +1,77 @@
+"""Feedback for a stored session: insights (our numbers) → drills (the library) → words (LLM or template).
+
+The result is stored in the session's summary (`summary.feedback`), so the summary that
+is synced to the cloud carries it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from edge_app.config import data_dir
+from edge_app.errors import AxolotlError
+from edge_app.feedback.drills import DrillLibrary
+from edge_app.feedback.insights import age_band, choose_drills, derive_insights
+from edge_app.feedback.llm import FeedbackWriter
+
+log = logging.getLogger(__name__)
+
+YOUTH = {"u13", "u15", "u17"}
+
+
+def _first_names(summary: dict) -> set[str]:
+    """Names the coach gave (labels that are not our player-N / track-N keys)."""
+    return {p["player"] for p in summary["players"] if not p["player"].startswith(("player-", "track-"))}
+
+
+def history_for(store, summary: dict) -> list[dict]:
+    """Earlier sessions' summaries on this box, oldest first (trends, load)."""
+    earlier = [s for s in store.list_sessions() if s["started_at"] < summary["started_at"] and s["status"] == "completed"]
+    out = []
+    for s in sorted(earlier, key=lambda s: s["started_at"]):
+        past = store.get_summary(s["id"])
+        if past is not None:
+            out.append(past)
+    return out
+
+
+def generate_feedback(store, session_id: str, *, player: str | None = None, writer: FeedbackWriter | None = None,
+                      on_token=None) -> dict:
+    sid = store.resolve_id(session_id)
+    summary = store.get_summary(sid)
+    if summary is None:
+        raise AxolotlError(f"session {session_id} has no summary yet; run `axolotl-edge analyze` to the end first")
+    names = [p["player"] for p in summary["players"]]
+    if player is not None and player not in names:
+        raise AxolotlError(f"no player '{player}' in session {sid[:8]}; players: {', '.join(names) or 'none'}")
+    profile = summary["profile"]["name"]
+    youth = profile in YOUTH
+    facts = derive_insights(summary, history_for(store, summary))
+    library = DrillLibrary(data_dir() / "drills.db")
+    drills = choose_drills(facts, library, age_band(profile))
+    writer = writer or FeedbackWriter()
+    allowed = _first_names(summary)
+
+    def worded(who: str) -> dict:
+        mine = [f for f in facts if f.player == who]
+        chosen = drills.get(who, [])
+        w = writer.word(who, mine, chosen, youth=youth, allowed_names=allowed, on_token=on_token)
+        return {"player": who, "text": w.text, "source": w.source, "fallback_reason": w.fallback_reason,
+                "facts": [{"id": f.id, "kind": f.kind, "text": f.text, "numbers": f.numbers} for f in mine],
+                "drills": [{"id": d.id, "name": d.name, "minutes": d.minutes} for d in chosen]}
+
+    targets = [player] if player else ["team", *names]
+    entries = {e["player"]: e for e in (worded(who) for who in targets)}
+    old = summary.get("feedback") or {}
+    players = {e["player"]: e for e in old.get("players", [])}
+    players.update({k: v for k, v in entries.items() if k != "team"})
+    feedback = {
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "model": writer.model_name, "model_unavailable": writer.unavailable_reason,
+        "youth_safety": youth, "team": entries.get("team", old.get("team")),
+        "players": [players[n] for n in names if n in players],
+    }
+    summary["feedback"] = feedback
+    store.save_summary(sid, summary)
+    return feedback

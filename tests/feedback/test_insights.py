@@ -1,0 +1,249 @@
+import re
+
+import pytest
+
+from edge_app.feedback.drills import KPIS, DrillLibrary
+from edge_app.feedback.insights import (KINDS, Fact, age_band_for_profile, choose_drills, derive_insights,
+                                        format_number)
+from edge_app.metrics.profiles import get_profile
+from edge_app.summary import DataQuality, Effort, PlayerSummary, PoseKPIs, SessionSummary
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+MEDICAL = ("injur", "diagnos", "strain", "sprain", "tear", "pain", "overtrain", "medical", "damage", "risk")
+
+
+def player(label, *, top, dist, hsr, sprints, acc=8, dec=8, wr=95.0, tracked=3600.0, pose=None):
+    return PlayerSummary(
+        player=label, track_ids=[1], distance=dist, top_speed=top, zones=[], hsr_distance=hsr,
+        sprint_count=sprints,
+        sprints=[Effort(start_s=60.0 * i, duration_s=1.5, distance=9.0, peak=top) for i in range(sprints)],
+        acceleration_count=acc, deceleration_count=dec, accelerations=[], decelerations=[], work_rate_per_min=wr,
+        heatmap=[], pose=pose, quality=DataQuality(tracked_time_s=tracked, fraction_seen=0.95, gaps=0, gap_time_s=0.0,
+                                                   interpolated_time_s=0.0, outliers_dropped=0, ids_merged=0))
+
+
+def summary(players, *, units="m", profile="u15", sid="s-today"):
+    s = SessionSummary(schema="axolotl.session-summary/1", session_id=sid, device_id="box-1",
+                       started_at="2026-05-01T10:00:00Z", ended_at="2026-05-01T11:00:00Z", status="done",
+                       source="test", calibration={"h": [[1, 0, 0], [0, 1, 0], [0, 0, 1]]} if units == "m" else None,
+                       units=units, profile=get_profile(profile).info(), models={}, duration_s=3600.0, players=players)
+    return s.to_json_dict()
+
+
+def team(units="m", sam=None):
+    # u15 profile: hsr from 16.4 km/h, sprint from 20.9 km/h
+    sam = sam or dict(top=7.0, dist=7000.0, hsr=500.0, sprints=4, acc=10, dec=9, wr=100.0)
+    return summary([
+        player("Sam", **sam),
+        player("Alex", top=6.0, dist=5500.0, hsr=400.0, sprints=3, acc=8, dec=8, wr=95.0),
+        player("Jo", top=6.2, dist=5800.0, hsr=420.0, sprints=2, acc=9, dec=7, wr=98.0),
+        player("player-3", top=5.9, dist=5600.0, hsr=380.0, sprints=3, acc=7, dec=8, wr=96.0,
+               pose=PoseKPIs(samples=40, knee_flexion_deg=11.6, trunk_lean_sprint_deg=27.4, stride_cadence_spm=141.2)),
+        player("Lee", top=5.0, dist=5200.0, hsr=150.0, sprints=0, acc=6, dec=6, wr=90.0),
+    ], units=units)
+
+
+def history():
+    # Sam: three sessions of 4 km, top speeds 6.0 / 6.5 / 6.25 m/s, 6 sprints each
+    return [summary([player("Sam", top=t, dist=4000.0, hsr=500.0, sprints=6, acc=10, dec=9, wr=100.0),
+                     player("Alex", top=6.0, dist=5500.0, hsr=400.0, sprints=3)], sid=f"s-{i}")
+            for i, t in enumerate((6.0, 6.5, 6.25))]
+
+
+def by_id(facts):
+    ids = [f.id for f in facts]
+    assert len(ids) == len(set(ids))
+    return {f.id: f for f in facts}
+
+
+def check_numbers_in_text(facts, labels):
+    for f in facts:
+        text = f.text
+        for label in sorted(labels, key=len, reverse=True):
+            text = text.replace(label, "")
+        said = sorted(NUMBER.findall(text))
+        assert said == sorted(format_number(v) for v in f.numbers.values()), (f.id, f.text, f.numbers)
+        assert set(f.unit_text) <= set(f.numbers)
+        assert f.kind in KINDS and f.kpi in KPIS and isinstance(f, Fact)
+
+
+LABELS = ["Sam", "Alex", "Jo", "player-3", "Lee"]
+
+
+def test_fastest_player_gets_a_top_speed_strength():
+    facts = by_id(derive_insights(team()))
+    # top speeds 7.0, 6.0, 6.2, 5.9, 5.0 m/s -> median 6.0 m/s = 21.6 km/h; Sam 7.0 m/s = 25.2 km/h;
+    # 7.0 / 6.0 = 1.1667 -> 17 % above the median
+    f = facts["sam.top_speed.high"]
+    assert f.kind == "strength" and f.kpi == "top_speed" and f.player == "Sam"
+    assert f.numbers == {"top_speed_kmh": 25.2, "team_median_kmh": 21.6, "pct_vs_team": 17.0}
+    assert f.unit_text["top_speed_kmh"] == "km/h"
+    assert "25.2 km/h" in f.text and "21.6 km/h" in f.text and "17 %" in f.text
+    assert facts["team.top_speed.fastest"].numbers == {"top_speed_kmh": 25.2} and "Sam" in facts["team.top_speed.fastest"].text
+    # 7000 + 5500 + 5800 + 5600 + 5200 m = 29.1 km; Sam covered the most (7 km)
+    assert facts["team.distance.total"].numbers == {"total_km": 29.1, "max_km": 7.0}
+    assert facts["team.sprint_count.most"].numbers == {"sprint_count": 4.0}
+    assert not any(f.kind == "strength" and f.player == "Lee" for f in facts.values())
+
+
+def test_player_without_sprints_gets_a_weakness():
+    facts = derive_insights(team())
+    lee = [f for f in facts if f.player == "Lee"]
+    # sprint counts 4, 3, 2, 3, 0 -> median 3; Lee made 0
+    sprint = [f for f in lee if f.kpi == "sprint"]
+    assert len(sprint) == 1 and sprint[0].kind == "weakness"
+    assert sprint[0].numbers == {"sprint_count": 0.0, "team_median": 3.0}
+    # HSR 150 m against a median of 400 m -> 62 % below
+    hsr = next(f for f in lee if f.kpi == "hsr")
+    assert hsr.kind == "weakness" and hsr.numbers == {"hsr_m": 150.0, "team_median_m": 400.0, "pct_vs_team": 62.0}
+    assert not [f for f in facts if f.player == "Alex" and f.kind == "weakness"]
+    # alone (no team median) the profile says it: a sprint counts from 20.9 km/h (u15) for at least 1 s
+    solo = derive_insights(summary([player("Lee", top=5.0, dist=5200.0, hsr=150.0, sprints=0)]))
+    f = next(f for f in solo if f.id == "lee.sprint_count.none")
+    assert f.kind == "weakness" and f.numbers == {"sprint_count": 0.0, "sprint_threshold_kmh": 20.9, "min_duration_s": 1.0}
+    assert not any("team_median" in k for f in solo for k in f.numbers)
+
+
+def test_load_warning_mentions_the_physio_and_no_medical_words():
+    facts = by_id(derive_insights(team(), history()))
+    f = facts["sam.distance.load"]
+    # 3 previous sessions of 4 km, today 7 km > 1.5 x 4 km
+    assert f.kind == "load_warning" and f.player == "Sam"
+    assert f.numbers == {"distance_km": 7.0, "recent_avg_km": 4.0, "sessions": 3.0}
+    assert "physio" in f.text and "well above their recent average" in f.text
+    assert not any(w in f.text.lower() for w in MEDICAL)
+    # the first fact about Sam is the load warning
+    assert next(x for x in derive_insights(team(), history()) if x.player == "Sam").id == "sam.distance.load"
+    # one previous session is not enough, and 5.9 km is not 1.5 x 4 km
+    assert "sam.distance.load" not in by_id(derive_insights(team(), history()[-1:]))
+    sam = dict(top=7.0, dist=5900.0, hsr=500.0, sprints=4, acc=10, dec=9, wr=100.0)
+    assert "sam.distance.load" not in by_id(derive_insights(team(sam=sam), history()))
+    for x in derive_insights(team(), history(), max_per_player=20):
+        assert not any(w in x.text.lower() for w in MEDICAL), x.text
+
+
+def test_trends_against_own_history():
+    facts = by_id(derive_insights(team(), history(), max_per_player=20))
+    # previous top speeds 6.0, 6.5, 6.25 m/s -> 6.25 m/s = 22.5 km/h; today 7.0 m/s = 25.2 km/h: +12 %
+    up = facts["sam.top_speed.trend_up"]
+    assert up.kind == "trend_up" and up.kpi == "top_speed"
+    assert up.numbers == {"top_speed_kmh": 25.2, "previous_avg_kmh": 22.5, "change_pct": 12.0, "sessions": 3.0}
+    assert "up 12 %" in up.text
+    # previous sprints 6, 6, 6; today 4: -33 %
+    down = facts["sam.sprint_count.trend_down"]
+    assert down.kind == "trend_down" and down.numbers == {"sprints_count": 4.0, "previous_avg_count": 6.0,
+                                                          "change_pct": 33.0, "sessions": 3.0}
+    assert "down 33 %" in down.text
+    # HSR and work rate unchanged (500 m, 100 m/min): no trend; distance is a load warning, not a trend
+    assert not any(k.startswith(("sam.hsr_distance.trend", "sam.work_rate_per_min.trend", "sam.distance.trend"))
+                   for k in facts)
+    # Alex: identical history -> no trend at all; Jo has no history -> none either
+    assert not any(f.player in ("Alex", "Jo") and f.kind.startswith("trend") for f in facts.values())
+    # one previous session: said as "previous session", without a session count
+    one = by_id(derive_insights(team(), history()[-1:], max_per_player=20))["sam.top_speed.trend_up"]
+    # 6.25 m/s = 22.5 km/h -> +12 %
+    assert one.numbers == {"top_speed_kmh": 25.2, "previous_avg_kmh": 22.5, "change_pct": 12.0}
+    check_numbers_in_text([up, down, one], LABELS)
+
+
+def test_px_sessions_give_no_absolute_speeds():
+    hist = [dict(h, units="px", calibration=None) for h in history()]
+    facts = derive_insights(team(units="px"), hist, max_per_player=20)
+    # alone and slow in pixels: no profile threshold (km/h) facts either
+    facts += derive_insights(summary([player("Lee", top=3.0, dist=5200.0, hsr=150.0, sprints=0)], units="px"))
+    assert facts
+    for f in facts:
+        assert f.kind not in ("trend_up", "trend_down", "load_warning")
+        assert not any("km" in k or k.endswith("_m") or "m_per_min" in k for k in f.numbers), f.id
+        assert not any(u in ("km/h", "km", "m", "m/min") for u in f.unit_text.values()), f.id
+        assert "km" not in f.text and " m " not in f.text
+    by = by_id(facts)
+    assert by["sam.top_speed.high"].numbers == {"pct_vs_team": 17.0}
+    assert by["lee.sprint_count.low"].kind == "weakness"
+    assert "team.distance.total" not in by and "team.top_speed.fastest" not in by
+    check_numbers_in_text(facts, LABELS)
+
+
+def test_pose_observations_are_cautious():
+    facts = by_id(derive_insights(team(units="px")))
+    knee, lean, cad = facts["player-3.knee_flexion.low"], facts["player-3.trunk_lean.high"], facts["player-3.cadence.low"]
+    assert (knee.kpi, lean.kpi, cad.kpi) == ("knee_control", "posture", "cadence")
+    assert knee.numbers == {"knee_flexion_deg": 12.0, "threshold_deg": 15.0}
+    assert lean.numbers == {"trunk_lean_deg": 27.0, "threshold_deg": 20.0}
+    assert cad.numbers == {"cadence_spm": 141.0, "threshold_spm": 150.0}
+    for f in (knee, lean, cad):
+        assert f.kind == "pose" and "suggests" in f.text and "player-3" in f.text
+        assert not any(w in f.text.lower() for w in MEDICAL)
+
+
+def test_every_text_says_exactly_its_numbers_and_order_is_stable():
+    for facts in (derive_insights(team()), derive_insights(team(), history(), max_per_player=20),
+                  derive_insights(team(units="px"), max_per_player=20),
+                  derive_insights(summary([player("Lee", top=5.0, dist=5200.0, hsr=150.0, sprints=0)]), history())):
+        check_numbers_in_text(facts, LABELS)
+    a = derive_insights(team(), history())
+    b = derive_insights(team(), history())
+    assert [f.to_dict() for f in a] == [f.to_dict() for f in b]
+    assert a[0].player == "team"
+    players = [f.player for f in a]
+    assert players == sorted(players, key=["team", *LABELS].index)  # team first, then summary order
+    assert all(players.count(p) <= 4 for p in set(players))
+    assert len([f for f in derive_insights(team(), history(), max_per_player=2) if f.player == "Sam"]) == 2
+
+
+def test_fewer_than_three_players_no_team_comparison():
+    facts = derive_insights(summary([player("Sam", top=7.0, dist=7000.0, hsr=500.0, sprints=4),
+                                     player("Lee", top=5.0, dist=5200.0, hsr=150.0, sprints=1)]))
+    assert not any("team_median" in k or "pct_vs_team" in k for f in facts for k in f.numbers)
+    assert not any(f.kind == "strength" for f in facts)
+
+
+def test_team_focus_and_drills():
+    lib = DrillLibrary()
+    facts = derive_insights(team(), history())
+    # Lee's only weaknesses are sprint / hsr / top speed; player-3's pose points
+    focus = [f for f in facts if f.id.endswith(".focus")]
+    drills = choose_drills(facts, lib, "u13")
+    assert set(drills) == {f.player for f in facts} and {"team", "Sam", "Lee", "player-3"} <= set(drills)
+    for who, chosen in drills.items():
+        assert len(chosen) <= 2 and len({d.id for d in chosen}) == len(chosen)
+        for d in chosen:
+            assert lib.get(d.id) == d and "u13" in d.age_bands
+    lee_kpis = {f.kpi for f in facts if f.player == "Lee" and f.kind == "weakness"}
+    assert len(drills["Lee"]) == 2 and all(set(d.kpis) & lee_kpis for d in drills["Lee"])
+    # Sam: the load warning asks for a low-intensity recovery drill first
+    assert "recovery" in drills["Sam"][0].kpis and drills["Sam"][0].intensity == "low"
+    assert drills.get("Alex", []) == []  # nothing to work on
+    p3 = {k for d in drills["player-3"] for k in d.kpis}
+    assert p3 & {"knee_control", "posture", "cadence"}
+    assert not focus and drills["team"] == []  # no weakness shared by two players here
+    # Jo and Lee both without sprints (median of 4, 3, 0, 3, 0 is 3): the team's focus is sprinting
+    two = summary([player("Sam", top=7.0, dist=7000.0, hsr=500.0, sprints=4),
+                   player("Alex", top=6.0, dist=5500.0, hsr=400.0, sprints=3),
+                   player("Jo", top=6.2, dist=5800.0, hsr=420.0, sprints=0),
+                   player("player-3", top=5.9, dist=5600.0, hsr=380.0, sprints=3),
+                   player("Lee", top=5.0, dist=5200.0, hsr=150.0, sprints=0)])
+    facts = derive_insights(two)
+    focus = by_id(facts)["team.sprint.focus"]
+    assert focus.kind == "team" and focus.numbers == {"n_players": 2.0, "team_size": 5.0}
+    check_numbers_in_text(facts, LABELS)
+    team_drills = choose_drills(facts, lib, "u15")["team"]
+    assert len(team_drills) == 2 and all("sprint" in d.kpis and "u15" in d.age_bands for d in team_drills)
+    adult = choose_drills(facts, lib, "adult", per_player=3)
+    assert all(len(v) <= 3 for v in adult.values()) and len(adult["Lee"]) == 3
+
+
+@pytest.mark.parametrize("name,band", [("adult", "adult"), ("u17", "u17"), ("u15", "u15"), ("u13", "u13"),
+                                       ("U16", "u17"), ("u14", "u15"), ("u11", "u13"), ("u19", "adult"),
+                                       ("senior", "adult"), ("something", "u13"), (None, "u13")])
+def test_age_band_for_profile(name, band):
+    assert age_band_for_profile(name) == band
+
+
+def test_fact_texts_pass_the_youth_safety_check():
+    safety = pytest.importorskip("edge_app.feedback.safety")
+    facts = (derive_insights(team(), history(), max_per_player=20)
+             + derive_insights(team(units="px"), max_per_player=20)
+             + derive_insights(summary([player("Lee", top=3.0, dist=5200.0, hsr=150.0, sprints=0)])))
+    for f in facts:
+        assert safety.check(f.text, youth=True, allowed_names={"Sam", "Alex", "Jo", "Lee"}) == [], f.text
