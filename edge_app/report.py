@@ -98,8 +98,9 @@ def summarize_session(store, session_id: str, *, calibration: Calibration | None
 
     if stitch:
         stitch_session(store, session_id, project=None if calibration is None else calibration.project)
+    # The summary and its outbox message are written in one transaction: sync sends it when it can.
     return store.save_summary(session_id, build_summary(store, session_id, calibration=calibration, profile=profile,
-                                                        player_profiles=player_profiles))
+                                                        player_profiles=player_profiles), enqueue=True)
 
 
 def positions_summary(players: dict, *, source: str, device_id: str, profile: str = "adult",

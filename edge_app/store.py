@@ -24,6 +24,12 @@ Schema v2 (player identity, issue #3):
   replaced on every re-stitch) or 'manual' (the coach: names, merges; never overwritten).
 - `track_splits`: the coach's splits of a track (old id, frame, new id).
 
+Schema v3 (sync outbox, issue #5):
+
+- `outbox(id UUID, topic_kind, session_id, payload, state, attempts, next_try_at, last_error,
+  created_at, sent_at)`: messages for the MQTT uplink (`sync.uplink`), written in the same
+  transaction as the summary they carry (`save_summary(..., enqueue=True)`).
+
 Writes are asynchronous: `add_frame` only converts the frame to plain rows and appends
 them to a buffer; a writer thread commits the buffer about once a second in one
 transaction (`executemany`), so the pipeline never waits on the disk and a SIGKILL loses
@@ -203,7 +209,34 @@ def _migration_2(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2]
+def _migration_3(conn: sqlite3.Connection) -> None:
+    """v3 (issue #5): the outbox (transactional outbox for the MQTT uplink, see `sync.uplink`).
+
+    One row per message to send; written in the same transaction as what it announces
+    (`save_summary(..., enqueue=True)`). `state`: pending (not yet sent, or retry scheduled),
+    failed (the last attempt failed, `last_error` says why; retried at `next_try_at`),
+    sent (the broker acknowledged it: PUBACK). Rows are never deleted here.
+    """
+    for sql in (
+        """CREATE TABLE outbox (
+            id TEXT PRIMARY KEY,
+            topic_kind TEXT NOT NULL,
+            session_id TEXT,
+            payload TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try_at REAL NOT NULL DEFAULT 0,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        )""",
+        "CREATE INDEX idx_outbox_state_next ON outbox (state, next_try_at)",
+    ):
+        conn.execute(sql)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3]
+OUTBOX_STATES = ("pending", "sent", "failed")
 
 
 def schema_version() -> int:
@@ -715,18 +748,99 @@ class SessionStore:
                 (status, _utc_now(), _utc_now(), _dumps(stats), sid, sid))
         self._sessions.pop(sid, None)
 
-    def save_summary(self, session_id: str, summary) -> dict:
-        """Validate (edge_app.summary) and store a session's summary, replacing the last one."""
+    def save_summary(self, session_id: str, summary, *, enqueue: bool = False) -> dict:
+        """Validate (edge_app.summary) and store a session's summary, replacing the last one.
+
+        `enqueue=True` also writes an outbox row (kind 'summary', a new UUID) in the same
+        transaction, so the summary is synced exactly when it is stored (a re-save enqueues
+        the new version as a new message).
+        """
         from edge_app.summary import validate_summary
 
         sid = self.resolve_id(session_id)
         data = summary if isinstance(summary, dict) else summary.to_json_dict()
         checked = validate_summary(data).to_json_dict()
+        text = _dumps(checked)
+        now = _utc_now()
         with self._lock, self._guard("saving a summary"), self._transaction():
             self._conn.execute(
                 "INSERT OR REPLACE INTO summaries (session_id, schema, summary, updated_at) VALUES (?, ?, ?, ?)",
-                (sid, checked["schema"], _dumps(checked), _utc_now()))
+                (sid, checked["schema"], text, now))
+            if enqueue:
+                self._conn.execute(
+                    "INSERT INTO outbox (id, topic_kind, session_id, payload, state, attempts, next_try_at, created_at) "
+                    "VALUES (?, 'summary', ?, ?, 'pending', 0, 0, ?)", (str(uuid.uuid4()), sid, text, now))
         return checked
+
+    # ----------------------------------------------------------------- outbox (sync.uplink)
+
+    _OUTBOX_COLS = ("id", "topic_kind", "session_id", "payload", "state", "attempts", "next_try_at",
+                    "last_error", "created_at", "sent_at")
+
+    def _outbox_dicts(self, rows) -> list[dict]:
+        return [dict(zip(self._OUTBOX_COLS, r)) for r in rows]
+
+    def outbox_due(self, limit: int = 20, now: float | None = None, exclude=()) -> list[dict]:
+        """Rows not yet sent whose `next_try_at` has come (oldest first), at most `limit`,
+        leaving out the ids in `exclude` (those in flight)."""
+        now = time.time() if now is None else float(now)
+        exclude = set(exclude)
+        with self._lock, self._guard("reading the outbox"):
+            rows = self._conn.execute(
+                f"SELECT {', '.join(self._OUTBOX_COLS)} FROM outbox WHERE state != 'sent' AND next_try_at <= ? "
+                "ORDER BY next_try_at, created_at, rowid LIMIT ?", (now, int(limit) + len(exclude))).fetchall()
+        return [r for r in self._outbox_dicts(rows) if r["id"] not in exclude][:int(limit)]
+
+    def outbox_next_due(self) -> float | None:
+        """The earliest `next_try_at` of the rows not yet sent (None: nothing to send)."""
+        with self._lock, self._guard("reading the outbox"):
+            return self._conn.execute("SELECT min(next_try_at) FROM outbox WHERE state != 'sent'").fetchone()[0]
+
+    def outbox_mark_sent(self, message_id: str) -> None:
+        """The broker acknowledged the message (PUBACK)."""
+        with self._lock, self._guard("updating the outbox"), self._transaction():
+            self._conn.execute("UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL "
+                               "WHERE id = ?", (_utc_now(), message_id))
+
+    def outbox_mark_retry(self, message_id: str, error: str, next_try_at: float) -> None:
+        """An attempt failed: state 'failed' with the reason, tried again at `next_try_at`
+        (a row already 'sent' stays sent)."""
+        with self._lock, self._guard("updating the outbox"), self._transaction():
+            self._conn.execute("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, "
+                               "next_try_at = ? WHERE id = ? AND state != 'sent'",
+                               (_one_line(error)[:500], float(next_try_at), message_id))
+
+    def meta_get(self, key: str) -> str | None:
+        with self._lock, self._guard("reading meta"):
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def meta_set(self, key: str, value: str | None) -> None:
+        """Set (or, with None, delete) a `meta` key (e.g. the uplink's last connection error)."""
+        with self._lock, self._guard("writing meta"), self._transaction():
+            if value is None:
+                self._conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, str(value)))
+
+    def outbox_counts(self) -> dict:
+        """{'pending': n, 'sent': n, 'failed': n}."""
+        out = dict.fromkeys(OUTBOX_STATES, 0)
+        with self._lock, self._guard("reading the outbox"):
+            for state, n in self._conn.execute("SELECT state, count(*) FROM outbox GROUP BY state"):
+                out[state] = n
+        return out
+
+    def outbox_rows(self, state: str | None = None, *, with_payload: bool = False) -> list[dict]:
+        """Outbox rows (oldest first), all or those in one state; the payload only if asked."""
+        if state is not None and state not in OUTBOX_STATES:
+            raise AxolotlError(f"unknown outbox state '{state}'; use one of {', '.join(OUTBOX_STATES)}")
+        cols = [c if (c != "payload" or with_payload) else "NULL" for c in self._OUTBOX_COLS]
+        where, args = ("WHERE state = ?", (state,)) if state else ("", ())
+        with self._lock, self._guard("reading the outbox"):
+            rows = self._conn.execute(f"SELECT {', '.join(cols)} FROM outbox {where} ORDER BY created_at, rowid",
+                                      args).fetchall()
+        return self._outbox_dicts(rows)
 
     def get_summary(self, session_id: str) -> dict | None:
         sid = self.resolve_id(session_id)

@@ -21,6 +21,8 @@ have libGL.so.1 || missing+=(libgl1)
 have libglib-2.0.so.0 || missing+=(libglib2.0-0)
 have libEGL.so.1 || missing+=(libegl1)
 have libGLESv2.so.2 || missing+=(libgles2)
+# The tests start a real MQTT broker.
+if [ -n "$extras" ] && ! command -v mosquitto >/dev/null && [ ! -x /usr/sbin/mosquitto ]; then missing+=(mosquitto); fi
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   echo "install: apt-get install ${missing[*]}" >&2

@@ -137,3 +137,24 @@ def test_live_speeds_from_the_causal_filter_when_calibrated(tmp_path):
     uncalibrated = []
     Pipeline(cfg, None, on_result=uncalibrated.append).run(str(SAMPLE), max_frames=5)
     assert all(r.live == {} for r in uncalibrated)
+
+
+def test_live_session_in_the_background_publishes_metrics_and_stores_a_summary(tmp_path):
+    from edge_app.live import LiveSession
+    from edge_app.pitch import Calibration
+    from tests.conftest import CALIBRATION
+
+    cfg = load_config(overrides={"detector": {"input_size": 640}, "pose": {"enabled": False}})
+    published = []
+    live = LiveSession(cfg, tmp_path / "l.db", publish=published.append, calibration=Calibration.load(CALIBRATION),
+                       rate_hz=5)
+    live.start(str(SAMPLE))
+    with pytest.raises(Exception, match="already running"):
+        live.start(str(SAMPLE))
+    time.sleep(4)
+    sid = live.stop()
+    assert live.error is None and sid and not live.running
+    assert published and all({"t", "frame", "players"} <= set(m) for m in published)
+    with SessionStore(tmp_path / "l.db") as store:
+        assert store.get_summary(sid)["units"] == "m"
+        assert store.outbox_counts()["pending"] == 1

@@ -73,5 +73,5 @@ def generate_feedback(store, session_id: str, *, player: str | None = None, writ
         "players": [players[n] for n in names if n in players],
     }
     summary["feedback"] = feedback
-    store.save_summary(sid, summary)
+    store.save_summary(sid, summary, enqueue=True)  # the cloud gets the summary with its feedback
     return feedback

@@ -1,0 +1,83 @@
+"""A live session from a camera, run in the background for the local API (and the kiosk).
+
+The pipeline runs on its own thread; `publish` gets throttled live metrics (players'
+positions and causal speeds) that the API streams. The UI and the API only watch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable
+
+from edge_app.capture import open_source
+from edge_app.config import AppConfig
+from edge_app.errors import AxolotlError
+from edge_app.pipeline import FrameResult, Pipeline
+from edge_app.store import SessionStore
+
+log = logging.getLogger(__name__)
+
+
+class LiveSession:
+    def __init__(self, config: AppConfig, db_path, *, publish: Callable[[dict], None] | None = None,
+                 calibration=None, profile: str = "adult", rate_hz: float = 2.0):
+        self.config, self.db_path, self.publish = config, db_path, publish
+        self.calibration, self.profile, self.period = calibration, profile, 1.0 / rate_hz
+        self._thread: threading.Thread | None = None
+        self._pipeline: Pipeline | None = None
+        self._last = 0.0
+        self.session_id: str | None = None
+        self.error: str | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, source="0") -> None:
+        if self.running:
+            raise AxolotlError("a live session is already running; stop it first")
+        src = open_source(source, queue_size=self.config.pipeline.queue_size)  # errors here reach the caller
+        self.error = None
+        self._thread = threading.Thread(target=self._run, args=(src,), name="live-session", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> str | None:
+        if self._pipeline is not None:
+            self._pipeline.stop()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.session_id
+
+    def _on_result(self, r: FrameResult) -> None:
+        now = time.monotonic()
+        if self.publish is None or now - self._last < self.period:
+            return
+        self._last = now
+        players = []
+        for i, tid in enumerate(r.tracked.tracker_id.tolist() if r.tracked.tracker_id is not None else []):
+            live = r.live.get(tid)
+            players.append({"track_id": tid, "box": [round(float(v), 1) for v in r.tracked.xyxy[i]],
+                            "speed": None if live is None else round(live.speed, 2),
+                            "xy": None if live is None else [round(v, 2) for v in live.xy]})
+        self.publish({"t": round(r.frame.pts_s, 2), "frame": r.frame.index, "players": players,
+                      "fps_ms": round(sum(r.timings_ms.values()), 1)})
+
+    def _run(self, src) -> None:
+        from edge_app.report import summarize_session
+
+        store = SessionStore(self.db_path)
+        try:
+            self._pipeline = Pipeline(self.config, store, on_result=self._on_result, calibration=self.calibration)
+            result = self._pipeline.run(src)
+            self.session_id = result.session_id
+            summarize_session(store, result.session_id, calibration=self.calibration, profile=self.profile)
+        except Exception as exc:  # reported through the API, not lost in a thread
+            self.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            log.error("live session failed: %s", self.error)
+        finally:
+            src.close()
+            if self._pipeline is not None:
+                self._pipeline.close()
+            store.close()
