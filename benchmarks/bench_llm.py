@@ -17,25 +17,20 @@ import platform
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from edge_app.feedback import insights  # noqa: E402
 from edge_app.feedback.llm import FeedbackWriter, default_model_path, template  # noqa: E402
 
 
-@dataclass
-class Fact:  # the fields of edge_app.feedback.insights.Fact
-    id: str
-    player: str
-    kind: str
-    kpi: str
-    numbers: dict
-    text: str
-    unit_text: dict = field(default_factory=dict)
-    priority: float = 1.0
+def Fact(id, player, kind, kpi, numbers, text, unit_text=None, priority=1.0):  # noqa: N802
+    """The real insights.Fact, with the unit texts and priority the wording does not use defaulted."""
+    return insights.Fact(id=id, player=player, kind=kind, kpi=kpi, numbers=numbers, unit_text=unit_text or {},
+                         text=text, priority=priority)
 
 
 @dataclass

@@ -179,39 +179,15 @@ def load_frames(min_conf: float = 0.0):
 
 
 def compare_with_supervision(frames, **params):
-    """Rows matched by identical box. Returns (id agreement on common rows under the best
-    one-to-one id map, rows only ours, of which on a track supervision tracks with the same id,
-    rows only supervision, common rows, our id count)."""
-    sv = pytest.importorskip("supervision")
-    from scipy.optimize import linear_sum_assignment
+    """(id agreement on common rows under the best one-to-one id map, rows only ours, of which
+    on a track supervision tracks with the same id, rows only supervision, common rows, our id
+    count): the benchmark's comparison, so the test and the published figure are one computation."""
+    pytest.importorskip("supervision")
+    from benchmarks.bench_tracker import compare
 
-    ours, theirs = ByteTrack(**params), sv.ByteTrack(**params)
-    counts: dict = {}
-    only_ours = explained = only_sv = common = 0
-    our_ids = set()
-    for xy, conf in frames:
-        a = ours.update(Detections(xy, conf, np.zeros(len(conf), np.int32)))
-        b = theirs.update_with_detections(
-            sv.Detections(xyxy=xy.copy(), confidence=conf.copy(), class_id=np.zeros(len(conf), int)))
-        ka = dict(zip(map(tuple, a.xyxy.tolist()), a.tracker_id.tolist()))
-        kb = dict(zip(map(tuple, b.xyxy.tolist()), b.tracker_id.tolist()))
-        our_ids.update(ka.values())
-        live = {t.external_track_id for t in theirs.tracked_tracks if t.is_activated}
-        for k, tid in ka.items():
-            if k in kb:
-                common += 1
-                counts[(tid, kb[k])] = counts.get((tid, kb[k]), 0) + 1
-            else:
-                only_ours += 1
-                explained += tid in live
-        only_sv += sum(k not in ka for k in kb)
-    oi = sorted({o for o, _ in counts})
-    ti = sorted({t for _, t in counts})
-    m = np.zeros((len(oi), len(ti)))
-    for (o, t), c in counts.items():
-        m[oi.index(o), ti.index(t)] = c
-    r, c = linear_sum_assignment(-m)
-    return m[r, c].sum() / common, only_ours, explained, only_sv, common, len(our_ids)
+    r = compare(frames, **params)
+    return (r["id_agreement"], r["rows_only_ours"], r["only_ours_explained"], r["rows_only_sv"],
+            r["rows_common"], r["ids_ours"])
 
 
 @pytest.mark.parametrize(
