@@ -35,11 +35,23 @@ def _config(args, **detector_overrides):
     return load_config(args.config, {"detector": detector_overrides})
 
 
-def _store(args):
+def _db_path(args) -> Path:
     from edge_app.config import default_db_path
+
+    return Path(args.db) if args.db else default_db_path()
+
+
+def _store(args):
     from edge_app.store import SessionStore
 
-    return SessionStore(Path(args.db) if args.db else default_db_path())
+    return SessionStore(_db_path(args))
+
+
+def _summary_calibration(summary: dict):
+    """The calibration a stored summary was made with (None for a pixel summary)."""
+    from edge_app.pitch import Calibration
+
+    return Calibration.from_dict(summary["calibration"]) if summary["units"] == "m" else None
 
 
 # -- detect ------------------------------------------------------------------------------
@@ -154,11 +166,10 @@ def _write_charts(store, summary: dict, out: Path) -> None:
 
     from edge_app import charts
     from edge_app.metrics.kinematics import compute_kinematics
-    from edge_app.pitch import Calibration
     from edge_app.report import player_positions, player_series
 
     out.mkdir(parents=True, exist_ok=True)
-    cal = Calibration.from_dict(summary["calibration"]) if summary["units"] == "m" else None
+    cal = _summary_calibration(summary)
     series, _ = player_series(store, summary["session_id"])
     for p in summary["players"]:
         t, xy = player_positions(series, p["track_ids"], cal)
@@ -189,14 +200,13 @@ def _session_text(s: dict) -> str:
 
 # -- kpis --------------------------------------------------------------------------------
 def cmd_kpis(args) -> int:
-    from edge_app.config import default_db_path
     from edge_app.metrics.csvio import read_positions_csv
     from edge_app.report import positions_summary
     from edge_app.store import SessionStore
 
     _profile(args.profile)
     players = read_positions_csv(args.positions)
-    with SessionStore(Path(args.db) if args.db else default_db_path()) as store:
+    with SessionStore(_db_path(args)) as store:
         device_id = store.device_id
     summary = positions_summary(players, source=args.positions, device_id=device_id, profile=args.profile, rate=args.rate)
     _emit(args, summary, _summary_text(summary))
@@ -226,10 +236,8 @@ def cmd_players(args) -> int:
         if args.action != "list":
             old = store.get_summary(sid)
             if old is not None:  # keep the calibration and profile the summary was made with
-                from edge_app.pitch import Calibration
-
-                cal = Calibration.from_dict(old["calibration"]) if old["units"] == "m" else None
-                summarize_session(store, sid, calibration=cal, profile=old["profile"]["name"], stitch=False)
+                summarize_session(store, sid, calibration=_summary_calibration(old), profile=old["profile"]["name"],
+                                  stitch=False)
         players = store.players(sid)
     finally:
         store.close()
@@ -249,6 +257,11 @@ def _track_or_player(value: str):
     return int(value) if value.isdigit() else value
 
 
+def _to_stderr(token: str) -> None:
+    sys.stderr.write(token)
+    sys.stderr.flush()
+
+
 # -- feedback ----------------------------------------------------------------------------
 def cmd_feedback(args) -> int:
     from edge_app.config import load_config
@@ -257,11 +270,7 @@ def cmd_feedback(args) -> int:
 
     cfg = load_config(args.config)
     writer = FeedbackWriter(args.model or cfg.feedback.model, max_tokens=cfg.feedback.max_tokens)
-    stream = None
-    if args.stream and not args.json:
-        def stream(token: str) -> None:
-            sys.stderr.write(token)
-            sys.stderr.flush()
+    stream = _to_stderr if args.stream and not args.json else None
     store = _store(args)
     try:
         feedback = generate_feedback(store, args.id, player=args.player, writer=writer, on_token=stream)
@@ -281,12 +290,12 @@ def cmd_feedback(args) -> int:
 
 # -- serve / pair / sync (the device's border: sync/) ----------------------------------------
 def cmd_serve(args) -> int:
-    from edge_app.config import data_dir, default_db_path, load_config
+    from edge_app.config import data_dir, load_config
     from edge_app.live import LiveSession
     from sync.api import LiveBroadcaster, run_serve
 
     cfg = load_config(args.config)
-    db = Path(args.db) if args.db else default_db_path()
+    db = _db_path(args)
     broadcaster = LiveBroadcaster()
     live = LiveSession(cfg, db, publish=broadcaster.publish, calibration=_calibration(args.calibration), profile=args.profile)
 
@@ -303,7 +312,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_pair(args) -> int:
-    from edge_app.config import data_dir, default_db_path
+    from edge_app.config import data_dir
 
     if args.join:
         from sync.join import join
@@ -313,7 +322,7 @@ def cmd_pair(args) -> int:
         return 0
     from sync.pairing import show_pairing
 
-    info = show_pairing(Path(args.db) if args.db else default_db_path(), data_dir(), port=args.port, host=args.host,
+    info = show_pairing(_db_path(args), data_dir(), port=args.port, host=args.host,
                         out=sys.stderr if args.json else None)
     if args.json:
         _emit(args, info, "")
@@ -321,11 +330,10 @@ def cmd_pair(args) -> int:
 
 
 def cmd_sync(args) -> int:
-    from edge_app.config import default_db_path
     from edge_app.store import SessionStore
     from sync.uplink import SyncConfig, Uplink, status_text
 
-    db = Path(args.db) if args.db else default_db_path()
+    db = _db_path(args)
     config = SyncConfig.load(args.sync_config)
     if args.action == "status":
         with SessionStore(db) as store:
