@@ -7,7 +7,8 @@ a temp file; pose off unless --pose, because the peer has no pose stage). The pe
 `YOLO(model).track(..., tracker="bytetrack.yaml")` on the same ONNX file, video and
 machine, run from the peers' venv (benchmarks/setup_peers.sh). FPS is counted from the
 first result to the last on both sides, so model loading and warm-up are left out. "raw" is the detector's
-inference alone, back to back on one letterboxed frame: the ceiling for this backend.
+inference alone, back to back on one letterboxed frame: the ceiling for this backend. Our side is
+`edge_app.bench.measure`, the code behind `axolotl-edge bench`.
 """
 
 from __future__ import annotations
@@ -18,48 +19,25 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from edge_app.bench import measure  # noqa: E402
 from edge_app.config import load_config  # noqa: E402
-from edge_app.pipeline import STAGES, Pipeline  # noqa: E402
-from edge_app.store import SessionStore  # noqa: E402
+from edge_app.pipeline import STAGES  # noqa: E402
 
 DEFAULT_VIDEO = ROOT.parent / "shared" / "data" / "vtest.avi"
 PEER_PY = ROOT / "benchmarks" / ".venv-peers" / "bin" / "python"
 
 
 def ours(video: Path, size: int, frames: int | None, pose: bool) -> dict:
+    """The real pipeline and the raw inference ceiling, measured as `axolotl-edge bench` does."""
     cfg = load_config(overrides={"detector": {"input_size": size}, "pose": {"enabled": pose}})
-    with tempfile.TemporaryDirectory() as tmp:
-        store = SessionStore(Path(tmp) / "bench.db")
-        stamps = []
-        pipe = Pipeline(cfg, store, on_result=lambda r: stamps.append(time.perf_counter()))
-        try:
-            result = pipe.run(str(video), max_frames=frames)
-            steady_fps = (len(stamps) - 1) / (stamps[-1] - stamps[0])  # first result to last, as for the peer
-            # raw inference ceiling on the same letterboxed input
-            cap = cv2.VideoCapture(str(video))
-            ok, img = cap.read()
-            cap.release()
-            tensor = pipe.detector.preprocess(img).copy()
-            for _ in range(3):
-                pipe.detector.infer(tensor)
-            n, t0 = 30, time.perf_counter()
-            for _ in range(n):
-                pipe.detector.infer(tensor)
-            raw_fps = n / (time.perf_counter() - t0)
-        finally:
-            pipe.close()
-            store.close()
-    return {"fps": steady_fps, "frames": result.frames, "stages": result.stage_summary(), "raw_fps": raw_fps,
-            "tracks": len(result.track_ids), "providers": result.providers}
+    return measure(cfg, str(video), frames=frames)
 
 
 def peer(video: Path, size: int, frames: int | None) -> dict | None:

@@ -4,6 +4,13 @@
         for frame in src:                                  # Frame(index, t_ns, pts_s, image)
             ...
 
+Hardware cameras (issue #7), each a source string:
+- `csi:0?width=1920&height=1080&fps=30[&flip=2]`: a Jetson CSI camera through nvarguscamerasrc (see `csi_pipeline`).
+- `nvdec:[h264:|h265:|mjpeg:]rtsp://...` or `nvdec:[codec:]/dev/video0?width=..`: an H.264/H.265 stream or a USB
+  camera's compressed video decoded by the Jetson's hardware decoder, nvv4l2decoder (see `nvdec_pipeline`).
+- `v4l2:0` or `v4l2:/dev/axolotl-camera?width=1920&height=1080&fps=30&fourcc=MJPG`: a V4L2 camera (NUC) opened
+  with CAP_V4L2 in MJPEG at 1080p30 by default; the JPEG decode happens in `read()`, on the capture thread.
+
 The capture thread of ARCHITECTURE §1: it decodes each frame once (`cv2.VideoCapture.read`
 allocates a fresh array per frame, which is handed on as is, never copied), timestamps it with
 `time.monotonic_ns()` and puts it in a bounded queue.
@@ -24,6 +31,7 @@ is where `cv2.VideoCapture` is built, so tests can hand in a fake camera.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import random
@@ -34,13 +42,17 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Literal
+from urllib.parse import parse_qsl
 
 import cv2
 import numpy as np
 
 from edge_app.errors import AxolotlError
 
-SourceKind = Literal["file", "camera", "rtsp", "gstreamer"]
+log = logging.getLogger("axolotl.capture")
+
+SourceKind = Literal["file", "camera", "rtsp", "gstreamer", "csi", "nvdec", "v4l2"]
+_GST_KINDS = ("gstreamer", "csi", "nvdec")  # sources that need OpenCV's GStreamer backend
 CaptureFactory = Callable[["SourceSpec"], Any]  # returns an object with isOpened/read/get/release
 
 DEFAULT_LIVE_FPS = 25.0
@@ -65,13 +77,18 @@ class SourceSpec:
     target: str | int  # file path, camera index, URL or GStreamer pipeline
     is_live: bool
     api: int = cv2.CAP_ANY  # OpenCV backend preference
+    props: tuple[tuple[int, float], ...] = ()  # cv2.CAP_PROP_* values set in this order once opened (V4L2)
 
     def describe(self) -> str:
         """The source for messages and logs (credentials in URLs masked)."""
         if self.kind == "camera":
             return f"camera {self.target}"
+        if self.kind == "v4l2":
+            return f"V4L2 camera {self.target}"
         if self.kind == "rtsp":
             return _redact(str(self.target))
+        if self.kind in _GST_KINDS:
+            return re.sub(r"(rtsps?://[^/:@\s\"]*):[^/@\s\"]*@", r"\1:***@", str(self.target))
         return str(self.target)
 
 
@@ -86,6 +103,94 @@ def _redact(url: str) -> str:
 
 
 _STREAM_PREFIXES = ("rtsp://", "rtsps://", "http://", "https://")
+
+# The end of every Jetson pipeline: nvvidconv (the VIC engine, not the CPU) converts the decoder's/ISP's NV12 and
+# copies the frame out of NVMM (device memory) into CPU memory as BGRx. That is the one copy off the accelerator,
+# and it cannot be avoided with OpenCV: its appsink reader maps CPU buffers only (NVMM stays zero-copy up to here).
+# videoconvert then drops the x byte on the CPU (OpenCV wants 3-channel BGR) and OpenCV copies the sample into the
+# numpy array it returns. drop=true max-buffers=1: a slow reader gets the newest frame, the camera never waits.
+_JETSON_TAIL = ("nvvidconv{flip} ! video/x-raw,format=BGRx ! videoconvert ! video/x-raw,format=BGR ! "
+                "appsink drop=true max-buffers=1 sync=false")
+CSI_DEFAULTS = {"width": 1920, "height": 1080, "fps": 30, "flip": 0}
+V4L2_DEFAULTS = {"width": 1920, "height": 1080, "fps": 30, "fourcc": "MJPG"}
+NVDEC_CODECS = ("h264", "h265", "mjpeg")
+
+
+def csi_pipeline(sensor_id: int = 0, width: int = 1920, height: int = 1080, fps: int = 30, flip: int = 0) -> str:
+    """nvarguscamerasrc (Argus: the ISP debayers into NVMM) → nvvidconv → BGR appsink, for cv2.CAP_GSTREAMER."""
+    return (f"nvarguscamerasrc sensor-id={sensor_id} ! "
+            f"video/x-raw(memory:NVMM),width={width},height={height},framerate={fps}/1 ! "
+            + _JETSON_TAIL.format(flip=f" flip-method={flip}" if flip else ""))
+
+
+def nvdec_pipeline(target: str, codec: str = "h264", width: int | None = None, height: int | None = None,
+                   fps: int | None = None, latency_ms: int = 200) -> str:
+    """Hardware decode on a Jetson: an RTSP stream (rtspsrc, depayload, parse) or a USB camera's compressed video
+    (v4l2src) into nvv4l2decoder, which decodes into NVMM; then the common tail (one copy out, in nvvidconv)."""
+    if codec not in NVDEC_CODECS:
+        raise AxolotlError(f"unknown codec '{codec}' for nvdec: — use one of {', '.join(NVDEC_CODECS)}")
+    if target.lower().startswith(("rtsp://", "rtsps://")):
+        if codec == "mjpeg":
+            raise AxolotlError("nvdec: decodes H.264 or H.265 RTSP streams — drop `mjpeg:` or pass the stream as rtsp://...")
+        src = f'rtspsrc location="{target}" latency={latency_ms} ! rtp{codec}depay ! {codec}parse'
+    else:
+        caps = {"h264": "video/x-h264", "h265": "video/x-h265", "mjpeg": "image/jpeg"}[codec]
+        caps += "".join(f",{k}={v}" for k, v in (("width", width), ("height", height)) if v)
+        caps += f",framerate={fps}/1" if fps else ""
+        src = f"v4l2src device={target} ! {caps} ! " + ("jpegparse" if codec == "mjpeg" else f"{codec}parse")
+    decoder = "nvv4l2decoder mjpeg=1" if codec == "mjpeg" else "nvv4l2decoder"
+    return f"{src} ! {decoder} ! " + _JETSON_TAIL.format(flip="")
+
+
+def _split_options(text: str, defaults: dict, what: str) -> tuple[str, dict]:
+    """'base?k=v&k=v' → (base, defaults updated); ints stay ints (flip may be 0-7), strings are FOURCCs."""
+    base, _, query = text.partition("?")
+    opts = dict(defaults)
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if key not in defaults:
+            raise AxolotlError(f"unknown option '{key}' in {what} — use {', '.join(defaults)}")
+        if isinstance(defaults[key], str):
+            if len(value) != 4:
+                raise AxolotlError(f"{key} in {what} must be a 4-letter code such as MJPG or YUYV, got '{value}'")
+            opts[key] = value.upper()
+            continue
+        limit = 7 if key == "flip" else 100_000
+        if not value.isdigit() or not (key == "flip" or int(value) > 0) or int(value) > limit:
+            raise AxolotlError(f"{key} in {what} must be a whole number "
+                               f"{'0-7' if key == 'flip' else 'above 0'}, got '{value}'")
+        opts[key] = int(value)
+    return base, opts
+
+
+def _parse_hw_source(text: str) -> SourceSpec | None:
+    """csi:, nvdec:, v4l2: sources (see the module doc), or None for anything else."""
+    scheme, sep, rest = text.partition(":")
+    scheme = scheme.lower()
+    if not sep or scheme not in ("csi", "nvdec", "v4l2"):
+        return None
+    if scheme == "csi":
+        sensor, opts = _split_options(rest, CSI_DEFAULTS, text)
+        if not sensor.isdigit():
+            raise AxolotlError(f"invalid CSI source '{text}' — write csi:SENSOR_ID, e.g. csi:0?width=1920&height=1080&fps=30")
+        return SourceSpec("csi", csi_pipeline(int(sensor), **opts), True, cv2.CAP_GSTREAMER)
+    if scheme == "v4l2":
+        device, opts = _split_options(rest, V4L2_DEFAULTS, text)
+        if not device:
+            raise AxolotlError(f"invalid V4L2 source '{text}' — write v4l2:INDEX or v4l2:/dev/videoN")
+        # FOURCC first: the driver picks the sizes and rates it offers per pixel format.
+        props = ((cv2.CAP_PROP_FOURCC, float(cv2.VideoWriter_fourcc(*opts["fourcc"]))),
+                 (cv2.CAP_PROP_FRAME_WIDTH, float(opts["width"])), (cv2.CAP_PROP_FRAME_HEIGHT, float(opts["height"])),
+                 (cv2.CAP_PROP_FPS, float(opts["fps"])))
+        return SourceSpec("v4l2", int(device) if device.isdigit() else device, True, cv2.CAP_V4L2, props)
+    codec, sep, target = rest.partition(":")
+    if codec.lower() not in NVDEC_CODECS or not sep:
+        codec, target = "h264", rest
+    if target.lower().startswith(("rtsp://", "rtsps://")):
+        return SourceSpec("nvdec", nvdec_pipeline(target, codec.lower()), True, cv2.CAP_GSTREAMER)
+    device, opts = _split_options(target, {"width": 0, "height": 0, "fps": 0}, text)
+    if not device:
+        raise AxolotlError(f"invalid nvdec source '{text}' — write nvdec:rtsp://... or nvdec:mjpeg:/dev/video0")
+    return SourceSpec("nvdec", nvdec_pipeline(device, codec.lower(), **opts), True, cv2.CAP_GSTREAMER)
 
 
 def parse_source(spec: str | int | os.PathLike | SourceSpec) -> SourceSpec:
@@ -109,6 +214,9 @@ def parse_source(spec: str | int | os.PathLike | SourceSpec) -> SourceSpec:
         raise AxolotlError("empty video source — pass a file path, a camera index, an rtsp:// URL or a GStreamer pipeline")
     if text.isdigit():
         return SourceSpec("camera", int(text), True)
+    hw = _parse_hw_source(text)
+    if hw is not None:
+        return hw
     if text.lower().startswith(_STREAM_PREFIXES):
         return SourceSpec("rtsp", text, True, cv2.CAP_FFMPEG)
     if " ! " in text:
@@ -123,12 +231,26 @@ def gstreamer_available() -> bool:
     return re.search(r"GStreamer:\s*YES", cv2.getBuildInformation()) is not None
 
 
-def default_capture_factory(spec: SourceSpec):
-    """Build the real cv2.VideoCapture for a spec (streams get open/read timeouts)."""
+def default_capture_factory(spec: SourceSpec, video_capture: Callable[..., Any] = cv2.VideoCapture):
+    """Build the real cv2.VideoCapture for a spec (streams get open/read timeouts; V4L2 gets its format).
+    `video_capture` is there so tests can check what is asked of a camera they do not have."""
     if spec.kind == "rtsp":
         params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, STREAM_TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC, STREAM_TIMEOUT_MS]
-        return cv2.VideoCapture(spec.target, spec.api, params)
-    return cv2.VideoCapture(spec.target, spec.api)
+        return video_capture(spec.target, spec.api, params)
+    cap = video_capture(spec.target, spec.api)
+    if spec.props and cap.isOpened():
+        for prop, value in spec.props:
+            cap.set(prop, value)
+        got = int(cap.get(cv2.CAP_PROP_FOURCC))
+        want = int(dict(spec.props).get(cv2.CAP_PROP_FOURCC, got))
+        if got != want:  # the camera refused the format: it still works, but uncompressed 1080p is slow over USB 2
+            log.warning("%s: asked for %s, the driver gave %s (`v4l2-ctl --list-formats-ext` lists what it offers)",
+                        spec.describe(), _fourcc_text(want), _fourcc_text(got))
+    return cap
+
+
+def _fourcc_text(code: int) -> str:
+    return "".join(chr((code >> 8 * i) & 0xFF) for i in range(4)).strip("\x00") or "?"
 
 
 class _FrameBuffer:
@@ -271,6 +393,11 @@ class VideoSource:
                 raise AxolotlError(_one_line(f"video not found: {path} — check the path"))
             if path.is_dir():
                 raise AxolotlError(_one_line(f"video source is a directory: {path} — pass a video file"))
+        elif spec.kind in ("csi", "nvdec") and not gstreamer_available():
+            raise AxolotlError(
+                f"{spec.kind}: sources need OpenCV with GStreamer, and this one has none (pip's opencv-python never has) — "
+                "on the Jetson run packaging/jetson/install.sh, which uses JetPack's OpenCV (apt nvidia-opencv, "
+                "GStreamer: YES) through a venv made with --system-site-packages and removes pip's opencv from it")
         elif spec.kind == "gstreamer" and not gstreamer_available():
             raise AxolotlError(
                 "this OpenCV build has no GStreamer support (cv2.getBuildInformation() shows 'GStreamer: NO') — "
@@ -297,6 +424,12 @@ class VideoSource:
             return _one_line(
                 f"cannot read video {spec.target}: OpenCV cannot open or decode it — re-encode it with ffmpeg "
                 f"to H.264 (`ffmpeg -i INPUT -c:v libx264 -pix_fmt yuv420p out.mp4`) or MJPEG (`-c:v mjpeg -q:v 3 out.avi`)")
+        if spec.kind == "v4l2":
+            return (f"V4L2 camera {spec.target} not found or busy — list cameras with `v4l2-ctl --list-devices`, "
+                    f"check you are in the video group (`id`), or close the program using it")
+        if spec.kind == "csi":
+            return _one_line(f"cannot open CSI camera `{spec.target}` — check the ribbon cable and the sensor id, "
+                             f"and restart the camera daemon: `sudo systemctl restart nvargus-daemon`")
         if spec.kind == "camera":
             return (f"camera {spec.target} not found or busy — list cameras with `v4l2-ctl --list-devices` "
                     f"and pass another index, or close the program using it")
@@ -304,7 +437,7 @@ class VideoSource:
             url = spec.describe()
             return _one_line(f"cannot open stream {url} — check the URL, credentials and network (try `ffprobe '{url}'`)")
         return _one_line(
-            f"cannot open GStreamer pipeline `{spec.target}` — test it with gst-launch-1.0 (with fakesink instead of appsink)")
+            f"cannot open GStreamer pipeline `{spec.describe()}` — test it with gst-launch-1.0 (with fakesink instead of appsink)")
 
     def _no_frame_message(self) -> str:
         spec = self.spec

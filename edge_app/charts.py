@@ -102,3 +102,26 @@ def speed_png(t, speed, zones: Sequence[tuple[str, float, float | None]], path, 
     fig.savefig(path, dpi=dpi)
     plt.close(fig)
     return path
+
+
+def session_charts(store, summary: dict, out) -> list[Path]:
+    """A heatmap (calibrated sessions) and a speed-over-time PNG per player of a stored summary."""
+    from edge_app.metrics.kinematics import compute_kinematics
+    from edge_app.report import player_positions, player_series, summary_calibration
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    cal = summary_calibration(summary)
+    series, _ = player_series(store, summary["session_id"])
+    written = []
+    for p in summary["players"]:
+        t, xy = player_positions(series, p["track_ids"], cal)
+        if cal is not None:
+            written.append(heatmap_png(p["heatmap"], cal.template, out / f"{p['player']}-heatmap.png", title=f"{p['player']}: where"))
+        kin = compute_kinematics(t, xy, max_speed=12.5 if cal is not None else None)
+        zones = [(z["name"], z["lower"], z["upper"]) for z in p["zones"]]
+        st = np.concatenate([seg.t for seg in kin.segments]) if kin.segments else np.zeros(0)
+        sv = np.concatenate([seg.v for seg in kin.segments]) if kin.segments else np.zeros(0)
+        written.append(speed_png(st, sv, zones, out / f"{p['player']}-speed.png", title=f"{p['player']}: speed",
+                                 unit="m/s" if cal is not None else "px/s"))
+    return written

@@ -47,13 +47,6 @@ def _store(args):
     return SessionStore(_db_path(args))
 
 
-def _summary_calibration(summary: dict):
-    """The calibration a stored summary was made with (None for a pixel summary)."""
-    from edge_app.pitch import Calibration
-
-    return Calibration.from_dict(summary["calibration"]) if summary["units"] == "m" else None
-
-
 # -- detect ------------------------------------------------------------------------------
 def cmd_detect(args) -> int:
     import cv2
@@ -161,26 +154,9 @@ def _summary_text(s: dict, fps: float | None = None) -> str:
 
 
 def _write_charts(store, summary: dict, out: Path) -> None:
-    """A heatmap (calibrated sessions) and a speed-over-time PNG per player."""
-    import numpy as np
+    from edge_app.charts import session_charts
 
-    from edge_app import charts
-    from edge_app.metrics.kinematics import compute_kinematics
-    from edge_app.report import player_positions, player_series
-
-    out.mkdir(parents=True, exist_ok=True)
-    cal = _summary_calibration(summary)
-    series, _ = player_series(store, summary["session_id"])
-    for p in summary["players"]:
-        t, xy = player_positions(series, p["track_ids"], cal)
-        if cal is not None:
-            charts.heatmap_png(p["heatmap"], cal.template, out / f"{p['player']}-heatmap.png", title=f"{p['player']}: where")
-        kin = compute_kinematics(t, xy, max_speed=12.5 if cal is not None else None)
-        zones = [(z["name"], z["lower"], z["upper"]) for z in p["zones"]]
-        st = np.concatenate([seg.t for seg in kin.segments]) if kin.segments else np.zeros(0)
-        sv = np.concatenate([seg.v for seg in kin.segments]) if kin.segments else np.zeros(0)
-        charts.speed_png(st, sv, zones, out / f"{p['player']}-speed.png", title=f"{p['player']}: speed",
-                         unit="m/s" if cal is not None else "px/s")
+    session_charts(store, summary, out)
     print(f"charts in {out}", file=sys.stderr)
 
 
@@ -216,7 +192,7 @@ def cmd_kpis(args) -> int:
 # -- players -----------------------------------------------------------------------------
 def cmd_players(args) -> int:
     """The coach's corrections: name a player, merge tracks, split a track; then re-summarise."""
-    from edge_app.report import summarize_session
+    from edge_app.report import resummarize
 
     store = _store(args)
     try:
@@ -234,10 +210,7 @@ def cmd_players(args) -> int:
                 raise AxolotlError("usage: players ID split TRACK FRAME (the later part gets a new track id)")
             store.split_track(sid, _int(args.values[0], "track id"), _int(args.values[1], "frame"))
         if args.action != "list":
-            old = store.get_summary(sid)
-            if old is not None:  # keep the calibration and profile the summary was made with
-                summarize_session(store, sid, calibration=_summary_calibration(old), profile=old["profile"]["name"],
-                                  stitch=False)
+            resummarize(store, sid)
         players = store.players(sid)
     finally:
         store.close()
@@ -366,6 +339,16 @@ def cmd_sync(args) -> int:
     return 0
 
 
+# -- kiosk -------------------------------------------------------------------------------
+def cmd_kiosk(args) -> int:
+    try:
+        from ui.app import run
+    except ImportError as exc:
+        raise AxolotlError(f"the kiosk needs PySide6 ({exc}); reinstall with scripts/install.sh") from None
+    return run(db_path=args.db, config_path=args.config, calibration=args.calibration, fullscreen=args.fullscreen,
+               size=args.size)
+
+
 # -- calibrate ---------------------------------------------------------------------------
 def cmd_calibrate(args) -> int:
     """A homography from tapped points: --pair PX,PY=LANDMARK or --pair PX,PY=X,Y (metres)."""
@@ -407,13 +390,38 @@ def cmd_sessions(args) -> int:
             if session["summary"]:
                 text += "\n" + _summary_text(session["summary"])
             _emit(args, session, text)
+        elif args.action == "compare":
+            from edge_app.report import compare_sessions
+
+            if not args.id or not args.other:
+                raise AxolotlError("usage: sessions compare ID OTHER_ID (ids from `axolotl-edge sessions list`)")
+            pair = [store.get_summary(i) for i in (args.id, args.other)]
+            if None in pair:
+                raise AxolotlError("both sessions need a summary; run `axolotl-edge analyze` to the end first")
+            rows = compare_sessions(*pair)
+            unit = pair[0]["units"]
+            text = "\n".join([f"{'':<20} {args.id[:8]:>10} {args.other[:8]:>10} {'change':>10}"] + [
+                f"{k + (' ' + unit if 'distance' in k else ''):<20} {a:>10} {b:>10} {d:>+10}" for k, (a, b, d) in rows.items()])
+            _emit(args, rows, text)
         elif args.action == "charts":
             summary = store.get_summary(_need_id(args))
             if summary is None:
                 raise AxolotlError(f"session {args.id} has no summary yet; run `axolotl-edge analyze` to the end first")
             _write_charts(store, summary, Path(args.output or Path.cwd() / f"charts-{summary['session_id'][:8]}"))
         else:  # export
-            data = store.export_session(_need_id(args), fmt=args.format)
+            if args.format in ("summary", "players"):
+                import io
+
+                from edge_app.report import write_summary
+
+                summary = store.get_summary(_need_id(args))
+                if summary is None:
+                    raise AxolotlError(f"session {args.id} has no summary yet; run `axolotl-edge analyze` to the end first")
+                buf = io.StringIO()
+                write_summary(summary, args.format, buf)
+                data = buf.getvalue()
+            else:
+                data = store.export_session(_need_id(args), fmt=args.format)
             if args.output:
                 Path(args.output).write_text(data)
                 print(f"wrote {args.output}", file=sys.stderr)
@@ -428,6 +436,18 @@ def _need_id(args) -> str:
     if not args.id:
         raise AxolotlError(f"`sessions {args.action}` needs a session id; list them with `axolotl-edge sessions list`")
     return args.id
+
+
+# -- bench -------------------------------------------------------------------------------
+def cmd_bench(args) -> int:
+    from edge_app import bench
+
+    cfg = _config(args, input_size=args.input_size)
+    if args.pose is not None:
+        cfg.pose.enabled = args.pose
+    report = bench.run_bench(cfg, args.source or str(bench.SAMPLE_CLIP), frames=args.frames)
+    _emit(args, report, bench.format_report(report))
+    return 0
 
 
 # -- models ------------------------------------------------------------------------------
@@ -515,6 +535,12 @@ def build_parser() -> argparse.ArgumentParser:
     sy.add_argument("--sync-config", help="sync.toml (default: the data folder's, written at pairing)")
     sy.set_defaults(func=cmd_sync)
 
+    ki = sub.add_parser("kiosk", parents=[common], help="the touchscreen app (PySide6): live, players, calibration, summary, history, pairing, settings")
+    ki.add_argument("--fullscreen", action="store_true", help="kiosk mode: fullscreen, no cursor (admin exit: Ctrl+Alt+Q)")
+    ki.add_argument("--size", default="1024x600", help="window size when not fullscreen (WIDTHxHEIGHT)")
+    ki.add_argument("--calibration", help="pitch calibration JSON (default: calibration.json in the data folder)")
+    ki.set_defaults(func=cmd_kiosk)
+
     c = sub.add_parser("calibrate", parents=[common], help="pitch calibration from image/pitch point pairs")
     c.add_argument("--template", default="full", help="full (105x68), 9v9, 7v7 or custom (with --length/--width)")
     c.add_argument("--length", type=float)
@@ -530,16 +556,25 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--conf", type=float, help="minimum score (default 0.25)")
     d.set_defaults(func=cmd_detect)
 
-    s = sub.add_parser("sessions", parents=[common], help="stored sessions: list, show ID, export ID, charts ID")
-    s.add_argument("action", choices=["list", "show", "export", "charts"])
+    s = sub.add_parser("sessions", parents=[common], help="stored sessions: list, show ID, export ID, charts ID, compare ID ID")
+    s.add_argument("action", choices=["list", "show", "export", "charts", "compare"])
     s.add_argument("id", nargs="?", help="session id (or its first 8 characters)")
-    s.add_argument("--format", choices=["json", "csv"], default="json")
+    s.add_argument("other", nargs="?", help="compare: the second session")
+    s.add_argument("--format", choices=["json", "csv", "summary", "players"], default="json",
+                   help="export: json/csv every frame and box; summary the summary JSON; players a CSV row per player")
     s.add_argument("-o", "--output", help="export: write to this file instead of stdout; charts: the folder")
     s.set_defaults(func=cmd_sessions)
 
     m = sub.add_parser("models", parents=[common], help="the model manifest: list, verify hashes")
     m.add_argument("action", choices=["list", "verify"])
     m.set_defaults(func=cmd_models)
+
+    b = sub.add_parser("bench", parents=[common], help="per-stage latency, end-to-end vs raw inference FPS, memory, GFLOPs")
+    b.add_argument("source", nargs="?", help="video file, camera index, rtsp:// URL or GStreamer pipeline (default: samples/vtest-15s.avi)")
+    b.add_argument("--input-size", type=int, help="detector input size (default: the config's)")
+    b.add_argument("--frames", type=int, help="stop after this many frames")
+    b.add_argument("--pose", action=argparse.BooleanOptionalAction, help="MediaPipe pose on player crops (default: the config's)")
+    b.set_defaults(func=cmd_bench)
     return p
 
 

@@ -47,9 +47,20 @@ class OnnxRuntimeDetectorConfig(_DetectorCommon):
 
 class TensorRTDetectorConfig(_DetectorCommon):
     type: Literal["tensorrt"]
-    engine: str | None = None  # a built engine; default: built from `model` by scripts/build_trt.py
+    # An engine only runs on the TensorRT and GPU that built it: it is built from `model` at
+    # first start (minutes, once; or ahead with scripts/build_trt.py) and rebuilt when either
+    # or the ONNX changes. `engine` pins a file; by default the name is derived in engine_dir.
+    engine: str | None = None
+    engine_dir: str | None = None  # default: the ONNX file's folder (models/)
+    build: bool = True  # False: refuse to start instead of building
     precision: Literal["fp16", "int8", "fp32"] = "fp16"
-    dla_core: int | None = None
+    dla_core: int | None = Field(None, ge=0)  # Jetson AGX/NX Orin: 0 or 1; unsupported layers fall back to the GPU
+    workspace_mb: int = Field(1024, ge=16, description="TensorRT builder workspace limit")
+    calib_videos: list[str] = []  # int8: your own session videos, frames drawn evenly from them
+    calib_frames: int = Field(256, ge=1)
+    calib_cache: str | None = None  # int8 calibration cache; default: beside the engine
+    warmup: int = Field(3, ge=0, description="inferences run at start (the first ones are slow)")
+    device: int = Field(0, ge=0, description="CUDA device index")
 
 
 DetectorConfig = Annotated[Union[OnnxRuntimeDetectorConfig, TensorRTDetectorConfig], Field(discriminator="type")]
@@ -78,12 +89,23 @@ class FeedbackConfig(_Strict):
     max_tokens: int = Field(200, ge=16, le=2048)
 
 
+class SessionConfig(_Strict):
+    """What a live session starts with; the kiosk's Settings screen writes this section."""
+
+    camera: str = "0"  # a camera index, /dev/video*, rtsp:// URL, GStreamer pipeline or file
+    profile: str = "adult"  # adult, u17, u15, u13 (edge_app.metrics.profiles)
+    sprint_kmh: float | None = Field(None, gt=0, le=45)  # overrides the profile's sprint threshold
+    calibration: str | None = None  # a calibration JSON; default: calibration.json in the data folder
+    roster: list[str] = []  # the squad's names, offered when the coach names a player
+
+
 class AppConfig(_Strict):
     detector: DetectorConfig = Field(default_factory=OnnxRuntimeDetectorConfig)
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
     pose: PoseConfig = Field(default_factory=PoseConfig)
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
     feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
+    session: SessionConfig = Field(default_factory=SessionConfig)
 
 
 def data_dir() -> Path:
@@ -97,6 +119,33 @@ def data_dir() -> Path:
 
 def default_db_path() -> Path:
     return data_dir() / "axolotl.db"
+
+
+def default_config_path() -> Path:
+    return data_dir() / "config.toml"
+
+
+def save_config(config: AppConfig, path: str | Path | None = None) -> Path:
+    """Write the config as TOML (only what differs from the defaults), atomically."""
+    import tomli_w
+
+    path = Path(path) if path is not None else default_config_path()
+    data = config.model_dump(exclude_defaults=True, exclude_none=True)
+    if "detector" in data:
+        data["detector"]["type"] = config.detector.type
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(tomli_w.dumps(data))
+    os.replace(tmp, path)  # a crash mid-write leaves the old file, never half a file
+    return path
+
+
+def session_profile(config: AppConfig):
+    """The age profile of new sessions, with the coach's sprint threshold if set."""
+    from edge_app.metrics.profiles import get_profile
+
+    s = config.session
+    return get_profile(s.profile, {"sprint_kmh": s.sprint_kmh} if s.sprint_kmh else None)
 
 
 def load_config(path: str | Path | None = None, overrides: dict | None = None) -> AppConfig:

@@ -1,7 +1,10 @@
-"""A live session from a camera, run in the background for the local API (and the kiosk).
+"""A live session from a camera (or a file), run in the background for the local API and the kiosk.
 
-The pipeline runs on its own thread; `publish` gets throttled live metrics (players'
-positions and causal speeds) that the API streams. The UI and the API only watch.
+The pipeline runs on its own thread. Two ways to watch it, neither of which can slow it down:
+`on_frame(FrameResult, stats)` gets every frame with the running per-player totals (the kiosk
+hands it to the UI thread through a signal and draws only the latest), and `publish` gets
+throttled metrics (positions, causal speeds, totals) that the API streams. The UI and the API
+only watch.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Callable
 from edge_app.capture import open_source
 from edge_app.config import AppConfig
 from edge_app.errors import AxolotlError
+from edge_app.metrics.live_stats import LiveStats
 from edge_app.pipeline import FrameResult, Pipeline
 from edge_app.store import SessionStore
 
@@ -22,24 +26,35 @@ log = logging.getLogger(__name__)
 
 class LiveSession:
     def __init__(self, config: AppConfig, db_path, *, publish: Callable[[dict], None] | None = None,
+                 on_frame: Callable[[FrameResult, dict], None] | None = None,
+                 on_end: Callable[["LiveSession"], None] | None = None,
                  calibration=None, profile: str = "adult", rate_hz: float = 2.0):
-        self.config, self.db_path, self.publish = config, db_path, publish
+        self.config, self.db_path, self.publish, self.on_frame, self.on_end = config, db_path, publish, on_frame, on_end
         self.calibration, self.profile, self.period = calibration, profile, 1.0 / rate_hz
         self._thread: threading.Thread | None = None
         self._pipeline: Pipeline | None = None
         self._last = 0.0
+        self.stats = LiveStats(profile)
         self.session_id: str | None = None
+        self.summary: dict | None = None
+        self.providers: tuple[str, ...] = ()
         self.error: str | None = None
 
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def current_session_id(self) -> str | None:
+        """The stored session being recorded (set once the pipeline has started it)."""
+        return self._pipeline.session_id if self._pipeline is not None else self.session_id
+
     def start(self, source="0") -> None:
         if self.running:
             raise AxolotlError("a live session is already running; stop it first")
         src = open_source(source, queue_size=self.config.pipeline.queue_size)  # errors here reach the caller
-        self.error = None
+        self.error, self.session_id, self.summary, self._pipeline = None, None, None, None
+        self.stats = LiveStats(self.profile)
         self._thread = threading.Thread(target=self._run, args=(src,), name="live-session", daemon=True)
         self._thread.start()
 
@@ -51,6 +66,10 @@ class LiveSession:
         return self.session_id
 
     def _on_result(self, r: FrameResult) -> None:
+        self.stats.update_all(r.live)
+        totals = self.stats.snapshot()
+        if self.on_frame is not None:
+            self.on_frame(r, totals)
         now = time.monotonic()
         if self.publish is None or now - self._last < self.period:
             return
@@ -60,7 +79,8 @@ class LiveSession:
             live = r.live.get(tid)
             players.append({"track_id": tid, "box": [round(float(v), 1) for v in r.tracked.xyxy[i]],
                             "speed": None if live is None else round(live.speed, 2),
-                            "xy": None if live is None else [round(v, 2) for v in live.xy]})
+                            "xy": None if live is None else [round(v, 2) for v in live.xy],
+                            "totals": totals.get(tid)})
         self.publish({"t": round(r.frame.pts_s, 2), "frame": r.frame.index, "players": players,
                       "fps_ms": round(sum(r.timings_ms.values()), 1)})
 
@@ -70,14 +90,18 @@ class LiveSession:
         store = SessionStore(self.db_path)
         try:
             self._pipeline = Pipeline(self.config, store, on_result=self._on_result, calibration=self.calibration)
+            self.providers = self._pipeline.detector.info.providers
             result = self._pipeline.run(src)
             self.session_id = result.session_id
-            summarize_session(store, result.session_id, calibration=self.calibration, profile=self.profile)
-        except Exception as exc:  # reported through the API, not lost in a thread
+            self.summary = summarize_session(store, result.session_id, calibration=self.calibration, profile=self.profile)
+        except Exception as exc:  # reported through the API / the kiosk, not lost in a thread
             self.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             log.error("live session failed: %s", self.error)
         finally:
             src.close()
             if self._pipeline is not None:
+                self.session_id = self.session_id or self._pipeline.session_id
                 self._pipeline.close()
             store.close()
+            if self.on_end is not None:
+                self.on_end(self)

@@ -1,7 +1,7 @@
 """The frame pipeline: capture → detect → track → pose → store, on threads with bounded queues.
 
 Three threads overlap the work: the capture thread decodes (inside `VideoSource`), the
-detect thread letterboxes and runs the model, and the caller's thread tracks, runs pose
+detect thread letterboxes and runs the model, and the caller's thread decodes the boxes (NMS), tracks, runs pose
 and hands rows to the store, whose own writer thread commits once a second. ONNX
 Runtime and OpenCV release the GIL, so decode, inference and tracking really overlap.
 """
@@ -87,6 +87,7 @@ class Pipeline:
 
             self.pose = PoseEstimator(budget_ms=config.pose.budget_ms, min_box_height=config.pose.min_box_height)
         self._stop = threading.Event()
+        self.session_id: str | None = None  # the stored session of the current run, once it started
 
     def stop(self) -> None:
         self._stop.set()
@@ -115,12 +116,12 @@ class Pipeline:
                 t1 = time.perf_counter()
                 raw = det.infer(tensor)
                 t2 = time.perf_counter()
-                detections = det.postprocess(raw)
-                t3 = time.perf_counter()
-                timings = {"preprocess": (t1 - t0) * 1e3, "inference": (t2 - t1) * 1e3, "nms": (t3 - t2) * 1e3}
+                timings = {"preprocess": (t1 - t0) * 1e3, "inference": (t2 - t1) * 1e3}
                 if frame.decode_ms is not None:
                     timings["decode"] = frame.decode_ms
-                out.put((frame, detections, timings))
+                # NMS runs on the caller's thread: this one goes straight on to the next inference
+                # (letterbox + NMS were ~10% of a 320 px frame here, benchmarks/README.md).
+                out.put((frame, raw, det.letterbox.params, timings))
         except BaseException as exc:  # handed to the caller's thread, which re-raises it
             errors.append(exc)
         finally:
@@ -157,6 +158,7 @@ class Pipeline:
             session_id = self.store.start_session(
                 source=source.spec.describe(), config=cfg.model_dump(), models=self.models_info(), fps=fps,
                 frame_size=source.size, live=source.is_live)
+        self.session_id = session_id
         result = RunResult(session_id, "running", 0, 0.0, self.detector.info.providers)
         live_filters: dict = {}
         detections_q: queue.Queue = queue.Queue(maxsize=2)
@@ -176,8 +178,11 @@ class Pipeline:
                 item = detections_q.get()
                 if item is _END:
                     break
-                frame, detections, timings = item
+                frame, raw, params, timings = item
+                tn = time.perf_counter()
+                detections = self.detector.postprocess(raw, params)
                 t0 = time.perf_counter()
+                timings["nms"] = (t0 - tn) * 1e3
                 tracked = tracker.update(detections)
                 t1 = time.perf_counter()
                 poses = []

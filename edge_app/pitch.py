@@ -57,6 +57,24 @@ class PitchTemplate:
     def to_dict(self) -> dict:
         return {"name": self.name, "length": self.length, "width": self.width}
 
+    def lines(self, circle_points: int = 48) -> list[np.ndarray]:
+        """The markings as polylines in metres (N×2 each): boundary, halfway line, centre circle, boxes.
+
+        Drawn through a calibration (`Calibration.to_image`) they show the coach whether the fit is right.
+        """
+        lm, L, W = self.landmarks, self.length, self.width
+        out = [np.array([(0, 0), (L, 0), (L, W), (0, W), (0, 0)], float), np.array([(L / 2, 0), (L / 2, W)], float)]
+        if "centre_circle_top" in lm:
+            r = lm["centre_circle_top"][1] - W / 2
+            a = np.linspace(0, 2 * np.pi, circle_points + 1)
+            out.append(np.c_[L / 2 + r * np.cos(a), W / 2 + r * np.sin(a)])
+        for side in ("left", "right"):
+            for tag in ("box", "goal_area"):
+                keys = [f"{side}_{tag}_{k}" for k in ("goal_bottom", "edge_bottom", "edge_top", "goal_top")]
+                if all(k in lm for k in keys):
+                    out.append(np.array([lm[k] for k in keys], float))
+        return out
+
 
 def _landmarks(length: float, width: float, *, circle_r: float, box_depth: float, box_width: float,
                spot: float, goal_depth: float | None = None, goal_width: float | None = None
@@ -145,6 +163,20 @@ def get_template(name: str, length: float | None = None, width: float | None = N
     if key in TEMPLATES:
         return TEMPLATES[key]
     raise AxolotlError(f"unknown pitch template {name!r}: use one of full, 9v9, 7v7 or custom (with length and width)")
+
+
+def draw_template(template: PitchTemplate, pitch_to_image, size: tuple[int, int]) -> np.ndarray:
+    """A synthetic camera view of the pitch markings (grass, white lines) through a homography
+    from metres to pixels: a still frame with a known answer, for tests and demonstrations."""
+    import cv2
+
+    w, h = size
+    img = np.full((h, w, 3), (40, 120, 40), np.uint8)
+    H = np.asarray(pitch_to_image, np.float64)
+    for line in template.lines():
+        px = cv2.perspectiveTransform(line.reshape(-1, 1, 2), H).reshape(-1, 2)
+        cv2.polylines(img, [np.int32(np.round(px))], False, (255, 255, 255), 2, cv2.LINE_AA)
+    return img
 
 
 # ---------------------------------------------------------------------------

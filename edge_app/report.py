@@ -6,6 +6,8 @@ store, so it can be re-run after the coach names, merges or splits players.
 
 from __future__ import annotations
 
+import csv
+import json
 import uuid
 from collections import defaultdict
 from datetime import datetime, timezone
@@ -61,6 +63,11 @@ def player_positions(series: dict, track_ids, calibration: Calibration | None = 
     return t, xy
 
 
+def summary_calibration(summary: dict) -> Calibration | None:
+    """The calibration a stored summary was made with (None for a pixel summary)."""
+    return Calibration.from_dict(summary["calibration"]) if summary["units"] == "m" else None
+
+
 def build_summary(store, session_id: str, *, calibration: Calibration | None = None, profile: str = "adult",
                   player_profiles: dict | None = None) -> SessionSummary:
     sid = store.resolve_id(session_id)
@@ -101,6 +108,56 @@ def summarize_session(store, session_id: str, *, calibration: Calibration | None
     # The summary and its outbox message are written in one transaction: sync sends it when it can.
     return store.save_summary(session_id, build_summary(store, session_id, calibration=calibration, profile=profile,
                                                         player_profiles=player_profiles), enqueue=True)
+
+
+def resummarize(store, session_id: str) -> dict | None:
+    """After the coach renamed, merged or split players: rebuild a stored summary with the
+    calibration and profile it was made with (no stitching, which would undo the edits)."""
+    old = store.get_summary(session_id)
+    if old is None:
+        return None
+    return summarize_session(store, session_id, calibration=summary_calibration(old), profile=old["profile"]["name"],
+                             stitch=False)
+
+
+PLAYER_CSV_COLUMNS = ("player", "track_ids", "units", "distance", "top_speed", "hsr_distance", "sprints",
+                      "accelerations", "decelerations", "work_rate_per_min", "tracked_time_s")
+
+
+def write_summary(summary: dict, fmt: str, fp) -> None:
+    """A summary for a spreadsheet or a club's own tools: `summary` (the JSON document, with its
+    feedback) or `players` (CSV, one row per player; speeds in units per second)."""
+    if fmt == "summary":
+        json.dump(summary, fp, indent=1)
+        return
+    w = csv.writer(fp, lineterminator="\n")
+    w.writerow(PLAYER_CSV_COLUMNS)
+    for p in summary["players"]:
+        w.writerow((p["player"], " ".join(map(str, p["track_ids"])), summary["units"], p["distance"], p["top_speed"],
+                    p["hsr_distance"], p["sprint_count"], p["acceleration_count"], p["deceleration_count"],
+                    p["work_rate_per_min"], p["quality"]["tracked_time_s"]))
+
+
+def team_totals(summary: dict) -> dict:
+    """A session's squad figures: what the coach compares from one session to the next."""
+    ps = summary["players"]
+    n = len(ps)
+    total = sum(p["distance"] for p in ps)
+    return {"players": n, "duration_s": summary["duration_s"], "distance": round(total, 1),
+            "distance_per_player": round(total / n, 1) if n else 0.0,
+            "top_speed": round(max((p["top_speed"] for p in ps), default=0.0), 2),
+            "hsr_distance": round(sum(p["hsr_distance"] for p in ps), 1),
+            "sprints": sum(p["sprint_count"] for p in ps),
+            "accelerations": sum(p["acceleration_count"] for p in ps)}
+
+
+def compare_sessions(a: dict, b: dict) -> dict:
+    """Two summaries side by side: {figure: (a, b, b - a)}. Refuses a metres-vs-pixels comparison."""
+    if a["units"] != b["units"]:
+        raise AxolotlError("one session is calibrated (metres) and the other is not (pixels): they cannot be compared; "
+                           "calibrate the pitch and re-run the uncalibrated one")
+    ta, tb = team_totals(a), team_totals(b)
+    return {k: (ta[k], tb[k], round(tb[k] - ta[k], 2)) for k in ta}
 
 
 def positions_summary(players: dict, *, source: str, device_id: str, profile: str = "adult",

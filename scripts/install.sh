@@ -21,6 +21,16 @@ have libGL.so.1 || missing+=(libgl1)
 have libglib-2.0.so.0 || missing+=(libglib2.0-0)
 have libEGL.so.1 || missing+=(libegl1)
 have libGLESv2.so.2 || missing+=(libgles2)
+# The kiosk (PySide6): fonts, keyboard maps, and Qt's X11 plugin (a Wayland box needs none of the xcb ones).
+have libfontconfig.so.1 || missing+=(libfontconfig1)
+have libxkbcommon.so.0 || missing+=(libxkbcommon0)
+have libdbus-1.so.3 || missing+=(libdbus-1-3)
+if [ -z "$extras" ]; then
+  have libxcb-cursor.so.0 || missing+=(libxcb-cursor0)
+  have libxcb-icccm.so.4 || missing+=(libxcb-icccm4)
+  have libxcb-keysyms.so.1 || missing+=(libxcb-keysyms1)
+  have libxkbcommon-x11.so.0 || missing+=(libxkbcommon-x11-0)
+fi
 # The tests start a real MQTT broker.
 if [ -n "$extras" ] && ! command -v mosquitto >/dev/null && [ ! -x /usr/sbin/mosquitto ]; then missing+=(mosquitto); fi
 if [ ${#missing[@]} -gt 0 ]; then

@@ -363,7 +363,8 @@ def _load_file(path) -> dict:
     return tomllib.loads(path.read_text())
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The `axolotl-ingest` command line (also used to check packaging/cloud/docker-compose.yml)."""
     ap = argparse.ArgumentParser(prog="axolotl-ingest", description="Store session summaries from the broker, once each.")
     ap.add_argument("--db", help="SQLite path (default ingest.db) or postgresql:// URL")
     ap.add_argument("--config", help="TOML/JSON with any of: db, host, port, username, password, tls_ca, client_id, group")
@@ -379,7 +380,11 @@ def main(argv=None) -> int:
     ap.add_argument("--once", action="store_true", help="exit once no message came for --idle seconds")
     ap.add_argument("--idle", type=float, default=3.0)
     ap.add_argument("-v", "--verbose", action="store_true")
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     cfg = _load_file(args.config) if args.config else {}

@@ -371,24 +371,32 @@ def _device_id(db_path) -> str:
         return store.device_id
 
 
-def show_pairing(db_path: str | Path, data_dir: str | Path, port: int | None = None, host: str | None = None,
-                 name: str | None = None, ttl_s: float = 120.0, png: str | Path | None = None, out=None) -> dict:
-    """`axolotl-edge pair`: issue a code and print the QR code, the URI and the code (for `serve` to redeem)."""
-    import sys
-
+def new_pairing(db_path: str | Path, data_dir: str | Path, port: int | None = None, host: str | None = None,
+                name: str | None = None, ttl_s: float = 120.0) -> dict:
+    """Issue a one-time code; returns the pairing URI (what the QR code holds) and its parts."""
     from sync.api import DEFAULT_PORT
 
-    out = out or sys.stdout
     data_dir = Path(data_dir).expanduser()
     _, _, fp = ensure_certificate(data_dir)
     with PairingStore(data_dir / "pairing.db") as store:
         code = store.new_code(ttl_s)
     host = host or lan_address()
     uri = pairing_uri(_device_id(db_path), host, port or DEFAULT_PORT, code, fp, name or socket.gethostname())
+    return {"uri": uri, "code": code, "fingerprint": fp, "host": host, "expires_in_s": ttl_s}
+
+
+def show_pairing(db_path: str | Path, data_dir: str | Path, port: int | None = None, host: str | None = None,
+                 name: str | None = None, ttl_s: float = 120.0, png: str | Path | None = None, out=None) -> dict:
+    """`axolotl-edge pair`: issue a code and print the QR code, the URI and the code (for `serve` to redeem)."""
+    import sys
+
+    out = out or sys.stdout
+    info = new_pairing(db_path, data_dir, port=port, host=host, name=name, ttl_s=ttl_s)
+    uri, code = info["uri"], info["code"]
     if png:
         qr_png(uri, png)
     out.write(qr_terminal(uri))
     out.write(f"\nPairing code: {code[:4]} {code[4:]}  (valid {int(ttl_s)} s, once)\n{uri}\n"
-              f"Certificate sha256: {fp}\n")
+              f"Certificate sha256: {info['fingerprint']}\n")
     out.flush()
-    return {"uri": uri, "code": code, "fingerprint": fp, "host": host, "expires_in_s": ttl_s}
+    return info

@@ -318,6 +318,45 @@ class Uplink:
             stop_event.wait(delay)
 
 
+# What a coach can read in the sun: the causes behind the usual connection errors.
+_PLAIN = (
+    (("refused",), "the cloud server is not answering (connection refused)"),
+    (("name or service", "nodename", "getaddrinfo", "resolution"), "no internet here: the cloud's address cannot be found"),
+    (("timed out", "timeout"), "the network is too slow or down: the cloud did not answer in time"),
+    (("not authorized", "bad user name", "authoris", "authoriz"), "the cloud refused this box's login: pair the box with the cloud again"),
+    (("certificate", "ssl", "tls"), "the secure connection to the cloud failed (certificate): check the box's date and time"),
+    (("unreachable", "no route"), "no network: connect the box to Wi-Fi or a hotspot"),
+    (("connection lost",), "the connection to the cloud dropped"),
+)
+
+
+def plain_error(error: str | None) -> str | None:
+    """One sentence for a stored connection or delivery error (the raw text stays in `sync status`)."""
+    if not error:
+        return None
+    low = error.lower()
+    for needles, words in _PLAIN:
+        if any(n in low for n in needles):
+            return words
+    return "the last upload failed: " + error.split(" ", 1)[-1][:80]
+
+
+def status_summary(store, config: SyncConfig | None = None) -> dict:
+    """The sync state for the kiosk: counts, the last upload, the last error in plain words."""
+    counts = store.outbox_counts()
+    sent = [r["sent_at"] for r in store.outbox_rows("sent") if r["sent_at"]]
+    failing = store.outbox_rows("failed")
+    error = store.meta_get("sync.last_error") or (failing[-1]["last_error"] if failing else None)
+    if config is None:
+        headline = "Not connected to a cloud: summaries stay on this box (pair a phone and add the cloud to upload)"
+    elif counts["pending"] or counts["failed"]:
+        headline = f"{counts['pending'] + counts['failed']} summaries waiting to upload; they go out by themselves when the network is back"
+    else:
+        headline = "Everything is uploaded"
+    return {"configured": config is not None, **counts, "last_upload": max(sent) if sent else None,
+            "last_connected": store.meta_get("sync.last_connected_at"), "error": plain_error(error), "headline": headline}
+
+
 def status_text(store, config: SyncConfig | None = None, *, limit: int = 20) -> str:
     """What `sync status` prints: counts, the failing messages with why, the last connection error."""
     counts = store.outbox_counts()

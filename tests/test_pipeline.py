@@ -155,6 +155,10 @@ def test_live_session_in_the_background_publishes_metrics_and_stores_a_summary(t
     sid = live.stop()
     assert live.error is None and sid and not live.running
     assert published and all({"t", "frame", "players"} <= set(m) for m in published)
+    # running totals ride along: walkers cover some metres, at walking work rates (< 150 m/min)
+    totals = [p["totals"] for m in published for p in m["players"] if p["totals"]]
+    assert totals and max(t["distance"] for t in totals) > 0.5
+    assert all(t["sprints"] == 0 and t["work_rate_per_min"] < 150 for t in totals if t["distance"] > 3)
     with SessionStore(tmp_path / "l.db") as store:
         assert store.get_summary(sid)["units"] == "m"
         assert store.outbox_counts()["pending"] == 1

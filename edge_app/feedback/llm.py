@@ -184,6 +184,16 @@ def parse_output(raw: str) -> tuple[dict | None, str | None]:
     return obj, None
 
 
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"?')
+
+
+def preview_text(raw: str) -> str:
+    """Readable words from a partial JSON answer while it streams (keys and punctuation dropped),
+    for a display that shows the feedback arriving; the validated text replaces it at the end."""
+    words = [m.group(1) for m in _QUOTED.finditer(raw) if m.group(1) not in ("summary", "strengths", "work_on")]
+    return " ".join(w.replace('\\"', '"').strip() for w in words if w.strip())
+
+
 def compose(obj: dict) -> str:
     parts = [_sentence(obj["summary"])]
     if obj["strengths"]:

@@ -37,7 +37,10 @@ def history_for(store, summary: dict) -> list[dict]:
 
 
 def generate_feedback(store, session_id: str, *, player: str | None = None, writer: FeedbackWriter | None = None,
-                      on_token=None) -> dict:
+                      on_token=None, on_entry=None) -> dict:
+    """Word the feedback for the team and each player (or one `player`) and store it in the summary.
+
+    `on_token(piece)` gets the LLM's text as it streams; `on_entry(entry)` each finished, validated entry."""
     sid = store.resolve_id(session_id)
     summary = store.get_summary(sid)
     if summary is None:
@@ -62,7 +65,11 @@ def generate_feedback(store, session_id: str, *, player: str | None = None, writ
                 "drills": [{"id": d.id, "name": d.name, "minutes": d.minutes} for d in chosen]}
 
     targets = [player] if player else ["team", *names]
-    entries = {e["player"]: e for e in (worded(who) for who in targets)}
+    entries = {}
+    for who in targets:
+        entries[who] = worded(who)
+        if on_entry is not None:
+            on_entry(entries[who])
     old = summary.get("feedback") or {}
     players = {e["player"]: e for e in old.get("players", [])}
     players.update({k: v for k, v in entries.items() if k != "team"})

@@ -43,8 +43,9 @@ class DetectorBackend(ABC):
     def infer(self, tensor: np.ndarray) -> np.ndarray:
         """Raw model output for one letterboxed (1, 3, H, W) float32 tensor."""
 
-    def postprocess(self, raw: np.ndarray) -> Detections:
-        return decode(raw, self.layout, self.letterbox.params, conf=self.conf, iou=self.iou, classes=self.classes)
+    def postprocess(self, raw: np.ndarray, params=None) -> Detections:
+        """Decode + NMS; `params` (the frame's letterbox) lets another thread do it while the next frame infers."""
+        return decode(raw, self.layout, params or self.letterbox.params, conf=self.conf, iou=self.iou, classes=self.classes)
 
     def detect(self, image: np.ndarray) -> Detections:
         return self.postprocess(self.infer(self.preprocess(image)))

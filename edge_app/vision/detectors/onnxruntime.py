@@ -40,9 +40,12 @@ class OnnxRuntimeDetector(DetectorBackend):
                     log.warning("execution provider %s is not in this onnxruntime build (have %s)", name, available)
                 continue
             if name == "tensorrt":
-                cache = Path(config.trt_cache_dir or path.parent / "trt-cache")
+                # ORT does not notice a new ORT/TensorRT version in its cache: one folder per ORT
+                # release (each pins a TensorRT). The timing cache speeds up rebuilds after a change.
+                cache = Path(config.trt_cache_dir or path.parent / "trt-cache") / f"ort-{ort.__version__}"
                 cache.mkdir(parents=True, exist_ok=True)
                 providers.append((ort_name, {"trt_engine_cache_enable": True, "trt_engine_cache_path": str(cache),
+                                             "trt_timing_cache_enable": True, "trt_timing_cache_path": str(cache),
                                              "trt_fp16_enable": config.trt_fp16}))
             else:
                 providers.append(ort_name)

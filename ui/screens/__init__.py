@@ -1,0 +1,1 @@
+"""One module per screen; each takes the shared `Kiosk` context and only watches it."""
