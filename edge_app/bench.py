@@ -23,7 +23,6 @@ from edge_app.errors import AxolotlError
 
 log = logging.getLogger(__name__)
 
-SAMPLE_CLIP = Path(__file__).resolve().parents[1] / "samples" / "vtest-15s.avi"
 BUDGET = 0.10  # the pipeline may cost at most 10 % of raw inference FPS
 # Results left out of the FPS: the slow first inference, and the frames that queued up behind it
 # and then come out back to back (detect queue 2 + one in hand), which would inflate the FPS.

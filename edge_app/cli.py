@@ -441,11 +441,12 @@ def _need_id(args) -> str:
 # -- bench -------------------------------------------------------------------------------
 def cmd_bench(args) -> int:
     from edge_app import bench
+    from edge_app.config import SAMPLE_CLIP
 
     cfg = _config(args, input_size=args.input_size)
     if args.pose is not None:
         cfg.pose.enabled = args.pose
-    report = bench.run_bench(cfg, args.source or str(bench.SAMPLE_CLIP), frames=args.frames)
+    report = bench.run_bench(cfg, args.source or str(SAMPLE_CLIP), frames=args.frames)
     _emit(args, report, bench.format_report(report))
     return 0
 

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from edge_app.errors import AxolotlError, describe_validation
 
 Provider = Literal["tensorrt", "cuda", "cpu"]
+# The sample clip shipped in the repo: `bench`'s default source and the kiosk's demo source.
+SAMPLE_CLIP = Path(__file__).resolve().parents[1] / "samples" / "vtest-15s.avi"
 
 
 class _Strict(BaseModel):

@@ -56,14 +56,15 @@ def main() -> int:
 
     from edge_app.config import load_config
     from edge_app.pitch import draw_template, get_template
-    from ui.app import SAMPLE, MainWindow
+    from edge_app.config import SAMPLE_CLIP
+    from ui.app import MainWindow
     from ui.context import Kiosk
 
     app = QApplication.instance() or QApplication([])
     kiosk = Kiosk(home=home, calibration=ROOT / "samples" / "vtest-calibration.json")
     kiosk.save_config(load_config(overrides={"detector": {"input_size": 960},
                                              "session": {"roster": ROSTER, "profile": "u13"}}))
-    win = MainWindow(kiosk, str(SAMPLE))
+    win = MainWindow(kiosk, str(SAMPLE_CLIP))
     win.resize(*SIZES[0])
     win.show()
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QButtonGroup, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
+from edge_app.config import SAMPLE_CLIP
 from ui.context import Kiosk
 from ui.theme import stylesheet
 from ui.widgets import button, label
 
 log = logging.getLogger(__name__)
 
-SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "vtest-15s.avi"
 EXIT_CHORD = "Ctrl+Alt+Q"  # the admin's way out of fullscreen kiosk mode (packaging/systemd/README.md)
 
 
@@ -95,7 +94,7 @@ def run(*, db_path=None, config_path=None, calibration=None, fullscreen: bool = 
     ticker.timeout.connect(lambda: None)
     ticker.start(250)
     kiosk = Kiosk(db_path, config_path=config_path, calibration=calibration)
-    win = MainWindow(kiosk, str(SAMPLE) if SAMPLE.exists() else None)
+    win = MainWindow(kiosk, str(SAMPLE_CLIP) if SAMPLE_CLIP.exists() else None)
     if fullscreen:
         app.setOverrideCursor(Qt.CursorShape.BlankCursor)  # a touch panel has no pointer
         win.showFullScreen()
