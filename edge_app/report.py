@@ -116,8 +116,19 @@ def resummarize(store, session_id: str) -> dict | None:
     old = store.get_summary(session_id)
     if old is None:
         return None
-    return summarize_session(store, session_id, calibration=summary_calibration(old), profile=old["profile"]["name"],
+    return summarize_session(store, session_id, calibration=summary_calibration(old), profile=summary_profile(old),
                              stitch=False)
+
+
+def summary_profile(summary: dict):
+    """The profile a summary was made with, the coach's sprint threshold included (the summary
+    records thresholds, not the override: it is read back from the sprint zone's lower bound)."""
+    info = summary["profile"]
+    prof = get_profile(info["name"])
+    sprint = info["thresholds"].get("sprint_lower_ms")
+    if info["mode"] == "absolute" and sprint is not None and abs(sprint - prof.info().thresholds["sprint_lower_ms"]) > 1e-3:
+        return get_profile(info["name"], {"sprint_kmh": round(sprint * 3.6, 3)})
+    return prof
 
 
 PLAYER_CSV_COLUMNS = ("player", "track_ids", "units", "distance", "top_speed", "hsr_distance", "sprints",

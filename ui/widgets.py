@@ -252,7 +252,8 @@ class NameDialog(QDialog):
         self.edit = QLineEdit(current or "")
         self.edit.setPlaceholderText("or type a name")
         row.addWidget(self.edit, 1)
-        row.addWidget(button("OK", lambda: self.pick(self.edit.text())))
+        self.ok_btn = button("OK", lambda: self.pick(self.edit.text()))
+        row.addWidget(self.ok_btn)
         row.addWidget(button("Cancel", self.reject))
         lay.addLayout(row)
 

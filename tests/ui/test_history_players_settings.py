@@ -145,3 +145,27 @@ def test_every_touch_target_is_at_least_48_px(window, size, qtbot):
         for w in [c for kind in (QAbstractButton, QComboBox, QLineEdit) for c in screen.findChildren(kind)]:
             if w.isVisible() and not w.inherits("QTabBar"):
                 assert w.height() >= 48, (key, type(w).__name__, w.text() if hasattr(w, "text") else "", w.height())
+
+
+def test_a_rename_keeps_the_coachs_sprint_threshold(recorded_kiosk, qtbot):
+    """Sessions recorded with Settings' sprint threshold keep it when the Players screen rebuilds the summary."""
+    from edge_app.metrics.profiles import get_profile
+    from edge_app.pitch import Calibration
+    from edge_app.report import summarize_session
+    from ui.screens.players import PlayersScreen
+
+    sid = recorded_kiosk.store.list_sessions()[0]["id"]
+    summarize_session(recorded_kiosk.store, sid, calibration=Calibration.load(CALIBRATION),
+                      profile=get_profile("u13", {"sprint_kmh": 16.0}))
+    recorded_kiosk.open_session(sid)
+    p = PlayersScreen(recorded_kiosk)
+    qtbot.addWidget(p)
+    p.refresh()
+    p.list.item(0).setSelected(True)
+    p.name_selected()
+    p.name_dialog.edit.setText("Sam")  # typed: this kiosk has no roster
+    qtbot.mouseClick(p.name_dialog.ok_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "summary updated" in p.status.text(), timeout=30_000)
+    th = recorded_kiosk.store.get_summary(sid)["profile"]["thresholds"]
+    assert th["sprint_lower_ms"] == pytest.approx(16.0 / 3.6, abs=1e-3)
+    assert th["sprint_entry_ms"] == pytest.approx(16.0 / 3.6, abs=1e-3)
