@@ -61,13 +61,13 @@ def test_a_live_session_from_the_file_source_names_a_player_and_ends_in_a_summar
     assert tid in sam["track_ids"] and sam["distance"] > 0
 
     # feedback: entries arrive one by one (and tokens while the model writes), then the stored result
-    arrived = []
-    summary_screen.feedback_progress_orig = summary_screen.feedback_progress
-    summary_screen_job_progress = summary_screen.feedback_progress
+    arrived, shown = [], []
+    show_progress = summary_screen.feedback_progress
 
-    def spy(item):
+    def spy(item):  # what the screen gets, and what it shows after each piece
         arrived.append(item[0])
-        summary_screen_job_progress(item)
+        show_progress(item)
+        shown.append(summary_screen.feedback.toPlainText())
 
     summary_screen.feedback_progress = spy
     qtbot.mouseClick(summary_screen.feedback_btn, Qt.MouseButton.LeftButton)
@@ -78,5 +78,7 @@ def test_a_live_session_from_the_file_source_names_a_player_and_ends_in_a_summar
     assert arrived.count("entry") == players >= 2
     if stored["model"]:  # the local model streamed tokens before each entry was done
         assert arrived.index("token") < arrived.index("entry")
+    first = arrived.index("entry")
+    assert (stored.get("team") or stored["players"][0])["text"][:30] in shown[first]  # on screen before the end
     html = summary_screen.feedback.toPlainText()
     assert "Sam" in html and stored["players"][0]["text"][:30] in html
