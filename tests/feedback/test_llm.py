@@ -5,27 +5,13 @@ import logging
 import sys
 import threading
 from concurrent.futures import Future
-from dataclasses import dataclass
 
 import pytest
 
+from benchmarks.bench_llm import Drill, Fact  # the benchmark's real-Fact helper and drill stand-in
 from edge_app.feedback import safety
-from edge_app.feedback import insights
 from edge_app.feedback.llm import (FeedbackWriter, Worded, default_model_path, invented_numbers, template,
                                    unknown_drills, validate)
-
-
-def Fact(id, player, kind, kpi, numbers, text, unit_text=None, priority=1.0):  # noqa: N802
-    """The real insights.Fact, with the unit texts and priority the wording does not use defaulted."""
-    return insights.Fact(id=id, player=player, kind=kind, kpi=kpi, numbers=numbers, unit_text=unit_text or {},
-                         text=text, priority=priority)
-
-
-@dataclass
-class Drill:
-    id: str
-    name: str
-    minutes: int
 
 
 FACTS = [
