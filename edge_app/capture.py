@@ -85,10 +85,8 @@ class SourceSpec:
             return f"camera {self.target}"
         if self.kind == "v4l2":
             return f"V4L2 camera {self.target}"
-        if self.kind == "rtsp":
+        if self.kind == "rtsp" or self.kind in _GST_KINDS:
             return _redact(str(self.target))
-        if self.kind in _GST_KINDS:
-            return re.sub(r"(rtsps?://[^/:@\s\"]*):[^/@\s\"]*@", r"\1:***@", str(self.target))
         return str(self.target)
 
 
@@ -97,9 +95,10 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).splitlines())
 
 
-def _redact(url: str) -> str:
-    """rtsp://user:secret@host/ -> rtsp://user:***@host/ (messages end up in logs)."""
-    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^/:@]*):[^/@]*@", r"\1:***@", url)
+def _redact(text: str) -> str:
+    """rtsp://user:secret@host/ -> rtsp://user:***@host/ wherever a URL appears, a GStreamer
+    pipeline's rtspsrc location included (messages end up in logs)."""
+    return re.sub(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^/:@\s\"]*):[^/@\s\"]*@", r"\1:***@", text)
 
 
 _STREAM_PREFIXES = ("rtsp://", "rtsps://", "http://", "https://")
