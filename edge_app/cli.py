@@ -395,18 +395,14 @@ def cmd_sessions(args) -> int:
 
             if not args.id or not args.other:
                 raise AxolotlError("usage: sessions compare ID OTHER_ID (ids from `axolotl-edge sessions list`)")
-            pair = [store.get_summary(i) for i in (args.id, args.other)]
-            if None in pair:
-                raise AxolotlError("both sessions need a summary; run `axolotl-edge analyze` to the end first")
+            pair = [_need_summary(store, i) for i in (args.id, args.other)]
             rows = compare_sessions(*pair)
             unit = pair[0]["units"]
             text = "\n".join([f"{'':<20} {args.id[:8]:>10} {args.other[:8]:>10} {'change':>10}"] + [
                 f"{k + (' ' + unit if 'distance' in k else ''):<20} {a:>10} {b:>10} {d:>+10}" for k, (a, b, d) in rows.items()])
             _emit(args, rows, text)
         elif args.action == "charts":
-            summary = store.get_summary(_need_id(args))
-            if summary is None:
-                raise AxolotlError(f"session {args.id} has no summary yet; run `axolotl-edge analyze` to the end first")
+            summary = _need_summary(store, _need_id(args))
             _write_charts(store, summary, Path(args.output or Path.cwd() / f"charts-{summary['session_id'][:8]}"))
         else:  # export
             if args.format in ("summary", "players"):
@@ -414,9 +410,7 @@ def cmd_sessions(args) -> int:
 
                 from edge_app.report import write_summary
 
-                summary = store.get_summary(_need_id(args))
-                if summary is None:
-                    raise AxolotlError(f"session {args.id} has no summary yet; run `axolotl-edge analyze` to the end first")
+                summary = _need_summary(store, _need_id(args))
                 buf = io.StringIO()
                 write_summary(summary, args.format, buf)
                 data = buf.getvalue()
@@ -430,6 +424,13 @@ def cmd_sessions(args) -> int:
     finally:
         store.close()
     return 0
+
+
+def _need_summary(store, session_id: str) -> dict:
+    summary = store.get_summary(session_id)
+    if summary is None:
+        raise AxolotlError(f"session {session_id} has no summary yet; run `axolotl-edge analyze` to the end first")
+    return summary
 
 
 def _need_id(args) -> str:

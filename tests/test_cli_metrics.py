@@ -140,3 +140,31 @@ def test_one_player_can_have_another_profile(session_db):
     assert all(v == pytest.approx(get_profile("adult").thresholds().zone_lowers[4], abs=1e-3) for k, v in sprint.items() if k != label)
     proc = run_cli("analyze", SAMPLE, "--player-profile", "Sam:u13", "--db", db)
     assert proc.returncode == 2 and "PLAYER=PROFILE" in proc.stderr
+
+
+def test_sessions_export_and_compare_from_the_command_line(session_db, tmp_path):
+    import csv
+    import io
+
+    db, _ = session_db
+    sid = json.loads(run_cli("sessions", "list", "--db", db, "--json").stdout)[0]["id"]
+    stored = json.loads(run_cli("sessions", "show", sid, "--db", db, "--json").stdout)["summary"]
+    rows = list(csv.DictReader(io.StringIO(run_cli("sessions", "export", sid, "--format", "players", "--db", db).stdout)))
+    assert [r["player"] for r in rows] == [p["player"] for p in stored["players"]]
+    assert [float(r["distance"]) for r in rows] == [p["distance"] for p in stored["players"]]
+    assert json.loads(run_cli("sessions", "export", sid, "--format", "summary", "--db", db).stdout) == stored
+
+    same = json.loads(run_cli("sessions", "compare", sid, sid, "--db", db, "--json").stdout)
+    assert same["players"] == [len(stored["players"])] * 2 + [0]
+    assert same["distance"][0] == round(sum(p["distance"] for p in stored["players"]), 1) and same["distance"][2] == 0
+
+    # a session without a summary (started, never finished): one line naming it, nothing changed
+    from edge_app.store import SessionStore
+
+    with SessionStore(db) as store:
+        bare = store.start_session(source="cam", fps=10.0)
+    for args in (("compare", sid, bare), ("charts", bare), ("export", bare, "--format", "players")):
+        proc = run_cli("sessions", *args, "--db", db)
+        assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and f"session {bare}" in proc.stderr
+        assert "no summary yet" in proc.stderr and "Traceback" not in proc.stderr
+    assert json.loads(run_cli("sessions", "show", sid, "--db", db, "--json").stdout)["summary"] == stored
