@@ -67,7 +67,8 @@ class LiveSession:
 
     def _on_result(self, r: FrameResult) -> None:
         self.stats.update_all(r.live)
-        totals = self.stats.snapshot()
+        # Only the players in this frame: a long session has seen hundreds of track ids.
+        totals = self.stats.snapshot(r.tracked.tracker_id.tolist() if r.tracked.tracker_id is not None else ())
         if self.on_frame is not None:
             self.on_frame(r, totals)
         now = time.monotonic()

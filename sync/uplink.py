@@ -323,7 +323,7 @@ _PLAIN = (
     (("refused",), "the cloud server is not answering (connection refused)"),
     (("name or service", "nodename", "getaddrinfo", "resolution"), "no internet here: the cloud's address cannot be found"),
     (("timed out", "timeout"), "the network is too slow or down: the cloud did not answer in time"),
-    (("not authorized", "bad user name", "authoris", "authoriz"), "the cloud refused this box's login: pair the box with the cloud again"),
+    (("authoris", "authoriz", "bad user name"), "the cloud refused this box's login: pair the box with the cloud again"),
     (("certificate", "ssl", "tls"), "the secure connection to the cloud failed (certificate): check the box's date and time"),
     (("unreachable", "no route"), "no network: connect the box to Wi-Fi or a hotspot"),
     (("connection lost",), "the connection to the cloud dropped"),

@@ -65,9 +65,12 @@ class LiveStats:
         for tid, sample in live.items():
             self.update(int(tid), sample)
 
-    def snapshot(self) -> dict[int, dict]:
+    def snapshot(self, track_ids=None) -> dict[int, dict]:
+        """Totals of these tracks (default: every track seen); unknown ids are left out."""
+        ids = self.tracks if track_ids is None else [t for t in track_ids if t in self.tracks]
         out = {}
-        for tid, tr in self.tracks.items():
+        for tid in ids:
+            tr = self.tracks[tid]
             minutes = (tr.last_t - tr.first_t) / 60.0
             rate = tr.distance / minutes if minutes > 0 else 0.0
             out[tid] = {"distance": round(tr.distance, 1), "speed": round(tr.speed, 2), "top_speed": round(tr.top_speed, 2),

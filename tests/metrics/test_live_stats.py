@@ -26,6 +26,8 @@ def test_constant_run_distance_and_work_rate():
     assert snap["work_rate_per_min"] == pytest.approx(300.0, abs=0.5)
     assert snap["load"] == 1.0  # capped
     assert snap["sprints"] == 0 and snap["top_speed"] == 5.0
+    feed(s, 2, [1.0] * 11)
+    assert set(s.snapshot([2, 99])) == {2} and set(s.snapshot()) == {1, 2}  # only the ids asked for and seen
 
 
 def test_sprint_needs_the_minimum_duration_and_hysteresis():
