@@ -205,6 +205,7 @@ class PlayerTile(QFrame):
     def __init__(self, track_id: int, parent=None):
         super().__init__(parent)
         self.track_id = track_id
+        self.last_seen = 0.0  # video time (s) the player was last in the picture
         self.setObjectName("tile")
         grid = QGridLayout(self)
         grid.setContentsMargins(10, 6, 10, 6)

@@ -10,10 +10,12 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QScrollArea, 
 
 from edge_app.config import session_profile
 from edge_app.errors import AxolotlError
+from edge_app.vision.detections import PERSON
 from ui.bridge import FrameBridge, run_job
 from ui.widgets import NameDialog, PlayerTile, VideoView, button, label, player_label, touch_scroll
 
 BACKEND = {"tensorrt": "TensorRT", "cuda": "CUDA", "cpu": "CPU"}
+TILE_KEEP_S = 10.0  # seconds of video a player's tile stays after they were last seen
 
 
 class LiveScreen(QWidget):
@@ -58,7 +60,6 @@ class LiveScreen(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.tile_box)
         touch_scroll(scroll)
-        self.scroll = scroll
         body = QHBoxLayout()
         body.addWidget(self.video, 3)
         body.addWidget(scroll, 1)
@@ -126,13 +127,23 @@ class LiveScreen(QWidget):
         elif live.summary is not None:
             n = len(live.summary["players"])
             self.status.setText(f"session saved: {n} players. Open Summary for the figures and feedback.")
-        if live.session_id and live.summary is not None:
-            if self.unsaved and self._save_names():  # named in the last second: the summary must carry it
-                from edge_app.report import resummarize
-
-                resummarize(self.kiosk.store, live.session_id)
-            self.kiosk.open_session(live.session_id)
         self.kiosk.sessions_changed.emit()
+        if live.session_id is None or live.summary is None:
+            return
+        sid = live.session_id
+        if not (self.unsaved and self._save_names()):
+            self.kiosk.open_session(sid)
+            return
+        db = self.kiosk.db_path  # named in the last second: the summary must carry it, rebuilt off the UI thread
+
+        def work(job):
+            from edge_app.report import resummarize
+            from edge_app.store import SessionStore
+
+            with SessionStore(db) as store:
+                return resummarize(store, sid)
+
+        run_job(work, name="resummarize", done=lambda _s: self.kiosk.open_session(sid), failed=self.status.setText)
 
     # -- drawing (UI thread, display rate) -------------------------------------------------------
     def _draw_latest(self) -> None:
@@ -149,7 +160,7 @@ class LiveScreen(QWidget):
         live = self.kiosk.live
         if live is not None and live.providers:
             self.backend_badge.setText(BACKEND.get(live.providers[0], live.providers[0]))
-        if self.frames_drawn == 0 or self.status.text().startswith("starting"):
+        if self.frames_drawn == 0:
             self.status.setText("recording: tap a player to name them")
         self.video.show_result(result, self.names)
         self._update_tiles(result, totals)
@@ -158,16 +169,24 @@ class LiveScreen(QWidget):
             self._save_names()
 
     def _update_tiles(self, result, totals: dict) -> None:
-        ids = [] if result.tracked.tracker_id is None else [
-            int(t) for t, c in zip(result.tracked.tracker_id, result.tracked.class_id) if c == 0]
+        """A tile per player in the picture; a player gone for TILE_KEEP_S (left, or re-found under a
+        new id) loses their tile, so a long session's panel stays the squad on the pitch."""
+        t = result.frame.pts_s
+        tracked = result.tracked
+        ids = [] if tracked.tracker_id is None else [int(i) for i in tracked.tracker_id[tracked.class_id == PERSON]]
         for tid in ids:
             tile = self.tiles.get(tid)
             if tile is None:
                 tile = self.tiles[tid] = PlayerTile(tid)
-                cols = 2 if self.width() >= 1600 else 1
-                n = len(self.tiles) - 1
-                self.tile_grid.addWidget(tile, n // cols, n % cols)
+            tile.last_seen = t
             tile.show_totals(player_label(tid, self.names), totals.get(tid))
+        gone = [tid for tid, tile in self.tiles.items() if t - tile.last_seen > TILE_KEEP_S]
+        for tid in gone:
+            self.tiles.pop(tid).deleteLater()
+        if gone or any(self.tile_grid.indexOf(self.tiles[tid]) < 0 for tid in ids):
+            cols = 2 if self.width() >= 1600 else 1
+            for n, tile in enumerate(self.tiles.values()):
+                self.tile_grid.addWidget(tile, n // cols, n % cols)  # re-adding moves a tile: no holes
 
     # -- naming ----------------------------------------------------------------------------------
     def _tapped(self, x: float, y: float) -> None:
