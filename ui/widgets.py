@@ -15,6 +15,7 @@ from edge_app.vision.pose import SKELETON
 from ui.theme import COLORS, track_color
 
 TRAIL = 40  # frames of trail per player
+POSE_HOLD = 5  # frames a skeleton stays drawn after its pose sample (pose runs round-robin, not every frame)
 KMH = 3.6
 
 
@@ -101,6 +102,7 @@ class ImageView(QWidget):
         if self.image is None:
             p.setPen(QColor(COLORS["muted"]))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder())
+            p.end()
             return
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         p.drawImage(self.image_rect(), self.image)
@@ -124,6 +126,7 @@ class VideoView(ImageView):
         self.names: dict[int, str] = {}
         self.speeds: dict[int, float] = {}
         self.trails: dict[int, deque] = {}
+        self.seen: dict[int, int] = {}  # track id -> last frame index it was in the picture
         self.poses: dict[int, tuple[int, np.ndarray]] = {}  # track id -> (frame index, landmarks): kept a moment
         self.frame_index = 0
 
@@ -139,12 +142,18 @@ class VideoView(ImageView):
             person = result.tracked.class_id == PERSON
             for tid, pt in zip(result.tracked.tracker_id[person], result.tracked.ground_point[person]):
                 self.trails.setdefault(int(tid), deque(maxlen=TRAIL)).append((float(pt[0]), float(pt[1])))
+                self.seen[int(tid)] = self.frame_index
         for pose in result.poses:
             self.poses[int(pose.track_id)] = (result.frame.index, pose.landmarks)
+        # Forget players gone for a trail's length (a long session sees hundreds of track ids).
+        for tid in [t for t, f in self.seen.items() if self.frame_index - f > TRAIL]:
+            del self.seen[tid], self.trails[tid]
+        for tid in [t for t, (f, _) in self.poses.items() if self.frame_index - f > POSE_HOLD]:
+            del self.poses[tid]
         self.set_image(result.frame.image)
 
     def clear(self) -> None:
-        self.tracked, self.trails, self.poses, self.speeds = None, {}, {}, {}
+        self.tracked, self.trails, self.seen, self.poses, self.speeds = None, {}, {}, {}, {}
         self.set_image(None)
 
     def track_at(self, x: float, y: float) -> int | None:
@@ -181,7 +190,7 @@ class VideoView(ImageView):
             if t.class_id[i] != PERSON:
                 continue
             pose = self.poses.get(tid)
-            if pose is not None and self.frame_index - pose[0] <= 5:
+            if pose is not None:
                 lm = pose[1]
                 p.setPen(QPen(QColor(COLORS["fg"]), max(1.5, 2 * s)))
                 for a, b in SKELETON:

@@ -41,3 +41,15 @@ def test_tiles_are_the_players_in_the_picture(kiosk, qtbot):
     screen._update_tiles(result(16.5 + TILE_KEEP_S, [4]), totals)
     assert set(screen.tiles) == {4}
     assert positions(screen) == {4: (0, 0)}  # closed up: no empty rows above
+
+
+def test_the_video_forgets_trails_of_players_long_gone(qtbot):
+    from ui.widgets import TRAIL, VideoView
+
+    view = VideoView()
+    qtbot.addWidget(view)
+    for f in range(TRAIL + 5):
+        ids = [1, 2] if f < 3 else [1]  # 2 leaves after 3 frames
+        view.show_result(result(f / 10, ids), {})
+    assert set(view.trails) == {1} and len(view.trails[1]) == TRAIL
+    assert view.track_at(30, 60) == 1 and view.track_at(300, 60) is None
