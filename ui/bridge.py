@@ -93,3 +93,16 @@ def run_job(fn: Callable, *, name: str = "job", done=None, failed=None, progress
         if slot is not None:
             signal.connect(slot)
     return job.start()
+
+
+def run_store_job(db_path, fn: Callable, **kw) -> Job:
+    """`run_job` for work on the session database: `fn(store, job)` gets a SessionStore of its own
+    (a SQLite connection stays in the thread that opened it; the UI's own is for quick reads)."""
+
+    def work(job):
+        from edge_app.store import SessionStore
+
+        with SessionStore(db_path) as store:
+            return fn(store, job)
+
+    return run_job(work, **kw)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QScrollArea, 
 from edge_app.config import session_profile
 from edge_app.errors import AxolotlError
 from edge_app.vision.detections import PERSON
-from ui.bridge import FrameBridge, run_job
+from ui.bridge import FrameBridge, run_job, run_store_job
 from ui.widgets import NameDialog, PlayerTile, VideoView, button, label, player_label, touch_scroll
 
 BACKEND = {"tensorrt": "TensorRT", "cuda": "CUDA", "cpu": "CPU"}
@@ -134,16 +134,11 @@ class LiveScreen(QWidget):
         if not (self.unsaved and self._save_names()):
             self.kiosk.open_session(sid)
             return
-        db = self.kiosk.db_path  # named in the last second: the summary must carry it, rebuilt off the UI thread
+        from edge_app.report import resummarize
 
-        def work(job):
-            from edge_app.report import resummarize
-            from edge_app.store import SessionStore
-
-            with SessionStore(db) as store:
-                return resummarize(store, sid)
-
-        run_job(work, name="resummarize", done=lambda _s: self.kiosk.open_session(sid), failed=self.status.setText)
+        # named in the last second: the summary must carry it; rebuilt off the UI thread
+        run_store_job(self.kiosk.db_path, lambda store, job: resummarize(store, sid), name="resummarize",
+                      done=lambda _s: self.kiosk.open_session(sid), failed=self.status.setText)
 
     # -- drawing (UI thread, display rate) -------------------------------------------------------
     def _draw_latest(self) -> None:

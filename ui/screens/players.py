@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QListWidget, QListWidgetItem, QSpinBox, QVBoxLayout, QWidget
 
 from edge_app.errors import AxolotlError
-from ui.bridge import run_job
+from ui.bridge import run_store_job
 from ui.widgets import NameDialog, button, label, touch_scroll
 
 
@@ -66,15 +66,8 @@ class PlayersScreen(QWidget):
             return
         self.refresh()
         self.status.setText(f"{what}; updating the summary…")
-        db = self.kiosk.db_path
-
-        def work(job):
-            from edge_app.store import SessionStore
-
-            with SessionStore(db) as store:
-                return resummarize(store, sid)
-
-        run_job(work, name="resummarize", done=lambda _s: self._edited(what), failed=self.status.setText)
+        run_store_job(self.kiosk.db_path, lambda store, job: resummarize(store, sid), name="resummarize",
+                      done=lambda _s: self._edited(what), failed=self.status.setText)
 
     def _edited(self, what: str) -> None:
         self.status.setText(f"{what}; summary updated")

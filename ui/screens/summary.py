@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QListWidget, QSplitter, QTableWidget
                                QVBoxLayout, QWidget)
 
 from edge_app.feedback.llm import preview_text
-from ui.bridge import run_job
+from ui.bridge import run_job, run_store_job
 from ui.widgets import KMH, button, label, touch_scroll
 
 COLUMNS = ("Player", "Distance", "Top km/h", "Sprints", "HSR", "Acc/Dec", "m/min", "Seen s")
@@ -145,16 +145,10 @@ class SummaryScreen(QWidget):
     def render_charts(self) -> None:
         from edge_app.charts import session_charts
 
-        s, db, out = self.summary, self.kiosk.db_path, self.kiosk.home / "charts" / self.summary["session_id"]
-
-        def work(job):
-            from edge_app.store import SessionStore
-
-            with SessionStore(db) as store:
-                return session_charts(store, s, out)
-
+        s, out = self.summary, self.kiosk.home / "charts" / self.summary["session_id"]
         self.status.setText("drawing the charts…")
-        run_job(work, name="charts", done=self.charts_ready, failed=self.status.setText)
+        run_store_job(self.kiosk.db_path, lambda store, job: session_charts(store, s, out), name="charts",
+                      done=self.charts_ready, failed=self.status.setText)
 
     def charts_ready(self, paths: list) -> None:
         self.charts = {Path(p).name: Path(p) for p in paths}
@@ -178,20 +172,18 @@ class SummaryScreen(QWidget):
 
         if self.summary is None:
             return
-        sid, db, writer = self.summary["session_id"], self.kiosk.db_path, self.kiosk.feedback_writer()
+        sid, writer = self.summary["session_id"], self.kiosk.feedback_writer()
         self.raw, self.feedback_entries, self.feedback_sid = "", [], sid
         self.feedback_btn.setEnabled(False)
         self.tabs.setCurrentWidget(self.feedback)
         self.feedback.setPlainText("writing…")
 
-        def work(job):
-            from edge_app.store import SessionStore
+        def work(store, job):
+            return generate_feedback(store, sid, writer=writer, on_token=lambda t: job.progress.emit(("token", t)),
+                                     on_entry=lambda e: job.progress.emit(("entry", e)))
 
-            with SessionStore(db) as store:
-                return generate_feedback(store, sid, writer=writer, on_token=lambda t: job.progress.emit(("token", t)),
-                                         on_entry=lambda e: job.progress.emit(("entry", e)))
-
-        run_job(work, name="feedback", progress=self.feedback_progress, done=self.feedback_done, failed=self.feedback_failed)
+        run_store_job(self.kiosk.db_path, work, name="feedback", progress=self.feedback_progress, done=self.feedback_done,
+                      failed=self.feedback_failed)
 
     def _showing_feedback_session(self) -> bool:
         """False once another session was opened while the feedback was written (it is stored all the same)."""
