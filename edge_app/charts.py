@@ -21,6 +21,21 @@ def _plt():
     return plt
 
 
+def warm_up() -> None:
+    """Import matplotlib and mplsoccer and render one tiny figure. Their first use (imports, font
+    setup) holds the GIL: 58-68 ms on a worker thread here, up to ~190 ms with the pipeline and the
+    LLM busy, enough to freeze a UI thread; afterwards a session's charts stall it < 1 ms."""
+    import importlib
+    import io
+
+    importlib.import_module("mplsoccer")
+    plt = _plt()
+    fig = plt.figure(figsize=(1, 1))
+    fig.text(0.5, 0.5, "0")
+    fig.savefig(io.BytesIO(), format="png")
+    plt.close(fig)
+
+
 def heatmap_png(heatmap, template, path, title: str = "", *, dpi: int = 100, cmap: str = "YlOrRd") -> Path:
     """Draw ``heatmap`` (rows × cols fractions of time) over the pitch of ``template``.
 
