@@ -146,8 +146,8 @@ def test_sessions_export_and_compare_from_the_command_line(session_db, tmp_path)
     import csv
     import io
 
-    db, _ = session_db
-    sid = json.loads(run_cli("sessions", "list", "--db", db, "--json").stdout)[0]["id"]
+    db, first = session_db
+    sid = first["session_id"]
     stored = json.loads(run_cli("sessions", "show", sid, "--db", db, "--json").stdout)["summary"]
     rows = list(csv.DictReader(io.StringIO(run_cli("sessions", "export", sid, "--format", "players", "--db", db).stdout)))
     assert [r["player"] for r in rows] == [p["player"] for p in stored["players"]]
