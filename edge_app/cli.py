@@ -90,7 +90,8 @@ def cmd_analyze(args) -> int:
         cfg.pose.enabled = False
     calibration = _calibration(args.calibration)
     _profile(args.profile)
-    # Cheap checks first: a bad video, calibration or database fails before the models load.
+    player_profiles = _player_profiles(args.player_profile)
+    # Cheap checks first: a bad video, calibration, profile or database fails before the models load.
     store = _store(args)
     try:
         source = open_source(args.video, queue_size=cfg.pipeline.queue_size)
@@ -101,7 +102,7 @@ def cmd_analyze(args) -> int:
             source.close()
             pipeline.close()
         summary = summarize_session(store, result.session_id, calibration=calibration, profile=args.profile,
-                                    player_profiles=_player_profiles(args.player_profile))
+                                    player_profiles=player_profiles)
         if args.charts:
             _write_charts(store, summary, Path(args.charts))
     finally:

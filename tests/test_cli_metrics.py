@@ -138,8 +138,11 @@ def test_one_player_can_have_another_profile(session_db):
     sprint = {p["player"]: next(z["lower"] for z in p["zones"] if z["name"] == "sprint") for p in out["players"]}
     assert sprint[label] == pytest.approx(get_profile("u13").thresholds().zone_lowers[4], abs=1e-3)
     assert all(v == pytest.approx(get_profile("adult").thresholds().zone_lowers[4], abs=1e-3) for k, v in sprint.items() if k != label)
+    before = json.loads(run_cli("sessions", "list", "--db", db, "--json").stdout)
     proc = run_cli("analyze", SAMPLE, "--player-profile", "Sam:u13", "--db", db)
     assert proc.returncode == 2 and "PLAYER=PROFILE" in proc.stderr
+    # refused before the video is analysed: no half-made session left behind
+    assert json.loads(run_cli("sessions", "list", "--db", db, "--json").stdout) == before
 
 
 def test_sessions_export_and_compare_from_the_command_line(session_db, tmp_path):
