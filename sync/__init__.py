@@ -1,14 +1,4 @@
-"""Cloud sync (issue #5): the device's MQTT uplink (`sync.uplink`) drains the store's outbox;
-the cloud ingest (`sync.ingest`) stores each message exactly once. See ARCHITECTURE §3 (MQTT)."""
-
-TOPIC_PREFIX = "axolotl/v1"
-CT_JSON = "application/json"
-CT_JSON_GZIP = "application/json+gzip"
-
-
-def summary_topic(tenant: str, device_id: str, session_id: str) -> str:
-    return f"{TOPIC_PREFIX}/{tenant}/{device_id}/sessions/{session_id}/summary"
-
-
-def status_topic(tenant: str, device_id: str) -> str:
-    return f"{TOPIC_PREFIX}/{tenant}/{device_id}/status"
+"""The box's border (issue #5): the MQTT uplink (`sync.uplink`) drains the store's outbox to the cloud,
+whose ingest (the `cloud_ingest` package) stores each message exactly once; the wire contract they share
+is `sync.wire`. Pairing (`sync.pairing`, `sync.tls`, `sync.join`), the local API (`sync.api`) and
+zeroconf (`sync.discovery`) let a phone find and drive the box. See ARCHITECTURE §3."""

@@ -23,9 +23,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from edge_app.errors import AxolotlError
-from sync.pairing import PairingRateLimited, PairingRefused, PairingStore, _write_private
+from sync.net import DEFAULT_PORT
+from sync.pairing import PairingRateLimited, PairingRefused, PairingStore
+from sync.tls import ensure_certificate, write_private
 
-DEFAULT_PORT = 8443
 API_VERSION = "1"
 
 
@@ -77,12 +78,12 @@ def write_sync_config(data_dir: Path, creds: CloudCredentials, device_id: str) -
         raise AxolotlError("ca_pem is not a PEM certificate") from None
     data_dir.mkdir(parents=True, exist_ok=True)
     ca_path = data_dir / "cloud-ca.pem"
-    _write_private(ca_path, creds.ca_pem.encode())
+    write_private(ca_path, creds.ca_pem.encode())
     lines = [f"host = {_toml_str(url.hostname)}", f"port = {port}", f"tls_ca = {_toml_str(ca_path)}",
              f"username = {_toml_str(creds.username)}", f"password = {_toml_str(creds.password)}",
              f"tenant = {_toml_str(creds.tenant)}", f"device_id = {_toml_str(device_id)}"]
     path = data_dir / "sync.toml"
-    _write_private(path, ("\n".join(lines) + "\n").encode())
+    write_private(path, ("\n".join(lines) + "\n").encode())
     return path
 
 
@@ -152,7 +153,7 @@ def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: Pairing
             if state["store"] is None:
                 from edge_app.store import SessionStore
 
-                state["store"] = SessionStore(store_path)
+                state["store"] = SessionStore(store_path)  # the sessions routes need it whole
             return state["store"]
 
     def the_device_id() -> str:
@@ -313,8 +314,6 @@ def run_serve(db_path: str | Path, data_dir: str | Path, host: str = "0.0.0.0", 
     from importlib.metadata import PackageNotFoundError
     from importlib.metadata import version as pkg_version
 
-    from sync.pairing import ensure_certificate
-
     data_dir = Path(data_dir).expanduser()
     cert, key, fp = ensure_certificate(data_dir)
     pairing = PairingStore(data_dir / "pairing.db")
@@ -330,6 +329,7 @@ def run_serve(db_path: str | Path, data_dir: str | Path, host: str = "0.0.0.0", 
             version = "0"
         from edge_app.store import SessionStore
 
+        # TODO(lead): read_device_id
         with SessionStore(db_path) as store:
             device_id = store.device_id
         try:

@@ -9,7 +9,8 @@ import re
 import socket
 import time
 
-from edge_app.errors import AxolotlError
+from edge_app.errors import AxolotlError, first_line
+from sync.net import lan_address
 
 SERVICE_TYPE = "_axolotl._tcp.local."
 
@@ -72,8 +73,6 @@ def advertise(device_id: str, name: str, version: str, port: int, paired: bool, 
     `interfaces`: zeroconf's InterfaceChoice or a list of interface addresses (e.g. ["127.0.0.1"])."""
     from zeroconf import ServiceInfo
 
-    from sync.pairing import lan_address
-
     addresses = addresses or [lan_address()]
     host = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname() or "axolotl-edge")[:50]
     txt = _txt(device_id, name, version, port, paired)
@@ -82,12 +81,12 @@ def advertise(device_id: str, name: str, version: str, port: int, paired: bool, 
     try:
         zc = _zeroconf(interfaces)
     except OSError as exc:
-        raise AxolotlError(f"cannot start zeroconf ({exc}); the box will not be discoverable, pair with the QR code") from None
+        raise AxolotlError(f"cannot start zeroconf ({first_line(exc)}); the box will not be discoverable, pair with the QR code") from None
     try:
         zc.register_service(info, allow_name_change=True)
     except Exception as exc:  # NonUniqueNameException, OSError, timeouts
         zc.close()
-        raise AxolotlError(f"cannot advertise {SERVICE_TYPE} ({type(exc).__name__}: {exc}); pair with the QR code") from None
+        raise AxolotlError(f"cannot advertise {SERVICE_TYPE} ({type(exc).__name__}: {first_line(exc)}); pair with the QR code") from None
     return Advertisement(zc, info, txt)
 
 
@@ -103,7 +102,7 @@ def browse(timeout_s: float = 3.0, *, interfaces=None) -> list[dict]:
     try:
         zc = _zeroconf(interfaces)
     except OSError as exc:
-        raise AxolotlError(f"cannot start zeroconf ({exc}); give the box's address instead") from None
+        raise AxolotlError(f"cannot start zeroconf ({first_line(exc)}); give the box's address instead") from None
     found: dict[str, None] = {}
 
     def on_change(zeroconf, service_type, name, state_change):

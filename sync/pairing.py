@@ -1,4 +1,5 @@
-"""Pairing (ARCHITECTURE §3): the box's TLS certificate, one-time codes, bearer tokens, the pairing URI and QR.
+"""Pairing (ARCHITECTURE §3): one-time codes, bearer tokens, the pairing URI and QR (the certificate it
+pins: `sync.tls`).
 
 State lives in its own SQLite file (`data_dir()/pairing.db`), shared by `axolotl-edge pair` (which
 issues codes) and `axolotl-edge serve` (which redeems them):
@@ -18,7 +19,6 @@ import datetime as dt
 import hashlib
 import hmac
 import io
-import ipaddress
 import os
 import secrets
 import socket
@@ -29,7 +29,9 @@ import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from edge_app.errors import AxolotlError
+from edge_app.errors import AxolotlError, first_line
+from sync.net import DEFAULT_PORT, lan_address
+from sync.tls import ensure_certificate
 
 CODE_DIGITS = 8
 URI_SCHEME = "axolotl"
@@ -53,74 +55,6 @@ def _sha256(text: str) -> str:
 
 def _iso(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat(timespec="seconds")
-
-
-# -- certificate ---------------------------------------------------------------------------------
-
-def cert_fingerprint(cert_pem_or_der: bytes) -> str:
-    """sha256 (hex, lower case) of a certificate's DER encoding."""
-    if cert_pem_or_der.lstrip().startswith(b"-----BEGIN"):
-        from cryptography import x509
-        from cryptography.hazmat.primitives.serialization import Encoding
-
-        cert_pem_or_der = x509.load_pem_x509_certificate(cert_pem_or_der).public_bytes(Encoding.DER)
-    return hashlib.sha256(cert_pem_or_der).hexdigest()
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write a file readable by its owner only (created 0600, replaced atomically)."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
-
-
-def ensure_certificate(data_dir: str | Path) -> tuple[Path, Path, str]:
-    """The box's self-signed TLS certificate (ECDSA P-256, 10 years), made on first start and reused.
-
-    Returns (cert_path, key_path, sha256 fingerprint hex of the certificate's DER)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    folder = Path(data_dir).expanduser() / "tls"
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    if cert_path.exists() and key_path.exists():
-        try:
-            return cert_path, key_path, cert_fingerprint(cert_path.read_bytes())
-        except (OSError, ValueError) as exc:
-            raise AxolotlError(f"cannot read the TLS certificate {cert_path} ({exc}); delete {folder} to make a new one (phones must pair again)") from None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise AxolotlError(f"cannot create {folder} ({exc.strerror or exc}); check AXOLOTL_EDGE_HOME") from None
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    hostname = socket.gethostname() or "axolotl-edge"
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname[:64]),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Axolotl Edge")])
-    now = dt.datetime.now(dt.timezone.utc)
-    sans = [x509.DNSName(hostname), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-    if hostname != "localhost":
-        sans.insert(1, x509.DNSName("localhost"))
-    cert = (x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=3652))
-            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    _write_private(key_path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
-    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    tmp = cert_path.with_name("cert.pem.tmp")
-    tmp.write_bytes(cert_pem)
-    os.replace(tmp, cert_path)
-    return cert_path, key_path, cert_fingerprint(cert_pem)
 
 
 # -- codes and tokens ----------------------------------------------------------------------------
@@ -171,7 +105,7 @@ class PairingStore:
             self._conn = sqlite3.connect(str(self.path), timeout=5.0, check_same_thread=False, isolation_level=None)
             self._conn.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
-            raise AxolotlError(f"cannot open the pairing database {self.path} ({exc}); check AXOLOTL_EDGE_HOME") from None
+            raise AxolotlError(f"cannot open the pairing database {self.path} ({first_line(exc)}); check AXOLOTL_EDGE_HOME") from None
 
     def close(self) -> None:
         with self._lock:
@@ -350,23 +284,12 @@ def qr_png(uri: str, path: str | Path, scale: int = 8) -> Path:
     return path
 
 
-def lan_address() -> str:
-    """This box's address on the LAN (the one a default route would use; no packet is sent), else 127.0.0.1."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.connect(("192.0.2.1", 9))  # TEST-NET-1: only selects the outgoing interface
-        return s.getsockname()[0]
-    except OSError:
-        return "127.0.0.1"
-    finally:
-        s.close()
-
-
 # -- CLI entry points ----------------------------------------------------------------------------
 
 def _device_id(db_path) -> str:
     from edge_app.store import SessionStore
 
+    # TODO(lead): read_device_id
     with SessionStore(db_path) as store:
         return store.device_id
 
@@ -374,8 +297,6 @@ def _device_id(db_path) -> str:
 def new_pairing(db_path: str | Path, data_dir: str | Path, port: int | None = None, host: str | None = None,
                 name: str | None = None, ttl_s: float = 120.0) -> dict:
     """Issue a one-time code; returns the pairing URI (what the QR code holds) and its parts."""
-    from sync.api import DEFAULT_PORT
-
     data_dir = Path(data_dir).expanduser()
     _, _, fp = ensure_certificate(data_dir)
     with PairingStore(data_dir / "pairing.db") as store:

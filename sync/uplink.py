@@ -32,7 +32,8 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sync import CT_JSON, CT_JSON_GZIP, status_topic, summary_topic
+from edge_app.errors import first_line
+from sync.wire import CT_JSON, CT_JSON_GZIP, MESSAGE_ID, status_topic, summary_topic
 
 log = logging.getLogger("axolotl.sync.uplink")
 
@@ -143,7 +144,7 @@ class Uplink:
         else:
             props.ContentType = CT_JSON
             props.PayloadFormatIndicator = 1
-        props.UserProperty = [("message_id", row["id"]), ("kind", row["topic_kind"])]
+        props.UserProperty = [(MESSAGE_ID, row["id"]), ("kind", row["topic_kind"])]
         return topic, data, props
 
     def _retry_at(self, attempts: int) -> float:
@@ -188,7 +189,7 @@ class Uplink:
         try:
             client.connect(c.host, int(c.port), keepalive=int(c.keepalive), clean_start=True)
         except (OSError, ValueError) as exc:
-            raise ConnectFailed(f"cannot reach broker {c.host}:{c.port} ({type(exc).__name__}: {exc})") from None
+            raise ConnectFailed(f"cannot reach broker {c.host}:{c.port} ({type(exc).__name__}: {first_line(exc)})") from None
         try:
             t_end = time.monotonic() + c.connect_timeout
             while ev["connack"] is None and time.monotonic() < t_end:
@@ -403,7 +404,7 @@ def main(argv=None) -> int:
     try:
         config = SyncConfig.load(args.config)
     except (ValueError, OSError) as exc:
-        print(f"error: sync config: {exc}", file=sys.stderr)
+        print(f"error: sync config: {first_line(exc)}", file=sys.stderr)
         return 2
     try:
         if args.status:

@@ -21,10 +21,10 @@ import pytest
 import yaml
 from paho.mqtt.client import topic_matches_sub
 
+from cloud_ingest.cli import build_parser as ingest_parser
+from cloud_ingest.consumer import share_filter
 from edge_app.cli import build_parser
-from sync import status_topic, summary_topic
-from sync.ingest import build_parser as ingest_parser
-from sync.ingest import share_filter
+from sync.wire import status_topic, summary_topic
 from tests.conftest import ROOT
 
 PKG = ROOT / "packaging"
@@ -131,14 +131,25 @@ def test_ingest_image_installs_what_the_ingest_imports():
     for pkg in ("pydantic", "paho-mqtt"):
         (pin,) = [d.split("#")[0].strip() for d in deps if re.match(rf"{pkg}\b", d)]
         assert f'"{pin}"' in docker, f"Dockerfile.ingest must install {pin} as pyproject.toml does"
-    # What importing the ingest and its schema pulls in: nothing beyond pydantic and paho.
-    code = ("import sys, sync.ingest, edge_app.summary, paho.mqtt.client;"
-            "print(sorted({m.split('.')[0] for m in sys.modules} - set(sys.stdlib_module_names)))")
+    # What importing the ingest, its schema and paho pulls in: nothing beyond pydantic and paho.
+    code = ("import sys, cloud_ingest.cli, edge_app.summary, paho.mqtt.client;"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] not in sys.stdlib_module_names))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
-    third_party = set(eval(out)) - {"sync", "edge_app", "__main__"}
+    loaded = set(eval(out))
+    third_party = {m.split(".")[0] for m in loaded} - {"sync", "edge_app", "cloud_ingest", "__main__"}
     third_party = {m for m in third_party if not m.startswith("_")}
     assert third_party <= {"pydantic", "pydantic_core", "paho", "annotated_types", "typing_extensions",
                            "typing_inspection"}, third_party
+    # Of the box's border only the wire contract: the image copies just that, and it is enough.
+    border = {m for m in loaded if m.split(".")[0] == "sync"}
+    assert border == {"sync", "sync.wire"}, border
+    assert re.search(r"^COPY sync/__init__\.py sync/wire\.py \./sync/$", docker, re.M)
+    assert re.search(r"^COPY cloud_ingest \./cloud_ingest$", docker, re.M)
+    assert re.search(r"^COPY edge_app \./edge_app$", docker, re.M)
+    ignore = (CLOUD / "Dockerfile.ingest.dockerignore").read_text().split()
+    assert {"!sync/__init__.py", "!sync/wire.py", "!cloud_ingest", "!edge_app"} <= set(ignore)
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["axolotl-ingest"] == "cloud_ingest.cli:main"
 
 
 # -- the broker ACL (EMQX and Mosquitto) and the topics of ARCHITECTURE §3 ----------------------

@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
 from sync.api import create_app  # noqa: E402
-from tests.sync.test_pairing import FakeLive, _session_with_summary  # noqa: E402
+from tests.sync.helpers import FakeLive, session_with_summary  # noqa: E402
 
 _home = Path(tempfile.mkdtemp(prefix="axolotl-fuzz-"))
 _db = _home / "sessions.db"
-SESSION = _session_with_summary(_db)
+SESSION = session_with_summary(_db)
 _live = FakeLive()
 app = create_app(_db, _home, on_live_start=_live.start, on_live_stop=_live.stop, live_metrics=_live.metrics)
 TOKEN = app.state.pairing.redeem(app.state.pairing.new_code(), "fuzzer")

@@ -9,7 +9,7 @@ import time
 import httpx
 
 from tests.conftest import SAMPLE, cli_path, run_cli
-from tests.sync.conftest import free_port, wait_until
+from tests.sync.helpers import free_port, wait_until
 
 
 def test_pair_then_the_phone_runs_a_live_session_over_the_api(tmp_path):

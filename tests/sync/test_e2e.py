@@ -4,7 +4,7 @@ import json
 import sqlite3
 
 from tests.conftest import CALIBRATION, SAMPLE, run_cli
-from tests.sync.conftest import TENANT, USERS, ingest_counts, start_ingest, wait_until
+from tests.sync.helpers import TENANT, USERS, ingest_counts, start_ingest, wait_until
 
 
 def test_sample_clip_summary_reaches_the_ingest_once(broker, procs, tmp_path):

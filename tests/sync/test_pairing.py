@@ -3,50 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import stat
 import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from edge_app.errors import AxolotlError
 from sync.api import create_app, make_server
 from sync.join import join
-from sync.pairing import (PairingRateLimited, PairingRefused, PairingStore, ensure_certificate, pairing_uri,
-                          parse_pairing_uri, qr_png, qr_terminal)
+from sync.pairing import (PairingRateLimited, PairingRefused, PairingStore, pairing_uri, parse_pairing_uri, qr_png,
+                          qr_terminal)
+from sync.tls import ensure_certificate
+from tests.sync.helpers import FakeClock, FakeLive, free_port, session_with_summary
 
 FP = "ab" * 32
-
-
-class FakeClock:
-    def __init__(self, t: float = 1_000_000.0):
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-
-class FakeLive:
-    """Records the live start/stop calls the API makes, and serves three metrics messages."""
-
-    def __init__(self):
-        self.calls: list[tuple] = []
-
-    def start(self, options: dict) -> dict:
-        self.calls.append(("start", options))
-        return {"ok": True, "session_id": "live-1"}
-
-    async def stop(self) -> None:
-        self.calls.append(("stop",))
-
-    async def metrics(self):
-        for i in range(3):
-            yield {"t": i, "players": [{"player": "7", "speed": 5.0 + i}]}
 
 
 @pytest.fixture
@@ -160,21 +134,6 @@ def test_qr_png_decodes_back_to_the_uri(tmp_path):
 
 # -- local API -----------------------------------------------------------------------------------
 
-def _session_with_summary(db: Path) -> str:
-    from edge_app.report import positions_summary
-    from edge_app.store import SessionStore
-
-    t = np.arange(0, 10, 0.1)
-    with SessionStore(db) as store:
-        sid = store.start_session("test.csv")
-        store.end_session(sid)
-        summary = positions_summary({"7": (t, np.c_[t * 3, t * 0 + 10])}, source="test.csv", device_id=store.device_id)
-        summary["session_id"] = sid
-        summary["feedback"] = {"team": {"text": "Well run."}, "players": []}
-        store.save_summary(sid, summary)
-    return sid
-
-
 @pytest.fixture
 def api(tmp_path):
     live = FakeLive()
@@ -204,7 +163,7 @@ def test_api_requires_a_token(api, tmp_path):
 
 
 def test_api_pairs_and_serves_sessions(api, tmp_path):
-    sid = _session_with_summary(tmp_path / "sessions.db")
+    sid = session_with_summary(tmp_path / "sessions.db")
     auth = {"Authorization": f"Bearer {_pair(api)}"}
     [s] = api.get("/sessions", headers=auth).json()
     assert s["id"] == sid
@@ -280,16 +239,10 @@ def test_openapi_lists_the_endpoints(api):
 
 # -- end to end over TLS -------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_join_over_tls_pins_the_certificate(tmp_path):
     cert, key, fp = ensure_certificate(tmp_path / "box")
     app = create_app(tmp_path / "box" / "sessions.db", tmp_path / "box")
-    port = _free_port()
+    port = free_port()
     server = make_server(app, "127.0.0.1", port, cert, key)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -1,0 +1,118 @@
+"""Where the ingest keeps what it receives: SQLite (a path) or PostgreSQL (`postgresql://...`, needs
+psycopg; not covered by the tests here). `received` is UNIQUE(device_id, message_id), written with
+`INSERT ... ON CONFLICT DO NOTHING`, so a redelivery is stored once; `rejected` keeps the bad messages."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+_SQLITE_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS received (
+        id INTEGER PRIMARY KEY,
+        device_id TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        tenant TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        UNIQUE (device_id, message_id)
+    )""",
+    "CREATE INDEX IF NOT EXISTS idx_received_session ON received (device_id, session_id)",
+    """CREATE TABLE IF NOT EXISTS rejected (
+        id INTEGER PRIMARY KEY,
+        received_at TEXT NOT NULL,
+        topic TEXT,
+        device_id TEXT,
+        message_id TEXT,
+        reason TEXT NOT NULL,
+        payload_head TEXT
+    )""",
+)
+
+_PG_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS received (
+        id BIGSERIAL PRIMARY KEY,
+        device_id TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        tenant TEXT NOT NULL,
+        received_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        summary JSONB NOT NULL,
+        UNIQUE (device_id, message_id)
+    )""",
+    "CREATE INDEX IF NOT EXISTS idx_received_session ON received (device_id, session_id)",
+    """CREATE TABLE IF NOT EXISTS rejected (
+        id BIGSERIAL PRIMARY KEY,
+        received_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        topic TEXT,
+        device_id TEXT,
+        message_id TEXT,
+        reason TEXT NOT NULL,
+        payload_head TEXT
+    )""",
+)
+
+
+class SqliteSink:
+    def __init__(self, path: str | Path):
+        self.path = Path(path).expanduser()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        for sql in _SQLITE_SCHEMA:
+            self.conn.execute(sql)
+
+    def store(self, device_id, message_id, session_id, tenant, summary_text) -> bool:
+        cur = self.conn.execute(
+            "INSERT INTO received (device_id, message_id, session_id, tenant, received_at, summary) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, message_id) DO NOTHING",
+            (device_id, message_id, session_id, tenant, _utc_now(), summary_text))
+        return cur.rowcount == 1  # autocommit: committed when execute returns
+
+    def reject(self, topic, device_id, message_id, reason, payload_head) -> None:
+        self.conn.execute("INSERT INTO rejected (received_at, topic, device_id, message_id, reason, payload_head) "
+                          "VALUES (?, ?, ?, ?, ?, ?)", (_utc_now(), topic, device_id, message_id, reason, payload_head))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class PostgresSink:
+    """PostgreSQL by URL (psycopg 3). NOT tested here (no PostgreSQL in the test machines)."""
+
+    def __init__(self, url: str):
+        try:
+            import psycopg
+        except ImportError:
+            raise SystemExit("PostgreSQL storage needs psycopg: pip install 'psycopg[binary]'") from None
+        self.conn = psycopg.connect(url, autocommit=True)
+        for sql in _PG_SCHEMA:
+            self.conn.execute(sql)
+
+    def store(self, device_id, message_id, session_id, tenant, summary_text) -> bool:
+        cur = self.conn.execute(
+            "INSERT INTO received (device_id, message_id, session_id, tenant, summary) VALUES (%s, %s, %s, %s, %s::jsonb) "
+            "ON CONFLICT (device_id, message_id) DO NOTHING", (device_id, message_id, session_id, tenant, summary_text))
+        return cur.rowcount == 1
+
+    def reject(self, topic, device_id, message_id, reason, payload_head) -> None:
+        self.conn.execute("INSERT INTO rejected (topic, device_id, message_id, reason, payload_head) "
+                          "VALUES (%s, %s, %s, %s, %s)", (topic, device_id, message_id, reason, payload_head))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def open_sink(db: str | Path):
+    text = str(db)
+    if text.startswith(("postgresql://", "postgres://")):
+        return PostgresSink(text)
+    return SqliteSink(text)
