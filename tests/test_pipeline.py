@@ -162,3 +162,34 @@ def test_live_session_in_the_background_publishes_metrics_and_stores_a_summary(t
     with SessionStore(tmp_path / "l.db") as store:
         assert store.get_summary(sid)["units"] == "m"
         assert store.outbox_counts()["pending"] == 1
+
+
+@pytest.mark.parametrize("low", [0.05, 0.12])
+def test_the_tracker_gets_every_box_down_to_the_configured_low_threshold(low, monkeypatch):
+    """tracker.low_score_threshold is the one low cut-off: the detector hands the tracker every box
+    down to it (not to detector.conf, nor to a constant), and the tracker's second association uses it."""
+    import edge_app.pipeline as pipeline_module
+    from edge_app.vision.track import ByteTrack
+
+    received, trackers = [], []
+
+    class SpyTrack(ByteTrack):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            trackers.append(self)
+
+        def update(self, detections):
+            received.append(detections.confidence.copy())
+            return super().update(detections)
+
+    monkeypatch.setattr(pipeline_module, "ByteTrack", SpyTrack)
+    # 320: the sample clip's first frames give boxes from 0.05 to 0.33 there
+    cfg = load_config(overrides={"detector": {"input_size": 320}, "pose": {"enabled": False},
+                                 "tracker": {"low_score_threshold": low}})
+    assert cfg.detector.conf == 0.25  # the standalone cut-off stays as configured, and is not used here
+    Pipeline(cfg, None).run(str(SAMPLE), max_frames=10)
+    assert [t.low_score_threshold for t in trackers] == [low]
+    scores = np.concatenate(received)
+    assert scores.min() >= low
+    # boxes below detector.conf (0.25) reach the tracker, and below 0.1 when the config says so
+    assert (scores < 0.25).any() and ((scores < 0.1).any() if low < 0.1 else True)
