@@ -48,11 +48,18 @@ class FakeReplayCamera:
 def test_live_camera_session_runs_until_stopped_and_never_blocks_the_camera(tmp_path):
     cfg = load_config(overrides={"detector": {"input_size": 640}, "pose": {"enabled": False}})
     results = []
+
+    def on_result(r):  # stop after enough frames, however slow this machine is
+        results.append(r)
+        if len(results) == 60:
+            pipe.stop()
+
     with SessionStore(tmp_path / "live.db") as store:
-        pipe = Pipeline(cfg, store, on_result=results.append)
-        source = open_source(0, queue_size=2, capture_factory=lambda spec: FakeReplayCamera(SAMPLE))
+        pipe = Pipeline(cfg, store, on_result=on_result)
+        # 5 fps: the clip's people stay trackable on a slow or busy machine (drops spread the frames out)
+        source = open_source(0, queue_size=2, capture_factory=lambda spec: FakeReplayCamera(SAMPLE, fps=5.0))
         assert source.is_live
-        stopper = threading.Timer(6.0, pipe.stop)
+        stopper = threading.Timer(300.0, pipe.stop)  # only a safety net
         stopper.start()
         try:
             result = pipe.run(source)
@@ -151,7 +158,11 @@ def test_live_session_in_the_background_publishes_metrics_and_stores_a_summary(t
     live.start(str(SAMPLE))
     with pytest.raises(Exception, match="already running"):
         live.start(str(SAMPLE))
-    time.sleep(4)
+    # Wait for what the assertions need (a slow machine gets there later), not for a fixed time.
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and live.running and not any(
+            p["totals"] and p["totals"]["distance"] > 0.5 for m in published[5:] for p in m["players"]):
+        time.sleep(0.2)
     sid = live.stop()
     assert live.error is None and sid and not live.running
     assert published and all({"t", "frame", "players"} <= set(m) for m in published)
