@@ -11,7 +11,8 @@ import logging
 from edge_app.config import data_dir
 from edge_app.errors import AxolotlError
 from edge_app.feedback.drills import DrillLibrary
-from edge_app.feedback.insights import age_band, choose_drills, derive_insights
+from edge_app.feedback.gate import GatedWriter
+from edge_app.feedback.insights import age_band, choose_drills_with_reasons, derive_insights
 from edge_app.feedback.llm import FeedbackWriter
 from edge_app.timeutil import utc_now_iso
 
@@ -52,8 +53,8 @@ def generate_feedback(store, session_id: str, *, player: str | None = None, writ
     youth = profile in YOUTH
     facts = derive_insights(summary, history_for(store, summary))
     library = DrillLibrary(data_dir() / "drills.db")
-    drills = choose_drills(facts, library, age_band(profile))
-    writer = writer or FeedbackWriter()
+    drills = choose_drills_with_reasons(facts, library, age_band(profile))
+    writer = GatedWriter(writer or FeedbackWriter())  # the model's words only when it passed the quality gate
     allowed = _first_names(summary)
 
     def worded(who: str) -> dict:
@@ -62,7 +63,7 @@ def generate_feedback(store, session_id: str, *, player: str | None = None, writ
         w = writer.word(who, mine, chosen, youth=youth, allowed_names=allowed, on_token=on_token)
         return {"player": who, "text": w.text, "source": w.source, "fallback_reason": w.fallback_reason,
                 "facts": [{"id": f.id, "kind": f.kind, "text": f.text, "numbers": f.numbers} for f in mine],
-                "drills": [{"id": d.id, "name": d.name, "minutes": d.minutes} for d in chosen]}
+                "drills": [{"id": d.id, "name": d.name, "minutes": d.minutes, "reason": d.reason} for d in chosen]}
 
     targets = [player] if player else ["team", *names]
     entries = {}
@@ -76,6 +77,7 @@ def generate_feedback(store, session_id: str, *, player: str | None = None, writ
     feedback = {
         "generated_at": utc_now_iso("seconds"),
         "model": writer.model_name, "model_unavailable": writer.unavailable_reason,
+        "wording": {"model": writer.use_model, "note": writer.note()},
         "youth_safety": youth, "team": entries.get("team", old.get("team")),
         "players": [players[n] for n in names if n in players],
     }

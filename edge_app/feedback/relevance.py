@@ -1,0 +1,137 @@
+"""The relevance check on the model's prose: every sentence about this player (or the team) and one of the facts.
+
+A small model writes fluent text that passes a number and safety check yet says nothing about the session
+("The camera has been tracking the top-performing athletes for over a decade"). `irrelevant` reads the prose
+sentence by sentence with general rules, no per-example patterns:
+
+* well-formed: a sentence starts with a letter or digit and has at least `MIN_WORDS` words or numbers;
+* about whom: the player's label or name, or a pronoun for them (he, she, they, you...); for the team, the
+  team or a group word, or a player the team facts name;
+* about what: a KPI term of the facts given (their KPI's vocabulary, or a KPI word their own sentences use),
+  a chosen drill's name, or a number of the facts;
+* nothing beside the facts: no KPI term of a KPI the facts do not cover, no off-topic subject (the camera,
+  years, business, life...), no praise of a point the facts list to work on (or criticism of a strength).
+
+The first broken rule is the reason the entry goes to the template.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+MIN_WORDS = 3
+
+# what each KPI is called in plain words (regex fragments, matched on word boundaries, case-insensitive)
+KPI_TERMS: dict[str, tuple[str, ...]] = {
+    "sprint": (r"sprint(?:s|ing|ed|er|ers)?",),
+    "top_speed": (r"top\s+speed", r"speed", r"fastest", r"km/h", r"quick(?:est)?", r"pace"),
+    "hsr": (r"high[\s-]speed(?:\s+running)?", r"km/h", r"speed"),
+    "acceleration": (r"accelerat(?:e|es|ed|ing|ion|ions)", r"burst(?:s)?", r"first\s+steps?"),
+    "deceleration": (r"decelerat(?:e|es|ed|ing|ion|ions)", r"brak(?:e|es|ed|ing)", r"stop(?:s|ping)?"),
+    "endurance": (r"distance", r"covered", r"cover(?:s|ing)?", r"km", r"kilomet(?:re|er)s?", r"met(?:re|er)s?",
+                  r"ran", r"running"),
+    "work_rate": (r"work(?:ed|ing)?\s+rate", r"per\s+minute", r"m/min", r"worked", r"work\s+ethic"),
+    "agility": (r"agil(?:e|ity)", r"change(?:s)?\s+of\s+direction", r"turn(?:s|ing)?"),
+    "technique": (r"techni(?:que|cal)", r"touch(?:es)?", r"pass(?:es|ing)?"),
+    "knee_control": (r"knees?", r"landing(?:s)?", r"knee\s+bend"),
+    "posture": (r"posture", r"lean(?:ed|ing|s)?", r"upright", r"trunk"),
+    "cadence": (r"cadence", r"strides?", r"steps?", r"feet"),
+    "recovery": (r"recover(?:y|ing)?", r"load", r"physio", r"rest"),
+}
+_KPI_RE = {k: re.compile(r"(?<![\w-])(?:" + "|".join(v) + r")(?![\w-])", re.IGNORECASE) for k, v in KPI_TERMS.items()}
+
+PRONOUNS = ("he", "she", "they", "him", "her", "them", "his", "hers", "their", "theirs", "you", "your", "yours",
+            "himself", "herself", "themselves", "yourself")
+TEAM_WORDS = ("team", "teams", "squad", "group", "everyone", "everybody", "players", "we", "our", "us", "they",
+              "their", "them", "all", "side", "you", "your")
+# subjects a coach's feedback on one session is never about
+OFF_TOPIC = (r"camera(?:s)?", r"video", r"years?", r"decades?", r"centur(?:y|ies)", r"months?", r"weeks?",
+             r"yesterday", r"tomorrow", r"life", r"world", r"business", r"compan(?:y|ies)", r"customers?",
+             r"money", r"problems?", r"solutions?", r"approach", r"guidance", r"plans?", r"people", r"athletes?",
+             r"history", r"school", r"famil(?:y|ies)", r"music", r"food", r"weather", r"computer", r"internet",
+             r"science", r"research", r"study", r"studies", r"stud(?:ent|ents)", r"government", r"suffering",
+             r"question", r"answer", r"json", r"facts?", r"data")
+_OFF_TOPIC = re.compile(r"(?<![\w-])(?:" + "|".join(OFF_TOPIC) + r")(?![\w-])", re.IGNORECASE)
+PRAISE = (r"great", r"excellent", r"impressive", r"fantastic", r"brilliant", r"outstanding", r"superb",
+          r"amazing", r"strong(?:est)?", r"best", r"well\s+done", r"top[\s-]performing", r"perfect")
+CRITICISM = (r"work\s+on", r"improve(?:d|ment)?", r"needs?", r"below", r"low(?:er)?", r"lack(?:ed|ing|s)?",
+             r"slow(?:er)?", r"fewer", r"behind", r"down")
+_PRAISE = re.compile(r"(?<![\w-])(?:" + "|".join(PRAISE) + r")(?![\w-])", re.IGNORECASE)
+_CRITICISM = re.compile(r"(?<![\w-])(?:" + "|".join(CRITICISM) + r")(?![\w-])", re.IGNORECASE)
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\d])")
+_WORD = re.compile(r"[A-Za-z][\w'-]*")
+
+GOOD_KINDS = ("strength", "trend_up")
+WORK_KINDS = ("weakness", "pose", "trend_down", "load_warning")
+
+
+def sentences(text: str) -> list[str]:
+    """The prose split into sentences (a full stop inside a number such as 5.2 does not end one)."""
+    parts = re.split(r"(?<=[.!?;])\s+|(?<=[!?;])(?=\S)", " ".join(text.split()))
+    return [p.strip() for p in parts if p.strip() and re.search(r"\w", p)]
+
+
+def _has(words: Iterable[str], sentence: str) -> bool:
+    low = {w.lower() for w in _WORD.findall(sentence)}
+    return any(w in low for w in words)
+
+
+def _kpis_in(sentence: str) -> set[str]:
+    return {k for k, rx in _KPI_RE.items() if rx.search(sentence)}
+
+
+def _names_in(text: str, names: Iterable[str]) -> bool:
+    return any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text, re.IGNORECASE) for n in names if n)
+
+
+def irrelevant(text: str, player: str, facts: Sequence, drills: Sequence = (), *,
+               names: Iterable[str] = ()) -> str | None:
+    """Why the prose `text` is not about `player` ("team" for the team) and the facts given; None when
+    every sentence is. `names`: other labels or names of this player (a coach-given name)."""
+    facts = list(facts)
+    fact_kpis = {getattr(f, "kpi", "") for f in facts}
+    fact_text = " ".join(getattr(f, "text", "") or "" for f in facts)
+    # a KPI the facts' own sentences name counts as given ("too short to judge sprints")
+    given = (fact_kpis & set(KPI_TERMS)) | _kpis_in(fact_text)
+    good = {f.kpi for f in facts if getattr(f, "kind", "") in GOOD_KINDS}
+    work = {f.kpi for f in facts if getattr(f, "kind", "") in WORK_KINDS or str(getattr(f, "id", "")).endswith(".focus")}
+    numbers = {float(v) for f in facts for v in (getattr(f, "numbers", None) or {}).values()}
+    numbers |= {float(n) for n in _NUMBER.findall(fact_text)}
+    drill_names = [d.name for d in drills]
+    who = [player, *names] if player != "team" else []
+    mentioned = [] if player != "team" else sorted({w for f in facts for w in _WORD.findall(f.text)
+                                                    if w[0].isupper() or "-" in w})
+    said = sentences(text)
+    if not said:
+        return "no prose"
+    for s in said:
+        short = s if len(s) <= 60 else s[:57] + "..."
+        if not re.match(r"[\"']?[A-Za-z0-9]", s):
+            return f"broken sentence: {short!r}"
+        if len(s.split()) < MIN_WORDS:
+            return f"sentence too short to say anything: {short!r}"
+        m = _OFF_TOPIC.search(s)
+        if m:
+            return f"off-topic ({m.group(0).lower()}): {short!r}"
+        if player == "team":
+            about = _has(TEAM_WORDS, s) or _names_in(s, [n for n in mentioned if n not in ("The", "No")])
+        else:
+            about = _names_in(s, who) or _has(PRONOUNS, s)
+        if not about:
+            return f"not about {'the team' if player == 'team' else player}: {short!r}"
+        # drill names are blanked before the KPI terms are read ("Repeated sprint relay" names a drill)
+        bare = s
+        for n in drill_names:
+            bare = re.sub(re.escape(n), " ", bare, flags=re.IGNORECASE)
+        kpis = _kpis_in(bare)
+        foreign = kpis - given
+        if foreign:
+            return f"about {', '.join(sorted(foreign))}, which no fact covers: {short!r}"
+        nums = {float(n) for n in _NUMBER.findall(bare)} & numbers
+        if not kpis and not nums and len(bare) == len(s):
+            return f"names no fact: {short!r}"
+        if kpis and kpis <= work - good and _PRAISE.search(bare) and not _CRITICISM.search(bare):
+            return f"praises a point to work on: {short!r}"
+        if kpis and kpis <= good - work and _CRITICISM.search(bare) and not _PRAISE.search(bare):
+            return f"criticises a strength: {short!r}"
+    return None
