@@ -3,7 +3,7 @@
 A small model can pass each entry's checks now and then and still write mostly unusable text; a coach should
 not get a mix of both, and the box should say plainly which wording it uses. So the first time a model is used
 (and again whenever its file changes: name, size and modification time), it words the feedback for a small
-built-in set of sessions (`GATE_SUMMARY`: a 60-minute adult session, five players, strengths, points to work
+built-in set of sessions (`GATE_SUMMARY`: a 60-minute adult session, six players, strengths, points to work
 on and a load warning); when fewer than `PASS_SHARE` of the entries pass every check (`llm.validate`), the box
 uses the built-in wording. The verdict is cached in the data folder (`feedback_gate.json`, one entry per model
 file), so the gate runs once per model, not per session.
@@ -52,6 +52,7 @@ GATE_SUMMARY = _summary([
     _player("Jo", 7.4, 6300.0, 450.0, 4, 15, 9, 103.0),    # many accelerations
     _player("Lee", 6.4, 5400.0, 190.0, 1, 6, 8, 86.0),     # slower, fewer sprints, lower work rate
     _player("Mia", 7.5, 6000.0, 440.0, 5, 9, 4, 100.0),    # few decelerations
+    _player("Kai", 7.7, 6400.0, 600.0, 4, 5, 9, 104.0),    # much high-speed running, few accelerations
 ], 3)
 
 
@@ -129,6 +130,13 @@ def run_gate(writer: FeedbackWriter, home: Path | None = None) -> Verdict | None
                       use_model=passed >= PASS_SHARE * len(entries), passed=passed, total=len(entries),
                       checked_at=utc_now_iso("seconds"),
                       reasons=[r.fallback_reason for r in results if r.fallback_reason][:GATE_ENTRIES])
+    store_verdict(verdict, home)
+    log.info("feedback quality gate for %s: %d of %d passed", verdict.model, passed, len(entries))
+    return verdict
+
+
+def store_verdict(verdict: Verdict, home: Path | None = None) -> None:
+    """Keep the verdict in the data folder's cache, next to those of other model files."""
     path = _cache_path(home)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,8 +147,6 @@ def run_gate(writer: FeedbackWriter, home: Path | None = None) -> Verdict | None
         tmp.replace(path)
     except OSError as e:  # a read-only data folder: the gate runs again next time
         log.warning("could not store the feedback quality check in %s: %s", path, e)
-    log.info("feedback quality gate for %s: %d of %d passed", verdict.model, passed, len(entries))
-    return verdict
 
 
 class GatedWriter:
