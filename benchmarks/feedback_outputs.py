@@ -36,6 +36,8 @@ SESSIONS = [
     ("adult-walking-60min", 600, 1200, "adult", 8, 3.0, []),
     ("u13-3min-short", 1500, 180, "u13", 8, 1.0, []),
     ("u17-20min-10-players", 4000, 1200, "u17", 10, 1.0, []),
+    ("adult-10min-second-half", 3600, 600, "adult", 8, 1.0, []),
+    ("u15-20min-second-half-with-history", 5000, 1200, "u15", 8, 1.0, [(3700, 600), (4300, 600)]),
 ]
 
 
@@ -53,11 +55,15 @@ def main(argv=None) -> int:
     ap.add_argument("--clip-summary", type=Path, help="the sample clip's summary (analyze --json output)")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--model", type=Path, default=None)
+    ap.add_argument("--only", nargs="*", help="these sessions of SESSIONS only")
+    ap.add_argument("--no-clip", action="store_true")
     args = ap.parse_args(argv)
     sessions = []
-    if args.clip_summary:
+    if args.clip_summary and not args.no_clip:
         sessions.append(("vtest-15s-clip", json.loads(args.clip_summary.read_text()), []))
     for name, start, seconds, profile, people, slow, hist in SESSIONS:
+        if args.only and name not in args.only:
+            continue
         history = [session(s, n, profile=profile, people=people, started_at=f"2026-05-0{i + 1}T10:00:00Z")
                    for i, (s, n) in enumerate(hist)]
         sessions.append((name, session(start, seconds, profile=profile, people=people, slow=slow,

@@ -124,7 +124,8 @@ def run_gate(writer: FeedbackWriter, home: Path | None = None) -> Verdict | None
     if cached is not None:
         return cached
     entries = gate_entries()
-    results = [writer.word(who, facts, drills, youth=False, allowed_names=None) for who, facts, drills in entries]
+    names = {p["player"] for p in GATE_SUMMARY["players"]}
+    results = [writer.word(who, facts, drills, youth=False, allowed_names=names) for who, facts, drills in entries]
     passed = sum(r.source == "llm" for r in results)
     verdict = Verdict(model=writer.model_name or "?", identity=model_identity(writer.model_path),
                       use_model=passed >= PASS_SHARE * len(entries), passed=passed, total=len(entries),

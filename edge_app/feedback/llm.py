@@ -281,7 +281,7 @@ def validate(raw: str, player: str, facts: Sequence, drills: Sequence = (), *, y
     violations = safety.check(body, youth=youth, allowed_names=names)
     if violations:
         return None, "safety: " + "; ".join(str(v) for v in violations[:3])
-    why = irrelevant(obj["summary"], player, facts, drills)
+    why = irrelevant(obj["summary"], player, facts, drills, others=names)
     if why:
         return None, f"not relevant: {why}"
     line = try_line(drills)

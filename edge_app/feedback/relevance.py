@@ -10,7 +10,9 @@ sentence by sentence with general rules, no per-example patterns:
 * about what: a KPI term of the facts given (their KPI's vocabulary, or a KPI word their own sentences use),
   a chosen drill's name, or a number of the facts;
 * nothing beside the facts: no KPI term of a KPI the facts do not cover, no off-topic subject (the camera,
-  years, business, life...), no praise of a point the facts list to work on (or criticism of a strength).
+  years, business, life...), no echo of the prompt's instructions ("leave empty", "work_on"), no calculation
+  the facts do not make ("half", "twice"), no other player (in the team's feedback, a player only with what
+  a fact says about them), no praise of a point the facts list to work on (or criticism of a strength).
 
 The first broken rule is the reason the entry goes to the template.
 """
@@ -50,7 +52,15 @@ OFF_TOPIC = (r"camera(?:s)?", r"video", r"years?", r"decades?", r"centur(?:y|ies
              r"money", r"problems?", r"solutions?", r"approach", r"guidance", r"plans?", r"people", r"athletes?",
              r"history", r"school", r"famil(?:y|ies)", r"music", r"food", r"weather", r"computer", r"internet",
              r"science", r"research", r"study", r"studies", r"stud(?:ent|ents)", r"government", r"suffering",
-             r"question", r"answer", r"json", r"facts?", r"data")
+             r"question", r"answer", r"facts?", r"data", r"ever")
+INSTRUCTIONS = (r"leave\s+(?:it\s+)?empty", r"pick(?:ed|ing|s)?\s+from", r"work[_-]on", r"json", r"summary",
+                r"strengths?:", r"nothing\s+\(")
+CALCULATIONS = (r"half", r"halves", r"thirds?", r"quarters?", r"twice", r"double[ds]?", r"triple[ds]?", r"times",
+                r"average[ds]?", r"percent(?:age)?")
+_INSTRUCTIONS = re.compile(r"(?<![\w-])(?:" + "|".join(INSTRUCTIONS) + r")", re.IGNORECASE)
+_CALCULATIONS = re.compile(r"(?<![\w-])(?:" + "|".join(CALCULATIONS) + r")(?![\w-])", re.IGNORECASE)
+# the product's own labels for players without a name ("player-3", "track-12")
+_LABEL = re.compile(r"(?<![\w-])(?:player|track)\s*-?\s*\d+(?![\w-])", re.IGNORECASE)
 _OFF_TOPIC = re.compile(r"(?<![\w-])(?:" + "|".join(OFF_TOPIC) + r")(?![\w-])", re.IGNORECASE)
 PRAISE = (r"great", r"excellent", r"impressive", r"fantastic", r"brilliant", r"outstanding", r"superb",
           r"amazing", r"strong(?:est)?", r"best", r"well\s+done", r"top[\s-]performing", r"perfect")
@@ -67,7 +77,7 @@ WORK_KINDS = ("weakness", "pose", "trend_down", "load_warning")
 
 def sentences(text: str) -> list[str]:
     """The prose split into sentences (a full stop inside a number such as 5.2 does not end one)."""
-    parts = re.split(r"(?<=[.!?;])\s+|(?<=[!?;])(?=\S)", " ".join(text.split()))
+    parts = re.split(r"(?<=[.!?])\s+|(?<=[!?])(?=\S)", " ".join(text.split()))
     return [p.strip() for p in parts if p.strip() and re.search(r"\w", p)]
 
 
@@ -84,10 +94,15 @@ def _names_in(text: str, names: Iterable[str]) -> bool:
     return any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text, re.IGNORECASE) for n in names if n)
 
 
-def irrelevant(text: str, player: str, facts: Sequence, drills: Sequence = (), *,
-               names: Iterable[str] = ()) -> str | None:
+def _label(text: str) -> str:
+    return re.sub(r"\s*-?\s*", "", text.lower()).replace("player", "player-").replace("track", "track-")
+
+
+def irrelevant(text: str, player: str, facts: Sequence, drills: Sequence = (), *, names: Iterable[str] = (),
+               others: Iterable[str] = ()) -> str | None:
     """Why the prose `text` is not about `player` ("team" for the team) and the facts given; None when
-    every sentence is. `names`: other labels or names of this player (a coach-given name)."""
+    every sentence is. `names`: other names of this player; `others`: the session's other players' names
+    (labels such as player-3 are recognised without being listed)."""
     facts = list(facts)
     fact_kpis = {getattr(f, "kpi", "") for f in facts}
     fact_text = " ".join(getattr(f, "text", "") or "" for f in facts)
@@ -99,8 +114,11 @@ def irrelevant(text: str, player: str, facts: Sequence, drills: Sequence = (), *
     numbers |= {float(n) for n in _NUMBER.findall(fact_text)}
     drill_names = [d.name for d in drills]
     who = [player, *names] if player != "team" else []
-    mentioned = [] if player != "team" else sorted({w for f in facts for w in _WORD.findall(f.text)
-                                                    if w[0].isupper() or "-" in w})
+    others = [n for n in others if n and n != player and n not in names]
+    fact_about: dict[str, set[str]] = {}  # a player named in the facts -> the KPIs of the facts naming them
+    for f in facts:
+        for n in {n for n in others if _names_in(f.text, [n])} | {_label(m) for m in _LABEL.findall(f.text)}:
+            fact_about.setdefault(n, set()).update({f.kpi} | _kpis_in(f.text))
     said = sentences(text)
     if not said:
         return "no prose"
@@ -113,8 +131,21 @@ def irrelevant(text: str, player: str, facts: Sequence, drills: Sequence = (), *
         m = _OFF_TOPIC.search(s)
         if m:
             return f"off-topic ({m.group(0).lower()}): {short!r}"
+        m = _INSTRUCTIONS.search(s)
+        if m:
+            return f"echoes the instructions ({m.group(0).lower()}): {short!r}"
+        m = _CALCULATIONS.search(s)
+        if m and not _CALCULATIONS.search(fact_text):
+            return f"a calculation no fact makes ({m.group(0).lower()}): {short!r}"
+        named = {n for n in others if _names_in(s, [n])} | {_label(m) for m in _LABEL.findall(s)}
+        named -= {player.lower(), player}
+        if player != "team" and named:
+            return f"about another player ({', '.join(sorted(named))}): {short!r}"
+        for n in named if player == "team" else ():
+            if not fact_about.get(n, set()) & _kpis_in(s):
+                return f"says about {n} what no fact says: {short!r}"
         if player == "team":
-            about = _has(TEAM_WORDS, s) or _names_in(s, [n for n in mentioned if n not in ("The", "No")])
+            about = _has(TEAM_WORDS, s) or bool(named)
         else:
             about = _names_in(s, who) or _has(PRONOUNS, s)
         if not about:

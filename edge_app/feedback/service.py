@@ -62,7 +62,7 @@ def generate_feedback(store, session_id: str, *, player: str | None = None, writ
         chosen = drills.get(who, [])
         w = writer.word(who, mine, chosen, youth=youth, allowed_names=allowed, on_token=on_token)
         return {"player": who, "text": w.text, "source": w.source, "fallback_reason": w.fallback_reason,
-                "facts": [{"id": f.id, "kind": f.kind, "text": f.text, "numbers": f.numbers} for f in mine],
+                "facts": [{"id": f.id, "kind": f.kind, "kpi": f.kpi, "text": f.text, "numbers": f.numbers} for f in mine],
                 "drills": [{"id": d.id, "name": d.name, "minutes": d.minutes, "reason": d.reason} for d in chosen]}
 
     targets = [player] if player else ["team", *names]
