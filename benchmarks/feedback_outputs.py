@@ -57,6 +57,7 @@ def main(argv=None) -> int:
     ap.add_argument("--model", type=Path, default=None)
     ap.add_argument("--only", nargs="*", help="these sessions of SESSIONS only")
     ap.add_argument("--no-clip", action="store_true")
+    ap.add_argument("--tag", default="", help="kept in each record (which prompt and grammar made it)")
     args = ap.parse_args(argv)
     sessions = []
     if args.clip_summary and not args.no_clip:
@@ -75,14 +76,15 @@ def main(argv=None) -> int:
         for name, summary, history in sessions:
             profile = summary["profile"]["name"]
             for who, facts, drills in entries(summary, history):
-                w = writer.word(who, facts, drills, youth=profile in YOUTH, allowed_names=None)
+                names = {p["player"] for p in summary["players"]} - {who}
+                w = writer.word(who, facts, drills, youth=profile in YOUTH, allowed_names=names)
                 obj, _ = parse_output(w.raw or "")
-                rec = {"session": name, "profile": profile, "player": who,
+                rec = {"tag": args.tag, "session": name, "profile": profile, "player": who,
                        "facts": [{"id": f.id, "kind": f.kind, "kpi": f.kpi, "text": f.text, "numbers": f.numbers}
                                  for f in facts],
                        "drills": [{"id": d.id, "name": d.name, "reason": d.reason} for d in drills],
                        "raw": w.raw, "prose": obj["summary"] if obj else None,
-                       "source": w.source, "fallback_reason": w.fallback_reason}
+                       "names": sorted(names), "source": w.source, "fallback_reason": w.fallback_reason}
                 out.write(json.dumps(rec) + "\n")
                 out.flush()
                 n += 1

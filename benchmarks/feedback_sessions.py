@@ -7,7 +7,9 @@ dropped (broadcast tracking re-anchors players that come back into view), then t
 `report.positions_summary` (the code behind `axolotl-edge kpis POSITIONS.csv --profile ...`) makes the
 summary. `slow` stretches time (a factor of 3 turns match running into a walking-pace session).
 
-    python benchmarks/feedback_sessions.py --start 600 --minutes 20 --profile u13 --csv out.csv
+    python benchmarks/feedback_sessions.py --start 600 --minutes 20 --csv out.csv   # for `kpis out.csv`
+    python benchmarks/feedback_sessions.py --start 600 --minutes 20 --profile u13 --store sessions.db
+        [--history 0:10 --history 900:10]   # stored (earlier windows first), for `feedback ID --db sessions.db`
 """
 from __future__ import annotations
 
@@ -87,6 +89,19 @@ def session(start_s: float, seconds: float, *, profile: str, people: int = 8, sl
     return summary
 
 
+def store_session(db: Path, summary: dict) -> str:
+    """Store a summary as a completed session (as `analyze` would), so `feedback ID --db db` finds it."""
+    from edge_app.store import SessionStore
+
+    with SessionStore(db) as store:
+        sid = store.start_session(summary["source"])
+        store.end_session(sid)
+        summary = dict(summary, session_id=sid, device_id=store.device_id,
+                       started_at=store.get_session(sid)["started_at"])
+        store.save_summary(sid, summary)
+    return sid
+
+
 def write_csv(pos: dict, path: Path) -> None:
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
@@ -102,9 +117,20 @@ def main(argv=None) -> int:
     ap.add_argument("--minutes", type=float, default=20.0)
     ap.add_argument("--people", type=int, default=8)
     ap.add_argument("--slow", type=float, default=1.0)
-    ap.add_argument("--csv", type=Path, required=True, help="write t,player,x,y here (for `axolotl-edge kpis`)")
+    ap.add_argument("--csv", type=Path, help="write t,player,x,y here (for `axolotl-edge kpis`)")
+    ap.add_argument("--store", type=Path, help="store the session (and its --history) in this database")
+    ap.add_argument("--profile", default="adult")
+    ap.add_argument("--history", action="append", default=[], help="START:MINUTES of an earlier session")
     args = ap.parse_args(argv)
-    write_csv(positions(args.start, args.minutes * 60, people=args.people, slow=args.slow), args.csv)
+    if args.csv:
+        write_csv(positions(args.start, args.minutes * 60, people=args.people, slow=args.slow), args.csv)
+    if args.store:
+        for h in args.history:
+            start, minutes = (float(v) for v in h.split(":"))
+            store_session(args.store, session(start, minutes * 60, profile=args.profile, people=args.people))
+        sid = store_session(args.store, session(args.start, args.minutes * 60, profile=args.profile,
+                                                people=args.people, slow=args.slow))
+        print(sid)
     return 0
 
 

@@ -38,6 +38,7 @@ DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MAX_SUMMARY = 400
 MAX_ITEM = 200
 MAX_ITEMS = 3
+MAX_SENTENCE = 160  # the summary: one sentence (the grammar allows no other full stop, except in a number)
 
 SCHEMA = {
     "type": "object",
@@ -50,15 +51,18 @@ SCHEMA = {
     "additionalProperties": False,
 }
 
-# The JSON schema above as a GBNF grammar (`grammar_for` puts each call's categories in the lists). Written by hand rather than with
+# The JSON schema above as a GBNF grammar (`grammar_for` puts each call's categories in the lists). The
+# summary is one sentence starting with a capital: a small model's first sentence often restates a fact, and
+# what it adds after it rarely does. Written by hand rather than with
 # `LlamaGrammar.from_json_schema`: that converter lets raw newlines and control characters
 # into strings (invalid JSON) and spells maxLength as hundreds of nested rules. Strings here
 # also exclude braces and brackets, so the model cannot nest a second JSON document in one.
 GRAMMAR = r"""
-root ::= "{" ws "\"summary\":" ws str "," ws "\"strengths\":" ws slist "," ws "\"work_on\":" ws wlist ws "}"
+root ::= "{" ws "\"summary\":" ws sentence "," ws "\"strengths\":" ws slist "," ws "\"work_on\":" ws wlist ws "}"
 slist ::= %s
 wlist ::= %s
-str ::= "\"" [^"\\\x00-\x1F{}\[\]<>]{1,%d} "\""
+sentence ::= "\"" [A-Z] ( ch | [0-9] "." [0-9] ){8,%d} "." "\""
+ch ::= [^"\\\x00-\x1F{}\[\]<>.!?]
 ws ::= [ \t\n]{0,3}
 """
 GOOD_KINDS = ("strength", "trend_up")
@@ -92,7 +96,7 @@ def _enum_list(values: Sequence[str]) -> str:
 
 def grammar_for(strengths: Sequence[str], work_on: Sequence[str]) -> str:
     """The GBNF grammar for one answer: free prose in summary, the lists only from these categories."""
-    return GRAMMAR % (_enum_list(strengths), _enum_list(work_on), MAX_ITEM)
+    return GRAMMAR % (_enum_list(strengths), _enum_list(work_on), MAX_SENTENCE)
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\d])")
 # A capitalised name in front of "drill"/"exercise"/"game": "the Cone Weave drill"
@@ -307,9 +311,11 @@ def build_messages(player: str, facts: Sequence, drills: Sequence, *, youth: boo
     if drills:
         lines.append("Drills chosen: " + ", ".join(d.name for d in drills) + ".")
     good, work = categories(facts)
-    lines.append(f"Write one or two summary sentences about {who}, each about one of the facts.")
-    lines.append("Strengths: pick from " + (", ".join(good) if good else "nothing (leave empty)") +
-                 ". Work on: pick from " + (", ".join(work) if work else "nothing (leave empty)") + ".")
+    lines.append(f"Write one sentence about {who} that says one of the facts.")
+    if good:
+        lines.append("Strengths: choose from " + ", ".join(good) + ".")
+    if work:
+        lines.append("Work on: choose from " + ", ".join(work) + ".")
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(lines)}]
 
 

@@ -44,7 +44,7 @@ _KPI_RE = {k: re.compile(r"(?<![\w-])(?:" + "|".join(v) + r")(?![\w-])", re.IGNO
 
 PRONOUNS = ("he", "she", "they", "him", "her", "them", "his", "hers", "their", "theirs", "you", "your", "yours",
             "himself", "herself", "themselves", "yourself")
-TEAM_WORDS = ("team", "teams", "squad", "group", "everyone", "everybody", "players", "we", "our", "us", "they",
+TEAM_WORDS = ("team", "teams", "squad", "group", "session", "everyone", "everybody", "players", "we", "our", "us", "they",
               "their", "them", "all", "side", "you", "your")
 # subjects a coach's feedback on one session is never about
 OFF_TOPIC = (r"camera(?:s)?", r"video", r"years?", r"decades?", r"centur(?:y|ies)", r"months?", r"weeks?",
