@@ -58,7 +58,18 @@ INSTRUCTIONS = (r"leave\s+(?:it\s+)?empty", r"pick(?:ed|ing|s)?\s+from", r"work[
 CALCULATIONS = (r"half", r"halves", r"thirds?", r"quarters?", r"twice", r"double[ds]?", r"triple[ds]?", r"times",
                 r"average[ds]?", r"percent(?:age)?")
 _INSTRUCTIONS = re.compile(r"(?<![\w-])(?:" + "|".join(INSTRUCTIONS) + r")", re.IGNORECASE)
-_CALCULATIONS = re.compile(r"(?<![\w-])(?:" + "|".join(CALCULATIONS) + r")(?![\w-])", re.IGNORECASE)
+_CALCULATIONS = re.compile(r"(?<!\w)(?:" + "|".join(CALCULATIONS) + r")(?![\w-])", re.IGNORECASE)
+# a number said with a unit must be a number the facts say with that unit ("6 m", never "six minutes")
+UNITS = (("m/min", r"m\s*/\s*min|m(?:et(?:re|er)s?)?\s+(?:per|a|each)\s+minute"), ("km/h", r"km\s*/\s*h|kmh|kph"),
+         ("m/s", r"m\s*/\s*s|met(?:re|er)s?\s+(?:per|a)\s+second"), ("steps/min", r"steps?\s+(?:per|a)\s+minute"),
+         ("km", r"km|kilomet(?:re|er)s?"), ("m", r"m|met(?:re|er)s?"), ("s", r"s|secs?|seconds?"),
+         ("minutes", r"mins?|minutes?"), ("hours", r"h|hrs?|hours?"), ("%", r"%|per\s*cent"),
+         ("degrees", r"degrees?|°"), ("years", r"years?|yrs?"), ("days", r"days?"), ("weeks", r"weeks?"))
+_NUM_WORDS = {w: float(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_QUANTITY = re.compile(r"(?<![\w.-])(\d+(?:,\d{3})*(?:\.\d+)?|" + "|".join(_NUM_WORDS) + r")\s*(" +
+                       "|".join(f"(?P<u{i}>{rx})" for i, (_, rx) in enumerate(UNITS)) + r")(?![\w/])", re.IGNORECASE)
 # the product's own labels for players without a name ("player-3", "track-12")
 _LABEL = re.compile(r"(?<![\w-])(?:player|track)\s*-?\s*\d+(?![\w-])", re.IGNORECASE)
 _OFF_TOPIC = re.compile(r"(?<![\w-])(?:" + "|".join(OFF_TOPIC) + r")(?![\w-])", re.IGNORECASE)
@@ -94,6 +105,28 @@ def _names_in(text: str, names: Iterable[str]) -> bool:
     return any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text, re.IGNORECASE) for n in names if n)
 
 
+def quantities(text: str) -> list[tuple[float, str, str]]:
+    """(value, unit, as written) for each number written with a unit ("6 m", "six minutes", "24.1 km/h")."""
+    out = []
+    for m in _QUANTITY.finditer(text):
+        n = m.group(1).lower()
+        value = _NUM_WORDS[n] if n in _NUM_WORDS else float(n.replace(",", ""))
+        unit = next(UNITS[i][0] for i in range(len(UNITS)) if m.group(f"u{i}") is not None)
+        out.append((value, unit, m.group(0)))
+    return out
+
+
+def _tolerance(written: str) -> float:
+    digits = re.match(r"[\d,.]*", written).group(0).replace(",", "").rstrip(".")
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    return 0.5 * 10 ** -decimals + 1e-9
+
+
+def _said_as(value: float, unit: str, written: str, known: list[tuple[float, str, str]]) -> bool:
+    """The same number (to the precision either writes it) with the same unit in the facts."""
+    return any(u == unit and abs(v - value) <= max(_tolerance(written), _tolerance(w)) for v, u, w in known)
+
+
 def _label(text: str) -> str:
     return re.sub(r"\s*-?\s*", "", text.lower()).replace("player", "player-").replace("track", "track-")
 
@@ -119,6 +152,7 @@ def irrelevant(text: str, player: str, facts: Sequence, drills: Sequence = (), *
     for f in facts:
         for n in {n for n in others if _names_in(f.text, [n])} | {_label(m) for m in _LABEL.findall(f.text)}:
             fact_about.setdefault(n, set()).update({f.kpi} | _kpis_in(f.text))
+    known = quantities(fact_text)
     said = sentences(text)
     if not said:
         return "no prose"
@@ -137,6 +171,9 @@ def irrelevant(text: str, player: str, facts: Sequence, drills: Sequence = (), *
         m = _CALCULATIONS.search(s)
         if m and not _CALCULATIONS.search(fact_text):
             return f"a calculation no fact makes ({m.group(0).lower()}): {short!r}"
+        wrong = [w for v, u, w in quantities(s) if not _said_as(v, u, w, known)]
+        if wrong:
+            return f"a number with a unit no fact gives it ({wrong[0]}): {short!r}"
         named = {n for n in others if _names_in(s, [n])} | {_label(m) for m in _LABEL.findall(s)}
         named -= {player.lower(), player}
         if player != "team" and named:

@@ -42,6 +42,8 @@ def raw(summary):
     ("Sam", SAM, "Sam's sprinting was excellent today."),                    # praise of a point to work on
     ("Sam", SAM, "Sam picked from nothing and left the work_on empty."),     # the prompt echoed
     ("team", TEAM, "The team covered 79 m in total, and Alex covered the most."),  # not what the facts say
+    ("Sam", SAM, "Sam reached a top speed of 25.2 m per second."),         # a fact's number with another unit
+    ("team", TEAM, "The team covered 79 minutes in total."),
 ])
 def test_prose_about_nothing_in_the_facts_goes_to_the_template(who, facts, text):
     text_out, why = validate(raw(text), who, facts, [RELAY] if who == "Sam" else [], youth=True,
