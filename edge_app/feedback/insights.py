@@ -39,6 +39,7 @@ MIN_TEAM = 3  # players needed for a team median
 MIN_TRACKED_FRACTION = 0.5  # players tracked for less than this share of the longest-tracked player are not compared
 RECENT_SESSIONS = 4  # previous sessions averaged for trends and load
 TREND_CHANGE = 0.10
+MIN_TREND_COUNT = 2.0  # a count's trend needs at least this average before
 LOAD_RATIO = 1.5
 LOAD_MIN_SESSIONS = 2
 MIN_POSE_SAMPLES = 10
@@ -281,8 +282,8 @@ def _trend_and_load_facts(p: dict, previous: list[dict]) -> list[Fact]:
         if key in loaded:
             continue
         avg = statistics.fmean(float(q[key]) for q in previous)
-        if avg <= 0:
-            continue
+        if avg <= 0 or (key == "sprint_count" and avg < MIN_TREND_COUNT):
+            continue  # "up 900 % on 0.5 sprints" is noise, not a trend
         change = float(p[key]) / avg - 1.0
         if abs(change) <= TREND_CHANGE:
             continue

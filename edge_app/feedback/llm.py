@@ -154,7 +154,14 @@ def try_line(drills: Sequence) -> str:
     """"Try: <drill> (<why it was chosen>), ..." for the drills chosen, or "" without any."""
     if not drills:
         return ""
-    return "Try: " + ", ".join(d.name + (f" ({d.reason})" if getattr(d, "reason", "") else "") for d in drills) + "."
+    groups: list[tuple[list[str], str]] = []  # drills chosen for the same reason are said together
+    for d in drills:
+        reason = getattr(d, "reason", "") or ""
+        if groups and groups[-1][1] == reason:
+            groups[-1][0].append(d.name)
+        else:
+            groups.append(([d.name], reason))
+    return "Try: " + "; ".join(", ".join(names) + (f" ({reason})" if reason else "") for names, reason in groups) + "."
 
 
 def allowed_numbers(facts: Sequence, drills: Sequence = ()) -> list[float]:

@@ -356,3 +356,10 @@ def test_drills_suit_the_age_band_and_say_why_they_were_chosen(band):
             assert c.reason.startswith(("for ", "a light session"))
     lee = chosen["Lee"][0]
     assert lee.reason.startswith("for sprinting, a point to work on today")
+
+
+def test_no_trend_on_a_handful_of_sprints():
+    """Issue 15's spirit: "0 sprints, down 100 % on their average of 0.5" / "up 900 %" say nothing."""
+    hist = [summary([player("Sam", top=7.0, dist=7000.0, hsr=500.0, sprints=s)], sid=f"h{i}") for i, s in enumerate((0, 1))]
+    facts = derive_insights(team(), hist, max_per_player=20)
+    assert not any(f.id.startswith("sam.sprint_count.trend") for f in facts)

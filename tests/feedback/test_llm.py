@@ -269,3 +269,13 @@ def test_real_model_output_is_valid_or_a_recorded_fallback():
         assert w.text.endswith("Try: Rondo 4v2, Cone weave.")
     else:
         assert w.source == "template" and w.fallback_reason and w.text == TEMPLATE
+
+
+def test_the_drills_say_why_they_were_chosen_once_per_reason():
+    from types import SimpleNamespace as D
+    why = "for sprinting, a point to work on today; suits U13"
+    drills = [D(name="Repeated sprint relay", reason=why), D(name="Flying sprints", reason=why),
+              D(name="Plank series", reason="for running posture, from the pose estimate; suits U13")]
+    assert template("Sam", FACTS[:1], drills).endswith(
+        f"Try: Repeated sprint relay, Flying sprints ({why}); Plank series (for running posture, from the pose "
+        "estimate; suits U13).")
