@@ -4,7 +4,8 @@ A small model writes fluent text that passes a number and safety check yet says 
 ("The camera has been tracking the top-performing athletes for over a decade"). `irrelevant` reads the prose
 sentence by sentence with general rules, no per-example patterns:
 
-* well-formed: a sentence starts with a letter or digit and has at least `MIN_WORDS` words or numbers;
+* well-formed: a sentence starts with a letter or digit, has at least `MIN_WORDS` words or numbers, and does
+  not break off ("a work rate of .") or hold a stray capital letter ("the top speed of Y");
 * about whom: the player's label or name, or a pronoun for them (he, she, they, you...); for the team, the
   team or a group word, or a player the team facts name;
 * about what: a KPI term of the facts given (their KPI's vocabulary, or a KPI word their own sentences use),
@@ -56,7 +57,7 @@ OFF_TOPIC = (r"camera(?:s)?", r"video", r"years?", r"decades?", r"centur(?:y|ies
 INSTRUCTIONS = (r"leave\s+(?:it\s+)?empty", r"pick(?:ed|ing|s)?\s+from", r"work[_-]on", r"json", r"summary",
                 r"strengths?:", r"nothing\s+\(")
 CALCULATIONS = (r"half", r"halves", r"thirds?", r"quarters?", r"twice", r"double[ds]?", r"triple[ds]?", r"times",
-                r"average[ds]?", r"percent(?:age)?")
+                r"average[ds]?", r"percent(?:age)?", r"maximum", r"minimum", r"max")
 _INSTRUCTIONS = re.compile(r"(?<![\w-])(?:" + "|".join(INSTRUCTIONS) + r")", re.IGNORECASE)
 _CALCULATIONS = re.compile(r"(?<!\w)(?:" + "|".join(CALCULATIONS) + r")(?![\w-])", re.IGNORECASE)
 # a number said with a unit must be a number the facts say with that unit ("6 m", never "six minutes")
@@ -80,6 +81,8 @@ CRITICISM = (r"work\s+on", r"improve(?:d|ment)?", r"needs?", r"below", r"low(?:e
 _PRAISE = re.compile(r"(?<![\w-])(?:" + "|".join(PRAISE) + r")(?![\w-])", re.IGNORECASE)
 _CRITICISM = re.compile(r"(?<![\w-])(?:" + "|".join(CRITICISM) + r")(?![\w-])", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\d])")
+# a sentence that breaks off ("a work rate of .") or holds a stray capital letter ("the top speed of Y")
+_BROKEN = re.compile(r"\s[.!?,]|\b(?:of|a|an|the|to|and|with|at|in|for|by|than)\s*[.!?]$|(?<![\w'-])(?![AI]\b)[A-Z](?![\w'-])")
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
 
 GOOD_KINDS = ("strength", "trend_up")
@@ -158,7 +161,7 @@ def irrelevant(text: str, player: str, facts: Sequence, drills: Sequence = (), *
         return "no prose"
     for s in said:
         short = s if len(s) <= 60 else s[:57] + "..."
-        if not re.match(r"[\"']?[A-Za-z0-9]", s):
+        if not re.match(r"[\"']?[A-Za-z0-9]", s) or _BROKEN.search(s):
             return f"broken sentence: {short!r}"
         if len(s.split()) < MIN_WORDS:
             return f"sentence too short to say anything: {short!r}"
@@ -168,9 +171,9 @@ def irrelevant(text: str, player: str, facts: Sequence, drills: Sequence = (), *
         m = _INSTRUCTIONS.search(s)
         if m:
             return f"echoes the instructions ({m.group(0).lower()}): {short!r}"
-        m = _CALCULATIONS.search(s)
-        if m and not _CALCULATIONS.search(fact_text):
-            return f"a calculation no fact makes ({m.group(0).lower()}): {short!r}"
+        for m in _CALCULATIONS.finditer(s):
+            if not re.search(rf"(?<!\w){re.escape(m.group(0))}(?!\w)", fact_text, re.IGNORECASE):
+                return f"a calculation no fact makes ({m.group(0).lower()}): {short!r}"
         wrong = [w for v, u, w in quantities(s) if not _said_as(v, u, w, known)]
         if wrong:
             return f"a number with a unit no fact gives it ({wrong[0]}): {short!r}"
@@ -198,7 +201,7 @@ def irrelevant(text: str, player: str, facts: Sequence, drills: Sequence = (), *
         nums = {float(n) for n in _NUMBER.findall(bare)} & numbers
         if not kpis and not nums and len(bare) == len(s):
             return f"names no fact: {short!r}"
-        if kpis and kpis <= work - good and _PRAISE.search(bare) and not _CRITICISM.search(bare):
+        if kpis & (work - good) and _PRAISE.search(bare) and not _CRITICISM.search(bare):
             return f"praises a point to work on: {short!r}"
         if kpis and kpis <= good - work and _CRITICISM.search(bare) and not _PRAISE.search(bare):
             return f"criticises a strength: {short!r}"
