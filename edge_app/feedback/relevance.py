@@ -54,10 +54,10 @@ OFF_TOPIC = (r"camera(?:s)?", r"video", r"years?", r"decades?", r"centur(?:y|ies
              r"history", r"school", r"famil(?:y|ies)", r"music", r"food", r"weather", r"computer", r"internet",
              r"science", r"research", r"study", r"studies", r"stud(?:ent|ents)", r"government", r"suffering",
              r"question", r"answer", r"facts?", r"data", r"ever")
-INSTRUCTIONS = (r"leave\s+(?:it\s+)?empty", r"pick(?:ed|ing|s)?\s+from", r"work[_-]on", r"json", r"summary",
+INSTRUCTIONS = (r"leave\s+(?:it\s+)?empty", r"(?:pick|choose|chose)(?:ed|ing|s)?\s+from", r"work[_-]on", r"json", r"summary",
                 r"strengths?:", r"nothing\s+\(")
 CALCULATIONS = (r"half", r"halves", r"thirds?", r"quarters?", r"twice", r"double[ds]?", r"triple[ds]?", r"times",
-                r"average[ds]?", r"percent(?:age)?", r"maximum", r"minimum", r"max")
+                r"average[ds]?", r"percent(?:age)?", r"maximum", r"minimum")
 _INSTRUCTIONS = re.compile(r"(?<![\w-])(?:" + "|".join(INSTRUCTIONS) + r")", re.IGNORECASE)
 _CALCULATIONS = re.compile(r"(?<!\w)(?:" + "|".join(CALCULATIONS) + r")(?![\w-])", re.IGNORECASE)
 # a number said with a unit must be a number the facts say with that unit ("6 m", never "six minutes")
@@ -184,6 +184,13 @@ def irrelevant(text: str, player: str, facts: Sequence, drills: Sequence = (), *
         for n in named if player == "team" else ():
             if not fact_about.get(n, set()) & _kpis_in(s):
                 return f"says about {n} what no fact says: {short!r}"
+            # a number in a sentence naming a player comes from a fact about them or about the whole team
+            theirs = [q for f in facts if _names_in(f.text, [n]) or n in {_label(m) for m in _LABEL.findall(f.text)}
+                      or not (_LABEL.search(f.text) or any(_names_in(f.text, [o]) for o in others))
+                      for q in quantities(f.text)]
+            alien = [w for v, u, w in quantities(s) if not _said_as(v, u, w, theirs)]
+            if alien:
+                return f"gives {n} a number of another fact ({alien[0]}): {short!r}"
         if player == "team":
             about = _has(TEAM_WORDS, s) or bool(named)
         else:
