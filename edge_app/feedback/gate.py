@@ -2,7 +2,7 @@
 
 A small model can pass each entry's checks now and then and still write mostly unusable text; a coach should
 not get a mix of both, and the box should say plainly which wording it uses. So the first time a model is used
-(and again whenever its file changes: name, size and modification time), it words the feedback for a small
+(and again whenever its file changes: name, size and modification time; or the gate's checks: `GATE_VERSION`), it words the feedback for a small
 built-in set of sessions (`GATE_SUMMARY`: a 60-minute adult session, six players, strengths, points to work
 on and a load warning); when fewer than `PASS_SHARE` of the entries pass every check (`llm.validate`), the box
 uses the built-in wording. The verdict is cached in the data folder (`feedback_gate.json`, one entry per model
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 CACHE_NAME = "feedback_gate.json"
 PASS_SHARE = 0.67  # of the built-in entries that must pass (4 of 6)
 GATE_ENTRIES = 6
+GATE_VERSION = 1  # raise when the checks or the built-in sessions change: cached verdicts are then measured again
 
 
 def _player(label: str, top: float, dist: float, hsr: float, sprints: int, acc: int, dec: int, wr: float) -> dict:
@@ -74,6 +75,7 @@ class Verdict:
     total: int
     checked_at: str
     reasons: list[str]
+    version: int = GATE_VERSION
 
     def note(self) -> str:
         """One plain line for the coach: which wording the feedback uses, and why."""
@@ -110,9 +112,10 @@ def cached_verdict(model_path: Path | None, home: Path | None = None) -> Verdict
         return None
     entry = _read_cache(home).get(model_identity(Path(model_path)))
     try:
-        return Verdict(**entry) if entry else None
+        verdict = Verdict(**entry) if entry else None
     except TypeError:
         return None
+    return verdict if verdict is not None and verdict.version == GATE_VERSION else None
 
 
 def run_gate(writer: FeedbackWriter, home: Path | None = None) -> Verdict | None:
@@ -130,7 +133,8 @@ def run_gate(writer: FeedbackWriter, home: Path | None = None) -> Verdict | None
     verdict = Verdict(model=writer.model_name or "?", identity=model_identity(writer.model_path),
                       use_model=passed >= PASS_SHARE * len(entries), passed=passed, total=len(entries),
                       checked_at=utc_now_iso("seconds"),
-                      reasons=[r.fallback_reason for r in results if r.fallback_reason][:GATE_ENTRIES])
+                      reasons=[r.fallback_reason for r in results if r.fallback_reason][:GATE_ENTRIES],
+                      version=GATE_VERSION)
     store_verdict(verdict, home)
     log.info("feedback quality gate for %s: %d of %d passed", verdict.model, passed, len(entries))
     return verdict

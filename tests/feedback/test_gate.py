@@ -78,3 +78,13 @@ def test_a_damaged_cache_is_measured_again(tmp_path, junk):
     writer = fake_writer(model, NONSENSE)
     (tmp_path / gate.CACHE_NAME).write_text(junk.replace("x", gate.model_identity(model)))
     assert run_gate(writer, tmp_path).passed == 0 and writer._llm.calls == gate.GATE_ENTRIES
+
+
+def test_a_verdict_of_older_checks_is_measured_again(tmp_path, monkeypatch):
+    model = tmp_path / "m.gguf"
+    first = run_gate(fake_writer(model, NONSENSE), tmp_path)
+    monkeypatch.setattr(gate, "GATE_VERSION", gate.GATE_VERSION + 1)
+    assert cached_verdict(model, tmp_path) is None
+    again = fake_writer(model, first_fact_answer)
+    assert run_gate(again, tmp_path).use_model and not first.use_model and again._llm.calls == gate.GATE_ENTRIES
+    assert cached_verdict(model, tmp_path).use_model  # and kept for the new checks
