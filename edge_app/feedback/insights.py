@@ -473,9 +473,12 @@ def derive_insights(summary: dict, history: Sequence[dict] = (), *, max_per_play
     full = [q for q in players if longest > 0 and float(q["quality"]["tracked_time_s"]) >= MIN_TRACKED_FRACTION * longest]
     full_labels = {q["player"] for q in full}
     effort = _had_room_for_effort(full, metres, thresholds)
-    context, short_facts = _context_facts(full or players, metres, thresholds, judged_s, effort)
+    # a short session says what it can about everyone seen, however briefly; a longer one compares only
+    # the players tracked for most of it
+    context, short_facts = _context_facts(players if judged_s < MIN_SESSION_S else full, metres, thresholds,
+                                          judged_s, effort)
     if judged_s < MIN_SESSION_S:
-        out = _order(context + [f for f in _team_facts(full, metres, {}, False) if f.kpi not in EFFORT_KPIS],
+        out = _order(context + [f for f in _team_facts(players, metres, {}, False) if f.kpi not in EFFORT_KPIS],
                      max_per_player)
         for p in players:
             out += short_facts.get(p["player"], [])
