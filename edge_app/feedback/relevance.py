@@ -161,7 +161,11 @@ def irrelevant(text: str, player: str, facts: Sequence, drills: Sequence = (), *
         return "no prose"
     for s in said:
         short = s if len(s) <= 60 else s[:57] + "..."
-        if not re.match(r"[\"']?[A-Za-z0-9]", s) or _BROKEN.search(s):
+        # drill names are blanked before the sentence is read ("Y passing pattern", "Repeated sprint relay")
+        bare = s
+        for n in drill_names:
+            bare = re.sub(re.escape(n), " ", bare, flags=re.IGNORECASE)
+        if not re.match(r"[\"']?[A-Za-z0-9]", s) or _BROKEN.search(bare):
             return f"broken sentence: {short!r}"
         if len(s.split()) < MIN_WORDS:
             return f"sentence too short to say anything: {short!r}"
@@ -197,10 +201,6 @@ def irrelevant(text: str, player: str, facts: Sequence, drills: Sequence = (), *
             about = _names_in(s, who) or _has(PRONOUNS, s)
         if not about:
             return f"not about {'the team' if player == 'team' else player}: {short!r}"
-        # drill names are blanked before the KPI terms are read ("Repeated sprint relay" names a drill)
-        bare = s
-        for n in drill_names:
-            bare = re.sub(re.escape(n), " ", bare, flags=re.IGNORECASE)
         kpis = _kpis_in(bare)
         foreign = kpis - given
         if foreign:

@@ -23,6 +23,7 @@ SAM = [Fact("sam.sprint_count.low", "Sam", "weakness", "sprint", {"sprint_count"
             {"top_speed_kmh": 25.2, "team_median_kmh": 21.6, "pct_vs_team": 17.0}, {},
             "Sam reached a top speed of 25.2 km/h, 17 % above the team median of 21.6 km/h.", 25.0)]
 RELAY = SimpleNamespace(id="repeated-sprint-relay", name="Repeated sprint relay", reason="for sprinting")
+Y_PASSING = SimpleNamespace(id="y-passing-pattern", name="Y passing pattern", reason="for sprinting")
 
 
 def raw(summary):
@@ -57,10 +58,11 @@ def test_prose_about_nothing_in_the_facts_goes_to_the_template(who, facts, text)
     ("Sam", SAM, "Sam reached a top speed of 25.2 km/h, well above the team median."),
     ("Sam", SAM, "Sam made 1 sprint today, so the Repeated sprint relay will help him."),
     ("Sam", SAM, "Great speed today, Sam: 25.2 km/h!"),
+    ("Sam", SAM, "Sam made 1 sprint today; the Y passing pattern will help him."),  # a drill's capital letter
 ])
 def test_prose_about_the_facts_is_kept(who, facts, text):
-    assert irrelevant(text, who, facts, [RELAY], others={"Alex"}) is None
-    assert validate(raw(text), who, facts, [RELAY], youth=True, allowed_names={"Sam", "Alex"})[1] is None
+    assert irrelevant(text, who, facts, [RELAY, Y_PASSING], others={"Alex"}) is None
+    assert validate(raw(text), who, facts, [RELAY, Y_PASSING], youth=True, allowed_names={"Sam", "Alex"})[1] is None
 
 
 def test_sentences_do_not_end_inside_a_number():
