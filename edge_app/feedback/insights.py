@@ -13,6 +13,14 @@ and the previous summaries of the same team (oldest first) into `Fact`s:
 * pose: cautious observations from the pose KPIs (straight knees, strong trunk lean while sprinting,
   low stride cadence) with at least `MIN_POSE_SAMPLES` samples;
 * team: totals, the fastest player, the most sprints, and the team's common focus ("team.<kpi>.focus").
+* context: what the session allows to be judged. Shorter than `MIN_SESSION_S` (length or longest tracked
+  time): "too little to judge efforts", then only distances (team and each player seen); nobody reached the
+  high-speed threshold: a low-intensity session, and no sprint, speed or high-speed facts (a walking session
+  is not a failed sprint session). Pose points only for players who ran.
+
+Distances are said in metres below 1 km. A value compared with a threshold is rounded only as far as keeps
+it on its side of the threshold ("14.9 degrees, below 15"). Drills come with the reason they were chosen
+(`choose_drills_with_reasons`), from the age band's drills only.
 
 Uncalibrated sessions (`units == "px"`) give only relative facts (percentages against the team, counts,
 pose angles): no speeds, distances, trends or load warnings. Each fact's `text` is rendered from its
