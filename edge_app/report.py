@@ -1,7 +1,7 @@
 """From a stored session to its summary: stitch players, project to the pitch, run the metrics.
 
 This is the after-session step of ARCHITECTURE §1 (store → summary). It reads only the
-store, so it can be re-run after the coach names, merges or splits players.
+store, so it can be re-run after the coach names, merges or splits players (edge_app.player_edits).
 """
 
 from __future__ import annotations
@@ -108,16 +108,6 @@ def summarize_session(store, session_id: str, *, calibration: Calibration | None
     # The summary and its outbox message are written in one transaction: sync sends it when it can.
     return store.save_summary(session_id, build_summary(store, session_id, calibration=calibration, profile=profile,
                                                         player_profiles=player_profiles), enqueue=True)
-
-
-def resummarize(store, session_id: str) -> dict | None:
-    """After the coach renamed, merged or split players: rebuild a stored summary with the
-    calibration and profile it was made with (no stitching, which would undo the edits)."""
-    old = store.get_summary(session_id)
-    if old is None:
-        return None
-    return summarize_session(store, session_id, calibration=summary_calibration(old), profile=summary_profile(old),
-                             stitch=False)
 
 
 def summary_profile(summary: dict):
