@@ -1,6 +1,6 @@
 """Renaming players inside stored feedback (edge_app.feedback.carry.renamed): whole labels only, one pass."""
 
-from edge_app.feedback.carry import renamed
+from edge_app.feedback.carry import renamed, wording_note
 
 
 def _entry(player, text, fact_text, fact_id):
@@ -36,3 +36,11 @@ def test_swapped_names_are_renamed_once_and_follow_the_summary_order():
 
 def test_no_rename_keeps_it_as_it_was():
     assert renamed(FEEDBACK, {}, ["player-1", "player-12", "Sam"]) == FEEDBACK
+
+
+def test_the_note_says_who_wrote_the_words_on_screen():
+    assert wording_note(FEEDBACK) == ""  # the model's own words need no note
+    assert "no language model" in wording_note({**FEEDBACK, "model": None})
+    # after a merge the template re-worded it although a model is installed: say that, not "no model"
+    regenerated = {**FEEDBACK, "model": None, "regenerated_after_edit": {"at": "2026-01-01T10:05:00Z"}}
+    assert "merged or split" in wording_note(regenerated) and "no language model" not in wording_note(regenerated)
