@@ -8,7 +8,8 @@ provider's speed and distance per sample (tests/metrics/provider.py). The raw po
 thinned to 25 Hz, with two smoothings: BEFORE, the fixed 0.6 Hz Butterworth that was the default,
 and AFTER, the default now (cut-off per player by residual analysis). Against the provider: distance
 (sum of its per-sample distances) and top speed (its highest speed). Prints, per source and rate,
-the median and the worst error over the players (the officials on a separate line).
+the median and the worst error over the players (the officials on a separate line); "both" pools
+the two minutes, as the acceptance test does (tests/metrics/test_engine_provider.py).
 """
 
 from __future__ import annotations
@@ -51,11 +52,11 @@ def main(argv=None) -> int:
     tracks = hawkeye_tracks(folder)
     print("| source | rate | smoothing | group | n | distance: median / worst | top speed m/s: median / worst | cut-off Hz: median (range) |")
     print("|---|---|---|---|---|---|---|---|")
-    for source in sorted({tr.source for tr in tracks}):
+    for source in [*sorted({tr.source for tr in tracks}), "both"]:
         for step, rate in ((1, 50), (2, 25)):
             for label, smoothing in SMOOTHINGS.items():
                 for group, keep in (("players", True), ("officials", False)):
-                    sel = [tr for tr in tracks if tr.source == source and (tr.role in PLAYER_ROLES) == keep]
+                    sel = [tr for tr in tracks if source in (tr.source, "both") and (tr.role in PLAYER_ROLES) == keep]
                     d, v, out = errors(sel, step, smoothing)
                     fc = np.array(  # the cut-offs used
                         [compute_kinematics(tr.t[::step], tr.xy[::step], smoothing=smoothing).cutoff_hz for tr in sel])

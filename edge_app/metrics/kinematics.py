@@ -13,12 +13,17 @@ Post-session (official KPIs), `compute_kinematics`:
    default 2nd order per pass, i.e. the "4th-order zero-lag Butterworth" of biomechanics) or
    Savitzky-Golay (default 1.0 s window, 2nd order). The Butterworth's cut-off is chosen per player
    from the track's own noise by Winter's residual analysis (`residual`, over all the player's
-   segments): clean optical tracking gets 2-6 Hz and keeps its peaks (a fixed 0.6 Hz read provider
+   segments): clean optical tracking gets 3-6 Hz and keeps its peaks (a fixed 0.6 Hz read provider
    tracking 1.3 % short in distance and 0.26 m/s low in top speed, benchmarks/README.md), white
    position noise of 0.1-0.2 m at 10-25 Hz gets ~0.4-0.5 Hz (1 Hz would let ±0.4-0.6 m/s of noise
-   into the top speed). A track too short to tell (no segment of 32 samples) gets the fixed
-   `fallback_cutoff_hz` (0.6 Hz); `cutoff_hz` fixes the cut-off for every track. Savitzky-Golay's stop
-   band is leaky: with noisy 25 Hz input its accelerations are unreliable; prefer the Butterworth;
+   into the top speed). Residual analysis assumes white noise: noise correlated over a few frames
+   (a box's bottom edge following the legs, a partial occlusion) looks like movement to it and
+   drew ~2 Hz and 4-8 m/s top speeds from a noisy 1.4 m/s walk at 25 Hz. So a track whose noise
+   estimate is over `clean_noise_m` (2 cm; video positions measured 4-10 cm, provider tracking
+   0.2-3 mm at 50-25 Hz) never gets more than `noisy_cutoff_hz` (0.6 Hz, the fixed default that
+   was). A track too short to tell (no segment of 32 samples) gets `noisy_cutoff_hz` too;
+   `cutoff_hz` fixes the cut-off for every track. Savitzky-Golay's stop band is leaky: with noisy
+   25 Hz input its accelerations are unreliable; prefer the Butterworth;
 6. speed = |d(x, y)/dt| and acceleration = d(speed)/dt, by central differences.
 
 Live display, `LiveKinematics`: a causal Butterworth (`sosfilt` with carried state) fed one sample at a
@@ -43,7 +48,8 @@ Filter = Literal["butterworth", "savgol"]
 class SmoothingConfig:
     method: Filter = "butterworth"
     cutoff_hz: float | None = None  # Butterworth; None: per player by residual analysis (module docstring)
-    fallback_cutoff_hz: float = 0.6  # for tracks too short for the residual analysis
+    noisy_cutoff_hz: float = 0.6  # the most a noisy track gets; and tracks too short to analyse
+    clean_noise_m: float = 0.02  # residual-analysis noise up to which a track counts as clean
     min_cutoff_hz: float = 0.3  # the residual analysis never goes below this
     order: int = 2  # per pass: forwards + backwards = a 4th-order zero-lag Butterworth
     savgol_window_s: float = 1.0
@@ -195,7 +201,10 @@ def butterworth_cutoff(segments: list[np.ndarray], rate: float, cfg: SmoothingCo
     if cfg.cutoff_hz is not None:
         return float(cfg.cutoff_hz), None
     fit = residual_cutoff(segments, rate, order=cfg.order, fmin=cfg.min_cutoff_hz)
-    return (float(cfg.fallback_cutoff_hz), None) if fit is None else (fit.cutoff_hz, fit.noise_rms)
+    if fit is None:
+        return float(cfg.noisy_cutoff_hz), None
+    clean = fit.noise_rms <= cfg.clean_noise_m
+    return (fit.cutoff_hz if clean else min(fit.cutoff_hz, cfg.noisy_cutoff_hz)), fit.noise_rms
 
 
 def derivatives(xy: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:

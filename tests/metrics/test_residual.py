@@ -82,6 +82,23 @@ def test_fixed_cutoff_and_short_tracks():
     assert compute_kinematics(t, xy, smoothing="savgol").cutoff_hz is None
     # 1 s at 25 Hz (26 samples, under 32): too short to tell the noise, the fallback cut-off
     kin = compute_kinematics(t[:26], xy[:26])
-    assert kin.cutoff_hz == SmoothingConfig().fallback_cutoff_hz and kin.noise_m is None
+    assert kin.cutoff_hz == SmoothingConfig().noisy_cutoff_hz == 0.6 and kin.noise_m is None
     assert residual_cutoff([xy[:26]], 25) is None
     assert residual_cutoff([xy], 2.0) is None  # the tail would start at 0.3 Hz, the lowest cut-off tried
+
+
+def test_correlated_noise_does_not_fool_it_into_a_high_cutoff():
+    """Residual analysis takes noise to be white. Position noise correlated over ~0.2 s (AR(1), sd 0.2 m;
+    a box edge following the legs, a partial occlusion) has little power in the 3.75-7.5 Hz tail and
+    looks like movement below it: Winter's crossing lands near 2 Hz and a 1.4 m/s walk would read
+    4-5 m/s. Its white-noise estimate is still ~9 cm, far over the 2 cm of a clean track, so the
+    cut-off is held at the 0.6 Hz a noisy track gets at most."""
+    for seed in range(3):
+        t, xy = track([(0, 1.4), (60, 1.4)], 25)
+        rng = np.random.default_rng(seed)
+        phi = np.exp(-1 / (0.2 * 25))  # 0.2 s correlation time
+        xy = xy + signal.lfilter([1.0], [1.0, -phi], rng.normal(0.0, 0.2 * np.sqrt(1 - phi ** 2), xy.shape), axis=0)
+        assert residual_cutoff([xy], 25).cutoff_hz > 1.5  # the white-noise assumption, fooled
+        kin = compute_kinematics(t, xy)
+        assert kin.noise_m > 0.05 and kin.cutoff_hz <= 0.6
+        assert kin.top_speed < 2.5
