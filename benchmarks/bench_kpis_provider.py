@@ -5,11 +5,12 @@
 Needs kloppy==3.19.1 (the `test` extra): its wheel ships two minutes of Hawk-Eye tracking with the
 provider's speed and distance per sample (tests/metrics/provider.py). The raw positions go straight to
 `edge_app.metrics.session_kpis`, the path `axolotl-edge kpis` takes, at the provider's 50 Hz and
-thinned to 25 Hz, with two smoothings: BEFORE, the fixed 0.6 Hz Butterworth that was the default,
-and AFTER, the default now (cut-off per player by residual analysis). Against the provider: distance
-(sum of its per-sample distances) and top speed (its highest speed). Prints, per source and rate,
-the median and the worst error over the players (the officials on a separate line); "both" pools
-the two minutes, as the acceptance test does (tests/metrics/test_engine_provider.py).
+thinned to 25 Hz: BEFORE, the fixed 0.6 Hz Butterworth that was the default; AFTER, the default now
+(cut-off per player by residual analysis); and the live screen's running figures (causal 1 Hz
+`LiveKinematics` into `LiveStats`, unchanged). Against the provider's distance (the sum of its
+per-sample distances) and top speed (its highest speed), per source and rate: the median and the
+worst error over the players (the officials on a separate line); "both" pools the two minutes, as
+the acceptance test does (tests/metrics/test_engine_provider.py).
 """
 
 from __future__ import annotations
@@ -23,18 +24,29 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from edge_app.metrics import SmoothingConfig, compute_kinematics, session_kpis  # noqa: E402
+from edge_app.metrics import LiveKinematics, SmoothingConfig, compute_kinematics, session_kpis  # noqa: E402
+from edge_app.metrics.live_stats import LiveStats  # noqa: E402
 from tests.metrics.provider import PLAYER_ROLES, hawkeye_tracks, kloppy_files  # noqa: E402
 
-SMOOTHINGS = {"before (0.6 Hz fixed)": SmoothingConfig(cutoff_hz=0.6), "after (residual analysis)": None}
+SMOOTHINGS = {"before (0.6 Hz fixed)": SmoothingConfig(cutoff_hz=0.6), "after (residual analysis)": None,
+              "live (causal 1 Hz)": "live"}
 
 
-def errors(tracks, step: int, smoothing) -> tuple[np.ndarray, np.ndarray, list]:
-    """Per track: relative distance error, top-speed error (m/s), and the summaries."""
-    out = session_kpis({i: (tr.t[::step], tr.xy[::step]) for i, tr in enumerate(tracks)}, smoothing=smoothing)
-    d = np.array([s.distance / tr.distance - 1 for s, tr in zip(out, tracks)])
-    v = np.array([s.top_speed - tr.top_speed for s, tr in zip(out, tracks)])
-    return d, v, out
+def measure(tracks, step: int, smoothing) -> list[tuple[float, float, float | None]]:
+    """Per track: (distance, top speed, cut-off) as the summary (`session_kpis`) or, for "live", as the
+    live screen (`LiveKinematics` sample by sample into `LiveStats`) reads them."""
+    if smoothing == "live":
+        out = []
+        for tr in tracks:
+            kin, stats = LiveKinematics(rate=50 / step), LiveStats()
+            for t, (x, y) in zip(tr.t[::step], tr.xy[::step]):
+                if (s := kin.update(t, x, y)) is not None:
+                    stats.update(0, s)
+            out.append((stats.tracks[0].distance, stats.tracks[0].top_speed, 1.0))
+        return out
+    summaries = session_kpis({i: (tr.t[::step], tr.xy[::step]) for i, tr in enumerate(tracks)}, smoothing=smoothing)
+    return [(s.distance, s.top_speed, compute_kinematics(tr.t[::step], tr.xy[::step], smoothing=smoothing).cutoff_hz)
+            for s, tr in zip(summaries, tracks)]
 
 
 def worst(x: np.ndarray) -> float:
@@ -57,15 +69,16 @@ def main(argv=None) -> int:
             for label, smoothing in SMOOTHINGS.items():
                 for group, keep in (("players", True), ("officials", False)):
                     sel = [tr for tr in tracks if source in (tr.source, "both") and (tr.role in PLAYER_ROLES) == keep]
-                    d, v, out = errors(sel, step, smoothing)
-                    fc = np.array(  # the cut-offs used
-                        [compute_kinematics(tr.t[::step], tr.xy[::step], smoothing=smoothing).cutoff_hz for tr in sel])
+                    got = measure(sel, step, smoothing)
+                    d = np.array([g[0] / tr.distance - 1 for g, tr in zip(got, sel)])
+                    v = np.array([g[1] - tr.top_speed for g, tr in zip(got, sel)])
+                    fc = np.array([g[2] for g in got])
                     print(f"| {source} | {rate} Hz | {label} | {group} | {len(sel)} | {np.median(d):+.2%} / {worst(d):+.2%} "
                           f"| {np.median(v):+.3f} / {worst(v):+.3f} | {np.median(fc):.2f} ({fc.min():.2f}-{fc.max():.2f}) |")
                     if args.per_player:
-                        for tr, s, di, vi, f in zip(sel, out, d, v, fc):
+                        for tr, g, di, vi in zip(sel, got, d, v):
                             print(f"    {tr.role:18s} {tr.person} provider {tr.distance:7.2f} m {tr.top_speed:5.2f} m/s | "
-                                  f"ours {s.distance:7.2f} m ({di:+.2%}) {s.top_speed:5.2f} m/s ({vi:+.3f}) at {f:.2f} Hz")
+                                  f"ours {g[0]:7.2f} m ({di:+.2%}) {g[1]:5.2f} m/s ({vi:+.3f}) at {g[2]:.2f} Hz")
     return 0
 
 
