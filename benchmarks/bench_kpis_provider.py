@@ -16,6 +16,7 @@ the acceptance test does (tests/metrics/test_engine_provider.py).
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from pathlib import Path
 
@@ -62,23 +63,23 @@ def main(argv=None) -> int:
         print("kloppy is not installed: pip install 'kloppy==3.19.1' (or the project's test extra)", file=sys.stderr)
         return 2
     tracks = hawkeye_tracks(folder)
-    print("| source | rate | smoothing | group | n | distance: median / worst | top speed m/s: median / worst | cut-off Hz: median (range) |")
+    print("| source | rate | smoothing | group | n | distance: median / worst "
+          "| top speed m/s: median / worst | cut-off Hz: median (range) |")
     print("|---|---|---|---|---|---|---|---|")
-    for source in [*sorted({tr.source for tr in tracks}), "both"]:
-        for step, rate in ((1, 50), (2, 25)):
-            for label, smoothing in SMOOTHINGS.items():
-                for group, keep in (("players", True), ("officials", False)):
-                    sel = [tr for tr in tracks if source in (tr.source, "both") and (tr.role in PLAYER_ROLES) == keep]
-                    got = measure(sel, step, smoothing)
-                    d = np.array([g[0] / tr.distance - 1 for g, tr in zip(got, sel)])
-                    v = np.array([g[1] - tr.top_speed for g, tr in zip(got, sel)])
-                    fc = np.array([g[2] for g in got])
-                    print(f"| {source} | {rate} Hz | {label} | {group} | {len(sel)} | {np.median(d):+.2%} / {worst(d):+.2%} "
-                          f"| {np.median(v):+.3f} / {worst(v):+.3f} | {np.median(fc):.2f} ({fc.min():.2f}-{fc.max():.2f}) |")
-                    if args.per_player:
-                        for tr, g, di, vi in zip(sel, got, d, v):
-                            print(f"    {tr.role:18s} {tr.person} provider {tr.distance:7.2f} m {tr.top_speed:5.2f} m/s | "
-                                  f"ours {g[0]:7.2f} m ({di:+.2%}) {g[1]:5.2f} m/s ({vi:+.3f}) at {g[2]:.2f} Hz")
+    for source, (step, rate), (label, smoothing), (group, keep) in itertools.product(
+            [*sorted({tr.source for tr in tracks}), "both"], ((1, 50), (2, 25)), SMOOTHINGS.items(),
+            (("players", True), ("officials", False))):
+        sel = [tr for tr in tracks if source in (tr.source, "both") and (tr.role in PLAYER_ROLES) == keep]
+        got = measure(sel, step, smoothing)
+        d = np.array([g[0] / tr.distance - 1 for g, tr in zip(got, sel)])
+        v = np.array([g[1] - tr.top_speed for g, tr in zip(got, sel)])
+        fc = np.array([g[2] for g in got])
+        print(f"| {source} | {rate} Hz | {label} | {group} | {len(sel)} | {np.median(d):+.2%} / {worst(d):+.2%} "
+              f"| {np.median(v):+.3f} / {worst(v):+.3f} | {np.median(fc):.2f} ({fc.min():.2f}-{fc.max():.2f}) |")
+        if args.per_player:
+            for tr, g, di, vi in zip(sel, got, d, v):
+                print(f"    {tr.role:18s} {tr.person} provider {tr.distance:7.2f} m {tr.top_speed:5.2f} m/s | "
+                      f"ours {g[0]:7.2f} m ({di:+.2%}) {g[1]:5.2f} m/s ({vi:+.3f}) at {g[2]:.2f} Hz")
     return 0
 
 

@@ -21,9 +21,10 @@ Post-session (official KPIs), `compute_kinematics`:
    drew ~2 Hz and 4-5 m/s top speeds from a 1.4 m/s walk with such noise (0.2 m, 0.2 s) at 25 Hz.
    So a track whose noise estimate is over `clean_noise_m` (2 cm; video positions measured 4-10 cm,
    provider tracking 0.2-3 mm at 50-25 Hz; 2 px on an uncalibrated track) never gets more than
-   `noisy_cutoff_hz` (0.6 Hz, the fixed default that was). A track too short to tell (no segment of 32 samples) gets `noisy_cutoff_hz` too;
-   `cutoff_hz` fixes the cut-off for every track. Savitzky-Golay's stop band is leaky: with noisy
-   25 Hz input its accelerations are unreliable; prefer the Butterworth;
+   `noisy_cutoff_hz` (0.6 Hz, the fixed default that was). A track too short to tell (no segment
+   of 32 samples) gets `noisy_cutoff_hz` too; `cutoff_hz` fixes the cut-off for every track.
+   Savitzky-Golay's stop band is leaky: with noisy 25 Hz input its accelerations are unreliable;
+   prefer the Butterworth;
 6. speed = |d(x, y)/dt| and acceleration = d(speed)/dt, by central differences.
 
 Live display, `LiveKinematics`: a causal Butterworth (`sosfilt` with carried state) fed one sample at a

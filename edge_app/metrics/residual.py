@@ -20,8 +20,8 @@ cost of one FFT instead of one filtering per trial cut-off.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from scipy import fft

@@ -27,7 +27,7 @@ def test_closed_form_gain_is_scipys_butterworth():
 @pytest.mark.parametrize("n", [401, 398])  # 398: n - 1 = 397 is prime, the transform drops the last sample
 def test_spectral_residual_is_the_smoothing_filters_residual(n):
     # the residual computed through the sine transform = RMS(raw - kinematics.smooth(raw)), up to edges
-    t, xy = track(SHUTTLE, 25, noise=0.1, seed=4)
+    _, xy = track(SHUTTLE, 25, noise=0.1, seed=4)
     xy = xy[:n]
     fcs = np.array([0.5, 1.0, 2.0, 4.0, 8.0])
     direct = [np.sqrt(np.mean((xy - smooth(xy, 25, SmoothingConfig(cutoff_hz=fc))) ** 2)) for fc in fcs]
