@@ -100,7 +100,9 @@ def test_sprint_of_0_9_s_is_not_one_of_1_2_s_is(rate, method):
     out = sprints(kin.segments[0], ADULT)
     assert len(out) == 1
     s = out[0]
-    assert s.start_s == pytest.approx(12.4, abs=0.15)  # the 0.6 Hz low-pass rounds the corners:
-    assert s.duration_s == pytest.approx(1.2, abs=0.15)  # ~1.07 s (Butterworth), ~1.17 s (Savitzky-Golay)
+    # the low-pass rounds the corners: ~1.18-1.21 s (Butterworth; on this clean track the residual analysis
+    # keeps 1.3 Hz at 10 Hz, 3.2 Hz at 25 Hz; the old fixed 0.6 Hz gave ~1.07 s), ~1.16-1.18 s (Savitzky-Golay)
+    assert s.start_s == pytest.approx(12.4, abs=0.15)
+    assert s.duration_s == pytest.approx(1.2, abs=0.15)
     assert s.peak == pytest.approx(7.5, abs=0.3)
     assert s.distance == pytest.approx(8.875, rel=0.15)
