@@ -5,13 +5,8 @@ import pytest
 
 from edge_app.metrics import LiveKinematics, player_kpis, session_kpis
 from edge_app.summary import PlayerSummary
-from tests.metrics import track
-from tests.metrics.test_efforts import sprint_pair_knots
+from tests.metrics import SHUTTLE, sprint_pair_knots, track
 
-# Shuttle: stand 2 s; 0 -> 6 m/s in 1.5 s (4 m/s²); hold 3 s; 6 -> 0 in 1.5 s; turn; 0 -> 6 back in 1.5 s;
-# hold 3 s; 6 -> 0 in 1.5 s; stand 2 s. Speed |u| rises twice and falls twice, each for 1.5 s at 4 m/s²
-# (>= 3 m/s² for >= 0.5 s): 2 accelerations, 2 decelerations. Each leg: 4.5 + 18 + 4.5 = 27 m -> 54 m.
-SHUTTLE = [(0, 0), (2, 0), (3.5, 6), (6.5, 6), (8, 0), (9.5, -6), (12.5, -6), (14, 0), (16, 0)]
 
 
 def test_constant_run_zones_and_work_rate():

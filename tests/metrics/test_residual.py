@@ -6,8 +6,7 @@ from scipy import optimize, signal
 
 from edge_app.metrics.kinematics import SmoothingConfig, compute_kinematics, smooth
 from edge_app.metrics.residual import butter_power_gain, residual_curve, residual_cutoff
-from tests.metrics import track
-from tests.metrics.test_engine import SHUTTLE
+from tests.metrics import SHUTTLE, track
 
 FS, A, F0 = 50.0, 1.0, 1.0  # 1 m, 1 Hz sinusoid sampled at 50 Hz for 60 s (3001 samples, ends at zero)
 
