@@ -4,12 +4,84 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
+from pathlib import Path
 
 import httpx
+import pytest
 
+from sync.pairing import PairingStore
 from tests.conftest import SAMPLE, cli_path, run_cli
 from tests.sync.helpers import free_port, wait_until
+
+
+@pytest.fixture
+def served(tmp_path):
+    """The real `axolotl-edge serve` on 127.0.0.1 (TLS): (port, env)."""
+    port = free_port()
+    env = {**os.environ, "AXOLOTL_EDGE_HOME": str(tmp_path / "home")}
+    server = subprocess.Popen([cli_path(), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=open(tmp_path / "serve.log", "wb"))
+
+    def up():
+        try:
+            httpx.get(f"https://127.0.0.1:{port}/openapi.json", verify=False, timeout=1)
+            return True
+        except httpx.HTTPError:
+            return False
+    try:
+        wait_until(up, 60, "the API")
+        yield port, env
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def test_a_guesser_on_the_lan_does_not_stop_the_phone_from_pairing(served):
+    """Issue 13: another address (127.0.0.2) sends wrong codes all along, over TLS to the real `serve`; it
+    is locked out, and the phone (127.0.0.1) pairs with its code on the first try; its replays of the used
+    code are refused but do not lock it out."""
+    port, env = served
+    pair = run_cli("pair", "--host", "127.0.0.1", "--port", port, "--json", env=env)
+    assert pair.returncode == 0, pair.stderr
+    uri = json.loads(pair.stdout)["uri"]
+    code = json.loads(pair.stdout)["code"]
+    wrong = f"{(int(code) + 1) % 10 ** len(code):0{len(code)}d}"
+    statuses, stop = [], threading.Event()
+
+    def attacker():
+        with httpx.Client(base_url=f"https://127.0.0.1:{port}", verify=False, timeout=30,
+                          transport=httpx.HTTPTransport(local_address="127.0.0.2", verify=False)) as c:
+            while not stop.is_set():
+                statuses.append(c.post("/pair", json={"code": wrong, "client_name": "mallory"}).status_code)
+
+    thread = threading.Thread(target=attacker, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: statuses.count(429) >= 3, 60, "the guesser locked out")
+        joined = run_cli("pair", "--join", uri, "--client-name", "coach-phone", "--json", env=env)
+        assert joined.returncode == 0, joined.stderr  # first try
+        token = json.loads(joined.stdout)["token"]
+        for _ in range(7):  # the phone's app retries (a replay of the used code)
+            again = httpx.post(f"https://127.0.0.1:{port}/pair", json={"code": code, "client_name": "coach-phone"},
+                               verify=False, timeout=30)
+            assert again.status_code == 403 and "already used" in again.json()["detail"]
+        n_before = len(statuses)
+        wait_until(lambda: len(statuses) > n_before + 3, 60, "the guesser still at it")
+    finally:
+        stop.set()
+        thread.join(30)
+    assert statuses[:5] == [403] * 5 and set(statuses[5:]) <= {403, 429}
+    sessions = httpx.get(f"https://127.0.0.1:{port}/sessions", verify=False, timeout=30,
+                         headers={"Authorization": f"Bearer {token}"})
+    assert sessions.status_code == 200
+    with PairingStore(Path(env["AXOLOTL_EDGE_HOME"]) / "pairing.db") as ps:  # what the kiosk shows
+        [g] = ps.guessers()
+    assert g["source"] == "127.0.0.2" and g["wrong"] == len(statuses)
 
 
 def test_pair_then_the_phone_runs_a_live_session_over_the_api(tmp_path):
