@@ -23,11 +23,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from edge_app.config import TrackerConfig  # noqa: E402
 from edge_app.vision.detections import Detections  # noqa: E402
 from edge_app.vision.track import ByteTrack  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "data" / "vtest_detections.npz"
 FPS = 10  # vtest.avi
+# Ours takes the app's thresholds (the config's defaults); supervision has the same as its own
+# defaults (its low threshold, 0.1, is fixed), so `params` give both trackers the same settings.
+CONFIG = TrackerConfig().model_dump()
 
 
 def load_frames(path: Path = FIXTURE) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -51,7 +55,7 @@ def compare(frames, **params) -> dict:
     import supervision as sv
     from scipy.optimize import linear_sum_assignment
 
-    ours, theirs = ByteTrack(**params), sv.ByteTrack(**params)
+    ours, theirs = ByteTrack(**{**CONFIG, **params}), sv.ByteTrack(**params)
     counts: dict[tuple[int, int], int] = {}
     common = only_ours = only_sv = explained = 0
     our_ids, sv_ids = set(), set()
@@ -104,7 +108,7 @@ def _seconds_per_frame(update, dets) -> np.ndarray:
 
 def time_ours(frames, **params) -> np.ndarray:
     dets = [Detections(xy, c, np.zeros(len(c), np.int32)) for xy, c in frames]
-    return _seconds_per_frame(ByteTrack(**params).update, dets)
+    return _seconds_per_frame(ByteTrack(**{**CONFIG, **params}).update, dets)
 
 
 def time_sv(frames, **params) -> np.ndarray:

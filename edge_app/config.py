@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from edge_app.errors import AxolotlError, describe_validation
 
@@ -31,7 +31,9 @@ class _DetectorCommon(_Strict):
     # (1 of ~6 walkers per vtest.avi frame at 640, 3-5 at 960, 5-8 at 1280), and players seen
     # from the touchline are that small. 320/480/640 trade recall for speed.
     input_size: int = Field(1280, description="letterbox size; a multiple of 32 (320 ... 1280)")
-    conf: float = Field(0.25, ge=0.0, le=1.0)  # Ultralytics' default
+    conf: float = Field(0.25, ge=0.0, le=1.0, description=(
+        "score cut-off of a detector used alone (`detect`; Ultralytics' default). The pipeline hands the "
+        "tracker every box down to tracker.low_score_threshold instead"))
     iou: float = Field(0.5, ge=0.0, le=1.0)  # 0.7 (Ultralytics) leaves double boxes on one player
     classes: list[int] | None = [0, 32]  # COCO person and sports ball; None keeps every class
 
@@ -69,11 +71,25 @@ DetectorConfig = Annotated[Union[OnnxRuntimeDetectorConfig, TensorRTDetectorConf
 
 
 class TrackerConfig(_Strict):
-    # ByteTrack's reference values (as in supervision's ByteTrack).
-    track_activation_threshold: float = 0.25
+    """ByteTrack's two score thresholds and its reference values (as in supervision's ByteTrack)."""
+
+    track_activation_threshold: float = Field(0.25, ge=0.0, le=1.0, description=(
+        "the high threshold: boxes scoring above it are matched to tracks first, and may start a track "
+        "(from this + 0.1)"))
+    low_score_threshold: float = Field(0.1, ge=0.0, le=1.0, description=(
+        "the low threshold: boxes scoring above it, but not above track_activation_threshold, only continue "
+        "tracks already tracked (ByteTrack's second association); the pipeline's detector keeps every box "
+        "down to it, whatever detector.conf says"))
     lost_track_buffer: int = 30
     minimum_matching_threshold: float = 0.8
     minimum_consecutive_frames: int = 1
+
+    @model_validator(mode="after")
+    def _low_below_high(self):
+        if self.low_score_threshold >= self.track_activation_threshold:
+            raise ValueError(f"low_score_threshold ({self.low_score_threshold}) must be below "
+                             f"track_activation_threshold ({self.track_activation_threshold})")
+        return self
 
 
 class PoseConfig(_Strict):

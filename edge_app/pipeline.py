@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 
 STAGES = ("decode", "preprocess", "inference", "nms", "tracking", "pose", "store")
 _END = object()
-LOW_SCORE = 0.1  # ByteTrack's low-score floor
 APPEARANCE_EVERY = 5  # frames between torso-colour samples of each player
 
 
@@ -78,9 +77,10 @@ class Pipeline:
         self.on_result = on_result
         self.calibration = calibration  # pitch homography: live speeds in m/s for the display
         self.detector = create_detector(config.detector)
-        # ByteTrack's second stage re-finds players from low-score boxes (0.1 to the activation
-        # threshold); Ultralytics' track mode lowers conf to 0.1 for the same reason.
-        self.detector.conf = min(self.detector.conf, LOW_SCORE)
+        # ByteTrack's second stage continues tracks from low-score boxes (tracker.low_score_threshold
+        # to its activation threshold): the detector must hand them over, whatever detector.conf
+        # (a standalone detection's cut-off) says. Ultralytics' track mode lowers conf likewise.
+        self.detector.conf = config.tracker.low_score_threshold
         self.pose = None
         if config.pose.enabled:
             from edge_app.vision.pose import PoseEstimator

@@ -19,13 +19,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 
 from edge_app.errors import AxolotlError
+from edge_app.timeutil import utc_now_iso
 
 SCHEMA = "axolotl.calibration/1"
 
@@ -274,7 +274,7 @@ class Calibration:
                         else np.asarray(inliers, bool).reshape(-1))
         self.reprojection_error_m = float(reprojection_error_m)
         self.max_error_m = float(max_error_m)
-        self.created_at = created_at or datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.created_at = created_at or utc_now_iso("seconds")
         self.notes = notes
         # Which sign of w is "in front of the camera", for each direction (points across
         # the horizon get the other sign and project to NaN).

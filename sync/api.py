@@ -23,6 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from edge_app.errors import AxolotlError
+from edge_app.store import ensure_device_id
 from sync.net import DEFAULT_PORT
 from sync.pairing import PairingRateLimited, PairingRefused, PairingStore
 from sync.tls import ensure_certificate, write_private
@@ -157,7 +158,7 @@ def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: Pairing
             return state["store"]
 
     def the_device_id() -> str:
-        return device_id or sessions().device_id
+        return device_id or ensure_device_id(store_path)  # the id alone needs no whole store
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -327,11 +328,7 @@ def run_serve(db_path: str | Path, data_dir: str | Path, host: str = "0.0.0.0", 
             version = version or pkg_version("axolotl-edge")
         except PackageNotFoundError:
             version = "0"
-        from edge_app.store import SessionStore
-
-        # TODO(lead): read_device_id
-        with SessionStore(db_path) as store:
-            device_id = store.device_id
+        device_id = ensure_device_id(db_path)
         try:
             ad = zc_advertise(device_id, name or socket.gethostname(), version, port, pairing.paired())
         except AxolotlError as exc:

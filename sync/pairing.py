@@ -35,6 +35,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from edge_app.errors import AxolotlError, first_line
+from edge_app.store import ensure_device_id
 from sync.net import DEFAULT_PORT, lan_address
 from sync.tls import ensure_certificate
 
@@ -324,12 +325,6 @@ def qr_png(uri: str, path: str | Path, scale: int = 8) -> Path:
 
 # -- CLI entry points ----------------------------------------------------------------------------
 
-def _device_id(db_path) -> str:
-    from edge_app.store import SessionStore
-
-    # TODO(lead): read_device_id
-    with SessionStore(db_path) as store:
-        return store.device_id
 
 
 def new_pairing(db_path: str | Path, data_dir: str | Path, port: int | None = None, host: str | None = None,
@@ -340,7 +335,7 @@ def new_pairing(db_path: str | Path, data_dir: str | Path, port: int | None = No
     with PairingStore(data_dir / "pairing.db") as store:
         code = store.new_code(ttl_s)
     host = host or lan_address()
-    uri = pairing_uri(_device_id(db_path), host, port or DEFAULT_PORT, code, fp, name or socket.gethostname())
+    uri = pairing_uri(ensure_device_id(db_path), host, port or DEFAULT_PORT, code, fp, name or socket.gethostname())
     return {"uri": uri, "code": code, "fingerprint": fp, "host": host, "expires_in_s": ttl_s}
 
 

@@ -9,7 +9,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from edge_app.errors import AxolotlError
+from edge_app.errors import AxolotlError, first_line
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class Job(QObject):
             self.failed.emit(str(exc))
         except Exception as exc:  # a bug: full detail in the log, one line on screen
             log.error("%s failed:\n%s", self.name, traceback.format_exc())
-            self.failed.emit(f"{self.name} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            self.failed.emit(f"{self.name} failed: {type(exc).__name__}: {first_line(exc)}")
         else:
             self.done.emit(result)
 

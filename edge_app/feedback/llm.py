@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from edge_app.errors import first_line
 from edge_app.feedback import safety
 from edge_app.quiet import native_stderr_muted
 
@@ -311,7 +312,7 @@ class FeedbackWriter:
         try:
             import llama_cpp
         except Exception as e:  # ImportError, or a broken native library (OSError)
-            return f"llama_cpp not importable ({e.__class__.__name__}: {str(e).splitlines()[0] if str(e) else ''})".strip()
+            return f"llama_cpp not importable ({e.__class__.__name__}: {first_line(e)})"
         t0 = time.perf_counter()
         try:
             with native_stderr_muted():  # llama.cpp logs context sizes to fd 2 even when not verbose
@@ -320,8 +321,7 @@ class FeedbackWriter:
             self._grammar = llama_cpp.LlamaGrammar.from_string(GRAMMAR, verbose=False)
         except Exception as e:
             self._llm = None
-            first = (str(e).splitlines() or [""])[0]
-            return f"model failed to load (corrupt?): {p.name}: {e.__class__.__name__}: {first}"
+            return f"model failed to load (corrupt?): {p.name}: {e.__class__.__name__}: {first_line(e)}"
         self.load_s = time.perf_counter() - t0
         return None
 
@@ -360,7 +360,7 @@ class FeedbackWriter:
                         except Exception:  # a UI callback must not kill the generation
                             log.exception("on_token callback failed")
         except Exception as e:
-            return fallback(f"generation failed: {e.__class__.__name__}: {(str(e).splitlines() or [''])[0]}")
+            return fallback(f"generation failed: {e.__class__.__name__}: {first_line(e)}")
         total = time.perf_counter() - t0
         n = len(pieces)
         gen_s = total - (first_token_s or 0.0)

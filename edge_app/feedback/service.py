@@ -7,13 +7,13 @@ is synced to the cloud carries it.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 
 from edge_app.config import data_dir
 from edge_app.errors import AxolotlError
 from edge_app.feedback.drills import DrillLibrary
 from edge_app.feedback.insights import age_band, choose_drills, derive_insights
 from edge_app.feedback.llm import FeedbackWriter
+from edge_app.timeutil import utc_now_iso
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def generate_feedback(store, session_id: str, *, player: str | None = None, writ
     players = {e["player"]: e for e in old.get("players", [])}
     players.update({k: v for k, v in entries.items() if k != "team"})
     feedback = {
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "generated_at": utc_now_iso("seconds"),
         "model": writer.model_name, "model_unavailable": writer.unavailable_reason,
         "youth_safety": youth, "team": entries.get("team", old.get("team")),
         "players": [players[n] for n in names if n in players],

@@ -7,7 +7,7 @@ frame against 0.59 ms for `update_with_detections`: 4.2x faster (mean, p50 and p
 `.venv/bin/python benchmarks/bench_tracker.py`, 5 repeats, 2-core x86 VM), and gives the same
 ids on 100 % of the track-frames both output (tests/vision/test_track.py).
 
-    tracker = ByteTrack(frame_rate=10)        # the video's frame rate
+    tracker = ByteTrack(frame_rate=10, **config.tracker.model_dump())   # the video's frame rate; the thresholds
     tracked = tracker.update(detections)      # Detections of the tracked objects, tracker_id set
     tracker.reset()                           # before the next video
 
@@ -17,8 +17,8 @@ same Hungarian matching with the same clipped costs), so that ids agree:
    filter (state x, y, a, h and their velocities; lost tracks get their height velocity zeroed);
 2. match the pool to detections with score > track_activation_threshold on 1 - IoU * score,
    accept cost <= minimum_matching_threshold (a lost track that matches is re-found);
-3. match the still-unmatched *tracked* tracks to detections with 0.1 < score < threshold
-   on 1 - IoU, accept <= 0.5; tracked tracks still unmatched become lost;
+3. match the still-unmatched *tracked* tracks to detections with low_score_threshold < score <
+   threshold on 1 - IoU, accept <= 0.5; tracked tracks still unmatched become lost;
 4. match unconfirmed tracks (seen in one frame only) to the high-score detections left, on
    1 - IoU * score, accept <= 0.7; unmatched unconfirmed tracks are removed;
 5. start a track from each high-score detection left whose score >= threshold + 0.1 (it is
@@ -154,9 +154,14 @@ def _unmatched(n: int, matched: np.ndarray) -> np.ndarray:
 class ByteTrack:
     """Multi-object tracker by detection (ByteTrack), with supervision's `sv.ByteTrack` semantics.
 
-    Parameters (defaults are ByteTrack's reference values, as in supervision 0.26.1):
-        track_activation_threshold: 0.25. Detections above it are matched first and may start
-            tracks (from threshold + 0.1); those between 0.1 and it only continue tracked tracks.
+    The two score thresholds have no default here: their one value is the configuration's
+    (edge_app.config.TrackerConfig, ByteTrack's reference 0.25 and 0.1), passed down.
+        track_activation_threshold: the high threshold. Detections above it are matched first
+            and may start tracks (from threshold + 0.1).
+        low_score_threshold: the low threshold. Detections between it and
+            track_activation_threshold only continue tracked tracks (the second association);
+            lower ones are ignored.
+    The other defaults are ByteTrack's reference values, as in supervision 0.26.1:
         lost_track_buffer: 30 frames *at 30 fps*: a lost track is kept, re-findable, for
             int(frame_rate / 30 * lost_track_buffer) frames.
         minimum_matching_threshold: 0.8, the largest 1 - IoU * score accepted in the first match.
@@ -167,13 +172,16 @@ class ByteTrack:
 
     def __init__(
         self,
-        track_activation_threshold: float = 0.25,
+        *,
+        track_activation_threshold: float,
+        low_score_threshold: float,
         lost_track_buffer: int = 30,
         minimum_matching_threshold: float = 0.8,
         frame_rate: float = 30,
         minimum_consecutive_frames: int = 1,
     ) -> None:
         self.track_activation_threshold = float(track_activation_threshold)
+        self.low_score_threshold = float(low_score_threshold)
         self.minimum_matching_threshold = float(minimum_matching_threshold)
         self.det_thresh = self.track_activation_threshold + 0.1
         self.max_time_lost = int(frame_rate / 30.0 * lost_track_buffer)
@@ -308,7 +316,7 @@ class ByteTrack:
             with np.errstate(divide="ignore", invalid="ignore"):
                 xyah[:, 2] = wh[:, 0] / wh[:, 1]
         hi = (conf > thr).nonzero()[0]
-        lo = ((conf > 0.1) & (conf < thr)).nonzero()[0]
+        lo = ((conf > self.low_score_threshold) & (conf < thr)).nonzero()[0]
 
         tracked = self._tracked
         act = self._activated[tracked]

@@ -21,8 +21,9 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-from edge_app.errors import AxolotlError
+from edge_app.errors import AxolotlError, first_line
 from edge_app.models import sha256_of
+from edge_app.timeutil import utc_now_iso
 from edge_app.vision.detectors.yolo import PAD_VALUE, STRIDE, Letterbox, layout_from
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,7 @@ class CudaDevice:
             self.name = device.name()
             self.ctx = device.retain_primary_context()
         except cuda.Error as exc:
-            first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-            raise AxolotlError(f"no usable CUDA GPU {index} ({first}); check the NVIDIA driver with nvidia-smi, or use detector type='onnxruntime'") from None
+            raise AxolotlError(f"no usable CUDA GPU {index} ({first_line(exc, 160)}); check the NVIDIA driver with nvidia-smi, or use detector type='onnxruntime'") from None
         self.cuda = cuda
 
     def __enter__(self):
@@ -147,8 +147,7 @@ def onnx_metadata(onnx_path: Path) -> tuple[dict, tuple]:
     try:
         sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     except Exception as exc:  # ORT raises several types for bad files
-        first = str(exc).strip().splitlines()[0][:160]
-        raise AxolotlError(f"cannot read model {onnx_path} ({first}); restore it or re-export with scripts/export_onnx.py") from None
+        raise AxolotlError(f"cannot read model {onnx_path} ({first_line(exc, 160)}); restore it or re-export with scripts/export_onnx.py") from None
     meta = sess.get_modelmeta().custom_metadata_map
     out_shape = tuple(sess.get_outputs()[0].shape)
     layout_from(out_shape, meta)  # fail now, not after minutes of building, if it is no YOLO head
@@ -313,7 +312,7 @@ def build_engine(trt, gpu: CudaDevice, onnx_path: Path, engine_path: Path, opts:
         "profile": {"min": list(shapes[0]), "opt": list(shapes[1]), "max": list(shapes[2])},
         "calibration": {"cache": str(cache), "frames_fed": calibrator.fed} if calibrator else None,
         "metadata": metadata, "build_seconds": round(time.monotonic() - t0, 1),
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "built_at": utc_now_iso("seconds"),
     }
     sidecar_path(engine_path).write_text(json.dumps(meta, indent=2) + "\n")
     return meta

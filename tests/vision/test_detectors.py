@@ -11,17 +11,11 @@ from edge_app.errors import AxolotlError
 from edge_app.vision.detectors import create_detector
 from edge_app.vision.detectors.yolo import Letterbox, decode, layout_from
 from tests.conftest import DATA, run_cli
+from tests.vision.helpers import iou
 
 # Measured by hand on messi5.jpg (548×342): left hand tip x≈70, hair top y≈60,
 # right boot tip x≈458, boot sole y≈335.
 MESSI_BOX = np.array([70, 60, 458, 335], np.float32)
-
-
-def iou(a, b):
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 def test_cli_detect_finds_exactly_one_confident_footballer():
@@ -158,3 +152,23 @@ def test_bad_config_is_one_line(tmp_path):
     cfg.write_text('[detector]\ntype = "openvino"\n')
     proc = run_cli("detect", DATA / "messi5.jpg", "--config", cfg)
     assert proc.returncode == 2 and "openvino" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_registry_finds_a_backend_for_every_detector_config_type():
+    """The registry discovers the backend modules itself (none is named in it): every `type` the
+    config's discriminated union accepts has a backend, and no backend lacks a config."""
+    import typing
+
+    from edge_app.config import DetectorConfig
+    from edge_app.vision.detectors import available
+
+    union = typing.get_args(typing.get_args(DetectorConfig)[0])
+    types = {typing.get_args(c.model_fields["type"].annotation)[0] for c in union}
+    assert types == set(available()) == {"onnxruntime", "tensorrt"}
+
+
+def test_unknown_detector_type_is_one_line():
+    from types import SimpleNamespace
+
+    with pytest.raises(AxolotlError, match=r"^unknown detector type 'openvino'; choose one of \['onnxruntime', 'tensorrt'\]$"):
+        create_detector(SimpleNamespace(type="openvino"))

@@ -15,7 +15,7 @@ from edge_app.errors import AxolotlError
 from edge_app.vision.detectors import create_detector
 from tests.conftest import DATA
 from tests.fakes import install
-from tests.vision.test_detectors import iou
+from tests.vision.helpers import iou
 
 SIZE = 640  # the ONNX Runtime reference is ~4x faster here than at 1280
 

@@ -7,10 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from edge_app.config import TrackerConfig
 from edge_app.vision.detections import Detections
 from edge_app.vision.track import ByteTrack
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "vtest_detections.npz"
+
+
+def make_tracker(**params) -> ByteTrack:
+    """ByteTrack with the app's configured thresholds (TrackerConfig's defaults), `params` on top."""
+    return ByteTrack(**{**TrackerConfig().model_dump(), **params})
 
 
 def dets(boxes, scores=None, keypoints=None) -> Detections:
@@ -46,7 +52,7 @@ def single_id(frame_out: dict) -> int:
 
 
 def test_two_crossing_objects_keep_their_ids():
-    tracker = ByteTrack(frame_rate=10)
+    tracker = make_tracker(frame_rate=10)
     n = 60
     a_id = b_id = None
     for t in range(n):
@@ -66,7 +72,7 @@ def test_two_crossing_objects_keep_their_ids():
 
 def _gap_run(gap: int, frame_rate=10, moving=True):
     """One object seen for 10 frames, missing for `gap` frames, then seen for 5."""
-    tracker = ByteTrack(frame_rate=frame_rate)
+    tracker = make_tracker(frame_rate=frame_rate)
     ids = []
     for t in range(10 + gap + 5):
         if 10 <= t < 10 + gap:
@@ -79,7 +85,7 @@ def _gap_run(gap: int, frame_rate=10, moving=True):
 
 
 def test_short_gap_gets_the_old_id_back():
-    tracker = ByteTrack(frame_rate=10)
+    tracker = make_tracker(frame_rate=10)
     assert tracker.max_time_lost == 10  # 30 frames at 30 fps -> 10 at 10 fps
     ids, _ = _gap_run(gap=5)
     assert ids[:10] == [1] * 10
@@ -94,7 +100,7 @@ def test_gap_longer_than_the_buffer_gets_a_new_id():
 
 
 def test_low_score_continues_a_track_but_never_starts_one():
-    tracker = ByteTrack(frame_rate=10)
+    tracker = make_tracker(frame_rate=10)
     outs = []
     for t in range(12):
         x = 100 + 5 * t
@@ -112,7 +118,7 @@ def test_low_score_continues_a_track_but_never_starts_one():
 
 def test_low_score_alone_does_not_revive_a_lost_track():
     """Second stage matches only tracks still tracked, not lost ones (ByteTrack's rule)."""
-    tracker = ByteTrack(frame_rate=10)
+    tracker = make_tracker(frame_rate=10)
     for t in range(5):
         tracker.update(dets([box(100, 200)]))
     tracker.update(dets([]))  # lost
@@ -123,14 +129,14 @@ def test_low_score_alone_does_not_revive_a_lost_track():
 
 
 def test_minimum_consecutive_frames_delays_the_id():
-    tracker = ByteTrack(frame_rate=10, minimum_consecutive_frames=3)
+    tracker = make_tracker(frame_rate=10, minimum_consecutive_frames=3)
     lens = [len(tracker.update(dets([box(100 + 5 * t, 200)]))) for t in range(6)]
     # frame 1 activates at once but has no id before 3 matched frames
     assert lens == [0, 0, 0, 1, 1, 1]
 
 
 def test_rows_and_extra_arrays_follow_the_tracks():
-    tracker = ByteTrack(frame_rate=10)
+    tracker = make_tracker(frame_rate=10)
     kps = np.arange(2 * 17 * 3, dtype=np.float32).reshape(2, 17, 3)
     for t in range(3):
         d = dets([box(100 + 5 * t, 200), box(400, 300 + 5 * t)], [0.8, 0.9], kps + t)
@@ -145,7 +151,7 @@ def test_rows_and_extra_arrays_follow_the_tracks():
 
 
 def test_empty_frames_and_reset():
-    tracker = ByteTrack()
+    tracker = make_tracker()
     assert len(tracker.update(Detections.empty())) == 0
     for t in range(3):
         out = tracker.update(dets([box(100, 200)]))
@@ -156,7 +162,7 @@ def test_empty_frames_and_reset():
 
 
 def test_many_tracks_grow_the_state_arrays():
-    tracker = ByteTrack()
+    tracker = make_tracker()
     grid = [box(60 * (i % 12) + 30, 100 * (i // 12) + 50, 30, 60) for i in range(100)]
     for _ in range(3):
         out = tracker.update(dets(grid))
@@ -214,7 +220,7 @@ def test_agrees_with_supervision_on_vtest(min_conf, params):
 def test_track_count_on_vtest_is_plausible():
     """vtest.avi: ~80 s of a pedestrian precinct, a few people in view at a time, a few dozen in all."""
     frames = load_frames()
-    tracker = ByteTrack(frame_rate=10)
+    tracker = make_tracker(frame_rate=10)
     ids, rows = set(), 0
     for xy, conf in frames:
         out = tracker.update(Detections(xy, conf, np.zeros(len(conf), np.int32)))
@@ -230,7 +236,7 @@ def test_lost_buffer_boundary_matches_supervision(gap):
     """The id after a gap of `gap` empty frames, near the buffer's end (10 frames at 10 fps;
     supervision keeps a timed-out track re-findable one frame more)."""
     sv = pytest.importorskip("supervision")
-    ours, theirs = ByteTrack(frame_rate=10), sv.ByteTrack(frame_rate=10)
+    ours, theirs = make_tracker(frame_rate=10), sv.ByteTrack(frame_rate=10)
     got_ours, got_sv = [], []
     for t in range(10 + gap + 3):
         boxes = [] if 10 <= t < 10 + gap else [box(100 + 4 * t, 200)]
@@ -241,3 +247,14 @@ def test_lost_buffer_boundary_matches_supervision(gap):
         got_ours.append(a.tracker_id.tolist())
         got_sv.append(b.tracker_id.tolist())
     assert got_ours == got_sv
+
+
+@pytest.mark.parametrize("low, continued", [(0.1, True), (0.2, False)])
+def test_low_score_threshold_decides_the_second_association(low, continued):
+    """A tracked player seen once at 0.15: kept (same id, that row) above the low threshold, lost below it."""
+    tracker = make_tracker(frame_rate=10, low_score_threshold=low)
+    for t in range(3):
+        tracker.update(dets([box(100 + 5 * t, 200)]))
+    out = tracker.update(dets([box(115, 200)], [0.15]))
+    assert (out.tracker_id.tolist() == [1]) is continued
+    assert tracker.num_lost == (0 if continued else 1)

@@ -14,8 +14,8 @@ import numpy as np
 
 from edge_app.errors import AxolotlError
 from edge_app.models import resolve_model
-from edge_app.vision.detectors import register
 from edge_app.vision.detectors.base import DetectorBackend, ModelInfo
+from edge_app.vision.detectors.registry import register
 from edge_app.vision.detectors.yolo import Letterbox, layout_from
 
 log = logging.getLogger(__name__)

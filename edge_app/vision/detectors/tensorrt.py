@@ -15,8 +15,8 @@ import numpy as np
 
 from edge_app.errors import AxolotlError
 from edge_app.models import resolve_model
-from edge_app.vision.detectors import register
 from edge_app.vision.detectors.base import DetectorBackend, ModelInfo
+from edge_app.vision.detectors.registry import register
 from edge_app.vision.detectors.yolo import Letterbox, layout_from
 from edge_app.vision import trt_engine  # a module import: trt_engine imports this package's yolo.py
 

@@ -12,7 +12,9 @@ import pytest
 
 from edge_app import capture
 from edge_app.capture import Frame, SourceSpec, open_source, parse_source
+from edge_app.capture import source as capture_source
 from edge_app.errors import AxolotlError
+from tests.capture.helpers import one_line_error
 from tests.conftest import SAMPLE
 
 pytestmark = pytest.mark.timeout(60)
@@ -295,17 +297,11 @@ def test_live_without_reopen_ends_when_camera_fails():
 
 # -- errors: one line, naming the problem and the fix ---------------------------------------------
 
-def _one_line_error(excinfo) -> str:
-    msg = str(excinfo.value)
-    assert msg and "\n" not in msg and "\r" not in msg
-    return msg
-
-
 def test_missing_file(tmp_path):
     path = tmp_path / "nope.avi"
     with pytest.raises(AxolotlError) as e:
         open_source(path)
-    assert _one_line_error(e) == f"video not found: {path} — check the path"
+    assert one_line_error(e) == f"video not found: {path} — check the path"
 
 
 def test_text_file_renamed_avi(tmp_path):
@@ -313,7 +309,7 @@ def test_text_file_renamed_avi(tmp_path):
     path.write_text("these are not video frames\n" * 50)
     with pytest.raises(AxolotlError) as e:
         open_source(str(path))
-    msg = _one_line_error(e)
+    msg = one_line_error(e)
     assert str(path) in msg and "ffmpeg" in msg and "H.264" in msg
 
 
@@ -322,13 +318,13 @@ def test_truncated_video_file(tmp_path):
     path.write_bytes(SAMPLE.read_bytes()[:4096])  # the header, no frame
     with pytest.raises(AxolotlError) as e:
         open_source(path)
-    assert str(path) in _one_line_error(e)
+    assert str(path) in one_line_error(e)
 
 
 def test_directory_is_not_a_video(tmp_path):
     with pytest.raises(AxolotlError) as e:
         open_source(tmp_path)
-    assert str(tmp_path) in _one_line_error(e)
+    assert str(tmp_path) in one_line_error(e)
 
 
 class NeverOpens(FakeCamera):
@@ -339,7 +335,7 @@ class NeverOpens(FakeCamera):
 def test_unknown_camera_index():
     with pytest.raises(AxolotlError) as e:
         open_source(7, capture_factory=lambda spec: NeverOpens())
-    msg = _one_line_error(e)
+    msg = one_line_error(e)
     assert "camera 7" in msg and "v4l2-ctl --list-devices" in msg
 
 
@@ -350,7 +346,7 @@ def test_camera_that_opens_but_gives_no_frame():
     cam.opened = True
     with pytest.raises(AxolotlError) as e:
         open_source("2", capture_factory=lambda spec: cam)
-    assert "camera 2" in _one_line_error(e)
+    assert "camera 2" in one_line_error(e)
     assert cam.released
 
 
@@ -363,17 +359,17 @@ def test_rtsp_that_cannot_be_opened_hides_password():
 
     with pytest.raises(AxolotlError) as e:
         open_source("rtsp://admin:hunter2@10.0.0.9:554/stream1", capture_factory=factory)
-    msg = _one_line_error(e)
+    msg = one_line_error(e)
     assert "rtsp://admin:***@10.0.0.9:554/stream1" in msg and "hunter2" not in msg
     assert seen[0].kind == "rtsp" and seen[0].api == cv2.CAP_FFMPEG
 
 
 def test_gstreamer_without_support(monkeypatch):
-    monkeypatch.setattr(capture, "gstreamer_available", lambda: False)
+    monkeypatch.setattr(capture_source, "gstreamer_available", lambda: False)
     with pytest.raises(AxolotlError) as e:
         open_source("v4l2src device=/dev/video0 ! videoconvert ! appsink",
                     capture_factory=lambda spec: pytest.fail("must not try to open"))
-    assert "GStreamer" in _one_line_error(e) and "getBuildInformation" in str(e.value)
+    assert "GStreamer" in one_line_error(e) and "getBuildInformation" in str(e.value)
 
 
 def test_gstreamer_pipeline_on_this_opencv():
@@ -381,40 +377,7 @@ def test_gstreamer_pipeline_on_this_opencv():
         pytest.skip("this OpenCV has GStreamer")
     with pytest.raises(AxolotlError) as e:
         open_source("videotestsrc num-buffers=3 ! videoconvert ! appsink")
-    assert "GStreamer: NO" in _one_line_error(e)
-
-
-@pytest.mark.parametrize("spec, kind, target, live", [
-    (0, "camera", 0, True),
-    (3, "camera", 3, True),
-    ("1", "camera", 1, True),
-    (" 2 ", "camera", 2, True),
-    ("rtsp://cam.local/stream", "rtsp", "rtsp://cam.local/stream", True),
-    ("RTSPS://cam.local/s", "rtsp", "RTSPS://cam.local/s", True),
-    ("http://cam.local/mjpg", "rtsp", "http://cam.local/mjpg", True),
-    ("https://cam.local/live.m3u8", "rtsp", "https://cam.local/live.m3u8", True),
-    ("v4l2src ! videoconvert ! appsink", "gstreamer", "v4l2src ! videoconvert ! appsink", True),
-    ("filesrc location=a.mp4 ! decodebin ! videoconvert ! appsink", "gstreamer",
-     "filesrc location=a.mp4 ! decodebin ! videoconvert ! appsink", False),
-    ("samples/vtest-15s.avi", "file", "samples/vtest-15s.avi", False),
-    ("my clip 2.mp4", "file", "my clip 2.mp4", False),
-    ("2024", "camera", 2024, True),
-])
-def test_parse_source(spec, kind, target, live):
-    parsed = parse_source(spec)
-    assert (parsed.kind, parsed.target, parsed.is_live) == (kind, target, live)
-    assert parse_source(parsed) is parsed
-
-
-def test_parse_source_gstreamer_backend():
-    assert parse_source("v4l2src ! appsink").api == cv2.CAP_GSTREAMER
-
-
-@pytest.mark.parametrize("bad", ["", "   ", -1, True, None, 1.5, "videotestsrc ! videoconvert ! autovideosink"])
-def test_parse_source_rejects(bad):
-    with pytest.raises(AxolotlError) as e:
-        parse_source(bad)
-    _one_line_error(e)
+    assert "GStreamer: NO" in one_line_error(e)
 
 
 def test_frame_is_frozen():

@@ -1,4 +1,4 @@
-"""Player identity in the session store (issue #3): appearance rows, players, names, merges, splits, migration."""
+"""Player identity in the session store (issue #3): appearance rows, players, names, merges, splits."""
 
 from __future__ import annotations
 
@@ -7,55 +7,10 @@ import sqlite3
 import numpy as np
 import pytest
 
-from edge_app import store as store_mod
 from edge_app.errors import AxolotlError
 from edge_app.identity import stitch, stitch_session
-from edge_app.store import SessionStore, schema_version
-from edge_app.vision.detections import Detections
-
-RED = np.zeros(68, np.float32)
-RED[3] = 1.0
-BLUE = np.zeros(68, np.float32)
-BLUE[40] = 1.0
-
-
-def dets(rows):
-    """rows: (track_id, x_centre, y_bottom, height)"""
-    if not rows:
-        return Detections.empty()
-    xyxy = np.array([(x - h / 4, y - h, x + h / 4, y) for _, x, y, h in rows], np.float32)
-    return Detections(xyxy, np.full(len(rows), 0.9, np.float32), np.zeros(len(rows), np.int32),
-                      tracker_id=np.array([r[0] for r in rows], np.int64))
-
-
-def record(s: SessionStore, script: dict[int, list], n: int, fps: float = 10.0, hist_every: int | None = 2, end=True) -> str:
-    """script: frame -> rows; hist: track 1, 2 red, 3 blue, 4 red."""
-    sid = s.start_session("synthetic", fps=fps, frame_size=(800, 600))
-    colour = {1: RED, 2: RED, 3: BLUE, 4: RED}
-    for f in range(n):
-        rows = script.get(f, [])
-        app = {r[0]: colour[r[0]] for r in rows} if hist_every and f % hist_every == 0 else None
-        s.add_frame(sid, f, f / fps, dets(rows), appearance=app)
-    if end:
-        s.end_session(sid)
-    return sid
-
-
-def scenario():
-    """Track 1 walks frames 0-29, vanishes 2 s, comes back as track 2 (frames 50-79) nearby, same
-    shirt; track 3 (blue) is seen all along elsewhere; track 4 (red) appears at frame 90, far away."""
-    script = {}
-    for f in range(100):
-        rows = []
-        if f < 30:
-            rows.append((1, 100 + 2 * f, 400, 100))
-        if 50 <= f < 80:
-            rows.append((2, 170 + 2 * (f - 50), 400, 100))
-        rows.append((3, 600, 300, 80))
-        if f >= 90:
-            rows.append((4, 700, 500, 120))
-        script[f] = rows
-    return script
+from edge_app.store import SessionStore
+from tests.store.helpers import BLUE, RED, record, scenario
 
 
 def test_appearance_rows_and_fragments(tmp_path):
@@ -166,29 +121,3 @@ def test_split_refused_while_running(tmp_path):
         sid = record(s, scenario(), 100, end=False)
         with pytest.raises(AxolotlError, match="still running"):
             s.split_track(sid, 1, 10)
-
-
-def test_migration_from_v1_keeps_data(tmp_path, monkeypatch):
-    path = tmp_path / "v1.db"
-    with monkeypatch.context() as m:
-        m.setattr(store_mod, "MIGRATIONS", store_mod.MIGRATIONS[:1])
-        with SessionStore(path) as s:
-            sid = record(s, scenario(), 100, hist_every=None)  # v1 had no appearance
-    conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
-    before = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in ("sessions", "frames", "tracks")}
-    before["detections"] = conn.execute("SELECT * FROM detections ORDER BY id").fetchall()
-    assert "players" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-    conn.close()
-    with SessionStore(path) as s:
-        assert schema_version() >= 2  # v1 -> every later step
-        conn = sqlite3.connect(path)
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == schema_version()
-        for t, rows in before.items():
-            order = "id" if t == "detections" else "1, 2"
-            assert conn.execute(f"SELECT * FROM {t} ORDER BY {order}").fetchall() == rows, t
-        conn.close()
-        # the old session works with the new features (no histograms: stitched on motion only)
-        assert all(f.hist is None for f in s.fragments(sid))
-        s.name_player(sid, 3, "Alex")
-        assert any(p["name"] == "Alex" for p in s.players(sid))

@@ -17,6 +17,7 @@ import pytest
 
 from edge_app import capture
 from edge_app.capture import csi_pipeline, default_capture_factory, nvdec_pipeline, open_source, parse_source
+from edge_app.capture import source as capture_source
 from edge_app.errors import AxolotlError
 
 pytestmark = pytest.mark.timeout(60)
@@ -65,7 +66,7 @@ def test_nvdec_pipelines_are_exact(source, head):
 
 
 def test_nvdec_hides_the_stream_password_in_messages(monkeypatch):
-    monkeypatch.setattr(capture, "gstreamer_available", lambda: True)
+    monkeypatch.setattr(capture_source, "gstreamer_available", lambda: True)
 
     class NeverOpens:
         def isOpened(self):
@@ -96,7 +97,7 @@ def test_bad_hardware_sources_are_one_line_errors(source, words):
 
 
 def test_csi_without_gstreamer_says_what_to_install(monkeypatch):
-    monkeypatch.setattr(capture, "gstreamer_available", lambda: False)
+    monkeypatch.setattr(capture_source, "gstreamer_available", lambda: False)
     with pytest.raises(AxolotlError) as e:
         open_source("csi:0", capture_factory=lambda spec: pytest.fail("must not try to open"))
     msg = str(e.value)
@@ -114,7 +115,7 @@ def test_csi_on_this_opencv():
 
 
 def test_csi_that_does_not_open_names_the_camera_daemon(monkeypatch):
-    monkeypatch.setattr(capture, "gstreamer_available", lambda: True)
+    monkeypatch.setattr(capture_source, "gstreamer_available", lambda: True)
     with pytest.raises(AxolotlError) as e:
         open_source("csi:0", capture_factory=lambda spec: FakeV4L2Camera(spec.target, spec.api, plugged=False))
     assert "nvargus-daemon" in str(e.value) and "\n" not in str(e.value)

@@ -1,19 +1,8 @@
-"""Video sources: files, cameras, RTSP streams and GStreamer pipelines, decoded on a capture thread.
+"""The capture thread of ARCHITECTURE §1: an opened source, decoded on its own thread, reopened when it drops.
 
-    with open_source("samples/vtest-15s.avi") as src:     # or 0, "rtsp://cam/stream", "v4l2src ! ... ! appsink"
-        for frame in src:                                  # Frame(index, t_ns, pts_s, image)
-            ...
-
-Hardware cameras (issue #7), each a source string:
-- `csi:0?width=1920&height=1080&fps=30[&flip=2]`: a Jetson CSI camera through nvarguscamerasrc (see `csi_pipeline`).
-- `nvdec:[h264:|h265:|mjpeg:]rtsp://...` or `nvdec:[codec:]/dev/video0?width=..`: an H.264/H.265 stream or a USB
-  camera's compressed video decoded by the Jetson's hardware decoder, nvv4l2decoder (see `nvdec_pipeline`).
-- `v4l2:0` or `v4l2:/dev/axolotl-camera?width=1920&height=1080&fps=30&fourcc=MJPG`: a V4L2 camera (NUC) opened
-  with CAP_V4L2 in MJPEG at 1080p30 by default; the JPEG decode happens in `read()`, on the capture thread.
-
-The capture thread of ARCHITECTURE §1: it decodes each frame once (`cv2.VideoCapture.read`
-allocates a fresh array per frame, which is handed on as is, never copied), timestamps it with
-`time.monotonic_ns()` and puts it in a bounded queue.
+It decodes each frame once (`cv2.VideoCapture.read` allocates a fresh array per frame, which is
+handed on as is, never copied), timestamps it with `time.monotonic_ns()` and puts it in a bounded
+queue (`buffer.FrameBuffer`).
 
 - Files never lose a frame: when the queue is full the capture thread waits for the consumer.
 - Live sources (camera, RTSP, live GStreamer) never wait for the consumer: when the queue is
@@ -35,25 +24,23 @@ import logging
 import math
 import os
 import random
-import re
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Literal
-from urllib.parse import parse_qsl
+from typing import Any, Callable, Iterator
 
 import cv2
 import numpy as np
 
+from edge_app.capture.buffer import FrameBuffer
+from edge_app.capture.gstreamer import gstreamer_available
+from edge_app.capture.spec import SourceKind, SourceSpec, parse_source
 from edge_app.errors import AxolotlError
 
 log = logging.getLogger("axolotl.capture")
 
-SourceKind = Literal["file", "camera", "rtsp", "gstreamer", "csi", "nvdec", "v4l2"]
-_GST_KINDS = ("gstreamer", "csi", "nvdec")  # sources that need OpenCV's GStreamer backend
-CaptureFactory = Callable[["SourceSpec"], Any]  # returns an object with isOpened/read/get/release
+CaptureFactory = Callable[[SourceSpec], Any]  # returns an object with isOpened/read/get/release
 
 DEFAULT_LIVE_FPS = 25.0
 DEFAULT_BACKOFF = (0.5, 8.0)  # first wait and cap, seconds; doubles in between
@@ -71,163 +58,9 @@ class Frame:
     decode_ms: float | None = None  # how long read() took (decode, plus waiting for a live frame)
 
 
-@dataclass(frozen=True)
-class SourceSpec:
-    kind: SourceKind
-    target: str | int  # file path, camera index, URL or GStreamer pipeline
-    is_live: bool
-    api: int = cv2.CAP_ANY  # OpenCV backend preference
-    props: tuple[tuple[int, float], ...] = ()  # cv2.CAP_PROP_* values set in this order once opened (V4L2)
-
-    def describe(self) -> str:
-        """The source for messages and logs (credentials in URLs masked)."""
-        if self.kind == "camera":
-            return f"camera {self.target}"
-        if self.kind == "v4l2":
-            return f"V4L2 camera {self.target}"
-        if self.kind == "rtsp" or self.kind in _GST_KINDS:
-            return _redact(str(self.target))
-        return str(self.target)
-
-
 def _one_line(text: str) -> str:
     """Messages are one line, even when a path holds a newline."""
     return " ".join(str(text).splitlines())
-
-
-def _redact(text: str) -> str:
-    """rtsp://user:secret@host/ -> rtsp://user:***@host/ wherever a URL appears, a GStreamer
-    pipeline's rtspsrc location included (messages end up in logs)."""
-    return re.sub(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^/:@\s\"]*):[^/@\s\"]*@", r"\1:***@", text)
-
-
-_STREAM_PREFIXES = ("rtsp://", "rtsps://", "http://", "https://")
-
-# The end of every Jetson pipeline: nvvidconv (the VIC engine, not the CPU) converts the decoder's/ISP's NV12 and
-# copies the frame out of NVMM (device memory) into CPU memory as BGRx. That is the one copy off the accelerator,
-# and it cannot be avoided with OpenCV: its appsink reader maps CPU buffers only (NVMM stays zero-copy up to here).
-# videoconvert then drops the x byte on the CPU (OpenCV wants 3-channel BGR) and OpenCV copies the sample into the
-# numpy array it returns. drop=true max-buffers=1: a slow reader gets the newest frame, the camera never waits.
-_JETSON_TAIL = ("nvvidconv{flip} ! video/x-raw,format=BGRx ! videoconvert ! video/x-raw,format=BGR ! "
-                "appsink drop=true max-buffers=1 sync=false")
-CSI_DEFAULTS = {"width": 1920, "height": 1080, "fps": 30, "flip": 0}
-V4L2_DEFAULTS = {"width": 1920, "height": 1080, "fps": 30, "fourcc": "MJPG"}
-NVDEC_CODECS = ("h264", "h265", "mjpeg")
-
-
-def csi_pipeline(sensor_id: int = 0, width: int = 1920, height: int = 1080, fps: int = 30, flip: int = 0) -> str:
-    """nvarguscamerasrc (Argus: the ISP debayers into NVMM) → nvvidconv → BGR appsink, for cv2.CAP_GSTREAMER."""
-    return (f"nvarguscamerasrc sensor-id={sensor_id} ! "
-            f"video/x-raw(memory:NVMM),width={width},height={height},framerate={fps}/1 ! "
-            + _JETSON_TAIL.format(flip=f" flip-method={flip}" if flip else ""))
-
-
-def nvdec_pipeline(target: str, codec: str = "h264", width: int | None = None, height: int | None = None,
-                   fps: int | None = None, latency_ms: int = 200) -> str:
-    """Hardware decode on a Jetson: an RTSP stream (rtspsrc, depayload, parse) or a USB camera's compressed video
-    (v4l2src) into nvv4l2decoder, which decodes into NVMM; then the common tail (one copy out, in nvvidconv)."""
-    if codec not in NVDEC_CODECS:
-        raise AxolotlError(f"unknown codec '{codec}' for nvdec: — use one of {', '.join(NVDEC_CODECS)}")
-    if target.lower().startswith(("rtsp://", "rtsps://")):
-        if codec == "mjpeg":
-            raise AxolotlError("nvdec: decodes H.264 or H.265 RTSP streams — drop `mjpeg:` or pass the stream as rtsp://...")
-        src = f'rtspsrc location="{target}" latency={latency_ms} ! rtp{codec}depay ! {codec}parse'
-    else:
-        caps = {"h264": "video/x-h264", "h265": "video/x-h265", "mjpeg": "image/jpeg"}[codec]
-        caps += "".join(f",{k}={v}" for k, v in (("width", width), ("height", height)) if v)
-        caps += f",framerate={fps}/1" if fps else ""
-        src = f"v4l2src device={target} ! {caps} ! " + ("jpegparse" if codec == "mjpeg" else f"{codec}parse")
-    decoder = "nvv4l2decoder mjpeg=1" if codec == "mjpeg" else "nvv4l2decoder"
-    return f"{src} ! {decoder} ! " + _JETSON_TAIL.format(flip="")
-
-
-def _split_options(text: str, defaults: dict, what: str) -> tuple[str, dict]:
-    """'base?k=v&k=v' → (base, defaults updated); ints stay ints (flip may be 0-7), strings are FOURCCs."""
-    base, _, query = text.partition("?")
-    opts = dict(defaults)
-    for key, value in parse_qsl(query, keep_blank_values=True):
-        if key not in defaults:
-            raise AxolotlError(f"unknown option '{key}' in {what} — use {', '.join(defaults)}")
-        if isinstance(defaults[key], str):
-            if len(value) != 4:
-                raise AxolotlError(f"{key} in {what} must be a 4-letter code such as MJPG or YUYV, got '{value}'")
-            opts[key] = value.upper()
-            continue
-        limit = 7 if key == "flip" else 100_000
-        if not value.isdigit() or not (key == "flip" or int(value) > 0) or int(value) > limit:
-            raise AxolotlError(f"{key} in {what} must be a whole number "
-                               f"{'0-7' if key == 'flip' else 'above 0'}, got '{value}'")
-        opts[key] = int(value)
-    return base, opts
-
-
-def _parse_hw_source(text: str) -> SourceSpec | None:
-    """csi:, nvdec:, v4l2: sources (see the module doc), or None for anything else."""
-    scheme, sep, rest = text.partition(":")
-    scheme = scheme.lower()
-    if not sep or scheme not in ("csi", "nvdec", "v4l2"):
-        return None
-    if scheme == "csi":
-        sensor, opts = _split_options(rest, CSI_DEFAULTS, text)
-        if not sensor.isdigit():
-            raise AxolotlError(f"invalid CSI source '{text}' — write csi:SENSOR_ID, e.g. csi:0?width=1920&height=1080&fps=30")
-        return SourceSpec("csi", csi_pipeline(int(sensor), **opts), True, cv2.CAP_GSTREAMER)
-    if scheme == "v4l2":
-        device, opts = _split_options(rest, V4L2_DEFAULTS, text)
-        if not device:
-            raise AxolotlError(f"invalid V4L2 source '{text}' — write v4l2:INDEX or v4l2:/dev/videoN")
-        # FOURCC first: the driver picks the sizes and rates it offers per pixel format.
-        props = ((cv2.CAP_PROP_FOURCC, float(cv2.VideoWriter_fourcc(*opts["fourcc"]))),
-                 (cv2.CAP_PROP_FRAME_WIDTH, float(opts["width"])), (cv2.CAP_PROP_FRAME_HEIGHT, float(opts["height"])),
-                 (cv2.CAP_PROP_FPS, float(opts["fps"])))
-        return SourceSpec("v4l2", int(device) if device.isdigit() else device, True, cv2.CAP_V4L2, props)
-    codec, sep, target = rest.partition(":")
-    if codec.lower() not in NVDEC_CODECS or not sep:
-        codec, target = "h264", rest
-    if target.lower().startswith(("rtsp://", "rtsps://")):
-        return SourceSpec("nvdec", nvdec_pipeline(target, codec.lower()), True, cv2.CAP_GSTREAMER)
-    device, opts = _split_options(target, {"width": 0, "height": 0, "fps": 0}, text)
-    if not device:
-        raise AxolotlError(f"invalid nvdec source '{text}' — write nvdec:rtsp://... or nvdec:mjpeg:/dev/video0")
-    return SourceSpec("nvdec", nvdec_pipeline(device, codec.lower(), **opts), True, cv2.CAP_GSTREAMER)
-
-
-def parse_source(spec: str | int | os.PathLike | SourceSpec) -> SourceSpec:
-    """Classify a source: int or digits → camera index; rtsp(s)/http(s) URL → network stream;
-    a string with " ! " → GStreamer pipeline (live unless it starts with filesrc); else a file path."""
-    if isinstance(spec, SourceSpec):
-        return spec
-    if isinstance(spec, bool):
-        raise AxolotlError(f"invalid video source {spec!r} — pass a file path, a camera index, an rtsp:// URL or a GStreamer pipeline")
-    if isinstance(spec, (int, np.integer)):
-        index = int(spec)
-        if index < 0:
-            raise AxolotlError(f"invalid camera index {index} — camera indexes start at 0 (see `v4l2-ctl --list-devices`)")
-        return SourceSpec("camera", index, True)
-    if isinstance(spec, os.PathLike):
-        spec = os.fspath(spec)
-    if not isinstance(spec, str):
-        raise AxolotlError(f"invalid video source {spec!r} — pass a file path, a camera index, an rtsp:// URL or a GStreamer pipeline")
-    text = spec.strip()
-    if not text:
-        raise AxolotlError("empty video source — pass a file path, a camera index, an rtsp:// URL or a GStreamer pipeline")
-    if text.isdigit():
-        return SourceSpec("camera", int(text), True)
-    hw = _parse_hw_source(text)
-    if hw is not None:
-        return hw
-    if text.lower().startswith(_STREAM_PREFIXES):
-        return SourceSpec("rtsp", text, True, cv2.CAP_FFMPEG)
-    if " ! " in text:
-        if "appsink" not in text:
-            raise AxolotlError("GStreamer pipeline has no appsink — end it with `! videoconvert ! video/x-raw,format=BGR ! appsink`")
-        return SourceSpec("gstreamer", text, not text.startswith("filesrc"), cv2.CAP_GSTREAMER)
-    return SourceSpec("file", os.path.expanduser(spec), False)
-
-
-def gstreamer_available() -> bool:
-    """Whether this OpenCV build has the GStreamer backend (the 'GStreamer: YES' line of its build info)."""
-    return re.search(r"GStreamer:\s*YES", cv2.getBuildInformation()) is not None
 
 
 def default_capture_factory(spec: SourceSpec, video_capture: Callable[..., Any] = cv2.VideoCapture):
@@ -250,70 +83,6 @@ def default_capture_factory(spec: SourceSpec, video_capture: Callable[..., Any] 
 
 def _fourcc_text(code: int) -> str:
     return "".join(chr((code >> 8 * i) & 0xFF) for i in range(4)).strip("\x00") or "?"
-
-
-class _FrameBuffer:
-    """Bounded FIFO with the two overflow policies: block the producer (files) or drop the oldest (live)."""
-
-    def __init__(self, maxsize: int):
-        self.maxsize = maxsize
-        self._items: deque = deque()
-        self._cond = threading.Condition()
-        self._closed = False  # consumer side gone: stop everything, discard what is queued
-        self._finished = False  # producer done: the consumer drains what is left
-        self.high_water = 0
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def _append(self, item) -> None:
-        self._items.append(item)
-        self.high_water = max(self.high_water, len(self._items))
-        self._cond.notify_all()
-
-    def put_wait(self, item) -> bool:
-        """Wait for room, then append. False if the buffer was closed meanwhile."""
-        with self._cond:
-            while len(self._items) >= self.maxsize and not self._closed:
-                self._cond.wait()
-            if self._closed:
-                return False
-            self._append(item)
-            return True
-
-    def put_drop_oldest(self, item) -> int:
-        """Append without waiting, dropping the oldest items to make room. Returns how many were dropped."""
-        with self._cond:
-            if self._closed:
-                return 0
-            dropped = 0
-            while len(self._items) >= self.maxsize:
-                self._items.popleft()
-                dropped += 1
-            self._append(item)
-            return dropped
-
-    def get(self):
-        """The next item, waiting for one; None once finished and drained, or closed."""
-        with self._cond:
-            while not self._items and not self._finished and not self._closed:
-                self._cond.wait()
-            if self._closed or not self._items:
-                return None
-            item = self._items.popleft()
-            self._cond.notify_all()
-            return item
-
-    def finish(self) -> None:
-        with self._cond:
-            self._finished = True
-            self._cond.notify_all()
-
-    def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._items.clear()
-            self._cond.notify_all()
 
 
 def _valid_fps(value) -> float | None:
@@ -346,7 +115,7 @@ class VideoSource:
         self._backoff_base, self._backoff_max = float(backoff[0]), float(backoff[1])
         self._delay = self._backoff_base
         self._rng = random.Random()
-        self._buf = _FrameBuffer(queue_size)
+        self._buf = FrameBuffer(queue_size)
         self._stop = threading.Event()
         self._error: BaseException | None = None
         self._decoded = 0

@@ -1,0 +1,309 @@
+"""Players (issue #3): which tracks are one player, and the coach's edits (names, merges, splits).
+
+A player is a row of `players` (key "player-<id>") holding one or more tracks through
+`track_players`; each mapping row says who made it: the stitching pass ('stitch') or the coach
+('manual'). A track without a row is a player of its own ("track-<id>"). Re-stitching replaces
+only 'stitch' rows; naming a player pins its current tracks ('manual'); merges are manual; a
+split gives the later part a new track id and forbids re-linking the two parts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from edge_app.errors import AxolotlError
+from edge_app.store.connection import StoreConnection
+from edge_app.timeutil import utc_now_iso
+
+
+def _track_key(value) -> int:
+    """A track id from an int or "track-<id>"."""
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    text = str(value).strip().lower()
+    if text.startswith("track-"):
+        text = text[6:]
+    try:
+        return int(text)
+    except ValueError:
+        raise AxolotlError(f"'{value}' is not a track id (give a number or track-<id>)") from None
+
+
+def _player_key(value) -> int | None:
+    """The player id of "player-<id>", None for anything else (a track)."""
+    if isinstance(value, str) and value.strip().lower().startswith("player-"):
+        try:
+            return int(value.strip()[7:])
+        except ValueError:
+            raise AxolotlError(f"'{value}' is not a player key (player-<id>)") from None
+    return None
+
+
+class PlayersMixin(StoreConnection):
+    """Players, their tracks and the coach's edits (part of `SessionStore`)."""
+
+    def _person_tracks(self, sid: str) -> dict[int, tuple[int, int]]:
+        rows = self._conn.execute(
+            "SELECT track_id, first_frame, last_frame FROM tracks WHERE session_id = ? AND (class_id IS NULL OR class_id = 0)",
+            (sid,)).fetchall()
+        return {int(r[0]): (int(r[1]), int(r[2])) for r in rows}
+
+    def _need_tracks(self, sid: str, track_ids) -> list[int]:
+        known = self._person_tracks(sid)
+        out = []
+        for t in track_ids:
+            tid = _track_key(t)
+            if tid not in known:
+                raise AxolotlError(f"session {sid[:8]} has no player track {t}; see `axolotl-edge sessions show {sid[:8]}`")
+            out.append(tid)
+        return out
+
+    def _new_player(self, sid: str, source: str, name: str | None = None) -> int:
+        pid = self._conn.execute("SELECT coalesce(max(player_id), 0) + 1 FROM players WHERE session_id = ?", (sid,)).fetchone()[0]
+        self._conn.execute("INSERT INTO players (session_id, player_id, name, source, created_at) VALUES (?, ?, ?, ?, ?)",
+                           (sid, pid, name, source, utc_now_iso()))
+        return int(pid)
+
+    def _map_tracks(self, sid: str, pid: int, track_ids, source: str) -> None:
+        self._conn.executemany(
+            "INSERT INTO track_players (session_id, track_id, player_id, source) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (session_id, track_id) DO UPDATE SET player_id = excluded.player_id, source = excluded.source",
+            [(sid, int(t), pid, source) for t in track_ids])
+
+    def _drop_empty_players(self, sid: str) -> None:
+        self._conn.execute(
+            """DELETE FROM players WHERE session_id = ? AND NOT EXISTS (
+                   SELECT 1 FROM track_players tp WHERE tp.session_id = players.session_id AND tp.player_id = players.player_id)""",
+            (sid,))
+
+    def _check_apart(self, sid: str, track_ids: list[int]) -> None:
+        """Two tracks seen in the same frame are two people: refuse to make them one."""
+        if len(track_ids) < 2:
+            return
+        marks = ",".join("?" * len(track_ids))
+        row = self._conn.execute(
+            f"""SELECT frame, group_concat(DISTINCT track_id) FROM detections
+                WHERE session_id = ? AND track_id IN ({marks}) GROUP BY frame HAVING count(DISTINCT track_id) > 1
+                ORDER BY frame LIMIT 1""", (sid, *track_ids)).fetchone()
+        if row is not None:
+            raise AxolotlError(f"tracks {row[1]} are both seen in frame {row[0]}, so they are different people; "
+                               f"split one of them first (split_track) or merge other tracks")
+
+    def assign_players(self, session_id: str, groups, source: str = "stitch") -> None:
+        """Store groups of track ids that are one player each.
+
+        source 'stitch' replaces the previous stitching (its rows and the players left empty)
+        and keeps every manual edit: in a group, the tracks the coach already placed stay where
+        they are; the others join the coach's player if the group touches exactly one, else
+        form a stitched player of their own (when two or more are left). source 'manual'
+        merges each group (as `merge_tracks`).
+        """
+        if source not in ("stitch", "manual"):
+            raise ValueError(f"source must be 'stitch' or 'manual', not {source!r}")
+        groups = [[_track_key(t) for t in g] for g in groups]
+        if source == "manual":
+            for g in groups:
+                if len(g) > 1:
+                    self.merge_tracks(session_id, g)
+            return
+        sid = self.resolve_id(session_id)
+        self.flush()
+        with self._lock, self._guard("storing players"), self._transaction():
+            conn = self._conn
+            conn.execute("DELETE FROM track_players WHERE session_id = ? AND source = 'stitch'", (sid,))
+            self._drop_empty_players(sid)
+            manual = dict(conn.execute("SELECT track_id, player_id FROM track_players WHERE session_id = ?", (sid,)).fetchall())
+            known = self._person_tracks(sid)
+            for g in groups:
+                g = [t for t in dict.fromkeys(g) if t in known]
+                free = [t for t in g if t not in manual]
+                owners = {manual[t] for t in g if t in manual}
+                if not free:
+                    continue
+                if len(owners) == 1:
+                    self._map_tracks(sid, owners.pop(), free, "stitch")
+                elif len(free) >= 2:
+                    self._map_tracks(sid, self._new_player(sid, "stitch"), free, "stitch")
+
+    def name_player(self, session_id: str, track_id_or_player, name: str | None) -> str:
+        """Name a player, given one of its tracks (int or "track-<id>") or its key "player-<id>".
+
+        Naming pins the player's tracks as they are now (they become manual), so a later
+        stitching pass cannot take them away. Returns the player's key.
+        """
+        sid = self.resolve_id(session_id)
+        self.flush()
+        name = None if name is None else str(name).strip() or None
+        with self._lock, self._guard("naming a player"), self._transaction():
+            conn = self._conn
+            pid = _player_key(track_id_or_player)
+            if pid is not None:
+                if conn.execute("SELECT 1 FROM players WHERE session_id = ? AND player_id = ?", (sid, pid)).fetchone() is None:
+                    raise AxolotlError(f"session {sid[:8]} has no player-{pid}")
+            else:
+                (tid,) = self._need_tracks(sid, [track_id_or_player])
+                row = conn.execute("SELECT player_id FROM track_players WHERE session_id = ? AND track_id = ?", (sid, tid)).fetchone()
+                if row is None:
+                    pid = self._new_player(sid, "manual")
+                    self._map_tracks(sid, pid, [tid], "manual")
+                else:
+                    pid = int(row[0])
+            conn.execute("UPDATE players SET name = ?, source = 'manual' WHERE session_id = ? AND player_id = ?", (name, sid, pid))
+            conn.execute("UPDATE track_players SET source = 'manual' WHERE session_id = ? AND player_id = ?", (sid, pid))
+        return f"player-{pid}"
+
+    def merge_tracks(self, session_id: str, track_ids) -> str:
+        """Make one player of these tracks (and of the players they belong to): a manual edit.
+
+        Refuses tracks seen in the same frame. Keeps the lowest player id and the first name
+        found. Returns the player's key.
+        """
+        sid = self.resolve_id(session_id)
+        self.flush()
+        with self._lock, self._guard("merging tracks"), self._transaction():
+            conn = self._conn
+            tids = list(dict.fromkeys(self._need_tracks(sid, track_ids)))
+            if len(tids) < 2:
+                raise AxolotlError("merge needs two or more different tracks")
+            marks = ",".join("?" * len(tids))
+            pids = sorted({r[0] for r in conn.execute(
+                f"SELECT player_id FROM track_players WHERE session_id = ? AND track_id IN ({marks})", (sid, *tids))})
+            members = set(tids)
+            name = None
+            if pids:
+                pm = ",".join("?" * len(pids))
+                members |= {r[0] for r in conn.execute(
+                    f"SELECT track_id FROM track_players WHERE session_id = ? AND player_id IN ({pm})", (sid, *pids))}
+                names = [r[0] for r in conn.execute(
+                    f"SELECT name FROM players WHERE session_id = ? AND player_id IN ({pm}) AND name IS NOT NULL "
+                    f"ORDER BY player_id", (sid, *pids))]
+                name = names[0] if names else None
+            self._check_apart(sid, sorted(members))
+            pid = pids[0] if pids else self._new_player(sid, "manual")
+            self._map_tracks(sid, pid, sorted(members), "manual")
+            conn.execute("UPDATE players SET source = 'manual', name = ? WHERE session_id = ? AND player_id = ?", (name, sid, pid))
+            self._drop_empty_players(sid)
+        return f"player-{pid}"
+
+    def split_track(self, session_id: str, track_id: int, at_frame: int) -> int:
+        """Cut a track at a frame (an id switch): the part from `at_frame` on gets a new track id.
+
+        Its detections, pose samples and appearance samples are re-labelled, the `tracks`
+        summaries of both parts recomputed, the split recorded in `track_splits` (the stitching
+        pass will not re-link the two parts). The new part belongs to no player. Returns its id.
+        Only for sessions that have ended (the tracker might still hand out that id).
+        """
+        sid = self.resolve_id(session_id)
+        self.flush()
+        at_frame = int(at_frame)
+        with self._lock, self._guard("splitting a track"), self._transaction():
+            conn = self._conn
+            status = conn.execute("SELECT status FROM sessions WHERE id = ?", (sid,)).fetchone()[0]
+            if status == "running":
+                raise AxolotlError(f"session {sid[:8]} is still running; split its tracks once it has ended")
+            (tid,) = self._need_tracks(sid, [track_id])
+            first, last = self._person_tracks(sid)[tid]
+            if not first < at_frame <= last:
+                raise AxolotlError(f"track {tid} runs from frame {first} to {last}; split it at a frame after {first} "
+                                   f"and up to {last}, not {at_frame}")
+            new = 1 + max(conn.execute(f"SELECT coalesce(max(track_id), 0) FROM {table} WHERE session_id = ?",
+                                       (sid,)).fetchone()[0]
+                          for table in ("tracks", "detections", "pose_samples", "appearance", "track_splits"))
+            new = max(new, 1 + (conn.execute("SELECT coalesce(max(new_track_id), 0) FROM track_splits WHERE session_id = ?",
+                                              (sid,)).fetchone()[0]))
+            for table in ("detections", "pose_samples", "appearance"):
+                conn.execute(f"UPDATE {table} SET track_id = ? WHERE session_id = ? AND track_id = ? AND frame >= ?",
+                             (new, sid, tid, at_frame))
+            class_id = conn.execute("SELECT class_id FROM tracks WHERE session_id = ? AND track_id = ?", (sid, tid)).fetchone()[0]
+            conn.execute("INSERT INTO tracks (session_id, track_id, class_id, first_frame, last_frame, first_t, last_t) "
+                         "VALUES (?, ?, ?, 0, 0, 0, 0)", (sid, new, class_id))
+            for t in (tid, new):
+                conn.execute(
+                    """UPDATE tracks SET
+                           first_frame = (SELECT min(frame) FROM detections WHERE session_id = :s AND track_id = :t),
+                           last_frame = (SELECT max(frame) FROM detections WHERE session_id = :s AND track_id = :t),
+                           first_t = (SELECT t FROM detections WHERE session_id = :s AND track_id = :t ORDER BY frame LIMIT 1),
+                           last_t = (SELECT t FROM detections WHERE session_id = :s AND track_id = :t ORDER BY frame DESC LIMIT 1),
+                           frames = (SELECT count(*) FROM detections WHERE session_id = :s AND track_id = :t),
+                           sum_box_height = (SELECT coalesce(sum(y2 - y1), 0) FROM detections WHERE session_id = :s AND track_id = :t),
+                           pose_samples = (SELECT count(*) FROM pose_samples WHERE session_id = :s AND track_id = :t)
+                       WHERE session_id = :s AND track_id = :t""", {"s": sid, "t": t})
+            conn.execute("INSERT INTO track_splits (session_id, track_id, at_frame, new_track_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                         (sid, tid, at_frame, new, utc_now_iso()))
+        return new
+
+    def cannot_link(self, session_id: str) -> list[tuple[int, int]]:
+        """Pairs of track ids the coach split apart: never one player again by stitching."""
+        sid = self.resolve_id(session_id)
+        with self._lock, self._guard("reading splits"):
+            return [(int(a), int(b)) for a, b in self._conn.execute(
+                "SELECT track_id, new_track_id FROM track_splits WHERE session_id = ? ORDER BY id", (sid,))]
+
+    def players(self, session_id: str) -> list[dict]:
+        """Every player of a session, by first appearance: {player, name, track_ids, ids_merged, source}.
+
+        A track in no player is a player of its own ("track-<id>", no name, source None).
+        """
+        sid = self.resolve_id(session_id)
+        self.flush()
+        with self._lock, self._guard("reading players"):
+            tracks = self._person_tracks(sid)
+            mapping = self._conn.execute(
+                "SELECT tp.track_id, tp.player_id, p.name, p.source FROM track_players tp JOIN players p "
+                "ON p.session_id = tp.session_id AND p.player_id = tp.player_id WHERE tp.session_id = ?", (sid,)).fetchall()
+        by_player: dict[int, dict] = {}
+        placed = set()
+        for tid, pid, name, source in mapping:
+            if tid not in tracks:
+                continue
+            p = by_player.setdefault(pid, {"player": f"player-{pid}", "name": name, "track_ids": [], "source": source})
+            p["track_ids"].append(int(tid))
+            placed.add(tid)
+        out = list(by_player.values())
+        out += [{"player": f"track-{tid}", "name": None, "track_ids": [tid], "source": None}
+                for tid in tracks if tid not in placed]
+        for p in out:
+            p["track_ids"].sort(key=lambda t: (tracks[t][0], t))
+            p["ids_merged"] = len(p["track_ids"]) - 1
+        out.sort(key=lambda p: (tracks[p["track_ids"][0]][0], p["track_ids"][0]))
+        return out
+
+    def player_map(self, session_id: str) -> dict[int, str]:
+        """Track id -> player key, for every person track (summaries keyed by player)."""
+        return {t: p["player"] for p in self.players(session_id) for t in p["track_ids"]}
+
+    def fragments(self, session_id: str) -> list:
+        """Each person track as an `identity.Fragment`: first/last frame and time, ground points
+        (box bottom-centre, px) and box heights at both ends, the mean torso histogram."""
+        from edge_app.identity import Fragment, mean_histogram
+
+        sid = self.resolve_id(session_id)
+        self.flush()
+        with self._reader("reading track fragments") as conn:
+            tracks = conn.execute(
+                "SELECT track_id, class_id, first_frame, last_frame, first_t, last_t, frames FROM tracks "
+                "WHERE session_id = ? ORDER BY first_frame, track_id", (sid,)).fetchall()
+            ends = {}
+            for which in ("first_frame", "last_frame"):
+                for tid, x1, y1, x2, y2 in conn.execute(
+                        f"""SELECT d.track_id, d.x1, d.y1, d.x2, d.y2 FROM tracks t JOIN detections d
+                            ON d.session_id = t.session_id AND d.frame = t.{which} AND d.track_id = t.track_id
+                            WHERE t.session_id = ? ORDER BY d.id""", (sid,)):
+                    ends.setdefault((tid, which), ((x1 + x2) / 2, y2, y2 - y1))
+            hists: dict[int, list] = {}
+            for tid, blob in conn.execute("SELECT track_id, hist FROM appearance WHERE session_id = ? ORDER BY id", (sid,)):
+                hists.setdefault(tid, []).append(np.frombuffer(blob, dtype="<f4"))
+        out = []
+        for tid, cls, ff, lf, ft, lt, n in tracks:
+            a, b = ends.get((tid, "first_frame")), ends.get((tid, "last_frame"))
+            if a is None or b is None:
+                continue
+            hs = hists.get(tid, [])
+            sizes = {len(h) for h in hs}
+            if len(sizes) > 1:  # a histogram layout changed mid-session: keep the commonest
+                common = max(sizes, key=lambda k: sum(len(h) == k for h in hs))
+                hs = [h for h in hs if len(h) == common]
+            out.append(Fragment(track_id=int(tid), first_frame=int(ff), last_frame=int(lf), first_t=ft, last_t=lt,
+                                first_point=(a[0], a[1]), last_point=(b[0], b[1]), first_height=a[2], last_height=b[2],
+                                hist=mean_histogram(hs), frames=int(n), class_id=cls, samples=len(hs)))
+        return out
