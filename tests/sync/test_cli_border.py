@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -109,7 +110,10 @@ def test_pair_then_the_phone_runs_a_live_session_over_the_api(tmp_path):
         api = httpx.Client(base_url=f"https://127.0.0.1:{port}", verify=False, timeout=30,
                            headers={"Authorization": f"Bearer {token}"})
         assert httpx.get(f"https://127.0.0.1:{port}/sessions", verify=False).status_code == 401
-        assert api.post("/live/start", json={"source": str(SAMPLE)}).status_code == 200
+        (tmp_path / "home" / "recordings").mkdir()
+        shutil.copy(SAMPLE, tmp_path / "home" / "recordings" / "match.avi")  # a phone may name a recording
+        assert api.post("/live/start", json={"source": str(SAMPLE)}).status_code == 409  # but no other file
+        assert api.post("/live/start", json={"source": "match.avi"}).status_code == 200
         time.sleep(5)
         stopped = api.post("/live/stop")
         assert stopped.status_code == 200, stopped.text
@@ -123,3 +127,22 @@ def test_pair_then_the_phone_runs_a_live_session_over_the_api(tmp_path):
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def test_the_real_serve_caps_bodies_and_tells_nothing_about_its_files(served, tmp_path):
+    """Issue 13 over TLS: a 10 MB body to /pair is refused unread (413, not echoed); a paired phone's
+    /live/start gets the same answer for a file that exists, one that does not and an RTSP URL; a 404
+    does not name the database."""
+    port, env = served
+    base = f"https://127.0.0.1:{port}"
+    resp = httpx.post(f"{base}/pair", json={"code": "7" * (10 * 1024 * 1024)}, verify=False, timeout=60)
+    assert resp.status_code == 413 and len(resp.content) < 200
+    code = json.loads(run_cli("pair", "--host", "127.0.0.1", "--port", port, "--json", env=env).stdout)["code"]
+    token = httpx.post(f"{base}/pair", json={"code": code}, verify=False, timeout=30).json()["token"]
+    api = httpx.Client(base_url=base, verify=False, timeout=60, headers={"Authorization": f"Bearer {token}"})
+    answers = {src: api.post("/live/start", json={"source": src}) for src in
+               ("/etc/passwd", "/etc/no-such-file", str(SAMPLE), "rtsp://192.0.2.1/stream", "../axolotl.db")}
+    assert {r.status_code for r in answers.values()} == {409}
+    assert len({r.json()["detail"] for r in answers.values()}) == 1
+    missing = api.get("/sessions/ffffffff/summary")
+    assert missing.status_code == 404 and "axolotl.db" not in missing.text and str(tmp_path) not in missing.text

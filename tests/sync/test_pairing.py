@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from edge_app.errors import AxolotlError
 from sync.api import create_app, make_server
 from sync.join import join
+from sync.live_sources import LiveSources
 from sync.pairing import (PairingRateLimited, PairingRefused, PairingStore, pairing_uri, parse_pairing_uri, qr_png,
                           qr_terminal)
 from sync.tls import ensure_certificate
@@ -187,7 +188,7 @@ def test_qr_png_decodes_back_to_the_uri(tmp_path):
 def api(tmp_path):
     live = FakeLive()
     app = create_app(tmp_path / "sessions.db", tmp_path, on_live_start=live.start, on_live_stop=live.stop,
-                     live_metrics=live.metrics)
+                     live_metrics=live.metrics, live_sources=LiveSources(["cam0"], tmp_path / "recordings"))
     with TestClient(app) as client:
         client.live = live
         yield client
