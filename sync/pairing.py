@@ -137,16 +137,20 @@ class PairingStore:
     def new_code(self, ttl_s: float = 120.0) -> str:
         """A one-time code of CODE_DIGITS digits, valid for ttl_s seconds; stored as its sha256 only."""
         now = self.clock()
-        with self._lock, self._tx() as c:
-            c.execute("DELETE FROM codes WHERE expires_at < ?", (now - 86400,))
-            while True:
-                code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
-                try:
-                    c.execute("INSERT INTO codes (code_hash, created_at, expires_at) VALUES (?, ?, ?)",
-                              (_sha256(code), now, now + float(ttl_s)))
-                    return code
-                except sqlite3.IntegrityError:  # the same code issued before: draw again
-                    continue
+        try:
+            with self._lock, self._tx() as c:
+                c.execute("DELETE FROM codes WHERE expires_at < ?", (now - 86400,))
+                while True:
+                    code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+                    try:
+                        c.execute("INSERT INTO codes (code_hash, created_at, expires_at) VALUES (?, ?, ?)",
+                                  (_sha256(code), now, now + float(ttl_s)))
+                        return code
+                    except sqlite3.IntegrityError:  # the same code issued before: draw again
+                        continue
+        except sqlite3.Error as exc:  # e.g. a full disk
+            raise AxolotlError(f"cannot store a pairing code in {self.path} ({first_line(exc)}); "
+                               "free some space on that disk") from None
 
     def locked_for(self, source: str | None = None) -> float:
         """Seconds until pairing is unlocked for this source address (0: not locked)."""

@@ -146,3 +146,37 @@ def test_the_real_serve_caps_bodies_and_tells_nothing_about_its_files(served, tm
     assert len({r.json()["detail"] for r in answers.values()}) == 1
     missing = api.get("/sessions/ffffffff/summary")
     assert missing.status_code == 404 and "axolotl.db" not in missing.text and str(tmp_path) not in missing.text
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 1 MiB tmpfs, filled up (root only: skipped elsewhere)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            while os.write(fd, b"\0" * 4096):
+                pass
+        except OSError:  # ENOSPC: full
+            pass
+        finally:
+            os.close(fd)
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_pair_on_a_full_disk_ends_in_one_line_and_leaves_no_temporary_file(full_disk):
+    """Issue 13: `pair` on a full disk ended in a traceback and left an empty tls/key.pem.tmp."""
+    env = {**os.environ, "AXOLOTL_EDGE_HOME": str(full_disk / "home")}
+    proc = run_cli("pair", "--host", "127.0.0.1", env=env)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert "No space left on device" in proc.stderr and "free some space" in proc.stderr
+    assert not [p.name for p in full_disk.rglob("*.tmp")]
+    (full_disk / "filler").unlink()  # room again: the same command works
+    proc = run_cli("pair", "--host", "127.0.0.1", "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["code"].isdigit()
