@@ -60,7 +60,7 @@ def test_tls_end_to_end_exactly_once(tls_broker, tmp_path, procs):
         assert up.run_once(5)["published"] == 5  # nothing more was due
         assert "0 pending, 5 sent, 0 failing" in status_text(up.store, cfg)
     assert_exactly_once(ingest_db, edge_db, 5)
-    assert ingest_stats(ingest) == {"stored": 5, "duplicates": 0, "rejected": 0}
+    assert ingest_stats(ingest) == {"stored": 5, "duplicates": 0, "rejected": 0, "dead_lettered": 0}
 
 
 def test_tls_wrong_ca_is_refused(tls_broker, tmp_path):
