@@ -1,6 +1,8 @@
 """Where the ingest keeps what it receives: SQLite (a path) or PostgreSQL (`postgresql://...`, needs
 psycopg; not covered by the tests here). `received` is UNIQUE(device_id, message_id), written with
-`INSERT ... ON CONFLICT DO NOTHING`, so a redelivery is stored once; `rejected` keeps the bad messages."""
+`INSERT ... ON CONFLICT DO NOTHING`, so a redelivery is stored once; `rejected` keeps the bad messages
+(with the reason); `dead_letter` the messages that could not be stored after several tries; `devices`
+registers each device with its tenant (`axolotl-ingest --add-device DEVICE TENANT`)."""
 
 from __future__ import annotations
 
@@ -34,6 +36,21 @@ _SQLITE_SCHEMA = (
         reason TEXT NOT NULL,
         payload_head TEXT
     )""",
+    """CREATE TABLE IF NOT EXISTS dead_letter (
+        id INTEGER PRIMARY KEY,
+        received_at TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        device_id TEXT,
+        message_id TEXT,
+        attempts INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        payload BLOB
+    )""",
+    """CREATE TABLE IF NOT EXISTS devices (
+        device_id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        added_at TEXT NOT NULL
+    )""",
 )
 
 _PG_SCHEMA = (
@@ -56,6 +73,21 @@ _PG_SCHEMA = (
         message_id TEXT,
         reason TEXT NOT NULL,
         payload_head TEXT
+    )""",
+    """CREATE TABLE IF NOT EXISTS dead_letter (
+        id BIGSERIAL PRIMARY KEY,
+        received_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        topic TEXT NOT NULL,
+        device_id TEXT,
+        message_id TEXT,
+        attempts INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        payload BYTEA
+    )""",
+    """CREATE TABLE IF NOT EXISTS devices (
+        device_id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        added_at TIMESTAMPTZ NOT NULL DEFAULT now()
     )""",
 )
 
@@ -80,6 +112,25 @@ class SqliteSink:
     def reject(self, topic, device_id, message_id, reason, payload_head) -> None:
         self.conn.execute("INSERT INTO rejected (received_at, topic, device_id, message_id, reason, payload_head) "
                           "VALUES (?, ?, ?, ?, ?, ?)", (_utc_now(), topic, device_id, message_id, reason, payload_head))
+
+    def stored_session(self, device_id, message_id) -> str | None:
+        """The session of the stored message (device_id, message_id), None if there is none."""
+        row = self.conn.execute("SELECT session_id FROM received WHERE device_id = ? AND message_id = ?",
+                                (device_id, message_id)).fetchone()
+        return row[0] if row else None
+
+    def dead_letter(self, topic, device_id, message_id, attempts, error, payload: bytes) -> None:
+        self.conn.execute("INSERT INTO dead_letter (received_at, topic, device_id, message_id, attempts, error, payload) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?)", (_utc_now(), topic, device_id, message_id, attempts, error, payload))
+
+    def register_device(self, device_id, tenant) -> None:
+        self.conn.execute("INSERT INTO devices (device_id, tenant, added_at) VALUES (?, ?, ?) "
+                          "ON CONFLICT (device_id) DO UPDATE SET tenant = excluded.tenant", (device_id, tenant, _utc_now()))
+
+    def device_tenant(self, device_id) -> str | None:
+        """The tenant the device is registered with, None for an unregistered device."""
+        row = self.conn.execute("SELECT tenant FROM devices WHERE device_id = ?", (device_id,)).fetchone()
+        return row[0] if row else None
 
     def close(self) -> None:
         self.conn.close()
@@ -106,6 +157,23 @@ class PostgresSink:
     def reject(self, topic, device_id, message_id, reason, payload_head) -> None:
         self.conn.execute("INSERT INTO rejected (topic, device_id, message_id, reason, payload_head) "
                           "VALUES (%s, %s, %s, %s, %s)", (topic, device_id, message_id, reason, payload_head))
+
+    def stored_session(self, device_id, message_id) -> str | None:
+        row = self.conn.execute("SELECT session_id FROM received WHERE device_id = %s AND message_id = %s",
+                                (device_id, message_id)).fetchone()
+        return row[0] if row else None
+
+    def dead_letter(self, topic, device_id, message_id, attempts, error, payload: bytes) -> None:
+        self.conn.execute("INSERT INTO dead_letter (topic, device_id, message_id, attempts, error, payload) "
+                          "VALUES (%s, %s, %s, %s, %s, %s)", (topic, device_id, message_id, attempts, error, payload))
+
+    def register_device(self, device_id, tenant) -> None:
+        self.conn.execute("INSERT INTO devices (device_id, tenant) VALUES (%s, %s) "
+                          "ON CONFLICT (device_id) DO UPDATE SET tenant = excluded.tenant", (device_id, tenant))
+
+    def device_tenant(self, device_id) -> str | None:
+        row = self.conn.execute("SELECT tenant FROM devices WHERE device_id = %s", (device_id,)).fetchone()
+        return row[0] if row else None
 
     def close(self) -> None:
         self.conn.close()

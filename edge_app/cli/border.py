@@ -25,6 +25,7 @@ def cmd_serve(args) -> int:
         return {"session_id": live.stop(), "error": live.error}
 
     run_serve(db, data_dir(), host=args.host, port=args.port, name=args.name,
+              cameras=[args.camera, cfg.session.camera],  # what a phone may name besides the recordings
               on_live_start=on_live_start, on_live_stop=on_live_stop, live_metrics=broadcaster.subscribe)
     return 0
 
