@@ -7,13 +7,9 @@ registers each device with its tenant (`axolotl-ingest --add-device DEVICE TENAN
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
 from pathlib import Path
 
-
-def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
+from edge_app.timeutil import utc_now_iso
 
 _SQLITE_SCHEMA = (
     """CREATE TABLE IF NOT EXISTS received (
@@ -106,12 +102,12 @@ class SqliteSink:
         cur = self.conn.execute(
             "INSERT INTO received (device_id, message_id, session_id, tenant, received_at, summary) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, message_id) DO NOTHING",
-            (device_id, message_id, session_id, tenant, _utc_now(), summary_text))
+            (device_id, message_id, session_id, tenant, utc_now_iso(), summary_text))
         return cur.rowcount == 1  # autocommit: committed when execute returns
 
     def reject(self, topic, device_id, message_id, reason, payload_head) -> None:
         self.conn.execute("INSERT INTO rejected (received_at, topic, device_id, message_id, reason, payload_head) "
-                          "VALUES (?, ?, ?, ?, ?, ?)", (_utc_now(), topic, device_id, message_id, reason, payload_head))
+                          "VALUES (?, ?, ?, ?, ?, ?)", (utc_now_iso(), topic, device_id, message_id, reason, payload_head))
 
     def stored_session(self, device_id, message_id) -> str | None:
         """The session of the stored message (device_id, message_id), None if there is none."""
@@ -121,11 +117,11 @@ class SqliteSink:
 
     def dead_letter(self, topic, device_id, message_id, attempts, error, payload: bytes) -> None:
         self.conn.execute("INSERT INTO dead_letter (received_at, topic, device_id, message_id, attempts, error, payload) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?)", (_utc_now(), topic, device_id, message_id, attempts, error, payload))
+                          "VALUES (?, ?, ?, ?, ?, ?, ?)", (utc_now_iso(), topic, device_id, message_id, attempts, error, payload))
 
     def register_device(self, device_id, tenant) -> None:
         self.conn.execute("INSERT INTO devices (device_id, tenant, added_at) VALUES (?, ?, ?) "
-                          "ON CONFLICT (device_id) DO UPDATE SET tenant = excluded.tenant", (device_id, tenant, _utc_now()))
+                          "ON CONFLICT (device_id) DO UPDATE SET tenant = excluded.tenant", (device_id, tenant, utc_now_iso()))
 
     def device_tenant(self, device_id) -> str | None:
         """The tenant the device is registered with, None for an unregistered device."""
