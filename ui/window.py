@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 
@@ -18,31 +19,38 @@ log = logging.getLogger(__name__)
 EXIT_CHORD = "Ctrl+Alt+Q"  # the admin's way out of fullscreen kiosk mode (packaging/systemd/README.md)
 
 
+@functools.cache
+def prepare() -> dict:
+    """Import the screens and warm the chart libraries up: seconds of pure Python that writes nothing,
+    done once per process (ui/app.py lets a SIGTERM cut it short)."""
+    from ui.screens.calibration import CalibrationScreen
+    from ui.screens.history import HistoryScreen
+    from ui.screens.live import LiveScreen
+    from ui.screens.pairing import PairingScreen
+    from ui.screens.players import PlayersScreen
+    from ui.screens.settings import SettingsScreen
+    from ui.screens.summary import SummaryScreen
+
+    from edge_app.charts import warm_up
+
+    warm_up()  # ~0.5 s once, before the window shows, instead of a UI freeze at the first summary
+    return {"live": LiveScreen, "players": PlayersScreen, "calibrate": CalibrationScreen, "summary": SummaryScreen,
+            "history": HistoryScreen, "pair": PairingScreen, "settings": SettingsScreen}
+
+
 class MainWindow(QMainWindow):
     def __init__(self, kiosk: Kiosk, sample: str | None = None):
         super().__init__()
-        from ui.screens.calibration import CalibrationScreen
-        from ui.screens.history import HistoryScreen
-        from ui.screens.live import LiveScreen
-        from ui.screens.pairing import PairingScreen
-        from ui.screens.players import PlayersScreen
-        from ui.screens.settings import SettingsScreen
-        from ui.screens.summary import SummaryScreen
-
-        from edge_app.charts import warm_up
-
-        warm_up()  # ~0.5 s once, before the window shows, instead of a UI freeze at the first summary
+        screens = prepare()
         self.kiosk = kiosk
         self.kiosk_mode = False  # fullscreen until the admin's exit chord
         self._screen = None  # the screen whose geometry the kiosk follows
         self._font_px = 0
         self.apply_style(600)  # before the first layout, so that the minimum size counts the real fonts
         self.setWindowTitle("Axolotl Edge")
-        self.screens = {
-            "live": LiveScreen(kiosk, sample), "players": PlayersScreen(kiosk), "calibrate": CalibrationScreen(kiosk, sample),
-            "summary": SummaryScreen(kiosk), "history": HistoryScreen(kiosk), "pair": PairingScreen(kiosk),
-            "settings": SettingsScreen(kiosk),
-        }
+        with_sample = {"live", "calibrate"}
+        self.screens = {key: screen(kiosk, sample) if key in with_sample else screen(kiosk)
+                        for key, screen in screens.items()}
         titles = {"live": "Live", "players": "Players", "calibrate": "Calibrate", "summary": "Summary",
                   "history": "History", "pair": "Phone", "settings": "Settings"}
         self.stack = QStackedWidget()
