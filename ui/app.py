@@ -12,26 +12,60 @@ import socket
 import sys
 
 
-class StopRequest:
-    """systemd's SIGTERM, recorded from the first moment of the start and acted on once there is a window.
+class StopRequested(BaseException):
+    """Raised by the SIGTERM handler inside `StopRequest.cut_short` (a BaseException, like KeyboardInterrupt,
+    so that no `except Exception` on the way swallows it)."""
 
-    The handler only records the request and calls the action set with `on_request` (which is
-    replayed if the request came first). Qt's event loop runs no Python code, so a Python handler would
-    wait for the next Python slot: `wake_qt` gives the interpreter a wakeup fd that its C-level handler
-    writes to, and a socket notifier in the loop turns that into a Python call, which runs the handler.
+
+class StopRequest:
+    """systemd's SIGTERM, recorded from the first moment of the start and acted on as soon as it can be.
+
+    The handler records the request; inside `cut_short` (imports and warm-up: seconds of pure Python that
+    write nothing) it also raises, so the start ends at once instead of building a window to close; later
+    it calls the action set with `on_request` (replayed if the request came first). Qt's event loop runs no
+    Python code, so a Python handler would wait for the next Python slot: `wake_qt` gives the interpreter
+    a wakeup fd that its C-level handler writes to, and a socket notifier turns that into a Python call.
     """
 
     def __init__(self):
         self.requested = False
         self._action = None
+        self._raise = False
         self._wake: tuple | None = None
         self._previous_fd = -1
         signal.signal(signal.SIGTERM, self._handle)
 
     def _handle(self, signum, frame) -> None:
         self.requested = True
+        if self._raise:
+            # C code that calls Python may swallow it (Shiboken's set-up of a QWidget subclass does, seen
+            # here): SIGALRM raises it again every 50 ms until it lands or the cut-short work is over.
+            signal.signal(signal.SIGALRM, self._again)
+            signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
+            raise StopRequested
         if self._action is not None:
             self._action()
+
+    def _again(self, signum, frame) -> None:
+        if self._raise:
+            raise StopRequested
+
+    def cut_short(self, fn):
+        """fn() unless a stop was requested; a request meanwhile ends it. Returns None when stopped.
+        Only for work that writes nothing and builds no widget (imports, warm-up)."""
+        if self.requested:
+            return None
+        try:
+            self._raise = True
+            try:
+                return fn()
+            finally:
+                self._raise = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except BaseException:  # also when it lands in the finally above
+            if self.requested:  # StopRequested, or what an import turned it into (an ImportError "from" it)
+                return None
+            raise
 
     def on_request(self, action) -> None:
         self._action = action
@@ -78,12 +112,10 @@ def run(*, db_path=None, config_path=None, calibration=None, fullscreen: bool = 
 
 
 def _start(stop: StopRequest, *, db_path, config_path, calibration, fullscreen: bool, size: str | None) -> int:
-    from PySide6.QtCore import Qt, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from edge_app.config import SAMPLE_CLIP
-    from ui.context import Kiosk
-
+    modules = stop.cut_short(_import_qt_and_store)
+    if modules is None:
+        return 0
+    Qt, QTimer, QApplication, Kiosk, sample = modules
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("axolotl-edge")
     stop.wake_qt(app)
@@ -91,14 +123,11 @@ def _start(stop: StopRequest, *, db_path, config_path, calibration, fullscreen: 
     stop.on_request(lambda: QTimer.singleShot(0, app.closeAllWindows))
     if stop.requested:
         return 0
-    kiosk = Kiosk(db_path, config_path=config_path, calibration=calibration)
-    if stop.requested:  # while the store opened: no window to build
-        kiosk.close()
-        return 0
-    from ui.window import MainWindow
-
-    win = MainWindow(kiosk, str(SAMPLE_CLIP) if SAMPLE_CLIP.exists() else None)
-    if stop.requested:  # while the screens were built: never shown, so closed here
+    kiosk = Kiosk(db_path, config_path=config_path, calibration=calibration)  # not cut short: it may migrate
+    window_class = stop.cut_short(_import_screens)  # with the chart warm-up: most of the start
+    if not stop.requested:
+        win = window_class(kiosk, sample)
+    if stop.requested:  # the window was never shown: closed here
         kiosk.close()
         return 0
     if fullscreen:
@@ -109,3 +138,20 @@ def _start(stop: StopRequest, *, db_path, config_path, calibration, fullscreen: 
         win.resize(w, h)
         win.show()
     return app.exec()  # a request from here on comes through the queued closeAllWindows
+
+
+def _import_qt_and_store():
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from edge_app.config import SAMPLE_CLIP
+    from ui.context import Kiosk
+
+    return Qt, QTimer, QApplication, Kiosk, str(SAMPLE_CLIP) if SAMPLE_CLIP.exists() else None
+
+
+def _import_screens():
+    from ui.window import MainWindow, prepare
+
+    prepare()
+    return MainWindow
