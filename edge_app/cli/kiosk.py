@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from edge_app.errors import AxolotlError
 
 
 def cmd_kiosk(args) -> int:
+    if not re.fullmatch(r"[1-9]\d{1,4}x[1-9]\d{1,4}", args.size.strip().lower()):
+        raise AxolotlError(f"--size {args.size!r} is not WIDTHxHEIGHT in pixels; give e.g. --size 1024x600")
     try:
         from ui.app import run
     except ImportError as exc:

@@ -33,3 +33,9 @@ def test_a_bad_config_is_one_line(tmp_path):
     r = run_cli("kiosk", "--config", bad, env={"QT_QPA_PLATFORM": "offscreen"}, timeout=60)
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0 and "colour" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_bad_window_size_is_one_line():
+    r = run_cli("kiosk", "--size", "1024by600", env={"QT_QPA_PLATFORM": "offscreen"}, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0 and "--size" in r.stderr and "Traceback" not in r.stderr
