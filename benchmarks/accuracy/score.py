@@ -1,5 +1,8 @@
 """Score the product's output against a render's truth.
 
+The product's boxes are what `analyze` stores: its tracked people (ByteTrack's confirmed tracks,
+`SessionStore.frames`), so recall and precision are those of the whole detect-and-track chain.
+
 * Detection: per frame, truth and product boxes are matched one to one (Hungarian on IoU, a pair
   counts at IoU >= 0.5). The headline counts the people at least `MIN_HEIGHT` px tall and less
   than half hidden (`visible > 0.5`): recall = those matched / those present; precision = product
