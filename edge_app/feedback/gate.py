@@ -160,7 +160,8 @@ class GatedWriter:
     def __init__(self, writer: FeedbackWriter, home: Path | None = None):
         self.writer = writer
         self.verdict = run_gate(writer, home)
-        self.model_name = writer.model_name
+        # the model whose words the feedback carries: none when the built-in sentences are used
+        self.model_name = writer.model_name if self.use_model else None
         self.unavailable_reason = writer.unavailable_reason
 
     @property

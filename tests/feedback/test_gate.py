@@ -22,6 +22,7 @@ def test_a_model_that_writes_about_the_facts_passes_and_is_used(tmp_path):
     gated = GatedWriter(writer, tmp_path)
     v = gated.verdict
     assert v.use_model and v.passed == v.total == gate.GATE_ENTRIES and gated.use_model
+    assert gated.model_name == "big-model.gguf"
     assert "language model big-model.gguf" in gated.note() and "built-in" in gated.note()
     _, facts, drills = gate_entries()[1]
     assert gated.word(facts[0].player, facts, drills, youth=False).source == "llm"
@@ -31,6 +32,7 @@ def test_a_model_that_writes_nonsense_is_not_used_and_the_box_says_so(tmp_path):
     writer = fake_writer(tmp_path / "smol.gguf", NONSENSE)
     gated = GatedWriter(writer, tmp_path)
     assert not gated.use_model and gated.verdict.passed == 0
+    assert gated.model_name is None  # the feedback records no model: its words are not the model's
     note = gated.note()
     assert note.startswith("Wording: built-in sentences.") and "smol.gguf" in note and "0 of 6" in note
     calls = writer._llm.calls
