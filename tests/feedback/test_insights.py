@@ -3,8 +3,8 @@ import re
 import pytest
 
 from edge_app.feedback.drills import KPIS, DrillLibrary
-from edge_app.feedback.insights import (KINDS, Fact, age_band_for_profile, choose_drills, derive_insights,
-                                        format_number)
+from edge_app.feedback.insights import (KINDS, Fact, age_band_for_profile, choose_drills,
+                                        choose_drills_with_reasons, derive_insights, format_number)
 from edge_app.metrics.profiles import get_profile
 from edge_app.summary import DataQuality, Effort, PlayerSummary, PoseKPIs, SessionSummary
 
@@ -247,3 +247,119 @@ def test_fact_texts_pass_the_youth_safety_check():
              + derive_insights(summary([player("Lee", top=3.0, dist=5200.0, hsr=150.0, sprints=0)])))
     for f in facts:
         assert safety.check(f.text, youth=True, allowed_names={"Sam", "Alex", "Jo", "Lee"}) == [], f.text
+
+
+# ---- issue 15: insights that fit the session ---------------------------------------------------------------
+
+def walkers(n=6, *, tracked=15.0, duration=15.0, top=1.6, profile="u13", pose=None):
+    """People walking (the sample clip's kind of session): slow, no sprints, no high-speed running."""
+    ps = [player(f"track-{i + 2}", top=top + 0.1 * i, dist=18.0 + i, hsr=0.0, sprints=0, acc=0, dec=0, wr=70.0 + i,
+                 tracked=tracked, pose=pose) for i in range(n)]
+    s = summary(ps, profile=profile)
+    s["duration_s"] = duration
+    return s
+
+
+@pytest.mark.parametrize("seconds", [15.0, 3600.0])
+def test_a_walking_session_is_not_a_failed_sprint_session(seconds):
+    """Issue 15: "6 of 6 players had sprinting among their points to work on today" on a walking clip, with
+    repeated-sprint drills recommended."""
+    facts = derive_insights(walkers(tracked=seconds, duration=seconds))
+    texts = " ".join(f.text for f in facts)
+    assert not any(f.kpi in ("sprint", "hsr", "top_speed") and f.kind in ("weakness", "strength") for f in facts)
+    assert not any(f.id.endswith(".focus") for f in facts) and "points to work on" not in texts
+    assert "made 0 sprints" not in texts and "No player made a sprint" not in texts
+    drills = choose_drills(facts, DrillLibrary(), "u13")
+    assert not any("sprint" in d.kpis for ds in drills.values() for d in ds)
+    context = [f for f in facts if f.kind == "context" and f.player == "team"]
+    assert len(context) == 1
+    if seconds < 300:
+        assert "too little to judge" in context[0].text and "15 s" in context[0].text
+    else:
+        assert "low-intensity session" in context[0].text and "not judged" in context[0].text
+
+
+def test_a_short_session_says_there_is_too_little_to_judge_and_nothing_else_about_efforts():
+    # 15 s of a real match pace: fast, but far too short to judge anyone's efforts
+    s = team()
+    s["duration_s"] = 15.0
+    for p in s["players"]:
+        p["quality"]["tracked_time_s"] = 15.0
+        p["distance"] = 60.0
+    facts = derive_insights(s, history())
+    assert facts[0].id == "team.session.short" and "too little to judge" in facts[0].text
+    assert {f.kind for f in facts} <= {"context", "team"}
+    assert not any(f.kpi in ("sprint", "hsr", "top_speed", "acceleration", "deceleration") for f in facts)
+    sam = [f for f in facts if f.player == "Sam"]
+    assert [f.text for f in sam] == ["Sam covered 60 m in the 15 s they were tracked."]
+    check_numbers_in_text(facts, LABELS)
+
+
+def test_distances_below_a_kilometre_are_said_in_metres():
+    """Issue 15: the sample clip's team total was said as "0 km"."""
+    facts = by_id(derive_insights(walkers()))
+    total = facts["team.distance.total"]
+    # 18 + 19 + 20 + 21 + 22 + 23 m
+    assert total.numbers == {"total_m": 123.0, "max_m": 23.0} and "123 m" in total.text and " km" not in total.text
+    mixed = team(sam=dict(top=7.0, dist=700.0, hsr=500.0, sprints=4, acc=10, dec=9, wr=100.0))
+    t = by_id(derive_insights(mixed))["team.distance.total"]
+    # 700 + 5500 + 5800 + 5600 + 5200 m = 22.8 km, Jo the most with 5.8 km
+    assert t.numbers == {"total_km": 22.8, "max_km": 5.8}
+    # a trend on a short distance stays in metres, its average too
+    hist = [summary([player("Sam", top=7.0, dist=600.0, hsr=500.0, sprints=4, acc=10, dec=9, wr=100.0)], sid=f"h{i}")
+            for i in range(2)]
+    trend = by_id(derive_insights(mixed, hist, max_per_player=20))["sam.distance.trend_up"]
+    assert trend.numbers["distance_m"] == 700.0 and trend.numbers["previous_avg_m"] == 600.0
+    assert "700 m today" in trend.text and "600 m" in trend.text
+    for fs in (derive_insights(walkers()), derive_insights(mixed, hist, max_per_player=20)):
+        assert not any(re.search(r"(?<![\d.])0(?:\.0)? km", f.text) for f in fs)
+        check_numbers_in_text(fs, LABELS + [f"track-{i}" for i in range(2, 8)])
+
+
+@pytest.mark.parametrize("knee,said", [(14.93, 14.9), (14.96, 14.96), (14.4, 14.0)])
+def test_no_self_contradicting_threshold_sentences(knee, said):
+    """Issue 15: "a median knee bend of 15 degrees, below 15" (the clip's 14.93 degrees rounded)."""
+    s = team(units="px")
+    s["players"][3]["pose"]["knee_flexion_deg"] = knee
+    f = by_id(derive_insights(s))["player-3.knee_flexion.low"]
+    assert f.numbers["knee_flexion_deg"] == said < f.numbers["threshold_deg"] == 15.0
+    assert f"knee bend of {format_number(said)} degrees, below 15" in f.text
+    lean = team(units="px")
+    lean["players"][3]["pose"]["trunk_lean_sprint_deg"] = 20.2
+    assert by_id(derive_insights(lean))["player-3.trunk_lean.high"].numbers["trunk_lean_deg"] == 20.2
+    # a profile threshold too: 4.135 m/s = 14.886 km/h against the u13 high-speed bound of 14.9 km/h
+    solo = summary([player("Lee", top=4.135, dist=5200.0, hsr=0.0, sprints=0),
+                    player("Jo", top=6.0, dist=5200.0, hsr=100.0, sprints=2)], profile="u13")
+    below = by_id(derive_insights(solo))["lee.top_speed.below_hsr"]
+    assert below.numbers["top_speed_kmh"] < below.numbers["hsr_threshold_kmh"] == 14.9
+
+
+def test_pose_points_only_for_players_who_ran():
+    """A walker's straight knees are walking, not running technique."""
+    pose = PoseKPIs(samples=40, knee_flexion_deg=11.6, trunk_lean_sprint_deg=None, stride_cadence_spm=141.2)
+    facts = derive_insights(walkers(tracked=3600.0, duration=3600.0, pose=pose))
+    assert not any(f.kind == "pose" for f in facts)
+
+
+@pytest.mark.parametrize("band", ["u13", "u15", "u17", "adult"])
+def test_drills_suit_the_age_band_and_say_why_they_were_chosen(band):
+    facts = derive_insights(team(), history())
+    chosen = choose_drills_with_reasons(facts, DrillLibrary(), band)
+    by_fact = {f.id: f for f in facts}
+    assert any(chosen.values())
+    for who, cs in chosen.items():
+        for c in cs:
+            assert band in c.drill.age_bands and c.name == c.drill.name
+            f = by_fact[c.fact_id]
+            assert f.player == who and f.kpi in c.drill.kpis
+            assert ("suits adults" if band == "adult" else f"suits {band.upper()}") in c.reason
+            assert c.reason.startswith(("for ", "a light session"))
+    lee = chosen["Lee"][0]
+    assert lee.reason.startswith("for sprinting, a point to work on today")
+
+
+def test_no_trend_on_a_handful_of_sprints():
+    """Issue 15's spirit: "0 sprints, down 100 % on their average of 0.5" / "up 900 %" say nothing."""
+    hist = [summary([player("Sam", top=7.0, dist=7000.0, hsr=500.0, sprints=s)], sid=f"h{i}") for i, s in enumerate((0, 1))]
+    facts = derive_insights(team(), hist, max_per_player=20)
+    assert not any(f.id.startswith("sam.sprint_count.trend") for f in facts)

@@ -10,15 +10,15 @@ import pytest
 
 from benchmarks.bench_llm import Drill, Fact  # the benchmark's real-Fact helper and drill stand-in
 from edge_app.feedback import safety
-from edge_app.feedback.llm import (FeedbackWriter, Worded, default_model_path, invented_numbers, template,
-                                   unknown_drills, validate)
+from edge_app.feedback.llm import (FeedbackWriter, Worded, categories, default_model_path, grammar_for,
+                                   invented_numbers, template, unknown_drills, validate)
 
 
 FACTS = [
-    Fact("f1", "Sam", "trend", "distance_km", {"distance_km": 5.23, "delta_km": 0.4},
+    Fact("f1", "Sam", "trend_up", "endurance", {"distance_km": 5.23, "delta_km": 0.4},
          "Sam ran 5.2 km, 0.4 km more than last session."),
-    Fact("f2", "Sam", "count", "sprints", {"sprints": 7}, "Sam made 7 sprints above 20 km/h."),
-    Fact("f3", "Sam", "best", "top_speed_kmh", {"top_speed_kmh": 24.1}, "Sam's top speed was 24.1 km/h."),
+    Fact("f2", "Sam", "strength", "sprint", {"sprints": 7}, "Sam made 7 sprints above 20 km/h."),
+    Fact("f3", "Sam", "weakness", "top_speed", {"top_speed_kmh": 24.1}, "Sam's top speed was 24.1 km/h."),
 ]
 DRILLS = [Drill("rondo", "Rondo 4v2", 10), Drill("weave", "Cone weave", 8)]
 TEMPLATE = ("Sam ran 5.2 km, 0.4 km more than last session. Sam made 7 sprints above 20 km/h. "
@@ -84,11 +84,37 @@ def test_llama_cpp_not_importable_falls_back(tmp_path, monkeypatch):
 # ---- validation of crafted model outputs ------------------------------------------------------
 
 def test_validator_accepts_good_output_and_appends_the_drills():
-    raw = out("Great session, Sam: 5.2 km and 7 sprints!", ["Top speed of 24.1 km/h"], ["Keep pressing early"])
+    raw = out("Great session, Sam: 5.2 km and 7 sprints!", ["sprinting", "endurance"], ["top speed"])
     text, why = validate(raw, "Sam", FACTS, DRILLS, youth=True)
     assert why is None
-    assert text == ("Great session, Sam: 5.2 km and 7 sprints! Strengths: Top speed of 24.1 km/h. "
-                    "Work on: Keep pressing early. Try: Rondo 4v2, Cone weave.")
+    assert text == ("Great session, Sam: 5.2 km and 7 sprints! Strengths: sprinting; endurance. "
+                    "Work on: top speed. Try: Rondo 4v2, Cone weave.")
+
+
+@pytest.mark.parametrize("strengths,work_on", [
+    (["Top speed of 24.1 km/h"], []),  # free-form: the model may only pick the session's categories
+    (["15 years ago"], []),
+    ([], ["cat"]), ([], ["Suffering"]), ([], ["deref"]),
+    (["top speed"], []),  # a category of the facts, but not among the strengths
+    ([], ["sprinting"]),
+])
+def test_strengths_and_points_to_work_on_are_only_the_sessions_categories(strengths, work_on):
+    """Issue 15: "Work on: cat." / "Strengths: 15 years ago." were written by the model and shown."""
+    text, why = validate(out("Great session, Sam: 5.2 km and 7 sprints!", strengths, work_on), "Sam", FACTS, DRILLS,
+                         youth=True)
+    assert text is None and why.startswith("schema") and "categories" in why
+
+
+def test_the_grammar_lists_only_the_sessions_categories():
+    good, work = categories(FACTS)
+    assert (good, work) == (["endurance", "sprinting"], ["top speed"])
+    g = grammar_for(good, work)
+    lists = {line.split(" ::= ")[0]: line for line in g.splitlines() if line.startswith(("slist", "wlist"))}
+    assert '\\"sprinting\\"' in lists["slist"] and '\\"top speed\\"' not in lists["slist"]
+    assert '\\"top speed\\"' in lists["wlist"] and "str" not in lists["slist"] + lists["wlist"]
+    assert grammar_for([], []).count('"[" ws "]"') == 2  # nothing to pick: both lists empty
+    llama_cpp = pytest.importorskip("llama_cpp")
+    llama_cpp.LlamaGrammar.from_string(g, verbose=False)  # llama.cpp accepts it
 
 
 @pytest.mark.parametrize("summary,ok", [
@@ -101,7 +127,7 @@ def test_validator_accepts_good_output_and_appends_the_drills():
     ("Sam made seven sprints.", True),
     ("Sam made three sprints.", False),  # number words count too
     ("Sprints were up 30% on last week.", False),
-    ("Sprints above 20 km/h: 7.", True),  # threshold from the fact's own sentence
+    ("Sam's sprints above 20 km/h: 7.", True),  # threshold from the fact's own sentence
     ("Sam ran 0.4 km more.", True),
     ("Do Rondo 4v2 for 12 minutes.", False),  # the 4 and 2 of the drill name are fine, 12 is not
 ])
@@ -117,11 +143,11 @@ def test_invented_numbers_lists_them():
 
 
 def test_validator_rejects_drills_that_were_not_chosen():
-    raw = out("Sam ran 5.2 km.", work_on=["Try the Ladder Sprint drill"])
+    raw = out("Sam ran 5.2 km, so try the Ladder Sprint drill.")
     text, why = validate(raw, "Sam", FACTS, DRILLS, youth=True)
     assert text is None and why.startswith("unknown drill")
     # a library name that was not chosen
-    raw = out("Sam ran 5.2 km.", work_on=["More shooting practice"])
+    raw = out("Sam ran 5.2 km and more shooting practice would help.")
     assert validate(raw, "Sam", FACTS, DRILLS, youth=True, known_drills=["Shooting practice", "Rondo 4v2"])[1]
     assert unknown_drills("Do the Rondo 4v2 drill", DRILLS) == []
 
@@ -177,7 +203,7 @@ def fake_writer(raw, gate=None) -> FeedbackWriter:
 
 
 def test_llm_path_streams_tokens_and_returns_validated_text():
-    raw = out("Nice work Sam, 7 sprints and 24.1 km/h.", ["Quick feet"], [])
+    raw = out("Nice work Sam, 7 sprints and 24.1 km/h.", ["sprinting"], [])
     tokens = []
     w = fake_writer(raw).word("Sam", FACTS, DRILLS, youth=True, on_token=tokens.append)
     assert w.source == "llm" and w.fallback_reason is None
@@ -243,3 +269,13 @@ def test_real_model_output_is_valid_or_a_recorded_fallback():
         assert w.text.endswith("Try: Rondo 4v2, Cone weave.")
     else:
         assert w.source == "template" and w.fallback_reason and w.text == TEMPLATE
+
+
+def test_the_drills_say_why_they_were_chosen_once_per_reason():
+    from types import SimpleNamespace as D
+    why = "for sprinting, a point to work on today; suits U13"
+    drills = [D(name="Repeated sprint relay", reason=why), D(name="Flying sprints", reason=why),
+              D(name="Plank series", reason="for running posture, from the pose estimate; suits U13")]
+    assert template("Sam", FACTS[:1], drills).endswith(
+        f"Try: Repeated sprint relay, Flying sprints ({why}); Plank series (for running posture, from the pose "
+        "estimate; suits U13).")

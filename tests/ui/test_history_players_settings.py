@@ -169,3 +169,23 @@ def test_a_rename_keeps_the_coachs_sprint_threshold(recorded_kiosk, qtbot):
     th = recorded_kiosk.store.get_summary(sid)["profile"]["thresholds"]
     assert th["sprint_lower_ms"] == pytest.approx(16.0 / 3.6, abs=1e-3)
     assert th["sprint_entry_ms"] == pytest.approx(16.0 / 3.6, abs=1e-3)
+
+
+def test_settings_say_which_feedback_wording_the_box_uses(window, kiosk, tmp_path):
+    """Issue 15: when the model fails the quality gate, the box says so once, in plain words, on Settings."""
+    from edge_app.feedback.gate import Verdict, model_identity, store_verdict
+
+    model = tmp_path / "smol.gguf"
+    model.write_bytes(b"GGUF" + b"\0" * 64)
+    feedback = kiosk.config.feedback.model_copy(update={"model": str(model)})
+    kiosk.save_config(kiosk.config.model_copy(update={"feedback": feedback}))
+    window.show_screen("settings")
+    s = window.screens["settings"]
+    assert s.wording.text() == "Feedback wording: smol.gguf is checked the first time feedback is written."
+    store_verdict(Verdict("smol.gguf", model_identity(model), False, 1, 6, "2026-01-01T00:00:00Z", []), kiosk.home)
+    window.show_screen("settings")
+    assert s.wording.text() == ("Feedback wording: built-in sentences. The language model smol.gguf passed only 1 "
+                                "of 6 test sessions, so its words are not used.")
+    model.unlink()
+    window.show_screen("settings")
+    assert s.wording.text() == "Feedback wording: built-in sentences (no language model installed)."

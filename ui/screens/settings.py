@@ -43,6 +43,7 @@ class SettingsScreen(QWidget):
         self.sprint.setSuffix(" km/h")
         self.sprint.setSpecialValueText("profile default")
         self.folder = label("", "muted", wrap=True)
+        self.wording = label("", "muted", wrap=True)  # which words the feedback uses: the model's or built-in
         self.roster = QListWidget()
         self.new_name = QLineEdit()
         self.new_name.setPlaceholderText("a player's name")
@@ -54,6 +55,7 @@ class SettingsScreen(QWidget):
         form.addRow("Age profile", self.profile)
         form.addRow("Sprint from", self.sprint)
         form.addRow("Data folder", self.folder)
+        form.addRow("Feedback", self.wording)
         roster = QVBoxLayout()
         roster.addWidget(label("Roster", "title"))
         roster.addWidget(self.roster, 1)
@@ -79,6 +81,7 @@ class SettingsScreen(QWidget):
         self.load()
 
     def load(self) -> None:
+        from edge_app.feedback.gate import wording_status
         from edge_app.models import load_manifest
 
         cfg = self.kiosk.config
@@ -96,6 +99,7 @@ class SettingsScreen(QWidget):
         home = self.kiosk.home
         free = shutil.disk_usage(home).free / 1e9
         self.folder.setText(f"{home}\n{free:.1f} GB free (set AXOLOTL_EDGE_HOME to move it)")
+        self.wording.setText(wording_status(cfg.feedback.model, home))
 
     def add_name(self) -> None:
         name = self.new_name.text().strip()
