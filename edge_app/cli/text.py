@@ -62,7 +62,10 @@ def players_text(players: list[dict]) -> str:
 def feedback_text(feedback: dict, player: str | None = None) -> str:
     entries = [feedback["team"]] if feedback.get("team") and not player else []
     entries += [p for p in feedback["players"] if not player or p["player"] == player]
-    lines = []
+    from edge_app.feedback.gate import wording_line
+
+    note = wording_line(feedback)
+    lines = [note] if note else []
     for e in entries:
         lines.append(f"{e['player']}: {e['text']}")
         for d in e["drills"]:

@@ -95,9 +95,3 @@ def _regenerated(store, feedback: dict, old: dict, new: dict) -> dict:
                                                   "model": feedback.get("model")}}
     return out
 
-
-def wording_note(feedback: dict) -> str:
-    """One line on who wrote the feedback on screen ('' for the model's own words)."""
-    if feedback.get("regenerated_after_edit"):
-        return "re-worded from templates after players were merged or split; write feedback again for the model's words"
-    return "" if feedback.get("model") else "written from templates: no language model on this box"

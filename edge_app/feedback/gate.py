@@ -182,8 +182,14 @@ class GatedWriter:
 
 
 def wording_line(feedback: dict) -> str | None:
-    """The line `feedback` prints once above the entries: which wording is used (None for old feedback)."""
-    return (feedback.get("wording") or {}).get("note")
+    """The one line above the entries (the CLI's `feedback`, the kiosk's Summary): which wording is used."""
+    if feedback.get("regenerated_after_edit"):  # a merge or split re-worded it, whatever the gate said
+        return ("Wording: built-in sentences, re-worded after players were merged or split; "
+                "write feedback again for the model's words.")
+    note = (feedback.get("wording") or {}).get("note")
+    if note or feedback.get("model"):
+        return note  # None: feedback stored before the gate, in the model's words
+    return "Wording: built-in sentences (no language model on this box)."
 
 
 def wording_status(model_path: str | Path | None, home: Path | None = None) -> str:

@@ -1,6 +1,7 @@
 """Renaming players inside stored feedback (edge_app.feedback.carry.renamed): whole labels only, one pass."""
 
-from edge_app.feedback.carry import renamed, wording_note
+from edge_app.feedback.carry import renamed
+from edge_app.feedback.gate import wording_line
 
 
 def _entry(player, text, fact_text, fact_id):
@@ -38,9 +39,11 @@ def test_no_rename_keeps_it_as_it_was():
     assert renamed(FEEDBACK, {}, ["player-1", "player-12", "Sam"]) == FEEDBACK
 
 
-def test_the_note_says_who_wrote_the_words_on_screen():
-    assert wording_note(FEEDBACK) == ""  # the model's own words need no note
-    assert "no language model" in wording_note({**FEEDBACK, "model": None})
+def test_the_wording_line_says_who_wrote_the_words_on_screen():
+    assert wording_line(FEEDBACK) is None  # stored before the gate, in the model's words: nothing to add
+    assert "no language model" in wording_line({**FEEDBACK, "model": None})
+    gated = {**FEEDBACK, "wording": {"model": True, "note": "Wording: the language model m.gguf (it passed 5 of 6)"}}
+    assert wording_line(gated) == gated["wording"]["note"]
     # after a merge the template re-worded it although a model is installed: say that, not "no model"
-    regenerated = {**FEEDBACK, "model": None, "regenerated_after_edit": {"at": "2026-01-01T10:05:00Z"}}
-    assert "merged or split" in wording_note(regenerated) and "no language model" not in wording_note(regenerated)
+    regenerated = {**gated, "model": None, "regenerated_after_edit": {"at": "2026-01-01T10:05:00Z"}}
+    assert "merged or split" in wording_line(regenerated) and "no language model" not in wording_line(regenerated)

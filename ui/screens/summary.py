@@ -216,9 +216,9 @@ class SummaryScreen(QWidget):
     def show_feedback(self, feedback: dict) -> None:
         entries = ([feedback["team"]] if feedback.get("team") else []) + feedback.get("players", [])
         self.feedback_entries = entries
-        from edge_app.feedback.carry import wording_note
+        from edge_app.feedback.gate import wording_line
 
-        note = wording_note(feedback)
+        note = wording_line(feedback)
         self.feedback.setHtml(self._entries_html(entries) + (f"<p style='color:#c8c8c8'>({note})</p>" if note else ""))
 
     @staticmethod
