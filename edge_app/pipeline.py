@@ -78,6 +78,11 @@ class Pipeline:
         self.on_result = on_result
         self.calibration = calibration  # pitch homography: live speeds in m/s for the display
         self.detector = create_detector(config.detector)
+        if config.zoom.mode != "off":
+            # Small players: each part of the frame at the zoom it needs (edge_app/vision/zoom.py).
+            from edge_app.vision.zoom import ZoomDetector
+
+            self.detector = ZoomDetector(self.detector, config.zoom, calibration)
         # ByteTrack's second stage re-finds players from low-score boxes (0.1 to the activation
         # threshold); Ultralytics' track mode lowers conf to 0.1 for the same reason.
         self.detector.conf = min(self.detector.conf, LOW_SCORE)
@@ -121,7 +126,7 @@ class Pipeline:
                     timings["decode"] = frame.decode_ms
                 # NMS runs on the caller's thread: this one goes straight on to the next inference
                 # (letterbox + NMS were ~10% of a 320 px frame here, benchmarks/README.md).
-                out.put((frame, raw, det.letterbox.params, timings))
+                out.put((frame, raw, det.params, timings))
         except BaseException as exc:  # handed to the caller's thread, which re-raises it
             errors.append(exc)
         finally:

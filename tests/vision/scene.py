@@ -148,8 +148,13 @@ def place_players(camera: PinholeCamera, n: int, rng: np.random.Generator, min_p
 
 def render(camera: PinholeCamera, sprites: list[np.ndarray], players: np.ndarray, rng: np.random.Generator,
            background: np.ndarray | None = None):
-    """Paste a sprite per player, far ones first (painter's order). Returns (frame, truth boxes xyxy, feet px)."""
+    """Paste a sprite per player, far ones first (painter's order).
+
+    Returns (frame, truth boxes xyxy, feet px, visible: the share of each person's pixels not hidden by nearer ones).
+    """
     frame = (grass(camera, rng) if background is None else background).copy()
+    owner = np.full(frame.shape[:2], -1, np.int32)
+    area = np.zeros(len(players))
     feet = camera.project(np.c_[players, np.zeros(len(players))])
     order = np.argsort(-np.hypot(*(players - camera.position[:2]).T))
     boxes = np.zeros((len(players), 4), np.float32)
@@ -167,5 +172,9 @@ def render(camera: PinholeCamera, sprites: list[np.ndarray], players: np.ndarray
         alpha = part[..., 3:4].astype(np.float32) / 255
         roi = frame[fy0:fy1, fx0:fx1]
         roi[...] = (part[..., :3] * alpha + roi * (1 - alpha)).astype(np.uint8)
+        body = alpha[..., 0] > 0.5
+        owner[fy0:fy1, fx0:fx1][body] = k
+        area[k] = body.sum()
         boxes[k] = (fx0, fy0, fx1, fy1)
-    return frame, boxes, feet
+    shown = np.bincount(owner[owner >= 0].ravel(), minlength=len(players))
+    return frame, boxes, feet, shown / np.maximum(area, 1)

@@ -39,6 +39,11 @@ class DetectorBackend(ABC):
     def preprocess(self, image: np.ndarray) -> np.ndarray:
         return self.letterbox(image)
 
+    @property
+    def params(self):
+        """What `postprocess` needs to map the last preprocessed frame's output back to it."""
+        return self.letterbox.params
+
     @abstractmethod
     def infer(self, tensor: np.ndarray) -> np.ndarray:
         """Raw model output for letterboxed (N, 3, H, W) float32 tensors, N ≤ `max_batch`."""
