@@ -62,6 +62,9 @@ class TensorRTDetectorConfig(_DetectorCommon):
     calib_frames: int = Field(256, ge=1)
     calib_cache: str | None = None  # int8 calibration cache; default: beside the engine
     warmup: int = Field(3, ge=0, description="inferences run at start (the first ones are slow)")
+    # Zoom tiles of one frame in one call (edge_app/vision/zoom.py logs how many); the engine's
+    # buffers are sized for this many full-size inputs, so 1 (tiles in turn) is the default.
+    max_batch: int = Field(1, ge=1, le=64)
     device: int = Field(0, ge=0, description="CUDA device index")
 
 

@@ -82,15 +82,11 @@ def camera_from_homography(G: np.ndarray, size: tuple[int, int]):
         lam = -lam  # the pitch lies in front of the camera
     r1, r2, t = lam * b1, lam * b2, lam * b3
     r3 = np.cross(r1, r2)
-    R = np.c_[r1, r2, r3]
-    # Up is whichever of ±r3 puts a standing person's head above the feet in the image.
-    centre = np.linalg.solve(G, [w / 2, h / 2, 1.0])
-    ground = centre[:2] / centre[2]
-    feet = K @ (R @ [*ground, 0.0] + t)
-    head = K @ (R @ [*ground, 1.0] + t)
-    if head[1] / head[2] > feet[1] / feet[2]:
-        R = np.c_[r1, r2, -r3]
-    return K, R, t
+    # Up is whichever of ±r3 puts the camera above the pitch (its centre is -Rᵀt; a mirrored
+    # pitch frame, y to the camera's left, flips r1 × r2).
+    if -(r3 @ t) < 0:
+        r3 = -r3
+    return K, np.c_[r1, r2, r3], t
 
 
 class CalibratedScale:

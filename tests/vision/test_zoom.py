@@ -197,3 +197,24 @@ def test_a_player_across_a_tile_border_is_found_once(backend, mast_frame):
     merged = merge_tiles(near, plan, iou=b.iou)
     assert len(merged) == 1
     assert _recall(merged, truth[k:k + 1], iou=0.7) == 1.0
+
+
+def _taps(G):
+    """--pair arguments for the landmarks a camera with ground homography G sees."""
+    args = []
+    for name, (x, y) in FULL.landmarks.items():
+        (u, v), = cv2.perspectiveTransform(np.array([[[x, y]]], np.float64), G)[0:1, :, :].reshape(1, 1, 2)[0]
+        if 0 <= u < 1920 and 540 < v < 1080:
+            args += ["--pair", f"{u:.2f},{v:.2f}={name}"]
+    return args
+
+
+def test_cli_calibrate_warns_about_a_view_too_far_away(tmp_path):
+    from tests.conftest import run_cli
+
+    far = LEVEL_G @ np.array([[1, 0, 0], [0, 1, 20], [0, 0, 1]])  # 40 m behind the touchline: 34 px far players
+    proc = run_cli("calibrate", *_taps(far), "--out", tmp_path / "far.json")
+    assert proc.returncode == 0, proc.stderr
+    assert "warning:" in proc.stderr and "only 34 px tall" in proc.stderr
+    proc = run_cli("calibrate", *_taps(LEVEL_G), "--out", tmp_path / "near.json")  # 41 px: seen with zoom
+    assert proc.returncode == 0 and "warning" not in proc.stderr, proc.stderr

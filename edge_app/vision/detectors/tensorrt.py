@@ -116,7 +116,7 @@ class TensorRTDetector(DetectorBackend):
         opts = trt_engine.BuildOptions(precision=config.precision, input_size=config.input_size,
                                        workspace_mb=config.workspace_mb, dla_core=config.dla_core,
                                        calib_videos=tuple(config.calib_videos), calib_frames=config.calib_frames,
-                                       calib_cache=config.calib_cache)
+                                       calib_cache=config.calib_cache, max_batch=config.max_batch)
         self.engine_path, meta, _ = trt_engine.ensure_engine(trt, gpu, onnx_path, opts, engine=config.engine,
                                                              engine_dir=config.engine_dir, build=config.build)
         with gpu as cuda:
