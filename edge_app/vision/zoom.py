@@ -266,6 +266,22 @@ def plan_tiles(scale, frame_size: tuple[int, int], tile_size: tuple[int, int], *
     return TilePlan(tuple(tiles), tile_size, frame_size)
 
 
+def grid_plan(frame_size: tuple[int, int], tile_size: tuple[int, int], zoom: float, target_px: float) -> TilePlan:
+    """The whole frame in tiles at one zoom, overlapping by the size of a person seen at `target_px`."""
+    w, h = frame_size
+    tw, th = tile_size
+    sw, sh = min(tw / zoom, w), min(th / zoom, h)
+    person = target_px / zoom
+
+    def starts(span, size, overlap):
+        n = max(1, math.ceil((span - overlap) / (size - overlap))) if span > size else 1
+        return [0.0] if n == 1 else [k * (span - size) / (n - 1) for k in range(n)]
+
+    tiles = [(x, y, zoom) for y in starts(h, sh, min(HEAD_MARGIN * person, sh / 2))
+             for x in starts(w, sw, min(WIDTH_OF_HEIGHT * person, sw / 2))]
+    return TilePlan(tuple(tiles), tile_size, frame_size)
+
+
 # -- one batched model call, merged back --------------------------------------------------------
 def tile_batch(image: np.ndarray, plan: TilePlan, out: np.ndarray | None = None) -> np.ndarray:
     """(N, 3, th, tw) float32 RGB /255: each tile cut and resized (grey beyond the frame)."""
@@ -374,12 +390,17 @@ class ZoomDetector:
 
     `mode`: "tiles" always tiles; "auto" tiles only where the plain letterbox leaves the
     smallest person on the pitch under 90% of `target_px` (a well-framed view keeps the one
-    full-frame pass); "off" is the plain backend. Without a calibration the person sizes are
-    fitted from the full-frame detections (`ObservedScale`) and the plan follows once they
-    span a tenth of the frame's height; it is refitted every `REFIT_EVERY` frames.
+    full-frame pass); "off" is the plain backend.
+
+    Without a calibration the person sizes are fitted from what is found (`ObservedScale`),
+    every `REFIT_EVERY` frames: first from the full-frame pass; where that finds too few
+    people to fit (a big frame shrunk to the input: only the nearest players), from a grid
+    of tiles at `GRID_ZOOM` (people from ~67 px, the mast view's median); then from the
+    fitted plan's own finds.
     """
 
-    REFIT_EVERY = 50
+    REFIT_EVERY = 25
+    GRID_ZOOM = 1.5
 
     def __init__(self, backend, config, calibration=None):
         self.backend = backend
@@ -453,24 +474,30 @@ class ZoomDetector:
 
     def postprocess(self, raw: np.ndarray, params=None) -> Detections:
         size, p = params or self.params
-        if not isinstance(p, TilePlan):
+        if isinstance(p, TilePlan):
+            b = self.backend
+            dets = merge_tiles(decode_tiles(raw, p, b.layout, conf=b.conf, iou=b.iou, classes=b.classes), p, iou=b.iou)
+        else:
             dets = self.backend.postprocess(raw, p)
-            if self.calibration is None and self.config.mode != "off":
-                self._observe(size, dets)
-            return dets
-        b = self.backend
-        per_tile = decode_tiles(raw, p, b.layout, conf=b.conf, iou=b.iou, classes=b.classes)
-        return merge_tiles(per_tile, p, iou=b.iou)
+        if self.calibration is None and self.config.mode != "off":
+            self._observe(size, dets)
+        return dets
 
     def _observe(self, size, dets: Detections) -> None:
-        """No calibration: learn person sizes from what the full frame finds, then plan from them."""
+        """No calibration: learn person sizes from what is found, then plan from them."""
         obs = self._observed.get(size)
         if obs is None:
             obs = self._observed[size] = ObservedScale(size, self.config.min_person_px)
         obs.observe(dets)
         self._frames += 1
-        if self._frames % self.REFIT_EVERY == 0 and obs.refit():
+        if self._frames % self.REFIT_EVERY:
+            return
+        if obs.refit():
             self._plans[size] = self._plan(obs, size)
+        elif self._plans.get(size) is None and full_frame_zoom(self.info.input_size, size) < self.GRID_ZOOM:
+            self._plans[size] = grid_plan(size, (self.config.tile_width, self.config.tile_height), self.GRID_ZOOM,
+                                          self.config.target_px)
+            log.info("zoom: too few people found to learn their sizes; %d tiles at %.1fx until then", len(self._plans[size]), self.GRID_ZOOM)
 
     def detect(self, image: np.ndarray) -> Detections:
         return self.postprocess(self.infer(self.preprocess(image)))

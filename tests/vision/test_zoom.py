@@ -166,13 +166,18 @@ def _recall(dets, truth, iou=0.5):
     return found / len(truth)
 
 
-def test_tiles_find_small_real_people_the_full_frame_misses(backend, mast_frame):
+@pytest.fixture(scope="module")
+def tiled_pose(backend, mast_frame):
+    tiled = ZoomDetector(backend, ZoomConfig(), scene.MAST.calibration())
+    return tiled, tiled.detect(mast_frame[0])
+
+
+def test_tiles_find_small_real_people_the_full_frame_misses(backend, mast_frame, tiled_pose):
     frame, truth = mast_frame
     heights = truth[:, 3] - truth[:, 1]
     assert heights.min() >= 40 and np.median(heights) < 70  # issue 12's mast view: 40-160 px, median ~67
     full = backend.detect(frame)
-    tiled = ZoomDetector(backend, ZoomConfig(), scene.MAST.calibration())
-    out = tiled.detect(frame)
+    tiled, out = tiled_pose
     assert len(tiled.plan_for(scene.MAST.size)) > 1
     confident = out[out.confidence >= 0.25]
     assert _recall(confident, truth) >= 0.9
@@ -218,3 +223,53 @@ def test_cli_calibrate_warns_about_a_view_too_far_away(tmp_path):
     assert "warning:" in proc.stderr and "only 34 px tall" in proc.stderr
     proc = run_cli("calibrate", *_taps(LEVEL_G), "--out", tmp_path / "near.json")  # 41 px: seen with zoom
     assert proc.returncode == 0 and "warning" not in proc.stderr, proc.stderr
+
+
+def test_without_a_calibration_the_zoom_is_learnt_from_the_detections(backend, mast_frame):
+    frame, truth = mast_frame
+    det = ZoomDetector(backend, ZoomConfig(), calibration=None)
+    det.REFIT_EVERY = 2
+    size = scene.MAST.size
+    det.detect(frame), det.detect(frame)  # the full frame finds only the nearest few: nothing to fit
+    grid = det.plan_for(size)
+    assert grid is not None and {t[2] for t in grid.tiles} == {1.5}
+    det.detect(frame), det.detect(frame)  # the grid finds people from ~67 px: sizes fitted, tiles planned
+    fitted = det.plan_for(size)
+    assert fitted is not grid and max(t[2] for t in fitted.tiles) > 2.0  # the far side zoomed
+    a, b = det._observed[size].fit
+    far = scene.MAST.person_px(52.5, 68)
+    assert a * scene.MAST.project([[52.5, 68, 0]])[0, 1] + b == pytest.approx(far, rel=0.2)
+    out = det.detect(frame)
+    assert _recall(out[out.confidence >= 0.25], truth) >= 0.9
+
+
+def test_a_detect_model_gets_the_same_zoom(tmp_path, mast_frame, tiled_pose):
+    """Model-agnostic: yolo11n-pose cut down to a plain detect head (its box and score rows) by
+    editing the ONNX graph finds the same people through the same tiles, without keypoints."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import helper
+
+    model = onnx.load(str(scene.ROOT / "models" / "yolo11n-pose.onnx"))
+    graph = model.graph
+    out = graph.output[0]
+    graph.node.extend([helper.make_node("Slice", [out.name + "_pose", "s0", "s1", "s2"], [out.name])])
+    for node in graph.node[:-1]:
+        node.output[:] = [o + "_pose" if o == out.name else o for o in node.output]
+    graph.initializer.extend([onnx.numpy_helper.from_array(np.array(v, np.int64), n)
+                              for n, v in (("s0", [0]), ("s1", [5]), ("s2", [1]))])
+    out.type.tensor_type.shape.dim[1].dim_value = 5
+    meta = {p.key: p.value for p in model.metadata_props}
+    meta.update(task="detect")
+    meta.pop("kpt_shape")
+    del model.metadata_props[:]
+    onnx.helper.set_model_props(model, meta)
+    path = tmp_path / "yolo11n-det.onnx"
+    onnx.save(model, str(path))
+
+    detect = create_detector(OnnxRuntimeDetectorConfig(model=str(path)))
+    assert detect.info.task == "detect" and detect.info.num_keypoints is None
+    tiled, pose_out = tiled_pose
+    out = ZoomDetector(detect, ZoomConfig(), scene.MAST.calibration()).detect(mast_frame[0])
+    assert out.keypoints is None and len(out) == len(pose_out)
+    np.testing.assert_allclose(out.xyxy, pose_out.xyxy, atol=0.5)
+    np.testing.assert_allclose(out.ground_point[:, 1], out.xyxy[:, 3])  # no ankles: the box's bottom
