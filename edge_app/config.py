@@ -98,7 +98,9 @@ class ZoomConfig(_Strict):
     tile_height: int = Field(384, ge=160, le=1920, multiple_of=32)
     max_zoom: float = Field(3.0, ge=1.0, le=4.0)  # past ~3x the model starts seeing people in textures
     pitch_margin_m: float = Field(3.0, ge=0.0, le=30.0)  # tiles cover the pitch and this much around it
-    min_person_px: int = Field(40, ge=8, le=400)  # `calibrate` warns where a player is smaller (no zoom helps)
+    # The smallest player the zoom is for (zoom at most target_px / min_person_px); `calibrate`
+    # warns where the view has players smaller than this.
+    min_person_px: int = Field(40, ge=8, le=400)
 
 
 class PipelineConfig(_Strict):
