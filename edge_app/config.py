@@ -90,7 +90,10 @@ class ZoomConfig(_Strict):
 
     # auto: tiles where the calibration (or, without one, the sizes seen so far) says the plain
     # letterbox leaves players too small; tiles: always; off: one full-frame pass.
-    mode: Literal["auto", "tiles", "off"] = "auto"
+    # crops: crops around the players found in the last frame, packed into tiles, plus
+    # sweep_tiles of the tile plan each frame in turn to find new ones (fewer model pixels).
+    mode: Literal["auto", "tiles", "crops", "off"] = "auto"
+    sweep_tiles: int = Field(2, ge=1, le=64)
     # yolo11n-pose finds people from about 100 px tall at its input (issue 12: 0-2 of 24 at 80 px,
     # 18-24 at 100, all at 130); benchmarks/README.md "Small players" has the recall per target.
     target_px: int = Field(100, ge=32, le=640)

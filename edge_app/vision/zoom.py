@@ -54,6 +54,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from edge_app.vision.crops import CropPlanner, PackedPlan, decode_packed, packed_batch
 from edge_app.vision.detections import Detections
 from edge_app.vision.detectors.yolo import PAD_VALUE, LetterboxParams, decode
 
@@ -426,6 +427,7 @@ class ZoomDetector:
         self._observed: dict[tuple[int, int], ObservedScale] = {}
         self._frames = 0
         self._buffer: np.ndarray | None = None
+        self._crops = CropPlanner(config.sweep_tiles) if config.mode == "crops" else None
         self.params = None  # the last preprocessed frame's plan (or letterbox), for postprocess
 
     # The pipeline and `bench` read these off the backend.
@@ -466,7 +468,7 @@ class ZoomDetector:
                           max_zoom=min(c.max_zoom, c.target_px / c.min_person_px), min_person_px=8.0)
         if not len(plan):
             return None
-        if c.mode == "auto":
+        if c.mode in ("auto", "crops"):
             _, h_min, *_ = row_profile(scale, frame_size)
             smallest = float(np.min(h_min[np.isfinite(h_min)], initial=np.inf))
             if smallest * full_frame_zoom(self.info.input_size, frame_size) >= 0.9 * c.target_px:
@@ -482,7 +484,12 @@ class ZoomDetector:
             tensor = self.backend.preprocess(image)
             self.params = (size, self.backend.letterbox.params)
             return tensor
-        self._buffer = tile_batch(image, plan, self._buffer)
+        if self._crops is not None:
+            plan = self._crops.plan(plan, self.config)
+        if isinstance(plan, PackedPlan):
+            self._buffer = packed_batch(image, plan, self._buffer)
+        else:
+            self._buffer = tile_batch(image, plan, self._buffer)
         self.params = (size, plan)
         return self._buffer
 
@@ -491,11 +498,15 @@ class ZoomDetector:
 
     def postprocess(self, raw: np.ndarray, params=None) -> Detections:
         size, p = params or self.params
+        b = self.backend
         if isinstance(p, TilePlan):
-            b = self.backend
             dets = merge_tiles(decode_tiles(raw, p, b.layout, conf=b.conf, iou=b.iou, classes=b.classes), p, iou=b.iou)
+        elif isinstance(p, PackedPlan):
+            dets = merge_tiles(decode_packed(raw, p, b.layout, conf=b.conf, iou=b.iou, classes=b.classes), p, iou=b.iou)
         else:
             dets = self.backend.postprocess(raw, p)
+        if self._crops is not None:
+            self._crops.update(dets)
         if self.calibration is None and self.config.mode != "off":
             self._observe(size, dets)
         return dets
