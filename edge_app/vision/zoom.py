@@ -328,46 +328,50 @@ def decode_tiles(raw: np.ndarray, plan: TilePlan, layout, *, conf: float, iou: f
 
 
 def merge_tiles(per_tile: list[Detections], plan: TilePlan, *, iou: float, edge_px: float = 3.0,
-                cover: float = 0.6) -> Detections:
+                cover: float = 0.6, align: float = 0.2) -> Detections:
     """One detection per object from overlapping tiles.
 
     A box within `edge_px` (tile pixels) of an inner tile edge is truncated: dropped when a
-    box from another tile, not itself truncated, covers `cover` of it. Then class-wise NMS.
+    box from another tile, not itself truncated, covers `cover` of it and its uncut sides lie
+    within `align` × that box's height of the box's own (a fragment of the same player, not
+    a player standing behind another). Then class-wise NMS.
     """
     if not per_tile:
         return Detections.empty()
     w, h = plan.frame_size
     rects = plan.rects()
-    boxes, truncated, source = [], [], []
+    boxes, cuts, source = [], [], []
     for k, d in enumerate(per_tile):
         if not len(d):
             continue
         x1, y1, x2, y2 = rects[k]
         tol = edge_px / plan.tiles[k][2]
         b = d.xyxy
-        cut = np.zeros(len(d), bool)
-        if x1 > 0.5:
-            cut |= b[:, 0] <= x1 + tol
-        if y1 > 0.5:
-            cut |= b[:, 1] <= y1 + tol
-        if x2 < w - 0.5:
-            cut |= b[:, 2] >= x2 - tol
-        if y2 < h - 0.5:
-            cut |= b[:, 3] >= y2 - tol
+        cut = np.zeros((len(d), 4), bool)  # left, top, right, bottom
+        cut[:, 0] = (x1 > 0.5) & (b[:, 0] <= x1 + tol)
+        cut[:, 1] = (y1 > 0.5) & (b[:, 1] <= y1 + tol)
+        cut[:, 2] = (x2 < w - 0.5) & (b[:, 2] >= x2 - tol)
+        cut[:, 3] = (y2 < h - 0.5) & (b[:, 3] >= y2 - tol)
         boxes.append(d)
-        truncated.append(cut)
+        cuts.append(cut)
         source.append(np.full(len(d), k))
     if not boxes:
         return per_tile[0]
     dets = _concat(boxes)
-    truncated = np.concatenate(truncated)
+    cuts = np.concatenate(cuts)
+    truncated = cuts.any(axis=1)
     source = np.concatenate(source)
     keep = np.ones(len(dets), bool)
     whole = np.flatnonzero(~truncated)
     if len(whole):
         for i in np.flatnonzero(truncated):
             others = whole[(source[whole] != source[i]) & (dets.class_id[whole] == dets.class_id[i])]
-            if len(others) and _coverage(dets.xyxy[i], dets.xyxy[others]).max() >= cover:
+            if not len(others):
+                continue
+            ob = dets.xyxy[others]
+            gap = np.abs(ob - dets.xyxy[i]) <= align * (ob[:, 3:4] - ob[:, 1:2])
+            same = (_coverage(dets.xyxy[i], ob) >= cover) & (gap | cuts[i]).all(axis=1)
+            if same.any():
                 keep[i] = False
     dets = dets[keep]
     if len(dets) < 2:

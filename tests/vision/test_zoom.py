@@ -99,6 +99,10 @@ def test_a_box_cut_by_an_inner_tile_edge_gives_way_to_the_whole_one():
     merged = merge_tiles([left, right], plan, iou=0.5)
     assert len(merged) == 1
     np.testing.assert_allclose(merged.xyxy[0], [600, 100, 760, 300])
+    # A player standing behind another, cut by the edge: most of their box is inside the whole
+    # one's, but their head and feet are elsewhere (y 40-240 against 100-300): not a fragment, kept.
+    merged = merge_tiles([left, _person(700, 40, 760, 240, 0.5)], plan, iou=0.5)
+    assert len(merged) == 2
     # A box on the frame's own edge is not a fragment of anything: kept.
     merged = merge_tiles([_person(0, 100, 40, 300, 0.5), Detections.empty()], plan, iou=0.5)
     assert len(merged) == 1
@@ -273,3 +277,36 @@ def test_a_detect_model_gets_the_same_zoom(tmp_path, mast_frame, tiled_pose):
     assert out.keypoints is None and len(out) == len(pose_out)
     np.testing.assert_allclose(out.xyxy, pose_out.xyxy, atol=0.5)
     np.testing.assert_allclose(out.ground_point[:, 1], out.xyxy[:, 3])  # no ankles: the box's bottom
+
+
+def test_packing_keeps_crops_apart_inside_their_tiles():
+    from edge_app.vision.crops import GAP, pack
+
+    crops = [(10.0 * i, 5.0, 1.0 + i / 10, 136, 184) for i in range(13)] + [(0.0, 0.0, 0.5, 480, 384)]
+    plan = pack(crops, None, [], (960, 384), (1920, 1080))
+    # 960 / (136 + 8) = 6 a shelf, 2 shelves of 184 + 8 + 184 = 376 <= 384: 12 a tile; the 480x384 crop
+    # fills a tile's height, so it takes the first tile (tallest first) with 3 small ones beside it
+    # (488, 632, 776 + 136 <= 960); the other 10 fill a second tile, 6 + 4.
+    assert plan.n_tiles == 2
+    assert [p[0] for p in plan.places] == [0] * 4 + [1] * 10
+    for k in range(plan.n_tiles):
+        boxes = [(ox, oy, ox + w, oy + h) for t, ox, oy, w, h in plan.places if t == k]
+        for a in boxes:
+            assert a[0] >= 0 and a[1] >= 0 and a[2] <= 960 and a[3] <= 384
+            for b in boxes:
+                if a is not b:  # apart by the grey gap at least
+                    assert a[2] + GAP <= b[0] or b[2] + GAP <= a[0] or a[3] + GAP <= b[1] or b[3] + GAP <= a[1]
+    np.testing.assert_allclose(plan.rects()[0], [0, 0, 960, 768])  # the source of the 0.5x crop: 2x its model size
+
+
+def test_crops_around_found_players_keep_them_for_fewer_pixels(backend, mast_frame, tiled_pose):
+    from edge_app.vision.crops import PackedPlan
+
+    frame, truth = mast_frame
+    det = ZoomDetector(backend, ZoomConfig(mode="crops"), scene.MAST.calibration())
+    first = det.detect(frame)  # nobody followed yet: the whole tile plan
+    tiles = det.params[1]
+    second = det.detect(frame)
+    packed = det.params[1]
+    assert isinstance(packed, PackedPlan) and packed.model_pixels < 0.5 * tiles.model_pixels
+    assert _recall(second[second.confidence >= 0.25], truth) >= _recall(first[first.confidence >= 0.25], truth) - 0.05
