@@ -60,6 +60,29 @@ def render(n: int, seed: int):
     return frames
 
 
+def harness_clip(clip: Path, n: int, stride: int):
+    """Frames of an accuracy-harness clip (benchmarks/accuracy/), saved as PNG for the peer, with truth."""
+    from benchmarks.accuracy import score as hs
+    from edge_app.pitch import Calibration
+
+    truth = hs.load_truth(clip / "truth.csv")
+    cap = cv2.VideoCapture(str(clip / "video.mp4"))
+    frames, index = [], 0
+    out = OUT / clip.name
+    out.mkdir(parents=True, exist_ok=True)
+    while len(frames) < n:
+        ok, image = cap.read()
+        if not ok:
+            break
+        if index % stride == 0:
+            rows = truth.frame == index
+            path = out / f"{index:05d}.png"
+            cv2.imwrite(str(path), image)
+            frames.append((path, image, truth.xyxy[rows], truth.visible[rows] * (truth.height[rows] >= 40)))
+        index += 1
+    return frames, Calibration.load(clip / "calibration.json")
+
+
 def score(boxes: np.ndarray, scores: np.ndarray, truth: np.ndarray, visible: np.ndarray, conf: float = 0.25):
     """(true positives among counted truths, counted truths, true positive boxes, boxes): one-to-one at IoU >= 0.5."""
     keep = scores >= conf
@@ -92,6 +115,22 @@ def run_ours(name: str, detector, frames, *, calls_per_frame: int, tiles: int, m
     return {"name": name, "calls": calls_per_frame, "tiles": tiles, "mpx": mpx, "ms": float(np.median(ms)), "tally": tally}
 
 
+def run_crops(backend, cal, frames, note: str = "") -> dict:
+    """The default (auto = crops): the first frame runs the whole plan, later ones crops + 2 sweep tiles."""
+    det = ZoomDetector(backend, ZoomConfig(), cal)
+    ms, tally, tiles, mpx = [], np.zeros(4), [], []
+    for i, (_, image, truth, visible) in enumerate(frames):
+        t0 = time.perf_counter()
+        dets = det.detect(image)
+        if i:  # the first frame (the whole plan, nothing followed yet) is the warm-up
+            ms.append((time.perf_counter() - t0) * 1e3)
+            tiles.append(len(det.params[1]))
+            mpx.append(det.params[1].model_pixels / 1e6)
+        tally += score(dets.xyxy, dets.confidence, truth, visible)
+    return {"name": f"**ours: crops around found players + 2 sweep tiles, one batched call (default){', ' + note if note else ''}**",
+            "calls": 1, "tiles": f"{np.mean(tiles):.1f}", "mpx": float(np.mean(mpx)), "ms": float(np.median(ms)), "tally": tally}
+
+
 def run_peer(slice_px: int, frames) -> dict | None:
     if not PEER_PY.exists():
         print(f"no peers venv ({PEER_PY}); run benchmarks/setup_peers.sh", file=sys.stderr)
@@ -109,7 +148,7 @@ def run_peer(slice_px: int, frames) -> dict | None:
     # SAHI's slices: a 1920x1080 frame at 20% overlap, each slice resized to 640 px, + the full frame at 640.
     step = int(slice_px * 0.8)
     n = (-(-(1920 - slice_px) // step) + 1) * (-(-(1080 - slice_px) // step) + 1)
-    return {"name": f"SAHI {slice_px} px slices + full pass", "calls": n + 1, "tiles": n + 1, "mpx": (n + 1) * 640 * 640 / 1e6,
+    return {"name": f"SAHI {slice_px} px slices + full pass (first {len(frames)} frames)", "calls": n + 1, "tiles": n + 1, "mpx": (n + 1) * 640 * 640 / 1e6,
             "ms": float(np.median([r["ms"] for r in rows])), "tally": tally}
 
 
@@ -118,40 +157,51 @@ def main() -> int:
     ap.add_argument("--frames", type=int, default=4)
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--clip", type=Path, help="an accuracy-harness clip folder instead of the pasted stills: "
+                    "every --stride'th frame, crops mode included (it follows players from frame to frame)")
+    ap.add_argument("--stride", type=int, default=1)
+    ap.add_argument("--peer-frames", type=int, default=4, help="SAHI runs on the first N frames only (it is slow)")
     ap.add_argument("--variants", nargs="*", default=["640x384x100", "640x640x100", "960x384x90", "960x384x110"],
                     help="other tile shapes and targets: WIDTHxHEIGHTxTARGET")
     args = ap.parse_args()
-    frames = render(args.frames, args.seed)
+    if args.clip:
+        frames, cal = harness_clip(args.clip, args.frames, args.stride)
+    else:
+        frames, cal = render(args.frames, args.seed), scene.MAST.calibration()
     heights = np.concatenate([f[2][:, 3] - f[2][:, 1] for f in frames])
     print(f"{len(frames)} frames, {len(heights)} people, {heights.min():.0f}-{heights.max():.0f} px tall, "
           f"median {np.median(heights):.0f}", file=sys.stderr)
     backend = create_detector(OnnxRuntimeDetectorConfig())
-    cal = scene.MAST.calibration()
+    size = (frames[0][1].shape[1], frames[0][1].shape[0])
     lb = backend.letterbox
     lb(frames[0][1])
     full_mpx = lb._tensor.shape[2] * lb._tensor.shape[3] / 1e6
 
     def zoomed(cfg):
         det = ZoomDetector(backend, cfg, cal)
-        plan = det.plan_for(scene.MAST.size)
+        plan = det.plan_for(size)
         return det, len(plan), plan.model_pixels / 1e6
 
     rows = []
     default = ZoomConfig(mode="tiles")
     det, n, mpx = zoomed(default)
     rows.append(run_ours(f"ours: full frame at {backend.info.input_size} (old default)", backend, frames, calls_per_frame=1, tiles=1, mpx=full_mpx))
-    rows.append(run_ours(f"**ours: zoom tiles {default.tile_width}x{default.tile_height}, target {default.target_px} px, one batched call (default)**",
+    rows.append(run_ours(f"ours: zoom tiles {default.tile_width}x{default.tile_height}, target {default.target_px} px, one batched call",
                          det, frames, calls_per_frame=1, tiles=n, mpx=mpx))
+    if args.clip:  # crops follow players from frame to frame: only on consecutive video frames
+        rows.append(run_crops(backend, cal, frames))
     backend.max_batch = 1
     rows.append(run_ours("ours: the same tiles, one call per tile", det, frames, calls_per_frame=n, tiles=n, mpx=mpx))
     backend.max_batch = None
     if not args.no_peer:
         for s in (256, 384):
-            peer = run_peer(s, frames)
+            peer = run_peer(s, frames[:args.peer_frames])
             if peer:
                 rows.append(peer)
     det, n, mpx = zoomed(default)
-    rows.append(run_ours("**ours: zoom tiles (default), again after the peer**", det, frames, calls_per_frame=1, tiles=n, mpx=mpx))
+    rows.append(run_ours("ours: zoom tiles, again after the peer", det, frames, calls_per_frame=1, tiles=n, mpx=mpx))
+    if args.clip:
+        rows.append(run_crops(backend, cal, frames, "again after the peer"))
     for spec in args.variants:
         tw, th, target = map(int, spec.split("x"))
         det, n, mpx = zoomed(ZoomConfig(mode="tiles", tile_width=tw, tile_height=th, target_px=target))

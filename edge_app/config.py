@@ -88,10 +88,11 @@ class PoseConfig(_Strict):
 class ZoomConfig(_Strict):
     """Seeing small players (edge_app/vision/zoom.py): tiles zoomed so each player reaches the model at target_px."""
 
-    # auto: tiles where the calibration (or, without one, the sizes seen so far) says the plain
-    # letterbox leaves players too small; tiles: always; off: one full-frame pass.
     # crops: crops around the players found in the last frame, packed into tiles, plus
-    # sweep_tiles of the tile plan each frame in turn to find new ones (fewer model pixels).
+    # sweep_tiles of the tile plan each frame in turn to find new ones (1/4 of the tiles'
+    # model pixels, same recall: benchmarks/README.md); tiles: the whole tile plan every frame;
+    # auto: crops where the calibration (or, without one, the sizes seen so far) says the plain
+    # letterbox leaves players too small, else one full-frame pass; off: one full-frame pass.
     mode: Literal["auto", "tiles", "crops", "off"] = "auto"
     sweep_tiles: int = Field(2, ge=1, le=64)
     # yolo11n-pose finds people from about 100 px tall at its input (issue 12: 0-2 of 24 at 80 px,

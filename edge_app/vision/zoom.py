@@ -408,9 +408,11 @@ def full_frame_zoom(input_size: int, frame_size: tuple[int, int]) -> float:
 class ZoomDetector:
     """A detector backend with the zoom, keeping its preprocess → infer → postprocess split.
 
-    `mode`: "tiles" always tiles; "auto" tiles only where the plain letterbox leaves the
-    smallest person on the pitch under 90% of `target_px` (a well-framed view keeps the one
-    full-frame pass); "off" is the plain backend.
+    `mode`: "tiles" runs the whole tile plan every frame; "crops" runs crops around the
+    players found in the last frame plus `sweep_tiles` of the plan in turn (crops.py); "auto"
+    is "crops" where the plain letterbox leaves the smallest person on the pitch under 90%
+    of `target_px`, else the one full-frame pass (a well-framed view); "off" is the plain
+    backend.
 
     Without a calibration the person sizes are fitted from what is found (`ObservedScale`),
     every `REFIT_EVERY` frames: first from the full-frame pass; where that finds too few
@@ -431,7 +433,7 @@ class ZoomDetector:
         self._observed: dict[tuple[int, int], ObservedScale] = {}
         self._frames = 0
         self._buffer: np.ndarray | None = None
-        self._crops = CropPlanner(config.sweep_tiles) if config.mode == "crops" else None
+        self._crops = CropPlanner(config.sweep_tiles) if config.mode in ("auto", "crops") else None
         self.params = None  # the last preprocessed frame's plan (or letterbox), for postprocess
 
     # The pipeline and `bench` read these off the backend.
