@@ -10,8 +10,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from edge_app.vision.ground import ground_points
-
 PERSON = 0  # COCO class ids used by the app
 SPORTS_BALL = 32
 
@@ -61,8 +59,8 @@ class Detections:
 
     @property
     def ground_point(self) -> np.ndarray:
-        """Where each player stands (N, 2), for pitch projection: under the confident ankles, else the box's bottom centre."""
-        return ground_points(self.xyxy, self.keypoints)
+        """Bottom-centre of each box (N, 2): where the player stands, for pitch projection."""
+        return np.stack([(self.xyxy[:, 0] + self.xyxy[:, 2]) / 2, self.xyxy[:, 3]], axis=1)
 
     @property
     def area(self) -> np.ndarray:

@@ -115,16 +115,18 @@ def test_ankles_give_the_ground_point_where_confident():
     box = np.array([[100, 0, 160, 200], [300, 0, 340, 100], [500, 0, 540, 100]], np.float32)
     kps = np.zeros((3, 17, 3), np.float32)
     # Player 0 strides: ankles at (110, 185) and (150, 192), both confident. The ground point is
-    # under their middle, x = 130, at the lower ankle plus the ankle's height 0.039 × 200 = 7.8 px.
+    # under their middle, x = 130, at the lower ankle plus the ankle's height 0.095 × 200 = 19 px.
     kps[0, 15], kps[0, 16] = (110, 185, 0.9), (150, 192, 0.8)
-    # Player 1: one confident ankle (330, 95); the other is a guess (0.2) and is ignored.
+    # Player 1: one confident ankle (330, 95); the other is a guess (0.2) and is ignored: y 95 + 9.5.
     kps[1, 15], kps[1, 16] = (330, 95, 0.7), (305, 60, 0.2)
     # Player 2: no confident ankle: the box's bottom centre (520, 100).
     kps[2, 15], kps[2, 16] = (510, 99, 0.3), (530, 99, 0.1)
     g = ground_points(box, kps)
-    np.testing.assert_allclose(g, [[130, 199.8], [330, 98.9], [520, 100]], atol=1e-4)
+    np.testing.assert_allclose(g, [[130, 211], [330, 104.5], [520, 100]], atol=1e-4)
     np.testing.assert_allclose(ground_points(box), [[130, 200], [320, 100], [520, 100]])  # a detect model
-    assert np.allclose(Detections(box, np.ones(3, np.float32), np.zeros(3, np.int32), kps).ground_point, g)
+    # The product projects the box's bottom centre (measured better on the harness: ground.py).
+    dets = Detections(box, np.ones(3, np.float32), np.zeros(3, np.int32), kps)
+    np.testing.assert_allclose(dets.ground_point, ground_points(box))
 
 
 @pytest.fixture(scope="module")
@@ -276,7 +278,6 @@ def test_a_detect_model_gets_the_same_zoom(tmp_path, mast_frame, tiled_pose):
     out = ZoomDetector(detect, ZoomConfig(), scene.MAST.calibration()).detect(mast_frame[0])
     assert out.keypoints is None and len(out) == len(pose_out)
     np.testing.assert_allclose(out.xyxy, pose_out.xyxy, atol=0.5)
-    np.testing.assert_allclose(out.ground_point[:, 1], out.xyxy[:, 3])  # no ankles: the box's bottom
 
 
 def test_packing_keeps_crops_apart_inside_their_tiles():
