@@ -1,5 +1,8 @@
 """Score the product's output against a render's truth.
 
+The product's boxes are what `analyze` stores: its tracked people (ByteTrack's confirmed tracks,
+`SessionStore.frames`), so recall and precision are those of the whole detect-and-track chain.
+
 * Detection: per frame, truth and product boxes are matched one to one (Hungarian on IoU, a pair
   counts at IoU >= 0.5). The headline counts the people at least `MIN_HEIGHT` px tall and less
   than half hidden (`visible > 0.5`): recall = those matched / those present; precision = product
@@ -234,9 +237,13 @@ def player_matches(truth: Boxes, pred: Boxes, m: Matching, players: list[dict]) 
     return {int(k): names[j] for k, j in zip(r, c) if shared[k, j] >= MIN_SHARED}
 
 
-def _sprint_windows(s) -> list[tuple[float, float]]:
-    get = (lambda e, k: e[k]) if isinstance(s[0] if s else {}, dict) else getattr
-    return [(get(e, "start_s"), get(e, "start_s") + get(e, "duration_s")) for e in s]
+def _sprint_windows(sprints) -> list[tuple[float, float]]:
+    """(start, end) of each sprint: summary dicts (product) or `Effort`s (truth)."""
+    out = []
+    for e in sprints:
+        d = e if isinstance(e, dict) else e.model_dump()
+        out.append((d["start_s"], d["start_s"] + d["duration_s"]))
+    return out
 
 
 def kpi_scores(truth: Boxes, pred: Boxes, m: Matching, summary: dict, positions: dict, *, frames: int,
