@@ -199,6 +199,10 @@ def run_bench(config, source, *, frames: int | None = None) -> dict:
     """The whole report: pipeline vs raw inference, memory, GFLOPs, machine, verdict."""
     from edge_app.models import resolve_model
 
+    # The pipeline against its own detector's ceiling at one input size: the small-player zoom
+    # (tiles or crops whose count follows the view) is benchmarked on its own
+    # (benchmarks/bench_small_players.py), so it is off here.
+    config = config.model_copy(update={"zoom": config.zoom.model_copy(update={"mode": "off"})})
     report = measure(config, source, frames=frames)
     path, _ = resolve_model(config.detector.model, verify=False)
     size = report["input_size"]

@@ -64,6 +64,9 @@ class TensorRTDetectorConfig(_DetectorCommon):
     calib_frames: int = Field(256, ge=1)
     calib_cache: str | None = None  # int8 calibration cache; default: beside the engine
     warmup: int = Field(3, ge=0, description="inferences run at start (the first ones are slow)")
+    # Zoom tiles of one frame in one call (edge_app/vision/zoom.py logs how many); the engine's
+    # buffers are sized for this many full-size inputs, so 1 (tiles in turn) is the default.
+    max_batch: int = Field(1, ge=1, le=64)
     device: int = Field(0, ge=0, description="CUDA device index")
 
 
@@ -98,6 +101,28 @@ class PoseConfig(_Strict):
     min_box_height: int = Field(80, ge=16)
 
 
+class ZoomConfig(_Strict):
+    """Seeing small players (edge_app/vision/zoom.py): tiles zoomed so each player reaches the model at target_px."""
+
+    # crops: crops around the players found in the last frame, packed into tiles, plus
+    # sweep_tiles of the tile plan each frame in turn to find new ones (1/4 of the tiles'
+    # model pixels, same recall: benchmarks/README.md); tiles: the whole tile plan every frame;
+    # auto: crops where the calibration (or, without one, the sizes seen so far) says the plain
+    # letterbox leaves players too small, else one full-frame pass; off: one full-frame pass.
+    mode: Literal["auto", "tiles", "crops", "off"] = "auto"
+    sweep_tiles: int = Field(2, ge=1, le=64)
+    # yolo11n-pose finds people from about 100 px tall at its input (issue 12: 0-2 of 24 at 80 px,
+    # 18-24 at 100, all at 130); benchmarks/README.md "Small players" has the recall per target.
+    target_px: int = Field(100, ge=32, le=640)
+    tile_width: int = Field(960, ge=160, le=1920, multiple_of=32)  # every tile's model size: one batched call
+    tile_height: int = Field(384, ge=160, le=1920, multiple_of=32)
+    max_zoom: float = Field(3.0, ge=1.0, le=4.0)  # past ~3x the model starts seeing people in textures
+    pitch_margin_m: float = Field(3.0, ge=0.0, le=30.0)  # tiles cover the pitch and this much around it
+    # The smallest player the zoom is for (zoom at most target_px / min_person_px); `calibrate`
+    # warns where the view has players smaller than this.
+    min_person_px: int = Field(40, ge=8, le=400)
+
+
 class PipelineConfig(_Strict):
     queue_size: int = Field(8, ge=1, le=256)
 
@@ -121,6 +146,7 @@ class AppConfig(_Strict):
     detector: DetectorConfig = Field(default_factory=OnnxRuntimeDetectorConfig)
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
     pose: PoseConfig = Field(default_factory=PoseConfig)
+    zoom: ZoomConfig = Field(default_factory=ZoomConfig)
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
     feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
     session: SessionConfig = Field(default_factory=SessionConfig)

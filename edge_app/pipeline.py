@@ -77,6 +77,11 @@ class Pipeline:
         self.on_result = on_result
         self.calibration = calibration  # pitch homography: live speeds in m/s for the display
         self.detector = create_detector(config.detector)
+        if config.zoom.mode != "off":
+            # Small players: each part of the frame at the zoom it needs (edge_app/vision/zoom.py).
+            from edge_app.vision.zoom import ZoomDetector
+
+            self.detector = ZoomDetector(self.detector, config.zoom, calibration)
         # ByteTrack's second stage continues tracks from low-score boxes (tracker.low_score_threshold
         # to its activation threshold): the detector must hand them over, whatever detector.conf
         # (a standalone detection's cut-off) says. Ultralytics' track mode lowers conf likewise.
@@ -121,7 +126,7 @@ class Pipeline:
                     timings["decode"] = frame.decode_ms
                 # NMS runs on the caller's thread: this one goes straight on to the next inference
                 # (letterbox + NMS were ~10% of a 320 px frame here, benchmarks/README.md).
-                out.put((frame, raw, det.letterbox.params, timings))
+                out.put((frame, raw, det.params, timings))
         except BaseException as exc:  # handed to the caller's thread, which re-raises it
             errors.append(exc)
         finally:

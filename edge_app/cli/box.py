@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edge_app.cli.common import emit
+from edge_app.cli.common import config, emit
 from edge_app.cli.text import models_text
 from edge_app.errors import AxolotlError
 
@@ -23,10 +23,22 @@ def cmd_calibrate(args) -> int:
             raise AxolotlError(f"bad --pair '{pair}'; write PX,PY=LANDMARK or PX,PY=X,Y, e.g. 102,388=corner_bottom_left") from None
     cal = Calibration.fit(image_pts, pitch_pts, template=template, camera=args.camera)
     cal.save(args.out)
+    warn_small_players(args, cal)
     data = cal.to_dict()
     emit(args, data, f"saved {args.out}: {len(image_pts)} points, {sum(cal.inliers)} inliers, "
                      f"reprojection error {cal.reprojection_error_m:.2f} m on the pitch")
     return 0
+
+
+def warn_small_players(args, cal) -> None:
+    """Players too small for the detector even zoomed: say so now, not after a match (issue 12)."""
+    import sys
+
+    from edge_app.vision.zoom import view_warning
+
+    warning = view_warning(cal, min_person_px=config(args).zoom.min_person_px)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def cmd_models(args) -> int:

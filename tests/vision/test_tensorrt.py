@@ -193,3 +193,20 @@ def test_ort_tensorrt_provider_gets_engine_and_timing_cache(monkeypatch, tmp_pat
     assert cache.is_dir()
     assert opts == {"trt_engine_cache_enable": True, "trt_engine_cache_path": str(cache),
                     "trt_timing_cache_enable": True, "trt_timing_cache_path": str(cache), "trt_fp16_enable": True}
+
+
+def test_zoom_tiles_in_one_batched_call_or_in_turn(fakes, tmp_path, messi):
+    from edge_app.vision.zoom import TilePlan, tile_batch
+
+    trt, _ = fakes
+    plan = TilePlan(((0, 0, 1.0), (200, 0, 1.0), (100, 50, 1.5)), (320, 256), (548, 342))
+    batch = tile_batch(messi, plan)
+    reference = create_detector(OnnxRuntimeDetectorConfig(input_size=SIZE)).infer_batch(batch)
+    det = create_detector(trt_config(tmp_path, max_batch=4, warmup=0))
+    np.testing.assert_allclose(det.infer_batch(batch), reference, atol=1e-3)
+    assert trt.CONTEXTS[-1].executed_shapes == [(3, 3, 256, 320)]  # one call
+    det.close()
+    det = create_detector(trt_config(tmp_path, warmup=0))  # the default engine: a batch of 1
+    np.testing.assert_allclose(det.infer_batch(batch), reference, atol=1e-3)
+    assert trt.CONTEXTS[-1].executed_shapes == [(1, 3, 256, 320)] * 3
+    det.close()

@@ -39,9 +39,23 @@ class DetectorBackend(ABC):
     def preprocess(self, image: np.ndarray) -> np.ndarray:
         return self.letterbox(image)
 
+    @property
+    def params(self):
+        """What `postprocess` needs to map the last preprocessed frame's output back to it."""
+        return self.letterbox.params
+
     @abstractmethod
     def infer(self, tensor: np.ndarray) -> np.ndarray:
-        """Raw model output for one letterboxed (1, 3, H, W) float32 tensor."""
+        """Raw model output for letterboxed (N, 3, H, W) float32 tensors, N ≤ `max_batch`."""
+
+    max_batch: int | None = None  # tensors per model call; None: any (a dynamic batch axis)
+
+    def infer_batch(self, tensor: np.ndarray) -> np.ndarray:
+        """Raw output for (N, 3, H, W): one call where the model takes a batch, else chunks of `max_batch`."""
+        n, step = len(tensor), self.max_batch or len(tensor)
+        if n <= step:
+            return self.infer(tensor)
+        return np.concatenate([self.infer(np.ascontiguousarray(tensor[i:i + step])) for i in range(0, n, step)])
 
     def postprocess(self, raw: np.ndarray, params=None) -> Detections:
         """Decode + NMS; `params` (the frame's letterbox) lets another thread do it while the next frame infers."""

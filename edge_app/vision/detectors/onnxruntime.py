@@ -70,6 +70,8 @@ class OnnxRuntimeDetector(DetectorBackend):
         self.input_name = inp.name
         meta = self.session.get_modelmeta().custom_metadata_map
         self.layout = layout_from(tuple(self.session.get_outputs()[0].shape), meta)
+        # A fixed batch axis (an export without dynamic=True) takes one tensor per call.
+        self.max_batch = None if not isinstance(inp.shape[0], int) else int(inp.shape[0])
         dynamic = not all(isinstance(d, int) for d in inp.shape[2:])
         size = config.input_size
         if not dynamic and inp.shape[2] != size:

@@ -116,7 +116,7 @@ class TensorRTDetector(DetectorBackend):
         opts = trt_engine.BuildOptions(precision=config.precision, input_size=config.input_size,
                                        workspace_mb=config.workspace_mb, dla_core=config.dla_core,
                                        calib_videos=tuple(config.calib_videos), calib_frames=config.calib_frames,
-                                       calib_cache=config.calib_cache)
+                                       calib_cache=config.calib_cache, max_batch=config.max_batch)
         self.engine_path, meta, _ = trt_engine.ensure_engine(trt, gpu, onnx_path, opts, engine=config.engine,
                                                              engine_dir=config.engine_dir, build=config.build)
         with gpu as cuda:
@@ -135,6 +135,7 @@ class TensorRTDetector(DetectorBackend):
             if not api.set_input_shape(max_in):
                 raise AxolotlError(f"the engine rejects its own max input shape {max_in}; rebuild it with scripts/build_trt.py")
             max_out = api.output_shape()
+            self.max_batch = int(max_in[0])  # the profile's largest batch; more tiles go in chunks
             self._h_in = cuda.pagelocked_empty(int(np.prod(max_in)), np.float32)  # pinned: truly async copies
             self._h_out = cuda.pagelocked_empty(int(np.prod(max_out)), api.dtype(api.output))
             self._d_in = cuda.mem_alloc(self._h_in.nbytes)

@@ -1,0 +1,313 @@
+"""Seeing small players: tiles planned from a calibration, one batched call, one box per player
+across tile edges, the ankle ground point, and the real model on small pasted people."""
+
+import cv2
+import numpy as np
+import pytest
+
+from edge_app.config import OnnxRuntimeDetectorConfig, ZoomConfig
+from edge_app.pitch import FULL, Calibration
+from edge_app.vision.detections import Detections
+from edge_app.vision.detectors import create_detector
+from edge_app.vision.ground import ground_points
+from edge_app.vision.zoom import (CalibratedScale, TilePlan, ZoomDetector, camera_from_homography, decode_tiles,
+                                  merge_tiles, plan_tiles, tile_batch, view_warning)
+from tests.vision import scene
+
+# A level camera (no tilt), 10 m up, 20 m behind the near touchline at halfway, f = 2000 px, 1080p:
+# pitch (X, Y) is seen at u = 960 + 2000 (X - 52.5) / (Y + 20), v = 540 + 20000 / (Y + 20), and a
+# 1.8 m person standing there is 3600 / (Y + 20) = 0.18 (v - 540) px tall (worked by hand).
+F = 2000.0
+LEVEL_G = np.array([[F, 960, F * -52.5 + 960 * 20], [0, 540, F * 10 + 540 * 20], [0, 1, 20]])
+
+
+def level_calibration():
+    return Calibration(np.linalg.inv(LEVEL_G), template=FULL, image_size=(1920, 1080))
+
+
+def hand_height(v):
+    return 0.18 * (np.asarray(v, float) - 540)
+
+
+def test_camera_and_person_height_recovered_from_the_homography_alone():
+    K, R, t = camera_from_homography(LEVEL_G, (1920, 1080))
+    assert K[0, 0] == pytest.approx(F)
+    assert (-R.T @ t)[2] == pytest.approx(10.0)  # the camera's height above the pitch
+    scale = CalibratedScale(level_calibration(), (1920, 1080))
+    v = np.array([600.0, 767.27, 1000.0])
+    np.testing.assert_allclose(scale.height_px(np.c_[[300, 960, 1500], v]), hand_height(v), rtol=1e-6)
+    # A tilted mast camera (tests/vision/scene.py): its focal length and every person's size, from H alone.
+    mast = CalibratedScale(scene.MAST.calibration(), scene.MAST.size)
+    assert mast.camera[0][0, 0] == pytest.approx(scene.MAST.focal_px)
+    for x, y in [(52.5, 68), (20, 40), (80, 5)]:
+        (u, v), = scene.MAST.project([[x, y, 0]])
+        assert mast.height_px(np.array([[u, v]]))[0] == pytest.approx(scene.MAST.person_px(x, y), rel=1e-6)
+
+
+def test_tiles_follow_the_person_size_worked_by_hand():
+    scale = CalibratedScale(level_calibration(), (1920, 1080), margin_m=3.0)
+    plan = plan_tiles(scale, (1920, 1080), (960, 384), target_px=100)
+    # The far edge (touchline + 3 m: Y = 71, v = 540 + 20000/91 = 759.8) is sampled at row 760:
+    # a 0.18 × 220 = 39.6 px person needs zoom 100 / 39.6 = 2.525, so a 960×384 tile covers
+    # 380×152 frame px, starting 1.15 × 39.6 px above the feet (y = 714.5). The row spans the
+    # frame (the pitch is wider than the view there); its biggest person (feet at 864: 58 px)
+    # sets the overlap, 0.6 × 58 = 35 px, so ceil((1920 − 35) / (380 − 35)) = 6 tiles.
+    first = [t for t in plan.tiles if t[1] == plan.tiles[0][1]]
+    x, y, z = first[0]
+    assert 2.48 <= z <= 2.53
+    assert y == pytest.approx(714.5, abs=1.0)
+    assert len(first) == 6
+    assert first[0][0] == 0 and first[-1][0] + 960 / z == pytest.approx(1920)
+    # Everyone on the pitch is whole in a tile that shows them at >= 100 px, and no row zooms
+    # more than its smallest person needs.
+    rects = plan.rects()
+    zooms = np.array([t[2] for t in plan.tiles])
+    for v in np.arange(762, 1080, 7.0):
+        for u in (5.0, 480.0, 961.0, 1700.0, 1915.0):
+            h = hand_height(v)
+            box = (u - 0.3 * h, v - h, u + 0.3 * h, v)
+            whole = (rects[:, 0] <= max(box[0], 0)) & (rects[:, 1] <= box[1]) & (rects[:, 2] >= min(box[2], 1920)) & (rects[:, 3] >= box[3])
+            assert whole.any(), (u, v)
+            assert (zooms[whole] * h).max() >= 99.0, (u, v)
+    for x, y, z in plan.tiles:
+        # The smallest person whole in this tile has feet at v with v - 0.18 (v - 540) >= y.
+        smallest = hand_height(max((y - 97.2) / 0.82, 760))
+        assert z * smallest <= 101, (y, z)
+
+
+def test_calibrate_warns_when_the_far_side_is_too_small():
+    # The far touchline (Y = 68) is at v = 767.3, sampled at row 768: 0.18 × 228 = 41.0 px.
+    assert view_warning(level_calibration()) is None  # the default 40 px
+    warning = view_warning(level_calibration(), min_person_px=45)
+    assert "only 41 px tall" in warning and "too small" in warning
+    # A farther camera (40 m behind the touchline instead of 20): v = 540 + 20000 / 108 = 725.2,
+    # sampled at row 728: 0.18 × 188 = 34 px.
+    far = LEVEL_G @ np.array([[1, 0, 0], [0, 1, 20], [0, 0, 1]])
+    assert "only 34 px" in view_warning(Calibration(np.linalg.inv(far), template=FULL, image_size=(1920, 1080)))
+
+
+def _person(x1, y1, x2, y2, score):
+    return Detections(np.array([[x1, y1, x2, y2]], np.float32), np.array([score], np.float32), np.zeros(1, np.int32))
+
+
+def test_a_box_cut_by_an_inner_tile_edge_gives_way_to_the_whole_one():
+    # Two tiles side by side at zoom 1 (960×384 model px each), overlapping from x = 700 to 960.
+    plan = TilePlan(((0.0, 0.0, 1.0), (700.0, 0.0, 1.0)), (960, 384), (1660, 384))
+    # A person from x = 600 to 760: whole in the left tile; the right tile sees them from its edge
+    # (x = 700) on, and scores the fragment higher. IoU 60/160 = 0.375: NMS alone keeps both.
+    left, right = _person(600, 100, 760, 300, 0.6), _person(700, 100, 760, 300, 0.8)
+    merged = merge_tiles([left, right], plan, iou=0.5)
+    assert len(merged) == 1
+    np.testing.assert_allclose(merged.xyxy[0], [600, 100, 760, 300])
+    # A player standing behind another, cut by the edge: most of their box is inside the whole
+    # one's, but their head and feet are elsewhere (y 40-240 against 100-300): not a fragment, kept.
+    merged = merge_tiles([left, _person(700, 40, 760, 240, 0.5)], plan, iou=0.5)
+    assert len(merged) == 2
+    # A box on the frame's own edge is not a fragment of anything: kept.
+    merged = merge_tiles([_person(0, 100, 40, 300, 0.5), Detections.empty()], plan, iou=0.5)
+    assert len(merged) == 1
+    # Two whole boxes of one player from the overlap: NMS keeps the better one.
+    merged = merge_tiles([_person(750, 100, 850, 300, 0.7), _person(752, 101, 851, 300, 0.9)], plan, iou=0.5)
+    assert len(merged) == 1 and merged.confidence[0] == pytest.approx(0.9)
+
+
+def test_ankles_give_the_ground_point_where_confident():
+    box = np.array([[100, 0, 160, 200], [300, 0, 340, 100], [500, 0, 540, 100]], np.float32)
+    kps = np.zeros((3, 17, 3), np.float32)
+    # Player 0 strides: ankles at (110, 185) and (150, 192), both confident. The ground point is
+    # under their middle, x = 130, at the lower ankle plus the ankle's height 0.095 × 200 = 19 px.
+    kps[0, 15], kps[0, 16] = (110, 185, 0.9), (150, 192, 0.8)
+    # Player 1: one confident ankle (330, 95); the other is a guess (0.2) and is ignored: y 95 + 9.5.
+    kps[1, 15], kps[1, 16] = (330, 95, 0.7), (305, 60, 0.2)
+    # Player 2: no confident ankle: the box's bottom centre (520, 100).
+    kps[2, 15], kps[2, 16] = (510, 99, 0.3), (530, 99, 0.1)
+    g = ground_points(box, kps)
+    np.testing.assert_allclose(g, [[130, 211], [330, 104.5], [520, 100]], atol=1e-4)
+    np.testing.assert_allclose(ground_points(box), [[130, 200], [320, 100], [520, 100]])  # a detect model
+    # The product projects the box's bottom centre (measured better on the harness: ground.py).
+    dets = Detections(box, np.ones(3, np.float32), np.zeros(3, np.int32), kps)
+    np.testing.assert_allclose(dets.ground_point, ground_points(box))
+
+
+@pytest.fixture(scope="module")
+def backend():
+    return create_detector(OnnxRuntimeDetectorConfig())
+
+
+@pytest.fixture(scope="module")
+def mast_frame():
+    if not scene.VTEST.exists():
+        pytest.skip("the shared vtest.avi is not here: no real people to paste")
+    rng = np.random.default_rng(7)
+    sprites = scene.cut_people(12)
+    players = scene.place_players(scene.MAST, 24, rng)
+    frame, truth, _, _ = scene.render(scene.MAST, sprites, players, rng)
+    return frame, truth
+
+
+def test_one_batched_call_gives_what_tiles_one_by_one_give(backend, mast_frame):
+    frame, _ = mast_frame
+    plan = TilePlan(((0, 300, 2.5), (300, 300, 2.5), (500, 500, 1.25)), (640, 384), (1920, 1080))
+    batch = tile_batch(frame, plan)
+    assert batch.shape == (3, 3, 384, 640)
+    together = backend.infer_batch(batch)
+    apart = np.concatenate([backend.infer(batch[k:k + 1].copy()) for k in range(3)])
+    np.testing.assert_allclose(together, apart, atol=2e-3, rtol=1e-3)
+    # A model with a fixed batch of 1 gets the tiles in turn, with the same result.
+    backend.max_batch = 1
+    try:
+        np.testing.assert_allclose(backend.infer_batch(batch), apart, atol=2e-3, rtol=1e-3)
+    finally:
+        backend.max_batch = None
+
+
+def _recall(dets, truth, iou=0.5):
+    found = 0
+    for t in truth:
+        ix = np.clip(np.minimum(t[2], dets.xyxy[:, 2]) - np.maximum(t[0], dets.xyxy[:, 0]), 0, None)
+        iy = np.clip(np.minimum(t[3], dets.xyxy[:, 3]) - np.maximum(t[1], dets.xyxy[:, 1]), 0, None)
+        inter = ix * iy
+        union = (t[2] - t[0]) * (t[3] - t[1]) + (dets.xyxy[:, 2] - dets.xyxy[:, 0]) * (dets.xyxy[:, 3] - dets.xyxy[:, 1]) - inter
+        found += bool(len(dets)) and (inter / union).max() >= iou
+    return found / len(truth)
+
+
+@pytest.fixture(scope="module")
+def tiled_pose(backend, mast_frame):
+    tiled = ZoomDetector(backend, ZoomConfig(), scene.MAST.calibration())
+    return tiled, tiled.detect(mast_frame[0])
+
+
+def test_tiles_find_small_real_people_the_full_frame_misses(backend, mast_frame, tiled_pose):
+    frame, truth = mast_frame
+    heights = truth[:, 3] - truth[:, 1]
+    assert heights.min() >= 40 and np.median(heights) < 70  # issue 12's mast view: 40-160 px, median ~67
+    full = backend.detect(frame)
+    tiled, out = tiled_pose
+    assert len(tiled.plan_for(scene.MAST.size)) > 1
+    confident = out[out.confidence >= 0.25]
+    assert _recall(confident, truth) >= 0.9
+    assert _recall(full[full.confidence >= 0.25], truth) <= 0.3
+    # found once: no more confident boxes than people
+    assert len(confident) <= len(truth)
+
+
+def test_a_player_across_a_tile_border_is_found_once(backend, mast_frame):
+    frame, truth = mast_frame
+    # The biggest pasted person, with a tile border through the middle of their body.
+    k = int(np.argmax(truth[:, 3] - truth[:, 1]))
+    x1, y1, x2, y2 = truth[k]
+    cx = (x1 + x2) / 2
+    z = 1.0
+    # The left tile ends at their middle; the right one (as a planned row's overlap does) holds them whole.
+    plan = TilePlan(((cx - 640, y2 - 350, z), (x1 - 10, y2 - 350, z)), (640, 384), (1920, 1080))
+    b = backend
+    per_tile = decode_tiles(b.infer_batch(tile_batch(frame, plan)), plan, b.layout, conf=0.25, iou=b.iou, classes=b.classes)
+    near = [d[(d.xyxy[:, 0] < x2) & (d.xyxy[:, 2] > x1) & (d.xyxy[:, 1] < y2) & (d.xyxy[:, 3] > y1)] for d in per_tile]
+    assert len(near[0]) >= 1 and len(near[1]) >= 1  # both tiles see (part of) them
+    merged = merge_tiles(near, plan, iou=b.iou)
+    assert len(merged) == 1
+    assert _recall(merged, truth[k:k + 1], iou=0.7) == 1.0
+
+
+def _taps(G):
+    """--pair arguments for the landmarks a camera with ground homography G sees."""
+    args = []
+    for name, (x, y) in FULL.landmarks.items():
+        (u, v), = cv2.perspectiveTransform(np.array([[[x, y]]], np.float64), G)[0:1, :, :].reshape(1, 1, 2)[0]
+        if 0 <= u < 1920 and 540 < v < 1080:
+            args += ["--pair", f"{u:.2f},{v:.2f}={name}"]
+    return args
+
+
+def test_cli_calibrate_warns_about_a_view_too_far_away(tmp_path):
+    from tests.conftest import run_cli
+
+    far = LEVEL_G @ np.array([[1, 0, 0], [0, 1, 20], [0, 0, 1]])  # 40 m behind the touchline: 34 px far players
+    proc = run_cli("calibrate", *_taps(far), "--out", tmp_path / "far.json")
+    assert proc.returncode == 0, proc.stderr
+    assert "warning:" in proc.stderr and "only 34 px tall" in proc.stderr
+    proc = run_cli("calibrate", *_taps(LEVEL_G), "--out", tmp_path / "near.json")  # 41 px: seen with zoom
+    assert proc.returncode == 0 and "warning" not in proc.stderr, proc.stderr
+
+
+def test_without_a_calibration_the_zoom_is_learnt_from_the_detections(backend, mast_frame):
+    frame, truth = mast_frame
+    det = ZoomDetector(backend, ZoomConfig(mode="tiles"), calibration=None)  # crops learn alike, over more frames
+    det.REFIT_EVERY = 2
+    size = scene.MAST.size
+    det.detect(frame), det.detect(frame)  # the full frame finds only the nearest few: nothing to fit
+    grid = det.plan_for(size)
+    assert grid is not None and {t[2] for t in grid.tiles} == {1.5}
+    det.detect(frame), det.detect(frame)  # the grid finds people from ~67 px: sizes fitted, tiles planned
+    fitted = det.plan_for(size)
+    assert fitted is not grid and max(t[2] for t in fitted.tiles) > 2.0  # the far side zoomed
+    a, b = det._observed[size].fit
+    far = scene.MAST.person_px(52.5, 68)
+    assert a * scene.MAST.project([[52.5, 68, 0]])[0, 1] + b == pytest.approx(far, rel=0.2)
+    out = det.detect(frame)
+    assert _recall(out[out.confidence >= 0.25], truth) >= 0.9
+
+
+def test_a_detect_model_gets_the_same_zoom(tmp_path, mast_frame, tiled_pose):
+    """Model-agnostic: yolo11n-pose cut down to a plain detect head (its box and score rows) by
+    editing the ONNX graph finds the same people through the same tiles, without keypoints."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import helper
+
+    model = onnx.load(str(scene.ROOT / "models" / "yolo11n-pose.onnx"))
+    graph = model.graph
+    out = graph.output[0]
+    graph.node.extend([helper.make_node("Slice", [out.name + "_pose", "s0", "s1", "s2"], [out.name])])
+    for node in graph.node[:-1]:
+        node.output[:] = [o + "_pose" if o == out.name else o for o in node.output]
+    graph.initializer.extend([onnx.numpy_helper.from_array(np.array(v, np.int64), n)
+                              for n, v in (("s0", [0]), ("s1", [5]), ("s2", [1]))])
+    out.type.tensor_type.shape.dim[1].dim_value = 5
+    meta = {p.key: p.value for p in model.metadata_props}
+    meta.update(task="detect")
+    meta.pop("kpt_shape")
+    del model.metadata_props[:]
+    onnx.helper.set_model_props(model, meta)
+    path = tmp_path / "yolo11n-det.onnx"
+    onnx.save(model, str(path))
+
+    detect = create_detector(OnnxRuntimeDetectorConfig(model=str(path)))
+    assert detect.info.task == "detect" and detect.info.num_keypoints is None
+    tiled, pose_out = tiled_pose
+    out = ZoomDetector(detect, ZoomConfig(), scene.MAST.calibration()).detect(mast_frame[0])
+    assert out.keypoints is None and len(out) == len(pose_out)
+    np.testing.assert_allclose(out.xyxy, pose_out.xyxy, atol=0.5)
+
+
+def test_packing_keeps_crops_apart_inside_their_tiles():
+    from edge_app.vision.crops import GAP, pack
+
+    crops = [(10.0 * i, 5.0, 1.0 + i / 10, 136, 184) for i in range(13)] + [(0.0, 0.0, 0.5, 480, 384)]
+    plan = pack(crops, None, [], (960, 384), (1920, 1080))
+    # 960 / (136 + 8) = 6 a shelf, 2 shelves of 184 + 8 + 184 = 376 <= 384: 12 a tile; the 480x384 crop
+    # fills a tile's height, so it takes the first tile (tallest first) with 3 small ones beside it
+    # (488, 632, 776 + 136 <= 960); the other 10 fill a second tile, 6 + 4.
+    assert plan.n_tiles == 2
+    assert [p[0] for p in plan.places] == [0] * 4 + [1] * 10
+    for k in range(plan.n_tiles):
+        boxes = [(ox, oy, ox + w, oy + h) for t, ox, oy, w, h in plan.places if t == k]
+        for a in boxes:
+            assert a[0] >= 0 and a[1] >= 0 and a[2] <= 960 and a[3] <= 384
+            for b in boxes:
+                if a is not b:  # apart by the grey gap at least
+                    assert a[2] + GAP <= b[0] or b[2] + GAP <= a[0] or a[3] + GAP <= b[1] or b[3] + GAP <= a[1]
+    np.testing.assert_allclose(plan.rects()[0], [0, 0, 960, 768])  # the source of the 0.5x crop: 2x its model size
+
+
+def test_crops_around_found_players_keep_them_for_fewer_pixels(backend, mast_frame, tiled_pose):
+    from edge_app.vision.crops import PackedPlan
+
+    frame, truth = mast_frame
+    det = ZoomDetector(backend, ZoomConfig(mode="crops"), scene.MAST.calibration())
+    first = det.detect(frame)  # nobody followed yet: the whole tile plan
+    tiles = det.params[1]
+    second = det.detect(frame)
+    packed = det.params[1]
+    assert isinstance(packed, PackedPlan) and packed.model_pixels < 0.5 * tiles.model_pixels
+    assert _recall(second[second.confidence >= 0.25], truth) >= _recall(first[first.confidence >= 0.25], truth) - 0.05
