@@ -127,7 +127,9 @@ def videos_key(videos) -> list[dict]:
 
 def head_scope(model):
     """NNCF's ignored scope for a YOLO head: its box/keypoint decoding (DFL, the anchor and stride
-    arithmetic, the keypoint sigmoid) works on pixel coordinates that 8 bits cannot hold."""
+    arithmetic, the keypoint sigmoid) works on pixel coordinates that 8 bits cannot hold, and its
+    output convolutions (scores, box distributions, keypoints; 1x1, cheap) stay in float so that
+    scores near the cut-off do not flip (measured: 98.8 % of f32's boxes kept without this)."""
     import re
 
     import nncf
@@ -137,7 +139,8 @@ def head_scope(model):
     if not blocks:
         return None  # not an Ultralytics export: quantise everything NNCF would
     head = rf"/model\.{max(blocks)}"
-    return nncf.IgnoredScope(patterns=[rf"{head}/(Add|Sub|Mul|Div|Sigmoid)[^/]*$", rf"{head}/dfl/.*"],
+    return nncf.IgnoredScope(patterns=[rf"{head}/(Add|Sub|Mul|Div|Sigmoid)[^/]*$", rf"{head}/dfl/.*",
+                                                   rf"{head}/cv\d\.\d+/cv\d\.\d+\.2/Conv$"],
                              types=["Sigmoid"], validate=False)
 
 
