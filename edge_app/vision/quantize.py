@@ -109,10 +109,21 @@ def even_frames(videos, count: int, phase: float = 0.5) -> Iterator[np.ndarray]:
         cap.release()
 
 
-def letterboxed(frames, size: int) -> list[np.ndarray]:
-    """The detector's own preprocessing (rect letterbox of a dynamic-shape model), one tensor per frame."""
-    lb = Letterbox(size, rect=True)
-    return [lb(f).copy() for f in frames]  # Letterbox reuses its buffer
+class CalibrationFrames:
+    """The calibration set, re-read from the videos on each pass NNCF makes: 300 letterboxed
+    1280 tensors would hold 4 GB; decoding again costs little next to the model's inference."""
+
+    def __init__(self, videos, count: int, size: int):
+        self.videos, self.size = videos, size
+        self.count = min(count, sum(video_lengths(videos)))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        lb = Letterbox(self.size, rect=True)  # the detector's own preprocessing (a dynamic-shape model)
+        for frame in even_frames(self.videos, self.count, phase=0.25):
+            yield lb(frame).copy()  # Letterbox reuses its buffer
 
 
 def videos_key(videos) -> list[dict]:
@@ -145,7 +156,7 @@ def head_scope(model):
                              types=["Sigmoid"], validate=False)
 
 
-def quantize_model(onnx_path: Path, tensors: list[np.ndarray]):
+def quantize_model(onnx_path: Path, tensors: CalibrationFrames):
     """The NNCF-quantised OpenVINO model of `onnx_path`, calibrated on `tensors`."""
     try:
         import nncf
@@ -256,6 +267,7 @@ def build(onnx_path: Path, videos, *, frames: int = 300, input_size: int = 1280,
     videos = [str(v) for v in videos]
     if not videos:
         raise AxolotlError("int8 needs calibration frames: pass your own recordings (--videos, or detector.calib_videos)")
+    video_lengths(videos)  # a missing or unreadable video fails now, not minutes in
     xml, side_path, verdict_path = cache_paths(onnx_path, int8_dir)
     source_sha = sha256_of(onnx_path)
     sidecar = read_json(side_path)
@@ -268,7 +280,7 @@ def build(onnx_path: Path, videos, *, frames: int = 300, input_size: int = 1280,
     t0 = time.monotonic()
     if reason is not None:
         log.warning("building the int8 model %s (%s): %d frames at %d", xml.name, reason, frames, input_size)
-        calib = letterboxed(even_frames(videos, frames, phase=0.25), input_size)
+        calib = CalibrationFrames(videos, frames, input_size)
         if len(calib) < 2:
             raise AxolotlError(f"the videos gave {len(calib)} frame(s); int8 calibration needs 20 or more")
         model = quantize_model(onnx_path, calib)
@@ -317,29 +329,39 @@ def format_verdict(v: dict) -> str:
             f"{'PASSED' if v['passed'] else 'FAILED'} ({v.get('why') or v['rule']})")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`axolotl-edge models quantize`: build (or confirm) the int8 model and print its verdict."""
-    p = argparse.ArgumentParser(prog="axolotl-edge models quantize", description=__doc__.split("\n")[0])
-    p.add_argument("--videos", nargs="+", required=True, help="your own recordings; frames are drawn evenly from all")
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """`axolotl-edge models quantize`'s options (the CLI adds them to its `models` parser)."""
+    p.add_argument("--videos", nargs="+", help="your own recordings; frames are drawn evenly from all")
     p.add_argument("--model", default="yolo11n-pose", help="a models/manifest.toml name or an .onnx path")
     p.add_argument("--frames", type=int, default=300, help="calibration frames (20-1000; NNCF's default 300)")
     p.add_argument("--input-size", type=int, default=1280, help="the detector's input_size (its letterbox)")
     p.add_argument("--eval-frames", type=int, default=EVAL_FRAMES, help="held-out frames of the accuracy check")
-    p.add_argument("--dir", default=None, help=f"the int8 cache (default: {default_dir()})")
+    p.add_argument("--int8-dir", default=None, help=f"the int8 cache (default: {default_dir()})")
     p.add_argument("--force", action="store_true", help="rebuild even if the cached model is current")
-    args = p.parse_args(argv)
+
+
+def run(args) -> int:
+    """Build (or confirm) the int8 model and print its verdict; 1 when the verdict failed."""
+    if not args.videos:
+        raise AxolotlError("quantize needs your own recordings: --videos REC1.mp4 [REC2.mp4 ...]")
     if not 20 <= args.frames <= 1000:
         raise AxolotlError(f"--frames {args.frames} is out of range; use 20 to 1000 (300 is NNCF's default)")
     Letterbox(args.input_size)  # a bad size fails now, with its own message
     onnx_path, _ = resolve_model(args.model)
     sidecar, verdict, built = build(onnx_path, args.videos, frames=args.frames, input_size=args.input_size,
-                                    int8_dir=args.dir, eval_frames=args.eval_frames, force=args.force)
-    xml = cache_paths(onnx_path, args.dir)[0]
+                                    int8_dir=args.int8_dir, eval_frames=args.eval_frames, force=args.force)
+    xml = cache_paths(onnx_path, args.int8_dir)[0]
     print(f"{'built' if built else 'up to date'}: {xml} (from {Path(sidecar['source']).name} "
           f"sha256 {sidecar['source_sha256'][:12]}, {sidecar['calibration']['frames']} frames, "
           f"NNCF {sidecar['nncf']}, OpenVINO {sidecar['openvino']})")
     print(format_verdict(verdict))
     return 0 if verdict["passed"] else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m edge_app.vision.quantize", description=__doc__.split("\n")[0])
+    add_arguments(p)
+    return run(p.parse_args(argv))
 
 
 if __name__ == "__main__":
