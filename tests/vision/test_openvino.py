@@ -68,6 +68,13 @@ def test_a_missing_device_falls_back_to_the_cpu_with_one_line(caplog):
     assert det.info.providers == ("CPU/f32",)
 
 
+def test_auto_reports_the_device_and_precision_it_chose():
+    det = detector(device="AUTO", input_size=320)
+    devices, precision = det.info.providers[0].split("/")
+    assert devices and set(devices.split("+")) <= set(ov.Core().available_devices)
+    assert precision == "f32"  # the hint reached the device AUTO picked
+
+
 # --- int8 -------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -117,8 +124,14 @@ def test_the_int8_model_is_rebuilt_when_its_source_changes(cache):
     # Without calibration videos the detector cannot rebuild it, and says why.
     with pytest.raises(AxolotlError, match="source model changed.*models quantize"):
         create_detector(int8_config(cache))
-    sidecar, _, rebuilt = quantize.build(onnx_path, [SAMPLE], **kw)
-    assert rebuilt and sidecar["source_sha256"] == quantize.sha256_of(onnx_path)
+    # With them, it rebuilds at start, then judges the new build (on these few small people it may refuse).
+    side = quantize.cache_paths(onnx_path, cache / "cache")[1]
+    try:
+        create_detector(int8_config(cache, calib_videos=[str(SAMPLE)], calib_frames=20))
+    except AxolotlError as exc:
+        assert "refusing the int8 model" in str(exc)
+    sidecar = json.loads(side.read_text())
+    assert sidecar["source_sha256"] == quantize.sha256_of(onnx_path) and sidecar["calibration"]["frames"] == 20
 
 
 def write_verdict(cache, **changes):

@@ -26,8 +26,29 @@ from edge_app.vision.ov_model import dims, import_openvino, metadata_of, ov_erro
 log = logging.getLogger(__name__)
 
 # The precision hint OpenVINO is given for the layers it computes in floating point; int8 keeps
-# the layers NNCF left unquantised (the head's box and keypoint decoding) in f32.
+# the layers NNCF left unquantised (the head's output and its box and keypoint decoding) in f32.
 FLOAT_HINT = {"f32": "f32", "f16": "f16", "bf16": "bf16", "int8": "f32"}
+
+
+def compile_for(core, model, device: str, config):
+    """Compile with the precision hint (the CPU and GPU take it; AUTO hands it on) and, on the CPU, the threads."""
+    props = {"PERFORMANCE_HINT": "LATENCY"}
+    if device != "NPU":  # the NPU computes f16 and int8 whatever it is told
+        props["INFERENCE_PRECISION_HINT"] = FLOAT_HINT[config.precision]
+    if config.threads and device == "CPU":
+        props["INFERENCE_NUM_THREADS"] = config.threads
+    return core.compile_model(model, device, props)
+
+
+def precisions(compiled) -> dict[str, str]:
+    """{device: floating-point precision it really computes in}, for one device or each AUTO picked."""
+    devices = list(compiled.get_property("EXECUTION_DEVICES"))
+    try:
+        per_device = {devices[0]: compiled.get_property("INFERENCE_PRECISION_HINT")}
+    except RuntimeError:  # AUTO answers per device
+        per_device = compiled.get_property("DEVICE_PROPERTIES")
+        per_device = {d: per_device.get(d, {}).get("INFERENCE_PRECISION_HINT") for d in devices}
+    return {d: p.get_type_name() if p is not None else "?" for d, p in per_device.items()}
 
 
 def pick_device(core, wanted: str) -> str:
@@ -55,31 +76,36 @@ class OpenVINODetector(DetectorBackend):
             model = core.read_model(str(path))
         except RuntimeError as exc:
             raise AxolotlError(f"OpenVINO cannot read model {path} ({ov_error(exc)}); restore it or re-export with scripts/export_onnx.py") from None
-        with_dynamic_batch(model)
         device = pick_device(core, config.device)
-        props = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": FLOAT_HINT[config.precision]}
-        if config.threads:
-            props["INFERENCE_NUM_THREADS"] = config.threads
+        if device == "NPU":
+            # The NPU compiles static shapes only: one square tensor per call (not tested here: no NPU).
+            model.reshape({model.input(0).get_any_name(): [1, 3, config.input_size, config.input_size]})
+        else:
+            with_dynamic_batch(model)
         try:
-            self.compiled = core.compile_model(model, device, props)
+            self.compiled = compile_for(core, model, device, config)
         except RuntimeError as exc:
             if device == "CPU":
                 raise AxolotlError(f"OpenVINO cannot compile {path.name} for CPU ({ov_error(exc)}); use detector type='onnxruntime'") from None
             log.warning("OpenVINO cannot use device %s (%s); running on CPU", device, ov_error(exc, 120))
             device = "CPU"
-            self.compiled = core.compile_model(model, device, props)
+            if model.input(0).get_partial_shape()[0].is_static:
+                with_dynamic_batch(model)
+            self.compiled = compile_for(core, model, device, config)
         self.request = self.compiled.create_infer_request()
 
-        ran = self.compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name()
-        if ran != FLOAT_HINT[config.precision]:
-            log.warning("OpenVINO on %s computes %s as %s here", device, FLOAT_HINT[config.precision], ran)
-        precision = "int8" if config.precision == "int8" else ran
-        devices = "+".join(self.compiled.get_property("EXECUTION_DEVICES"))  # what AUTO chose
+        wanted = FLOAT_HINT[config.precision]
+        ran = precisions(self.compiled)
+        for dev, p in ran.items():
+            if p != wanted:
+                log.warning("OpenVINO on %s computes %s as %s here", dev, wanted, p)
+        devices = "+".join(ran)  # what AUTO chose
+        precision = "int8" if config.precision == "int8" else "+".join(sorted(set(ran.values())))
         self.device, self.precision = devices, precision
 
         inp = model.input(0).get_partial_shape()
         self.layout = layout_from(dims(model.output(0).get_partial_shape()), metadata_of(model))
-        self.max_batch = None  # the batch axis is dynamic: any number of tiles in one call
+        self.max_batch = None if inp[0].is_dynamic else inp[0].get_length()  # dynamic: any number of tiles in one call
         dynamic = inp[2].is_dynamic or inp[3].is_dynamic
         size = config.input_size
         if not dynamic and inp[2].get_length() != size:
