@@ -1,0 +1,136 @@
+"""The accuracy harness (issue #12): render each camera setup with known truth, run the product on it,
+print recall, precision, identity and KPI errors.
+
+    .venv/bin/python benchmarks/bench_accuracy.py [--setup NAME ...] [--seconds 10] [--fps 25] [--work DIR]
+
+For each setup (benchmarks/accuracy/setups.py): render the clip, its calibration and truth into
+WORK/<setup>-<seconds>s-<fps>fps/ (kept: a second run re-uses it, --rerender draws it again), then
+run `axolotl-edge analyze video.mp4 --calibration calibration.json --json` as a user would (a
+subprocess with a fresh AXOLOTL_EDGE_HOME, so the defaults are the product's own, and the session
+in WORK/.../session.db), then score its stored tracks and its summary (benchmarks/accuracy/score.py).
+ms/frame is the analyze run's own wall time per frame (decode, detect, track, pose, store).
+Extra arguments after `--` go to `analyze` (e.g. `-- --input-size 1920`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.accuracy import score  # noqa: E402
+from benchmarks.accuracy.render import render  # noqa: E402
+from benchmarks.accuracy.setups import SETUPS  # noqa: E402
+
+WORK = ROOT / "benchmarks" / "out" / "accuracy"
+
+
+def rendered(setup: str, seconds: float, fps: float, work: Path, again: bool = False) -> Path:
+    out = work / f"{setup}-{seconds:g}s-{fps:g}fps"
+    if again or not (out / "meta.json").exists():
+        render(setup, out, seconds=seconds, fps=fps, progress=True)
+    return out
+
+
+def analyze(clip: Path, extra: list[str]) -> tuple[dict, Path, float]:
+    """`axolotl-edge analyze` on the clip (fresh home and database); returns (summary, db, wall s)."""
+    db = clip / "session.db"
+    for p in clip.glob("session.db*"):
+        p.unlink()
+    home = clip / "home"
+    home.mkdir(exist_ok=True)
+    env = {**os.environ, "AXOLOTL_EDGE_HOME": str(home), "PYTHONPATH": os.pathsep.join(
+        [str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))}
+    cmd = [sys.executable, "-m", "edge_app.cli", "analyze", str(clip / "video.mp4"),
+           "--calibration", str(clip / "calibration.json"), "--db", str(db), "--json", "-q", *extra]
+    t0 = time.perf_counter()
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t0
+    if run.returncode != 0:
+        raise SystemExit(f"analyze failed on {clip} (exit {run.returncode}): {run.stderr.strip()[-2000:]}")
+    return json.loads(run.stdout), db, wall
+
+
+def evaluate(clip: Path, summary: dict, db: Path) -> dict:
+    from edge_app.store import SessionStore
+
+    meta = json.loads((clip / "meta.json").read_text())
+    truth = score.load_truth(clip / "truth.csv")
+    with SessionStore(db) as store:
+        sid = summary["session_id"]
+        pred = score.boxes_from_frames(store.frames(sid))
+        session = store.get_session(sid)
+    m = score.match(truth, pred)
+    out = {"setup": meta["setup"]["name"], "frames": meta["frames"], "fps": meta["fps"], "source": meta["source"],
+           "detection": score.detection_scores(truth, pred, m),
+           "identity": score.identity_scores(truth, pred, m),
+           "kpis": score.kpi_scores(truth, pred, m, summary, score.truth_positions(clip / "positions.csv"),
+                                    frames=meta["frames"], pitch=tuple(meta["pitch"]))}
+    stats = session.get("stats") or {}
+    out["ms_per_frame"] = 1000 * stats["wall_s"] / stats["frames"] if stats.get("frames") else float("nan")
+    out["stage_ms"] = stats.get("stage_ms", {})
+    return out
+
+
+def _f(v, fmt="{:.2f}") -> str:
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else fmt.format(v)
+
+
+def table(results: list[dict]) -> str:
+    bands = [score.band_name(lo, hi) for lo, hi in score.BANDS]
+    head = (["setup", "frames", "people", "recall", "prec"] + [f"R{b}" for b in bands]
+            + ["HOTA", "IDF1", "IDsw", "whole", "matched", "dist%", "top m/s", "hsr m", "spr=", "phantom", "ms/frame"])
+    rows = [head]
+    for r in results:
+        d, i, k = r["detection"], r["identity"], r["kpis"]
+        rows.append([r["setup"], str(r["frames"]), str(d["truth"]), _f(d["recall"]), _f(d["precision"])]
+                    + [_f(d["bands"][b]["recall"]) for b in bands]
+                    + [_f(i["HOTA"]), _f(i["IDF1"]), str(i["id_switches"]), str(k["people_whole_clip"]), str(k["matched"]),
+                       _f(k["distance_err_pct"], "{:.1f}"), _f(k["top_speed_err"]), _f(k["hsr_err_m"], "{:.1f}"),
+                       _f(k["sprints_equal"]), str(k["phantom_sprints"]), _f(r["ms_per_frame"], "{:.0f}")])
+    widths = [max(len(row[c]) for row in rows) for c in range(len(head))]
+    lines = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    argv = argv[:argv.index("--")] if "--" in argv else argv
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--setup", action="append", choices=sorted(SETUPS), help="repeatable; default: every setup")
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--fps", type=float, default=25.0)
+    ap.add_argument("--work", type=Path, default=WORK)
+    ap.add_argument("--rerender", action="store_true", help="draw the clips again even if WORK has them")
+    ap.add_argument("--json", type=Path, help="also write every figure (per band, per player) to this file")
+    args = ap.parse_args(argv)
+    results = []
+    for name in args.setup or list(SETUPS):
+        clip = rendered(name, args.seconds, args.fps, args.work, args.rerender)
+        summary, db, wall = analyze(clip, extra)
+        r = evaluate(clip, summary, db)
+        r["analyze_wall_s"] = wall
+        results.append(r)
+        print(f"{name}: done ({r['frames']} frames, analyze {wall:.0f} s)", file=sys.stderr)
+    print(table(results))
+    bands = ", ".join(score.band_name(lo, hi) for lo, hi in score.BANDS)
+    print(f"\npeople: truth boxes >= {score.MIN_HEIGHT:g} px and < 50% hidden (recall/precision/HOTA/IDF1 over these); "
+          f"R<band>: recall by true height ({bands} px); whole/matched: people in view the whole clip / with a product "
+          "player; dist%, top, hsr: median |error| over those; spr=: share whose sprint count equals the truth's")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=float) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
