@@ -7,11 +7,18 @@
   redeliveries are harmless (UNIQUE(device_id, message_id)).
 - The PUBACK goes out only after the commit (paho manual ack), so a worker killed between
   receiving and storing gets the message again.
-- Bad messages are logged and stored in `rejected` (and acknowledged): the worker never dies on them.
+- Whatever is wrong with a message itself (not JSON, nested too deeply, off the schema, a device
+  writing under a tenant it is not registered with, a message id reused for another session) is
+  its fault: it is logged, stored in `rejected` with the reason and acknowledged. The worker never
+  dies or stalls on one.
+- Only a storage failure leaves a message unacknowledged (the broker redelivers it); after
+  `max_attempts` failures in a row it goes to `dead_letter` and is acknowledged, so one message
+  the database refuses cannot stall the worker's queue. The count is per worker process.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -41,7 +48,7 @@ class Ingest:
 
     def __init__(self, sink, *, host: str, port: int = 8883, username: str | None = None, password: str | None = None,
                  tls_ca: str | None = None, client_id: str | None = None, group: str = "ingest",
-                 session_expiry: int = 7 * 24 * 3600, keepalive: int = 30):
+                 session_expiry: int = 7 * 24 * 3600, keepalive: int = 30, max_attempts: int = 5):
         self.sink = sink
         self.host, self.port = host, int(port)
         self.username, self.password, self.tls_ca = username, password, tls_ca
@@ -49,30 +56,82 @@ class Ingest:
         self.group = group
         self.session_expiry = int(session_expiry)
         self.keepalive = int(keepalive)
-        self.stats = {"stored": 0, "duplicates": 0, "rejected": 0}
+        self.max_attempts = max(1, int(max_attempts))
+        self.stats = {"stored": 0, "duplicates": 0, "rejected": 0, "dead_lettered": 0}
+        self._failures: dict[str, int] = {}  # message key -> storage failures so far
         self.last_message = time.monotonic()
         self.subscribed = threading.Event()
 
     def handle(self, topic: str, payload: bytes, props) -> str:
-        """Store one message; 'stored' | 'duplicate' | 'rejected'. Database errors propagate."""
+        """Store one message; 'stored' | 'duplicate' | 'rejected'. Storage errors propagate."""
         self.last_message = time.monotonic()
         try:
             tenant, device_id, sid, mid, text = parse_message(topic, payload, props)
         except Rejected as exc:
-            parts = parse_summary_topic(topic)
-            mid = user_props(props).get(MESSAGE_ID)
-            log.warning("rejected a message on %s (message_id %s): %s", topic, mid, exc)
-            self.sink.reject(topic, parts[1] if parts else None, None if mid is None else str(mid)[:100], str(exc)[:1000],
-                             payload[:200].decode("utf-8", "replace"))
-            self.stats["rejected"] += 1
-            return "rejected"
+            return self._reject(topic, payload, props, str(exc))
+        registered = self.sink.device_tenant(device_id)
+        if registered is None:
+            return self._reject(topic, payload, props, f"device {device_id} is not registered with the ingest; "
+                                f"register it with `axolotl-ingest --add-device {device_id} TENANT`")
+        if registered != tenant:
+            return self._reject(topic, payload, props,
+                                f"device {device_id} belongs to tenant {registered}, not to the topic's {tenant}")
         if self.sink.store(device_id, mid, sid, tenant, text):
             self.stats["stored"] += 1
             log.debug("stored %s/%s session %s", device_id, mid, sid)
             return "stored"
+        first = self.sink.stored_session(device_id, mid)
+        if first is not None and first != sid:
+            return self._reject(topic, payload, props,
+                                f"message_id {mid} was already stored for session {first}; this one says session {sid}")
         self.stats["duplicates"] += 1
         log.info("duplicate %s/%s ignored", device_id, mid)
         return "duplicate"
+
+    def _reject(self, topic: str, payload: bytes, props, reason: str) -> str:
+        parts = parse_summary_topic(topic)
+        mid = user_props(props).get(MESSAGE_ID)
+        log.warning("rejected a message on %s (message_id %s): %s", topic[:200], str(mid)[:100], reason)
+        self.sink.reject(topic[:500], parts[1] if parts else None, None if mid is None else str(mid)[:100], reason[:1000],
+                         payload[:200].decode("utf-8", "replace"))
+        self.stats["rejected"] += 1
+        return "rejected"
+
+    @staticmethod
+    def _key(topic: str, payload: bytes, props) -> str:
+        mid = user_props(props).get(MESSAGE_ID)
+        return hashlib.sha256(topic.encode() + b"\0" + (str(mid).encode() if mid else payload)).hexdigest()
+
+    def deliver(self, topic: str, payload: bytes, props) -> bool:
+        """Handle one message; True when it may be acknowledged (stored, duplicate, rejected or
+        dead-lettered), False after a storage failure (not acknowledged: the broker redelivers it)."""
+        key = self._key(topic, payload, props)
+        try:
+            self.handle(topic, payload, props)
+        except Exception as exc:  # noqa: BLE001 (the database failed; the message was fine)
+            error = f"{type(exc).__name__}: {first_line(exc)}"[:1000]
+            n = self._failures.pop(key, 0) + 1
+            if n < self.max_attempts:
+                self._failures[key] = n
+                while len(self._failures) > 10_000:  # bounded: forget the oldest
+                    self._failures.pop(next(iter(self._failures)))
+                log.error("could not store a message on %s (attempt %d of %d: %s); not acknowledged",
+                          topic[:200], n, self.max_attempts, error)
+                return False
+            parts = parse_summary_topic(topic)
+            mid = user_props(props).get(MESSAGE_ID)
+            try:
+                self.sink.dead_letter(topic[:500], parts[1] if parts else None, None if mid is None else str(mid)[:100],
+                                      n, error, payload)
+            except Exception as exc2:  # noqa: BLE001 (the dead-letter table failed too: try again later)
+                self._failures[key] = n
+                log.error("could not dead-letter a message on %s (%s); not acknowledged", topic[:200], first_line(exc2))
+                return False
+            self.stats["dead_lettered"] += 1
+            log.error("message on %s failed %d times (%s); moved to dead_letter", topic[:200], n, error)
+            return True
+        self._failures.pop(key, None)
+        return True
 
     def _client(self):
         import paho.mqtt.client as mqtt
@@ -108,12 +167,9 @@ class Ingest:
             state["error"] = state["error"] or f"disconnected: {rc}"
 
         def on_message(c, _u, msg):
-            try:
-                self.handle(msg.topic, msg.payload, msg.properties)
-            except Exception as exc:  # the database failed: no ack; drop the connection so it comes again
-                log.error("could not store a message on %s (%s: %s); reconnecting for a redelivery",
-                          msg.topic, type(exc).__name__, first_line(exc))
-                state["error"] = f"storage error: {first_line(exc)}"
+            if not self.deliver(msg.topic, msg.payload, msg.properties):
+                # a storage failure: no ack; drop the connection so that the broker redelivers it
+                state["error"] = "storage error; reconnecting for a redelivery"
                 c.disconnect()
                 return
             c.ack(msg.mid, msg.qos)  # PUBACK only after the commit

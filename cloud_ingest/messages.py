@@ -37,7 +37,17 @@ def _inflate(payload: bytes) -> bytes:
 
 
 def parse_message(topic: str, payload: bytes, props) -> tuple[str, str, str, str, str]:
-    """(tenant, device_id, session_id, message_id, summary JSON text), or raises `Rejected`."""
+    """(tenant, device_id, session_id, message_id, summary JSON text), or raises `Rejected`: whatever
+    goes wrong while decoding or checking a message is the message's fault, never the worker's."""
+    try:
+        return _parse(topic, payload, props)
+    except Rejected:
+        raise
+    except Exception as exc:  # noqa: BLE001 (a decoder or validator failing in a way not foreseen above)
+        raise Rejected(f"undecodable message ({type(exc).__name__}: {first_line(exc)[:200]})") from None
+
+
+def _parse(topic: str, payload: bytes, props) -> tuple[str, str, str, str, str]:
     parts = parse_summary_topic(topic)
     if parts is None:
         raise Rejected("topic is not axolotl/v1/<tenant>/<device>/sessions/<session>/summary")
@@ -63,6 +73,8 @@ def parse_message(topic: str, payload: bytes, props) -> tuple[str, str, str, str
         data = json.loads(payload)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Rejected(f"not JSON ({first_line(exc)})") from None
+    except RecursionError:  # e.g. "[" * 100000: the parser's recursion limit, the message's fault
+        raise Rejected("JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise Rejected("the summary is not a JSON object")
     try:

@@ -1,17 +1,15 @@
 """Where the ingest keeps what it receives: SQLite (a path) or PostgreSQL (`postgresql://...`, needs
 psycopg; not covered by the tests here). `received` is UNIQUE(device_id, message_id), written with
-`INSERT ... ON CONFLICT DO NOTHING`, so a redelivery is stored once; `rejected` keeps the bad messages."""
+`INSERT ... ON CONFLICT DO NOTHING`, so a redelivery is stored once; `rejected` keeps the bad messages
+(with the reason); `dead_letter` the messages that could not be stored after several tries; `devices`
+registers each device with its tenant (`axolotl-ingest --add-device DEVICE TENANT`)."""
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
 from pathlib import Path
 
-
-def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
+from edge_app.timeutil import utc_now_iso
 
 _SQLITE_SCHEMA = (
     """CREATE TABLE IF NOT EXISTS received (
@@ -33,6 +31,21 @@ _SQLITE_SCHEMA = (
         message_id TEXT,
         reason TEXT NOT NULL,
         payload_head TEXT
+    )""",
+    """CREATE TABLE IF NOT EXISTS dead_letter (
+        id INTEGER PRIMARY KEY,
+        received_at TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        device_id TEXT,
+        message_id TEXT,
+        attempts INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        payload BLOB
+    )""",
+    """CREATE TABLE IF NOT EXISTS devices (
+        device_id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        added_at TEXT NOT NULL
     )""",
 )
 
@@ -57,6 +70,21 @@ _PG_SCHEMA = (
         reason TEXT NOT NULL,
         payload_head TEXT
     )""",
+    """CREATE TABLE IF NOT EXISTS dead_letter (
+        id BIGSERIAL PRIMARY KEY,
+        received_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        topic TEXT NOT NULL,
+        device_id TEXT,
+        message_id TEXT,
+        attempts INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        payload BYTEA
+    )""",
+    """CREATE TABLE IF NOT EXISTS devices (
+        device_id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        added_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )""",
 )
 
 
@@ -74,12 +102,31 @@ class SqliteSink:
         cur = self.conn.execute(
             "INSERT INTO received (device_id, message_id, session_id, tenant, received_at, summary) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, message_id) DO NOTHING",
-            (device_id, message_id, session_id, tenant, _utc_now(), summary_text))
+            (device_id, message_id, session_id, tenant, utc_now_iso(), summary_text))
         return cur.rowcount == 1  # autocommit: committed when execute returns
 
     def reject(self, topic, device_id, message_id, reason, payload_head) -> None:
         self.conn.execute("INSERT INTO rejected (received_at, topic, device_id, message_id, reason, payload_head) "
-                          "VALUES (?, ?, ?, ?, ?, ?)", (_utc_now(), topic, device_id, message_id, reason, payload_head))
+                          "VALUES (?, ?, ?, ?, ?, ?)", (utc_now_iso(), topic, device_id, message_id, reason, payload_head))
+
+    def stored_session(self, device_id, message_id) -> str | None:
+        """The session of the stored message (device_id, message_id), None if there is none."""
+        row = self.conn.execute("SELECT session_id FROM received WHERE device_id = ? AND message_id = ?",
+                                (device_id, message_id)).fetchone()
+        return row[0] if row else None
+
+    def dead_letter(self, topic, device_id, message_id, attempts, error, payload: bytes) -> None:
+        self.conn.execute("INSERT INTO dead_letter (received_at, topic, device_id, message_id, attempts, error, payload) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?)", (utc_now_iso(), topic, device_id, message_id, attempts, error, payload))
+
+    def register_device(self, device_id, tenant) -> None:
+        self.conn.execute("INSERT INTO devices (device_id, tenant, added_at) VALUES (?, ?, ?) "
+                          "ON CONFLICT (device_id) DO UPDATE SET tenant = excluded.tenant", (device_id, tenant, utc_now_iso()))
+
+    def device_tenant(self, device_id) -> str | None:
+        """The tenant the device is registered with, None for an unregistered device."""
+        row = self.conn.execute("SELECT tenant FROM devices WHERE device_id = ?", (device_id,)).fetchone()
+        return row[0] if row else None
 
     def close(self) -> None:
         self.conn.close()
@@ -106,6 +153,23 @@ class PostgresSink:
     def reject(self, topic, device_id, message_id, reason, payload_head) -> None:
         self.conn.execute("INSERT INTO rejected (topic, device_id, message_id, reason, payload_head) "
                           "VALUES (%s, %s, %s, %s, %s)", (topic, device_id, message_id, reason, payload_head))
+
+    def stored_session(self, device_id, message_id) -> str | None:
+        row = self.conn.execute("SELECT session_id FROM received WHERE device_id = %s AND message_id = %s",
+                                (device_id, message_id)).fetchone()
+        return row[0] if row else None
+
+    def dead_letter(self, topic, device_id, message_id, attempts, error, payload: bytes) -> None:
+        self.conn.execute("INSERT INTO dead_letter (topic, device_id, message_id, attempts, error, payload) "
+                          "VALUES (%s, %s, %s, %s, %s, %s)", (topic, device_id, message_id, attempts, error, payload))
+
+    def register_device(self, device_id, tenant) -> None:
+        self.conn.execute("INSERT INTO devices (device_id, tenant) VALUES (%s, %s) "
+                          "ON CONFLICT (device_id) DO UPDATE SET tenant = excluded.tenant", (device_id, tenant))
+
+    def device_tenant(self, device_id) -> str | None:
+        row = self.conn.execute("SELECT tenant FROM devices WHERE device_id = %s", (device_id,)).fetchone()
+        return row[0] if row else None
 
     def close(self) -> None:
         self.conn.close()

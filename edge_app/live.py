@@ -16,9 +16,10 @@ from typing import Callable
 
 from edge_app.capture import open_source
 from edge_app.config import AppConfig
-from edge_app.errors import AxolotlError
+from edge_app.errors import AxolotlError, first_line
 from edge_app.metrics.live_stats import LiveStats
 from edge_app.pipeline import FrameResult, Pipeline
+from edge_app.session_run import run_and_summarize
 from edge_app.store import SessionStore
 
 log = logging.getLogger(__name__)
@@ -86,23 +87,22 @@ class LiveSession:
                       "fps_ms": round(sum(r.timings_ms.values()), 1)})
 
     def _run(self, src) -> None:
-        from edge_app.report import summarize_session
-
         store = SessionStore(self.db_path)
         try:
-            self._pipeline = Pipeline(self.config, store, on_result=self._on_result, calibration=self.calibration)
-            self.providers = self._pipeline.detector.info.providers
-            result = self._pipeline.run(src)
+            result, self.summary = run_and_summarize(self.config, store, src, calibration=self.calibration,
+                                                     profile=self.profile, on_result=self._on_result,
+                                                     on_pipeline=self._started)
             self.session_id = result.session_id
-            self.summary = summarize_session(store, result.session_id, calibration=self.calibration, profile=self.profile)
         except Exception as exc:  # reported through the API / the kiosk, not lost in a thread
-            self.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.error = first_line(exc)
             log.error("live session failed: %s", self.error)
         finally:
-            src.close()
             if self._pipeline is not None:
                 self.session_id = self.session_id or self._pipeline.session_id
-                self._pipeline.close()
             store.close()
             if self.on_end is not None:
                 self.on_end(self)
+
+    def _started(self, pipeline: Pipeline) -> None:
+        self._pipeline = pipeline
+        self.providers = pipeline.detector.info.providers

@@ -267,8 +267,9 @@ class Calibration:
         self.template = template
         self.camera = str(camera)
         self.image_size = tuple(int(v) for v in image_size) if image_size is not None else None
-        self.image_points = np.zeros((0, 2)) if image_points is None else np.asarray(image_points, float).reshape(-1, 2)
-        self.pitch_points = np.zeros((0, 2)) if pitch_points is None else np.asarray(pitch_points, float).reshape(-1, 2)
+        # the tapped points (a saved file's too) must be finite: a NaN would make every projection NaN
+        self.image_points = np.zeros((0, 2)) if image_points is None else _as_points(image_points, "calibration image points")
+        self.pitch_points = np.zeros((0, 2)) if pitch_points is None else _as_points(pitch_points, "calibration pitch points")
         self.landmarks = list(landmarks) if landmarks is not None else [None] * len(self.image_points)
         self.inliers = (np.ones(len(self.image_points), bool) if inliers is None
                         else np.asarray(inliers, bool).reshape(-1))

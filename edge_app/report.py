@@ -1,7 +1,7 @@
 """From a stored session to its summary: stitch players, project to the pitch, run the metrics.
 
 This is the after-session step of ARCHITECTURE §1 (store → summary). It reads only the
-store, so it can be re-run after the coach names, merges or splits players.
+store, so it can be re-run after the coach names, merges or splits players (edge_app.player_edits).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import csv
 import json
 import uuid
 from collections import defaultdict
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ from edge_app.metrics.engine import player_kpis
 from edge_app.metrics.profiles import get_profile
 from edge_app.pitch import Calibration
 from edge_app.summary import SCHEMA, SessionSummary, validate_summary
+from edge_app.timeutil import utc_now_iso
 from edge_app.vision.detections import PERSON
 
 MIN_FRAMES = 10  # players seen in fewer frames are detector noise, not players
@@ -110,16 +110,6 @@ def summarize_session(store, session_id: str, *, calibration: Calibration | None
                                                         player_profiles=player_profiles), enqueue=True)
 
 
-def resummarize(store, session_id: str) -> dict | None:
-    """After the coach renamed, merged or split players: rebuild a stored summary with the
-    calibration and profile it was made with (no stitching, which would undo the edits)."""
-    old = store.get_summary(session_id)
-    if old is None:
-        return None
-    return summarize_session(store, session_id, calibration=summary_calibration(old), profile=summary_profile(old),
-                             stitch=False)
-
-
 def summary_profile(summary: dict):
     """The profile a summary was made with, the coach's sprint threshold included (the summary
     records thresholds, not the override: it is read back from the sprint zone's lower bound)."""
@@ -181,7 +171,7 @@ def positions_summary(players: dict, *, source: str, device_id: str, profile: st
         t_min, t_max = min(t_min, float(t[0])), max(t_max, float(t[-1]))
     if not out:
         raise AxolotlError(f"{source} holds no player positions; it needs rows of t,player,x,y")
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    now = utc_now_iso("seconds")
     summary = SessionSummary(
         schema=SCHEMA, session_id=str(uuid.uuid4()), device_id=device_id, started_at=now, ended_at=now,
         status="completed", source=str(Path(source)), units="m", profile=prof.info(), models={},

@@ -24,18 +24,24 @@ have libGL.so.1 || missing+=(libgl1)
 have libglib-2.0.so.0 || missing+=(libglib2.0-0)
 have libEGL.so.1 || missing+=(libegl1)
 have libGLESv2.so.2 || missing+=(libgles2)
-# The kiosk (PySide6): fonts, keyboard maps, and Qt's X11 plugin (a Wayland box needs none of the xcb ones).
+# The kiosk (PySide6): fonts, keyboard maps, and Qt's X11 plugin (libqxcb.so's xcb libraries; the tests
+# need them too: they run the kiosk on a real X server).
 have libfontconfig.so.1 || missing+=(libfontconfig1)
 have libxkbcommon.so.0 || missing+=(libxkbcommon0)
 have libdbus-1.so.3 || missing+=(libdbus-1-3)
-if [ -z "$extras" ]; then
-  have libxcb-cursor.so.0 || missing+=(libxcb-cursor0)
-  have libxcb-icccm.so.4 || missing+=(libxcb-icccm4)
-  have libxcb-keysyms.so.1 || missing+=(libxcb-keysyms1)
-  have libxkbcommon-x11.so.0 || missing+=(libxkbcommon-x11-0)
+for lib_pkg in libX11-xcb.so.1:libx11-xcb1 libxcb-cursor.so.0:libxcb-cursor0 libxcb-icccm.so.4:libxcb-icccm4 \
+    libxcb-image.so.0:libxcb-image0 libxcb-keysyms.so.1:libxcb-keysyms1 libxcb-randr.so.0:libxcb-randr0 \
+    libxcb-render-util.so.0:libxcb-render-util0 libxcb-shape.so.0:libxcb-shape0 libxcb-shm.so.0:libxcb-shm0 \
+    libxcb-sync.so.1:libxcb-sync1 libxcb-xfixes.so.0:libxcb-xfixes0 libxcb-xkb.so.1:libxcb-xkb1 \
+    libxkbcommon-x11.so.0:libxkbcommon-x11-0; do
+  have "${lib_pkg%%:*}" || missing+=("${lib_pkg#*:}")
+done
+if [ -n "$extras" ]; then
+  # The tests start a real MQTT broker, and the kiosk on a bare X server (Xvfb) measured with xwininfo.
+  command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+  command -v Xvfb >/dev/null || missing+=(xvfb)
+  command -v xwininfo >/dev/null || missing+=(x11-utils)
 fi
-# The tests start a real MQTT broker.
-if [ -n "$extras" ] && ! command -v mosquitto >/dev/null && [ ! -x /usr/sbin/mosquitto ]; then missing+=(mosquitto); fi
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   echo "install: apt-get install ${missing[*]}" >&2

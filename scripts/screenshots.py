@@ -57,7 +57,7 @@ def main() -> int:
     from edge_app.config import load_config
     from edge_app.pitch import draw_template, get_template
     from edge_app.config import SAMPLE_CLIP
-    from ui.app import MainWindow
+    from ui.window import MainWindow
     from ui.context import Kiosk
 
     app = QApplication.instance() or QApplication([])

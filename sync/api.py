@@ -1,7 +1,9 @@
 """The box's local API (ARCHITECTURE §3, `axolotl-edge serve`): an ASGI app (FastAPI) served by uvicorn over TLS.
 
 `POST /pair` trades a one-time code for a bearer token; every other route needs
-`Authorization: Bearer <token>` (401 otherwise). Live sessions are driven through injected
+`Authorization: Bearer <token>` (401 otherwise). Request bodies are capped at MAX_BODY (413), a
+validation error names the field and the problem but never echoes the input, errors never name the
+box's files (the database), and a live session starts only from an allowed source (`sync.live_sources`). Live sessions are driven through injected
 callbacks (`on_live_start`, `on_live_stop`) and live metrics come from an injected source
 (`live_metrics`: a callable returning an async iterator of dicts, e.g. `LiveBroadcaster.subscribe`).
 """
@@ -18,17 +20,54 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import StreamingResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from edge_app.errors import AxolotlError
 from edge_app.store import ensure_device_id
+from sync.live_sources import RECORDINGS, LiveSources
 from sync.net import DEFAULT_PORT
 from sync.pairing import PairingRateLimited, PairingRefused, PairingStore
 from sync.tls import ensure_certificate, write_private
 
 API_VERSION = "1"
+MAX_BODY = 64 * 1024  # the largest body a route takes is /cloud's (a CA certificate, a few KiB)
+
+
+class BodyLimit:
+    """ASGI middleware: 413 for a body over `max_bytes`, by its Content-Length or as it streams in (chunked)."""
+
+    def __init__(self, app, max_bytes: int = MAX_BODY):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            response = JSONResponse({"detail": f"request body over {self.max_bytes} bytes"}, status_code=413)
+            return await response(scope, receive, send)
+        seen = 0
+
+        async def limited():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:  # raised inside the route: FastAPI answers 413
+                    raise HTTPException(413, f"request body over {self.max_bytes} bytes")
+            return message
+
+        return await self.app(scope, limited, send)
+
+
+def _validation_errors(_request, exc: RequestValidationError) -> JSONResponse:
+    """Where and what, never the input (it may be huge, or someone else's)."""
+    detail = [{"loc": [str(p)[:64] for p in e.get("loc", ())][:8], "msg": str(e.get("msg", ""))[:200],
+               "type": e.get("type")} for e in exc.errors()[:10]]
+    return JSONResponse({"detail": detail}, status_code=422)
 
 
 class _Strict(BaseModel):
@@ -139,12 +178,25 @@ async def _call(fn, *args):
 def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: PairingStore | None = None,
                on_live_start: Callable | None = None, on_live_stop: Callable | None = None,
                live_metrics: Callable[[], AsyncIterator[dict]] | None = None,
-               device_id: str | None = None, on_paired: Callable | None = None) -> FastAPI:
+               device_id: str | None = None, on_paired: Callable | None = None,
+               live_sources: LiveSources | None = None) -> FastAPI:
     """The local API. `store_path`: the sessions database (opened on first use); `data_dir`: where
     pairing.db, sync.toml and the CA live. Callbacks may be sync or async:
     `on_live_start(LiveStart-as-dict) -> dict|str|None`, `on_live_stop() -> dict|None`,
-    `live_metrics() -> async iterator of dicts`, `on_paired(client_name)` (e.g. re-announce zeroconf)."""
+    `live_metrics() -> async iterator of dicts`, `on_paired(client_name)` (e.g. re-announce zeroconf).
+    `live_sources`: what a phone may start a live session from (default: no camera but the default one, and
+    the videos in `<data_dir>/recordings`)."""
     data_dir = Path(data_dir).expanduser()
+    live_sources = live_sources or LiveSources((), data_dir / RECORDINGS)
+    hidden = sorted({str(Path(store_path)), str(Path(store_path).expanduser().resolve()), str(data_dir),
+                     str(data_dir.resolve())}, key=len, reverse=True)
+
+    def public(exc: Exception) -> str:
+        """An error's text for the phone: the box's own paths left out."""
+        text = str(exc)
+        for path in hidden:
+            text = text.replace(path, "the box")
+        return text
     pairing = pairing or PairingStore(data_dir / "pairing.db")
     state: dict = {"store": None}
     store_lock = threading.Lock()
@@ -170,6 +222,9 @@ def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: Pairing
 
     app = FastAPI(title="Axolotl Edge local API", version=API_VERSION, lifespan=lifespan,
                   description="Pairing, cloud provisioning, sessions and live metrics of one Axolotl Edge box.")
+
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY)
+    app.add_exception_handler(RequestValidationError, _validation_errors)
 
     bearer = HTTPBearer(auto_error=False, description="a token from POST /pair")
 
@@ -207,7 +262,7 @@ def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: Pairing
         try:
             path = write_sync_config(data_dir, body, the_device_id())
         except AxolotlError as exc:
-            raise HTTPException(422, str(exc)) from None
+            raise HTTPException(422, public(exc)) from None
         url = urlsplit(body.broker_url)
         return {"ok": True, "path": str(path), "host": url.hostname, "port": url.port or 8883, "tenant": body.tenant}
 
@@ -227,7 +282,7 @@ def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: Pairing
         try:
             summary = sessions().get_summary(sid)
         except AxolotlError as exc:
-            raise HTTPException(404, str(exc)) from None
+            raise HTTPException(404, public(exc)) from None
         if summary is None:
             raise HTTPException(404, f"session {sid} has no summary yet")
         return summary
@@ -251,10 +306,12 @@ def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: Pairing
     async def live_start(body: LiveStart | None = None, who: dict = Depends(auth)):
         if on_live_start is None:
             raise HTTPException(503, "live sessions are not available on this server")
+        options = (body or LiveStart()).model_dump()
         try:
-            result = await _call(on_live_start, (body or LiveStart()).model_dump())
+            options["source"] = await asyncio.to_thread(live_sources.check, options["source"])
+            result = await _call(on_live_start, options)
         except AxolotlError as exc:
-            raise HTTPException(409, str(exc)) from None
+            raise HTTPException(409, public(exc)) from None
         return result if isinstance(result, dict) else {"ok": True, "session_id": result}
 
     @app.post("/live/stop", tags=["live"])
@@ -264,7 +321,7 @@ def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: Pairing
         try:
             result = await _call(on_live_stop)
         except AxolotlError as exc:
-            raise HTTPException(409, str(exc)) from None
+            raise HTTPException(409, public(exc)) from None
         return result if isinstance(result, dict) else {"ok": True}
 
     @app.get("/live/metrics", tags=["live"], response_class=StreamingResponse,
@@ -306,10 +363,12 @@ def serve(app, host: str, port: int, certfile: str | Path, keyfile: str | Path, 
 
 
 def run_serve(db_path: str | Path, data_dir: str | Path, host: str = "0.0.0.0", port: int = DEFAULT_PORT, *,
-              name: str | None = None, version: str | None = None, advertise: bool = True, **callbacks) -> None:
+              name: str | None = None, version: str | None = None, advertise: bool = True, cameras=(),
+              **callbacks) -> None:
     """`axolotl-edge serve`: certificate (made on first start), zeroconf advertisement, then the API over TLS.
 
-    `callbacks`: on_live_start, on_live_stop, live_metrics (see create_app)."""
+    `cameras`: the sources a phone may name (besides the recordings); `callbacks`: on_live_start,
+    on_live_stop, live_metrics (see create_app)."""
     import socket
     import sys
     from importlib.metadata import PackageNotFoundError
@@ -319,7 +378,7 @@ def run_serve(db_path: str | Path, data_dir: str | Path, host: str = "0.0.0.0", 
     cert, key, fp = ensure_certificate(data_dir)
     pairing = PairingStore(data_dir / "pairing.db")
     ad = None
-    app = create_app(db_path, data_dir, pairing=pairing,
+    app = create_app(db_path, data_dir, pairing=pairing, live_sources=LiveSources(cameras, data_dir / RECORDINGS),
                      on_paired=lambda _client: ad.update(paired=True) if ad is not None else None, **callbacks)
     if advertise:
         from sync.discovery import advertise as zc_advertise

@@ -6,11 +6,16 @@ issues codes) and `axolotl-edge serve` (which redeems them):
 
 - `codes`: sha256 of each one-time code, its expiry, when it was used, wrong guesses made while it was live.
 - `tokens`: sha256 of each bearer token (never the token itself), its client name, created/revoked times.
-- `attempts`: every redeem attempt (time, client, ok), for the rate limit.
+- `attempts`: every redeem attempt (time, client name, source address, outcome), for the rate limit and
+  for the kiosk's "someone is guessing" line; pruned to `keep_attempts_s` (a day) and `max_attempt_rows`.
 
-Rate limit: `max_failures` (5) wrong codes within `window_s` (60 s) lock pairing for `lockout_s` (60 s),
-right codes included; and a live code is burnt after `max_failures_per_code` (10) wrong guesses in all,
-so a code cannot be brute-forced across lockouts.
+Rate limit, per source address: `max_failures` (5) wrong codes from one address within `window_s` (60 s)
+lock that address out for `lockout_s` (60 s), right codes included; other addresses are not affected,
+so a guesser on the LAN cannot keep the real phone from pairing. Per code: a live code is burnt after
+`max_failures_per_code` (10) wrong guesses in all, each address adding at most `max_failures` of them
+to a code, so a code cannot be brute-forced across lockouts or addresses, and one guessing address
+cannot burn it. Only an unknown code is a guess: a known code sent again (the loser of a race, a
+replay, an expired or used code) is refused but counts against nobody.
 """
 
 from __future__ import annotations
@@ -88,16 +93,22 @@ CREATE INDEX IF NOT EXISTS attempts_at ON attempts(at);
 """
 
 
+# attempts.ok: the outcome of one redeem attempt
+OK, WRONG, LOCKED, KNOWN = 1, 0, 2, 3  # paired; an unknown code (a guess); refused while locked; a used/expired code
+
+
 class PairingStore:
     """One-time pairing codes and hashed bearer tokens in one SQLite file. Thread-safe; several
     processes may share the file (`pair` issues codes, `serve` redeems them)."""
 
     def __init__(self, path: str | Path, *, clock=time.time, max_failures: int = 5, window_s: float = 60.0,
-                 lockout_s: float = 60.0, max_failures_per_code: int = 10):
+                 lockout_s: float = 60.0, max_failures_per_code: int = 10, keep_attempts_s: float = 86400.0,
+                 max_attempt_rows: int = 5000):
         self.path = Path(path).expanduser()
         self.clock = clock
         self.max_failures, self.window_s, self.lockout_s = max_failures, window_s, lockout_s
         self.max_failures_per_code = max_failures_per_code
+        self.keep_attempts_s, self.max_attempt_rows = keep_attempts_s, max_attempt_rows
         self._lock = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -126,23 +137,27 @@ class PairingStore:
     def new_code(self, ttl_s: float = 120.0) -> str:
         """A one-time code of CODE_DIGITS digits, valid for ttl_s seconds; stored as its sha256 only."""
         now = self.clock()
-        with self._lock, self._tx() as c:
-            c.execute("DELETE FROM codes WHERE expires_at < ?", (now - 86400,))
-            while True:
-                code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
-                try:
-                    c.execute("INSERT INTO codes (code_hash, created_at, expires_at) VALUES (?, ?, ?)",
-                              (_sha256(code), now, now + float(ttl_s)))
-                    return code
-                except sqlite3.IntegrityError:  # the same code issued before: draw again
-                    continue
+        try:
+            with self._lock, self._tx() as c:
+                c.execute("DELETE FROM codes WHERE expires_at < ?", (now - 86400,))
+                while True:
+                    code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+                    try:
+                        c.execute("INSERT INTO codes (code_hash, created_at, expires_at) VALUES (?, ?, ?)",
+                                  (_sha256(code), now, now + float(ttl_s)))
+                        return code
+                    except sqlite3.IntegrityError:  # the same code issued before: draw again
+                        continue
+        except sqlite3.Error as exc:  # e.g. a full disk
+            raise AxolotlError(f"cannot store a pairing code in {self.path} ({first_line(exc)}); "
+                               "free some space on that disk") from None
 
-    def locked_for(self) -> float:
-        """Seconds until pairing is unlocked (0: not locked)."""
+    def locked_for(self, source: str | None = None) -> float:
+        """Seconds until pairing is unlocked for this source address (0: not locked)."""
         now = self.clock()
         rows = [r[0] for r in self._conn.execute(
-            "SELECT at FROM attempts WHERE ok = 0 AND at > ? ORDER BY at DESC",
-            (now - self.window_s - self.lockout_s,))]
+            "SELECT at FROM attempts WHERE ok = ? AND source IS ? AND at > ? ORDER BY at DESC",
+            (WRONG, source, now - self.window_s - self.lockout_s))]
         # locked when max_failures wrong attempts fell within one window; until lockout_s after the last one
         for i in range(len(rows) - self.max_failures + 1):
             newest, oldest = rows[i], rows[i + self.max_failures - 1]
@@ -150,35 +165,62 @@ class PairingStore:
                 return max(0.0, newest + self.lockout_s - now)
         return 0.0
 
+    def _attempt(self, c, now: float, client_name: str, source: str | None, ok: int) -> None:
+        c.execute("INSERT INTO attempts (at, client, source, ok) VALUES (?, ?, ?, ?)", (now, client_name, source, ok))
+        # bounded: by age, and by count (a flood from many addresses)
+        c.execute("DELETE FROM attempts WHERE at < ? OR id <= (SELECT max(id) FROM attempts) - ?",
+                  (now - self.keep_attempts_s, self.max_attempt_rows))
+
     def redeem(self, code: str, client_name: str, source: str | None = None) -> str:
         """Exchange a live one-time code for a new bearer token (returned once; only its hash is kept).
+        `source`: the client's address (the lockout is per address).
 
-        Raises PairingRateLimited while locked, PairingRefused for a wrong, expired or used code."""
+        Raises PairingRateLimited while this address is locked, PairingRefused for a wrong, expired or used code."""
         client_name = (client_name or "").strip()[:64] or "phone"
         code = "".join(str(code or "").split())  # "1234 5678" as shown on screen
         with self._lock:
             now = self.clock()
-            wait = self.locked_for()
+            wait = self.locked_for(source)
             if wait > 0:
                 with self._tx() as c:
-                    c.execute("INSERT INTO attempts (at, client, source, ok) VALUES (?, ?, ?, 2)", (now, client_name, source))
-                raise PairingRateLimited(f"too many wrong pairing codes; pairing is locked, try again in {int(wait) + 1} s", wait)
+                    self._attempt(c, now, client_name, source, LOCKED)
+                raise PairingRateLimited(f"too many wrong pairing codes from this address: locked out, try again in {int(wait) + 1} s", wait)
             with self._tx() as c:
                 row = c.execute("SELECT id, expires_at, used_at, failures FROM codes WHERE code_hash = ?",
                                 (_sha256(code),)).fetchone()
-                if row is None or row[2] is not None or row[1] < now or row[3] >= self.max_failures_per_code:
-                    c.execute("INSERT INTO attempts (at, client, source, ok) VALUES (?, ?, ?, 0)", (now, client_name, source))
-                    if row is None:  # a wrong guess counts against every live code
-                        c.execute("UPDATE codes SET failures = failures + 1 WHERE used_at IS NULL AND expires_at >= ?", (now,))
-                    reason = ("wrong pairing code" if row is None else "pairing code already used" if row[2] is not None
-                              else "pairing code expired" if row[1] < now else "pairing code burnt after too many wrong guesses")
+                if row is None:  # a guess: it counts against this address and every live code
+                    self._count_guess(c, now, source)
+                    self._attempt(c, now, client_name, source, WRONG)
+                    raise PairingRefused("wrong pairing code; show a new one with `axolotl-edge pair` on the box")
+                if row[2] is not None or row[1] < now or row[3] >= self.max_failures_per_code:
+                    self._attempt(c, now, client_name, source, KNOWN)  # a real code, not a guess: counts against nobody
+                    reason = ("pairing code already used" if row[2] is not None else "pairing code expired" if row[1] < now
+                              else "pairing code burnt after too many wrong guesses")
                     raise PairingRefused(f"{reason}; show a new one with `axolotl-edge pair` on the box")
                 c.execute("UPDATE codes SET used_at = ? WHERE id = ?", (now, row[0]))
-                c.execute("INSERT INTO attempts (at, client, source, ok) VALUES (?, ?, ?, 1)", (now, client_name, source))
+                self._attempt(c, now, client_name, source, OK)
                 token = "axo_" + secrets.token_urlsafe(32)
                 c.execute("INSERT INTO tokens (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
                           (uuid.uuid4().hex[:12], client_name, _sha256(token), _iso(now)))
                 return token
+
+    def _count_guess(self, c, now: float, source: str | None) -> None:
+        """A wrong guess counts against every live code, but one address adds at most max_failures to a code."""
+        for code_id, created in c.execute("SELECT id, created_at FROM codes WHERE used_at IS NULL AND expires_at >= ?",
+                                          (now,)).fetchall():
+            (before,) = c.execute("SELECT count(*) FROM attempts WHERE ok = ? AND source IS ? AND at >= ?",
+                                  (WRONG, source, created)).fetchone()
+            if before < self.max_failures:
+                c.execute("UPDATE codes SET failures = failures + 1 WHERE id = ?", (code_id,))
+
+    def guessers(self, since_s: float = 600.0) -> list[dict]:
+        """Addresses that sent wrong codes (or codes while locked out) in the last `since_s` seconds, most
+        first: [{"source", "wrong", "last_at"}]; for the kiosk to show that someone is guessing."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT source, count(*), max(at) FROM attempts WHERE ok IN (?, ?) AND at > ? "
+                "GROUP BY source ORDER BY count(*) DESC, max(at) DESC", (WRONG, LOCKED, self.clock() - since_s)).fetchall()
+        return [{"source": src or "this box", "wrong": n, "last_at": last} for src, n, last in rows]
 
     # ---------------------------------------------------------------- tokens
 

@@ -25,12 +25,23 @@ def cert_fingerprint(cert_pem_or_der: bytes) -> str:
 
 def write_private(path: Path, data: bytes) -> None:
     """Write a file readable by its owner only (created 0600, replaced atomically)."""
+    _write_atomic(path, data, 0o600)
+
+
+def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+    """Write `path` through `<path>.tmp` and a rename; on failure (a full disk) the temporary file is
+    removed and a one-line AxolotlError says what to do."""
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise AxolotlError(f"cannot write {path} ({exc.strerror or first_line(exc)}); free some space on that disk "
+                           "or point AXOLOTL_EDGE_HOME at a writable folder") from None
 
 
 def ensure_certificate(data_dir: str | Path) -> tuple[Path, Path, str]:
@@ -73,7 +84,5 @@ def ensure_certificate(data_dir: str | Path) -> tuple[Path, Path, str]:
     write_private(key_path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                               serialization.NoEncryption()))
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    tmp = cert_path.with_name("cert.pem.tmp")
-    tmp.write_bytes(cert_pem)
-    os.replace(tmp, cert_path)
+    _write_atomic(cert_path, cert_pem, 0o644)
     return cert_path, key_path, cert_fingerprint(cert_pem)

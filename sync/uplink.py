@@ -29,10 +29,10 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime, timezone
 from pathlib import Path
 
 from edge_app.errors import first_line
+from edge_app.timeutil import utc_now_iso
 from sync.wire import CT_JSON, CT_JSON_GZIP, MESSAGE_ID, status_topic, summary_topic
 
 log = logging.getLogger("axolotl.sync.uplink")
@@ -96,10 +96,6 @@ class SyncConfig:
 def _jitter(delay: float) -> float:
     """Equal jitter: somewhere between half the delay and the delay."""
     return delay / 2 + random.uniform(0, delay / 2)
-
-
-def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class ConnectFailed(Exception):
@@ -203,7 +199,7 @@ class Uplink:
             client.disconnect()
             raise
         self.stats["connections"] += 1
-        self.store.meta_set("sync.last_connected_at", _utc_now())
+        self.store.meta_set("sync.last_connected_at", utc_now_iso())
         self.store.meta_set("sync.last_error", None)
         log.info("connected to %s:%s as %s", c.host, c.port, self.client_id)
         client.publish(status_topic(c.tenant, self.device_id), "online", qos=1, retain=True)
@@ -232,7 +228,7 @@ class Uplink:
                         self.store.outbox_mark_retry(rid, "connection lost before PUBACK", time.time())
                     log.warning("connection lost (%s); %d message(s) in flight will be sent again",
                                 ev["disconnect"], len(inflight))
-                    self.store.meta_set("sync.last_error", f"{_utc_now()} connection lost ({ev['disconnect']})")
+                    self.store.meta_set("sync.last_error", f"{utc_now_iso()} connection lost ({ev['disconnect']})")
                     return True
                 now_m = time.monotonic()
                 for mid, (rid, t0, attempts) in list(inflight.items()):
@@ -296,7 +292,7 @@ class Uplink:
         try:
             self._session(threading.Event(), once=True, deadline=time.monotonic() + float(timeout))
         except ConnectFailed as exc:
-            self.store.meta_set("sync.last_error", f"{_utc_now()} {exc}")
+            self.store.meta_set("sync.last_error", f"{utc_now_iso()} {exc}")
             raise
         return dict(self.stats)
 
@@ -309,7 +305,7 @@ class Uplink:
                 connected = self._session(stop_event, once=False, deadline=None)
             except ConnectFailed as exc:
                 connected = False
-                self.store.meta_set("sync.last_error", f"{_utc_now()} {exc}")
+                self.store.meta_set("sync.last_error", f"{utc_now_iso()} {exc}")
                 log.warning("%s", exc)
             if stop_event.is_set():
                 break

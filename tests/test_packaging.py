@@ -154,9 +154,10 @@ def test_ingest_image_installs_what_the_ingest_imports():
 
 # -- the broker ACL (EMQX and Mosquitto) and the topics of ARCHITECTURE §3 ----------------------
 
-def _mosquitto_acl() -> tuple[list[str], list[str]]:
-    ingest, patterns, user = [], [], None
-    for line in (PKG / "mosquitto" / "acl").read_text().splitlines():
+def _mosquitto_acl(path: Path = PKG / "mosquitto" / "acl") -> tuple[list[str], list[str], dict[str, list[str]]]:
+    """(the ingest's read topics, `pattern` lines, {device user: its readwrite topics})."""
+    ingest, patterns, devices, user = [], [], {}, None
+    for line in path.read_text().splitlines():
         words = line.split()
         if not words or words[0].startswith("#"):
             continue
@@ -165,10 +166,13 @@ def _mosquitto_acl() -> tuple[list[str], list[str]]:
         elif words[0] == "topic" and user == "ingest":
             assert words[1] == "read"
             ingest.append(words[2])
+        elif words[0] == "topic":
+            assert user and words[1] == "readwrite"
+            devices.setdefault(user, []).append(words[2])
         elif words[0] == "pattern":
             assert words[1] == "readwrite"
             patterns.append(words[2])
-    return ingest, patterns
+    return ingest, patterns, devices
 
 
 def _emqx_acl() -> list[tuple[str, str, str, list[str]]]:
@@ -181,13 +185,15 @@ def _emqx_acl() -> list[tuple[str, str, str, list[str]]]:
 
 
 def test_emqx_acl_is_the_mosquitto_acl():
-    ingest, patterns = _mosquitto_acl()
+    ingest, patterns, devices = _mosquitto_acl()
     rules = _emqx_acl()
     assert ('allow', '{username, "ingest"}', "subscribe", ingest) in rules
     assert ('deny', '{username, "ingest"}', "all", []) in rules
-    assert [("allow", "all", "all", [p.replace("%u", "${username}")]) for p in patterns] == \
-        [r for r in rules if r[:2] == ("allow", "all")]
+    # no rule for every user: each device gets its own, bound to its tenant (issue 13)
+    assert patterns == [] and devices == {} and [r for r in rules if r[:2] == ("allow", "all")] == []
     assert rules[-1] == ("deny", "all", "all", [])
+    conf = (CLOUD / "emqx" / "emqx.conf").read_text()
+    assert re.search(r"type\s*=\s*built_in_database,\s*enable\s*=\s*true", conf)
 
 
 def _architecture_topics() -> list[str]:
@@ -196,19 +202,48 @@ def _architecture_topics() -> list[str]:
     return re.findall(r"`(axolotl/v1/[^`]+)`", ARCHITECTURE.read_text())
 
 
-def test_device_and_ingest_permissions_cover_the_topics():
-    ingest, patterns = _mosquitto_acl()
-    (device_rule,) = [r[3][0] for r in _emqx_acl() if r[:2] == ("allow", "all")]
+def _added_device(tmp_path: Path, device: str, tenant: str) -> list[str]:
+    """The ACL topics packaging/mosquitto/add-device.sh writes for a device (into copies of the files)."""
+    mosquitto_passwd = shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"
+    if not Path(mosquitto_passwd).exists():
+        pytest.skip("mosquitto_passwd is not installed")
+    acl = tmp_path / "acl"
+    if not acl.exists():
+        shutil.copy(PKG / "mosquitto" / "acl", acl)
+    env = {**os.environ, "AXOLOTL_MQTT_ACL": str(acl), "AXOLOTL_MQTT_PASSWD": str(tmp_path / "passwd"),
+           "PATH": f"{Path(mosquitto_passwd).parent}:{os.environ['PATH']}"}
+    res = subprocess.run(["bash", str(PKG / "mosquitto" / "add-device.sh"), device, tenant], env=env,
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    assert f"{device} password: " in res.stdout and f"\n{device}:" in "\n" + (tmp_path / "passwd").read_text()
+    return _mosquitto_acl(acl)[2][device]
+
+
+def test_device_and_ingest_permissions_cover_the_topics(tmp_path):
+    ingest, _, _ = _mosquitto_acl()
+    device_rules = _added_device(tmp_path, "box-1", "club")
+    assert _added_device(tmp_path, "box-2", "rival") == ["axolotl/v1/rival/box-2/#"]
+    readme = (CLOUD / "README.md").read_text()  # the EMQX rule added with each device through the REST API
+    emqx_rule = re.search(r'\\"topic\\":\\"([^\\]+)\\"', readme)[1].replace("$2", "club").replace("$1", "box-1")
+    assert device_rules == [emqx_rule] == ["axolotl/v1/club/box-1/#"]
     topics = [summary_topic("club", "box-1", "5b1f"), status_topic("club", "box-1"), "axolotl/v1/club/box-1/live"]
     for arch in _architecture_topics():  # ARCHITECTURE §3, when ../shared is here: same shape as the code's
         concrete = re.sub(r"<tenant>", "club", re.sub(r"<device_id>", "box-1", re.sub(r"<session_id>", "5b1f", arch)))
         assert concrete in topics, arch
     for topic in topics:
-        assert topic_matches_sub(device_rule.replace("${username}", "box-1"), topic)
-        assert topic_matches_sub(patterns[0].replace("%u", "box-1"), topic)
-        assert not topic_matches_sub(device_rule.replace("${username}", "box-2"), topic)  # not another box's
+        assert topic_matches_sub(device_rules[0], topic)
+        assert not topic_matches_sub(device_rules[0], topic.replace("/box-1/", "/box-2/"))  # not another box's
+        assert not topic_matches_sub(device_rules[0], topic.replace("/club/", "/rival/"))  # nor another tenant
     assert any(topic_matches_sub(f, share_filter()) for f in ingest)  # the worker's $share subscription
     assert any(topic_matches_sub(f, share_filter(None)) for f in ingest)  # and --no-share's plain one
+
+
+def test_add_device_refuses_names_that_would_widen_the_acl(tmp_path):
+    for device, tenant in (("+", "club"), ("box-1", "#"), ("box/1", "club"), ("ingest", "club")):
+        res = subprocess.run(["bash", str(PKG / "mosquitto" / "add-device.sh"), device, tenant, "pw"], timeout=30,
+                             env={**os.environ, "AXOLOTL_MQTT_ACL": str(tmp_path / "acl"),
+                                  "AXOLOTL_MQTT_PASSWD": str(tmp_path / "passwd")}, capture_output=True, text=True)
+        assert res.returncode == 2 and "letters, digits" in res.stderr and not (tmp_path / "acl").exists()
 
 
 # -- systemd user units ---------------------------------------------------------------------------
@@ -296,7 +331,8 @@ def test_env_example_is_key_value_lines():
 
 # -- install scripts and the udev rule -----------------------------------------------------------
 
-SCRIPTS = [PKG / "jetson" / "install.sh", PKG / "nuc" / "install.sh", UNITS / "install-units.sh"]
+SCRIPTS = [PKG / "jetson" / "install.sh", PKG / "nuc" / "install.sh", UNITS / "install-units.sh",
+           PKG / "mosquitto" / "add-device.sh"]
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: str(p.relative_to(PKG)))

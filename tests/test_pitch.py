@@ -218,3 +218,19 @@ def test_vtest_calibration_gives_plausible_scale():
     xy = cal.project([(u, v) for _, u, v in walk])
     speed = np.linalg.norm(np.diff(xy, axis=0), axis=1).sum() / ((walk[-1][0] - walk[0][0]) / 10)
     assert 1.0 <= speed <= 1.6
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_a_saved_calibration_with_a_non_finite_tapped_point_is_refused(tmp_path, bad):
+    """Issue 13: NaN/inf in a calibration's tapped points was accepted (and made every projection NaN)."""
+    data = Calibration.fit(GOOD_IMG, GOOD_PITCH, template="full").to_dict()
+    data["points"][1]["image"] = [bad, 110.0]
+    path = tmp_path / "cal.json"
+    path.write_text(json.dumps(data))  # Python writes NaN/Infinity, and reads them back
+    with pytest.raises(AxolotlError) as e:
+        Calibration.load(path)
+    assert "NaN or infinite" in _one_line(e)
+    data["points"][1]["image"], data["points"][2]["pitch"] = [500.0, 110.0], [40.0, bad]
+    with pytest.raises(AxolotlError) as e:
+        Calibration.from_dict(data)
+    assert "calibration pitch points" in _one_line(e)

@@ -1,113 +1,157 @@
-"""The kiosk window: a navigation bar over a stack of screens. `axolotl-edge kiosk` starts it."""
+"""Starting and stopping the kiosk process: `axolotl-edge kiosk` calls `run()`.
+
+Only the standard library at import time: the SIGTERM handler goes in before Qt, the store and the
+screens load (seconds on a slow box), so a stop that systemd sends during the start is never lost.
+"""
 
 from __future__ import annotations
 
-import gc
-import logging
+import contextlib
 import signal
+import socket
 import sys
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QButtonGroup, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
-from edge_app.config import SAMPLE_CLIP
-from ui.context import Kiosk
-from ui.theme import stylesheet
-from ui.widgets import button, label
-
-log = logging.getLogger(__name__)
-
-EXIT_CHORD = "Ctrl+Alt+Q"  # the admin's way out of fullscreen kiosk mode (packaging/systemd/README.md)
+class StopRequested(BaseException):
+    """Raised by the SIGTERM handler inside `StopRequest.cut_short` (a BaseException, like KeyboardInterrupt,
+    so that no `except Exception` on the way swallows it)."""
 
 
-class MainWindow(QMainWindow):
-    def __init__(self, kiosk: Kiosk, sample: str | None = None):
-        super().__init__()
-        from ui.screens.calibration import CalibrationScreen
-        from ui.screens.history import HistoryScreen
-        from ui.screens.live import LiveScreen
-        from ui.screens.pairing import PairingScreen
-        from ui.screens.players import PlayersScreen
-        from ui.screens.settings import SettingsScreen
-        from ui.screens.summary import SummaryScreen
+class StopRequest:
+    """systemd's SIGTERM, recorded from the first moment of the start and acted on as soon as it can be.
 
-        from edge_app.charts import warm_up
+    The handler records the request; inside `cut_short` (imports and warm-up: seconds of pure Python that
+    write nothing) it also raises, so the start ends at once instead of building a window to close; later
+    it calls the action set with `on_request` (replayed if the request came first). Qt's event loop runs no
+    Python code, so a Python handler would wait for the next Python slot: `wake_qt` gives the interpreter
+    a wakeup fd that its C-level handler writes to, and a socket notifier turns that into a Python call.
+    """
 
-        warm_up()  # ~0.5 s once, before the window shows, instead of a UI freeze at the first summary
-        self.kiosk = kiosk
-        self.setWindowTitle("Axolotl Edge")
-        self.screens = {
-            "live": LiveScreen(kiosk, sample), "players": PlayersScreen(kiosk), "calibrate": CalibrationScreen(kiosk, sample),
-            "summary": SummaryScreen(kiosk), "history": HistoryScreen(kiosk), "pair": PairingScreen(kiosk),
-            "settings": SettingsScreen(kiosk),
-        }
-        titles = {"live": "Live", "players": "Players", "calibrate": "Calibrate", "summary": "Summary",
-                  "history": "History", "pair": "Phone", "settings": "Settings"}
-        self.stack = QStackedWidget()
-        nav = QHBoxLayout()
-        nav.setSpacing(0)
-        self.nav = QButtonGroup(self)
-        self.nav_buttons = {}
-        for key, screen in self.screens.items():
-            self.stack.addWidget(screen)
-            b = button(titles[key], lambda _=False, k=key: self.show_screen(k), name="nav", checkable=True)
-            self.nav.addButton(b)
-            self.nav_buttons[key] = b
-            nav.addWidget(b)
-        self.message = label("", "muted")
-        kiosk.message.connect(self.message.setText)
-        kiosk.session_opened.connect(lambda _sid: self.show_screen("summary"))
-        central = QWidget()
-        lay = QVBoxLayout(central)
-        lay.setContentsMargins(6, 0, 6, 4)
-        lay.addLayout(nav)
-        lay.addWidget(self.stack, 1)
-        lay.addWidget(self.message)
-        self.setCentralWidget(central)
-        QShortcut(QKeySequence(EXIT_CHORD), self, activated=self.leave_fullscreen)
-        self.show_screen("live")
-        # Everything loaded so far (numpy, OpenCV, matplotlib, Qt wrappers...) lives as long as the app:
-        # out of the collector's sight, a full collection no longer walks it. Without this a gen-2 pass
-        # took 170-200 ms holding the GIL (measured with gc.callbacks) and froze the UI thread with it.
-        gc.freeze()
+    def __init__(self):
+        self.requested = False
+        self._action = None
+        self._raise = False
+        self._wake: tuple | None = None
+        self._previous_fd = -1
+        signal.signal(signal.SIGTERM, self._handle)
 
-    def show_screen(self, key: str) -> None:
-        self.stack.setCurrentWidget(self.screens[key])
-        self.nav_buttons[key].setChecked(True)
-        if hasattr(self.screens[key], "shown"):
-            self.screens[key].shown()
+    def _handle(self, signum, frame) -> None:
+        self.requested = True
+        if self._raise:
+            # C code that calls Python may swallow it (Shiboken's set-up of a QWidget subclass does, seen
+            # here): SIGALRM raises it again every 50 ms until it lands or the cut-short work is over.
+            signal.signal(signal.SIGALRM, self._again)
+            signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
+            raise StopRequested
+        if self._action is not None:
+            self._action()
 
-    def leave_fullscreen(self) -> None:
-        self.showNormal()
-        self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, False)
-        self.kiosk.message.emit(f"kiosk mode left ({EXIT_CHORD}); close the window to quit")
+    def _again(self, signum, frame) -> None:
+        if self._raise:
+            raise StopRequested
 
-    def resizeEvent(self, event):
-        self.setStyleSheet(stylesheet(self.height()))  # fonts follow the panel (1024×600 … 1920×1080)
-        super().resizeEvent(event)
+    def cut_short(self, fn):
+        """fn() unless a stop was requested; a request meanwhile ends it. Returns None when stopped.
+        Only for work that writes nothing and builds no widget (imports, warm-up)."""
+        if self.requested:
+            return None
+        try:
+            self._raise = True
+            try:
+                return fn()
+            finally:
+                self._raise = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except BaseException:  # also when it lands in the finally above
+            if self.requested:  # StopRequested, or what an import turned it into (an ImportError "from" it)
+                return None
+            raise
 
-    def closeEvent(self, event):
-        self.kiosk.close()
-        super().closeEvent(event)
+    def on_request(self, action) -> None:
+        self._action = action
+        if self.requested:
+            action()
+
+    def wake_qt(self, app) -> None:
+        from PySide6.QtCore import QSocketNotifier
+
+        reader, writer = socket.socketpair()
+        reader.setblocking(False)
+        writer.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(writer.fileno())
+        notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+        notifier.activated.connect(lambda *_: self._drain(reader))
+        self._wake = (reader, writer, notifier)
+
+    @staticmethod
+    def _drain(reader: socket.socket) -> None:
+        with contextlib.suppress(BlockingIOError):
+            reader.recv(512)  # the signal numbers; the Python handler runs as this Python code runs
+
+    def close(self) -> None:
+        """The process is ending: later requests are only recorded (the app they would act on is gone)."""
+        self._action = None
+        if self._wake is not None:
+            reader, writer, notifier = self._wake
+            notifier.setEnabled(False)
+            signal.set_wakeup_fd(self._previous_fd)
+            reader.close()
+            writer.close()
+            self._wake = None
 
 
 def run(*, db_path=None, config_path=None, calibration=None, fullscreen: bool = False, size: str | None = None) -> int:
+    # systemd stops the kiosk with SIGTERM: close the window (which ends a live session cleanly)
+    # instead of dying mid-write, whenever in the start it comes.
+    stop = StopRequest()
+    try:
+        return _start(stop, db_path=db_path, config_path=config_path, calibration=calibration,
+                      fullscreen=fullscreen, size=size)
+    finally:
+        stop.close()
+
+
+def _start(stop: StopRequest, *, db_path, config_path, calibration, fullscreen: bool, size: str | None) -> int:
+    modules = stop.cut_short(_import_qt_and_store)
+    if modules is None:
+        return 0
+    Qt, QTimer, QApplication, Kiosk, sample = modules
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("axolotl-edge")
-    # systemd stops the kiosk with SIGTERM: close the window (which ends a live session cleanly)
-    # instead of dying mid-write. Qt's loop runs no Python code, so a timer lets the handler run.
-    signal.signal(signal.SIGTERM, lambda *_: app.closeAllWindows())
-    ticker = QTimer()
-    ticker.timeout.connect(lambda: None)
-    ticker.start(250)
-    kiosk = Kiosk(db_path, config_path=config_path, calibration=calibration)
-    win = MainWindow(kiosk, str(SAMPLE_CLIP) if SAMPLE_CLIP.exists() else None)
+    stop.wake_qt(app)
+    # Queued, so it also works before the loop runs: closing the last window ends app.exec() with 0.
+    stop.on_request(lambda: QTimer.singleShot(0, app.closeAllWindows))
+    if stop.requested:
+        return 0
+    kiosk = Kiosk(db_path, config_path=config_path, calibration=calibration)  # not cut short: it may migrate
+    window_class = stop.cut_short(_import_screens)  # with the chart warm-up: most of the start
+    if not stop.requested:
+        win = window_class(kiosk, sample)
+    if stop.requested:  # the window was never shown: closed here
+        kiosk.close()
+        return 0
     if fullscreen:
         app.setOverrideCursor(Qt.CursorShape.BlankCursor)  # a touch panel has no pointer
-        win.showFullScreen()
+        win.show_fullscreen()
     else:
         w, h = (int(v) for v in (size or "1024x600").lower().split("x"))
         win.resize(w, h)
         win.show()
-    return app.exec()
+    return app.exec()  # a request from here on comes through the queued closeAllWindows
+
+
+def _import_qt_and_store():
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from edge_app.config import SAMPLE_CLIP
+    from ui.context import Kiosk
+
+    return Qt, QTimer, QApplication, Kiosk, str(SAMPLE_CLIP) if SAMPLE_CLIP.exists() else None
+
+
+def _import_screens():
+    from ui.window import MainWindow, prepare
+
+    prepare()
+    return MainWindow

@@ -21,6 +21,8 @@ def font_px(height: int) -> int:
 
 
 def stylesheet(height: int = 600) -> str:
+    # No min-width on buttons: a style sheet's min-width becomes a fixed minimum that layouts squeeze the
+    # text under (tab names clipped in a small window); ui.widgets.TouchButton keeps them TOUCH px wide.
     f = font_px(height)
     c = COLORS
     return f"""
@@ -29,7 +31,7 @@ def stylesheet(height: int = 600) -> str:
     QLabel#title {{ font-size: {round(f * 1.35)}px; font-weight: bold; color: {c['accent']}; }}
     QLabel#big {{ font-size: {round(f * 2.2)}px; font-weight: bold; }}
     QLabel#badge {{ border: 2px solid {c['accent']}; border-radius: 6px; padding: 4px 10px; color: {c['accent']}; font-weight: bold; }}
-    QPushButton {{ min-height: {TOUCH}px; min-width: {TOUCH}px; padding: 4px 16px; border: 2px solid {c['fg']};
+    QPushButton {{ min-height: {TOUCH}px; padding: 4px 16px; border: 2px solid {c['fg']};
                    border-radius: 8px; background: {c['panel']}; font-weight: bold; }}
     QPushButton:pressed, QPushButton:checked {{ background: {c['accent']}; color: #000; border-color: {c['accent']}; }}
     QPushButton:disabled {{ color: {c['line']}; border-color: {c['line']}; }}

@@ -5,22 +5,33 @@ from __future__ import annotations
 from collections import deque
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import (QDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
                                QPushButton, QSizePolicy, QVBoxLayout, QWidget)
 
 from edge_app.vision.detections import PERSON
 from edge_app.vision.pose import SKELETON
-from ui.theme import COLORS, track_color
+from ui.theme import COLORS, TOUCH, track_color
 
 TRAIL = 40  # frames of trail per player
 POSE_HOLD = 5  # frames a skeleton stays drawn after its pose sample (pose runs round-robin, not every frame)
 KMH = 3.6
 
 
+class TouchButton(QPushButton):
+    """A button at least TOUCH px each way whose text is never clipped: layouts shrink a widget down to its
+    minimum size hint, here the text's width in the current font plus the style's padding."""
+
+    def sizeHint(self) -> QSize:
+        return super().sizeHint().expandedTo(QSize(TOUCH, TOUCH))
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+
 def button(text: str, slot=None, *, name: str | None = None, checkable: bool = False) -> QPushButton:
-    b = QPushButton(text)
+    b = TouchButton(text)
     if name:
         b.setObjectName(name)
     b.setCheckable(checkable)

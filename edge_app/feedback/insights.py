@@ -87,7 +87,7 @@ def age_band_for_profile(name: str | None) -> str:
     return "u13"
 
 
-def _slug(label: str) -> str:
+def fact_slug(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") or "player"
 
 
@@ -155,7 +155,7 @@ def _team_fact(p: dict, key: str, median: float, metres: bool) -> Fact | None:
             return None
     sev = min(abs(ratio - 1.0), 1.0) if ratio != float("inf") else 1.0
     priority = (50.0 if kind == "weakness" else 20.0) + 10 * sev
-    fid = f"{_slug(label)}.{key}.{'high' if kind == 'strength' else 'low'}"
+    fid = f"{fact_slug(label)}.{key}.{'high' if kind == 'strength' else 'low'}"
     pct = _r(abs(ratio - 1.0) * 100) if ratio != float("inf") else None
     word = "above" if kind == "strength" else "below"
     if is_count:
@@ -195,14 +195,14 @@ def _profile_facts(p: dict, thresholds: dict) -> list[Fact]:
     hsr_ms, sprint_ms = thresholds.get("hsr_lower_ms"), thresholds.get("sprint_entry_ms")
     if hsr_ms and p["top_speed"] < hsr_ms:
         nums = {"top_speed_kmh": _r(p["top_speed"] * KMH, 1), "hsr_threshold_kmh": _r(hsr_ms * KMH, 1)}
-        out.append(_fact(f"{_slug(label)}.top_speed.below_hsr", label, "weakness", "top_speed",
+        out.append(_fact(f"{fact_slug(label)}.top_speed.below_hsr", label, "weakness", "top_speed",
                          "{P}'s top speed of {top_speed_kmh} km/h stayed below this age profile's high-speed "
                          "running threshold of {hsr_threshold_kmh} km/h.",
                          nums, {"top_speed_kmh": "km/h", "hsr_threshold_kmh": "km/h"}, 58.0, P=label))
     if sprint_ms and p["sprint_count"] == 0:
         nums = {"sprint_count": 0.0, "sprint_threshold_kmh": _r(sprint_ms * KMH, 1),
                 "min_duration_s": _r(thresholds.get("sprint_min_duration_s", 1.0), 1)}
-        out.append(_fact(f"{_slug(label)}.sprint_count.none", label, "weakness", "sprint",
+        out.append(_fact(f"{fact_slug(label)}.sprint_count.none", label, "weakness", "sprint",
                          "{P} made {sprint_count} sprints today (a sprint counts from {sprint_threshold_kmh} km/h "
                          "held for at least {min_duration_s} s).",
                          nums, {"sprint_threshold_kmh": "km/h", "min_duration_s": "s"}, 56.0, P=label))
@@ -252,7 +252,7 @@ def _trend_and_load_facts(p: dict, previous: list[dict]) -> list[Fact]:
             tmpl = ("{P} " + what.replace("{value}", "{" + val + "}") + ", well above their recent average of {" + rec +
                     "} " + unit + " over the last {sessions} sessions — " + PHYSIO + ".")
             ratio = float(p[key]) / avg
-            out.append(_fact(f"{_slug(label)}.{key}.load", label, "load_warning", "recovery", tmpl, nums,
+            out.append(_fact(f"{fact_slug(label)}.{key}.load", label, "load_warning", "recovery", tmpl, nums,
                              {val: unit, rec: unit, "sessions": "sessions"}, 100.0 + min(ratio, 5.0), P=label))
             loaded.add(key)
     for key, kpi in TREND_KEYS.items():
@@ -278,7 +278,7 @@ def _trend_and_load_facts(p: dict, previous: list[dict]) -> list[Fact]:
         tmpl = text.format(P="{P}", value="{" + val + "}", word="up" if up else "down", pct="{change_pct}",
                            ref=ref, avg="{" + prev + "}", over=over)
         units = {val: unit, prev: unit, "change_pct": "%", "sessions": "sessions"}
-        out.append(_fact(f"{_slug(label)}.{key}.{'trend_up' if up else 'trend_down'}", label,
+        out.append(_fact(f"{fact_slug(label)}.{key}.{'trend_up' if up else 'trend_down'}", label,
                          "trend_up" if up else "trend_down", kpi, tmpl, nums, units,
                          (30.0 if not up else 10.0) + 10 * min(abs(change), 1.0), P=label))
     return out
@@ -290,20 +290,20 @@ def _pose_facts(p: dict) -> list[Fact]:
         return out
     knee, lean, cad = pose.get("knee_flexion_deg"), pose.get("trunk_lean_sprint_deg"), pose.get("stride_cadence_spm")
     if knee is not None and knee < KNEE_FLEXION_LOW_DEG:
-        out.append(_fact(f"{_slug(label)}.knee_flexion.low", label, "pose", "knee_control",
+        out.append(_fact(f"{fact_slug(label)}.knee_flexion.low", label, "pose", "knee_control",
                          "The camera estimate suggests {P} ran with fairly straight knees (a median knee bend of "
                          "{knee_flexion_deg} degrees, below {threshold_deg}); soft landings and knee control may be "
                          "worth a look.",
                          {"knee_flexion_deg": _r(knee), "threshold_deg": _r(KNEE_FLEXION_LOW_DEG)},
                          {"knee_flexion_deg": "degrees", "threshold_deg": "degrees"}, 45.0, P=label))
     if lean is not None and lean > TRUNK_LEAN_HIGH_DEG:
-        out.append(_fact(f"{_slug(label)}.trunk_lean.high", label, "pose", "posture",
+        out.append(_fact(f"{fact_slug(label)}.trunk_lean.high", label, "pose", "posture",
                          "The camera estimate suggests {P} leaned about {trunk_lean_deg} degrees from upright while "
                          "sprinting (above {threshold_deg}); a more upright sprinting posture may be worth a look.",
                          {"trunk_lean_deg": _r(lean), "threshold_deg": _r(TRUNK_LEAN_HIGH_DEG)},
                          {"trunk_lean_deg": "degrees", "threshold_deg": "degrees"}, 44.0, P=label))
     if cad is not None and cad < CADENCE_LOW_SPM:
-        out.append(_fact(f"{_slug(label)}.cadence.low", label, "pose", "cadence",
+        out.append(_fact(f"{fact_slug(label)}.cadence.low", label, "pose", "cadence",
                          "The camera estimate suggests {P}'s stride rate was about {cadence_spm} steps per minute "
                          "(below {threshold_spm}); quick-feet work may help.",
                          {"cadence_spm": _r(cad), "threshold_spm": _r(CADENCE_LOW_SPM)},

@@ -48,12 +48,25 @@ def generate_feedback(store, session_id: str, *, player: str | None = None, writ
     names = [p["player"] for p in summary["players"]]
     if player is not None and player not in names:
         raise AxolotlError(f"no player '{player}' in session {sid[:8]}; players: {', '.join(names) or 'none'}")
+    writer = writer or FeedbackWriter()
+    targets = [player] if player else ["team", *names]
+    feedback = word_feedback(store, summary, targets, writer, old=summary.get("feedback"), on_token=on_token,
+                             on_entry=on_entry)
+    summary["feedback"] = feedback
+    store.save_summary(sid, summary, enqueue=True)  # the cloud gets the summary with its feedback
+    return feedback
+
+
+def word_feedback(store, summary: dict, targets: list[str], writer, *, old: dict | None = None, on_token=None,
+                  on_entry=None) -> dict:
+    """The feedback for `targets` ("team" and player labels) of a summary, not stored; entries of
+    `old` (a stored feedback) for other players are kept."""
+    names = [p["player"] for p in summary["players"]]
     profile = summary["profile"]["name"]
     youth = profile in YOUTH
     facts = derive_insights(summary, history_for(store, summary))
     library = DrillLibrary(data_dir() / "drills.db")
     drills = choose_drills(facts, library, age_band(profile))
-    writer = writer or FeedbackWriter()
     allowed = _first_names(summary)
 
     def worded(who: str) -> dict:
@@ -64,21 +77,17 @@ def generate_feedback(store, session_id: str, *, player: str | None = None, writ
                 "facts": [{"id": f.id, "kind": f.kind, "text": f.text, "numbers": f.numbers} for f in mine],
                 "drills": [{"id": d.id, "name": d.name, "minutes": d.minutes} for d in chosen]}
 
-    targets = [player] if player else ["team", *names]
     entries = {}
     for who in targets:
         entries[who] = worded(who)
         if on_entry is not None:
             on_entry(entries[who])
-    old = summary.get("feedback") or {}
+    old = old or {}
     players = {e["player"]: e for e in old.get("players", [])}
     players.update({k: v for k, v in entries.items() if k != "team"})
-    feedback = {
+    return {
         "generated_at": utc_now_iso("seconds"),
         "model": writer.model_name, "model_unavailable": writer.unavailable_reason,
         "youth_safety": youth, "team": entries.get("team", old.get("team")),
         "players": [players[n] for n in names if n in players],
     }
-    summary["feedback"] = feedback
-    store.save_summary(sid, summary, enqueue=True)  # the cloud gets the summary with its feedback
-    return feedback

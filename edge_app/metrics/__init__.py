@@ -2,6 +2,7 @@
 
 * `kinematics`: cleaning, outliers, gaps, resampling, zero-phase smoothing (post-session) and a causal
   filter for live display (`LiveKinematics`);
+* `residual`: Winter's residual analysis, the per-player Butterworth cut-off from the track's own noise;
 * `efforts`: sprints (hysteresis), accelerations and decelerations;
 * `profiles`: age profiles (adult, u17, u15, u13) and the relative mode, with their sources;
 * `engine`: `player_kpis`, `session_kpis` -> `edge_app.summary.PlayerSummary`;

@@ -10,13 +10,21 @@ Post-session (official KPIs), `compute_kinematics`:
    shorter gaps are filled by linear interpolation;
 4. each segment is resampled to a uniform grid (default rate: the input's median rate);
 5. zero-phase smoothing of x and y: Butterworth low-pass run forwards and backwards (`sosfiltfilt`;
-   default 2nd order per pass, i.e. the "4th-order zero-lag Butterworth" of biomechanics, at 0.6 Hz)
-   or Savitzky-Golay (default 1.0 s window, 2nd order). Why 0.6 Hz and not the often-quoted 1 Hz:
-   with white position noise of 0.1-0.2 m at 10-25 Hz, 1 Hz lets ±0.4-0.6 m/s of noise into the top
-   speed and breaks acceleration counts (measured in tests/metrics); 0.6 Hz keeps the top speed within
-   0.3 m/s and still resolves a 1.2 s sprint and 0.5 s accelerations. A 1.2 s burst comes out ~0.1 s
-   shorter and its peak slightly rounded. Savitzky-Golay's stop band is leaky: with noisy 25 Hz input
-   its accelerations are unreliable; prefer the Butterworth for noisy data;
+   default 2nd order per pass, i.e. the "4th-order zero-lag Butterworth" of biomechanics) or
+   Savitzky-Golay (default 1.0 s window, 2nd order). The Butterworth's cut-off is chosen per player
+   from the track's own noise by Winter's residual analysis (`residual`, over all the player's
+   segments): clean optical tracking gets 3-6 Hz and keeps its peaks (a fixed 0.6 Hz read provider
+   tracking 1.3 % short in distance and 0.26 m/s low in top speed, benchmarks/README.md), white
+   position noise of 0.1-0.2 m at 10-25 Hz gets ~0.4-0.5 Hz (1 Hz would let ±0.4-0.6 m/s of noise
+   into the top speed). Residual analysis assumes white noise: noise correlated over a few frames
+   (a box's bottom edge following the legs, a partial occlusion) looks like movement to it and
+   drew ~2 Hz and 4-5 m/s top speeds from a 1.4 m/s walk with such noise (0.2 m, 0.2 s) at 25 Hz.
+   So a track whose noise estimate is over `clean_noise_m` (2 cm; video positions measured 4-10 cm,
+   provider tracking 0.2-3 mm at 50-25 Hz; 2 px on an uncalibrated track) never gets more than
+   `noisy_cutoff_hz` (0.6 Hz, the fixed default that was). A track too short to tell (no segment
+   of 32 samples) gets `noisy_cutoff_hz` too; `cutoff_hz` fixes the cut-off for every track.
+   Savitzky-Golay's stop band is leaky: with noisy 25 Hz input its accelerations are unreliable;
+   prefer the Butterworth;
 6. speed = |d(x, y)/dt| and acceleration = d(speed)/dt, by central differences.
 
 Live display, `LiveKinematics`: a causal Butterworth (`sosfilt` with carried state) fed one sample at a
@@ -26,11 +34,13 @@ order, lets more noise through: the official numbers are always the post-session
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 from scipy import ndimage, signal
+
+from edge_app.metrics.residual import residual_cutoff
 
 Filter = Literal["butterworth", "savgol"]
 
@@ -38,7 +48,10 @@ Filter = Literal["butterworth", "savgol"]
 @dataclass
 class SmoothingConfig:
     method: Filter = "butterworth"
-    cutoff_hz: float = 0.6  # Butterworth (see the module docstring)
+    cutoff_hz: float | None = None  # Butterworth; None: per player by residual analysis (module docstring)
+    noisy_cutoff_hz: float = 0.6  # the most a noisy track gets; and tracks too short to analyse
+    clean_noise_m: float = 0.02  # residual-analysis noise up to which a track counts as clean
+    min_cutoff_hz: float = 0.3  # the residual analysis never goes below this
     order: int = 2  # per pass: forwards + backwards = a 4th-order zero-lag Butterworth
     savgol_window_s: float = 1.0
     savgol_polyorder: int = 2
@@ -77,6 +90,8 @@ class Kinematics:
     rate: float
     segments: list[Segment] = field(default_factory=list)
     quality: Quality = field(default_factory=Quality)
+    cutoff_hz: float | None = None  # the Butterworth cut-off used (None: Savitzky-Golay or nothing smoothed)
+    noise_m: float | None = None  # the residual analysis' noise estimate (RMS per coordinate), when it ran
 
     @property
     def distance(self) -> float:
@@ -153,6 +168,8 @@ def smooth(xy: np.ndarray, rate: float, cfg: SmoothingConfig | None = None) -> n
     if n < 4:
         return xy.copy()
     if cfg.method == "butterworth":
+        if cfg.cutoff_hz is None:
+            cfg = replace(cfg, cutoff_hz=butterworth_cutoff([xy], rate, cfg)[0])
         nyq = rate / 2
         if cfg.cutoff_hz >= 0.95 * nyq:  # nothing left to remove at this rate
             return xy.copy()
@@ -178,6 +195,17 @@ def smooth(xy: np.ndarray, rate: float, cfg: SmoothingConfig | None = None) -> n
             return xy.copy()
         return signal.savgol_filter(xy, w, cfg.savgol_polyorder, axis=0, mode="interp")
     raise ValueError(f"unknown filter '{cfg.method}'; use 'butterworth' or 'savgol'")
+
+
+def butterworth_cutoff(segments: list[np.ndarray], rate: float, cfg: SmoothingConfig) -> tuple[float, float | None]:
+    """(cut-off, noise estimate or None) for one player's uniformly resampled segments."""
+    if cfg.cutoff_hz is not None:
+        return float(cfg.cutoff_hz), None
+    fit = residual_cutoff(segments, rate, order=cfg.order, fmin=cfg.min_cutoff_hz)
+    if fit is None:
+        return float(cfg.noisy_cutoff_hz), None
+    clean = fit.noise_rms <= cfg.clean_noise_m
+    return (fit.cutoff_hz if clean else min(fit.cutoff_hz, cfg.noisy_cutoff_hz)), fit.noise_rms
 
 
 def derivatives(xy: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
@@ -220,12 +248,17 @@ def compute_kinematics(t, xy, *, rate: float | None = None, max_gap_s: float = 1
     filled = (~split) & (dt > 1.5 * nominal)
     q.interpolated_time_s = float((dt[filled] - nominal).sum())
     bounds = np.r_[0, np.flatnonzero(split) + 1, len(t)]
+    grids = []
     for i0, i1 in zip(bounds[:-1], bounds[1:]):
         ts, ps = t[i0:i1], xy[i0:i1]
         q.tracked_time_s += float(ts[-1] - ts[0])
         m = int(np.floor((ts[-1] - ts[0]) * rate + 1e-6))
         grid = ts[0] + np.arange(m + 1) / rate
-        pos = np.stack([np.interp(grid, ts, ps[:, 0]), np.interp(grid, ts, ps[:, 1])], axis=1)
+        grids.append((grid, np.stack([np.interp(grid, ts, ps[:, 0]), np.interp(grid, ts, ps[:, 1])], axis=1)))
+    if cfg.method == "butterworth":  # one cut-off for the player, from all its segments
+        kin.cutoff_hz, kin.noise_m = butterworth_cutoff([p for _, p in grids], rate, cfg)
+        cfg = replace(cfg, cutoff_hz=kin.cutoff_hz)
+    for grid, pos in grids:
         pos = smooth(pos, rate, cfg)
         v, a = derivatives(pos, nominal)
         kin.segments.append(Segment(grid, pos, v, a))

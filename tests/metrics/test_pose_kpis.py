@@ -74,8 +74,7 @@ def test_cadence_needs_dense_long_samples():
 
 def test_engine_passes_pose_and_sprints():
     from edge_app.metrics import player_kpis
-    from tests.metrics import track
-    from tests.metrics.test_efforts import sprint_pair_knots
+    from tests.metrics import sprint_pair_knots, track
 
     t, xy = track(sprint_pair_knots(), 25)
     # lean 25° inside the 1.2 s sprint (12.4-13.6 s), 5° elsewhere: the engine hands its sprints to pose

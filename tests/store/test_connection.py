@@ -54,3 +54,22 @@ def test_read_only_folder(tmp_path, monkeypatch):
     finally:
         folder.chmod(0o755)
     assert digest(path) == before
+
+
+def test_the_database_and_its_wal_and_shm_are_private(tmp_path):
+    """Issue 13: axolotl.db and its -wal/-shm were created 0644 (session data readable by every user)."""
+    import stat
+
+    path = tmp_path / "axolotl.db"
+    old = os.umask(0o022)  # the usual umask: 0644 for a file made without a mode
+    try:
+        with SessionStore(path) as store:
+            store.start_session("test")
+            files = [path, path.with_name("axolotl.db-wal"), path.with_name("axolotl.db-shm")]
+            assert all(f.exists() for f in files)
+            assert {f.name: oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {f.name: "0o600" for f in files}
+        path.chmod(0o644)  # a file an older version made: made private when opened
+        with SessionStore(path):
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)

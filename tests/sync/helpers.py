@@ -24,8 +24,11 @@ MOSQUITTO = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sb
 MOSQUITTO_PASSWD = shutil.which("mosquitto_passwd") or (
     "/usr/bin/mosquitto_passwd" if Path("/usr/bin/mosquitto_passwd").exists() else None)
 TENANT = "club1"
-USERS = {"dev-a": "pw-a", "dev-b": "pw-b", "ingest": "pw-ingest"}
+RIVAL = "rival-club"
+USERS = {"dev-a": "pw-a", "dev-b": "pw-b", "rival-1": "pw-r", "ingest": "pw-ingest"}
+DEVICES = {"dev-a": TENANT, "dev-b": TENANT, "rival-1": RIVAL}  # device -> tenant, in the broker and the ingest
 ACL = REPO / "packaging" / "mosquitto" / "acl"
+ADD_DEVICE = REPO / "packaging" / "mosquitto" / "add-device.sh"
 
 
 def free_port() -> int:
@@ -75,23 +78,33 @@ def make_certs(folder: Path) -> dict:
 
 
 class Broker:
-    """mosquitto -c <generated conf>; stop() keeps its persistence, start() brings it back on the same port."""
+    """mosquitto -c <generated conf>; stop() keeps its persistence, start() brings it back on the same port.
 
-    def __init__(self, folder: Path, tls: bool = False):
+    The ACL is packaging/mosquitto/acl with each device of DEVICES added by packaging/mosquitto/add-device.sh;
+    `acl` replaces it whole (a misconfigured broker)."""
+
+    def __init__(self, folder: Path, tls: bool = False, acl: str | None = None):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.host = "127.0.0.1"
         self.proc: subprocess.Popen | None = None
         self.certs = make_certs(folder / "certs") if tls else None
-        passwd = folder / "passwd"
+        passwd, acl_file = folder / "passwd", folder / "acl"
         passwd.write_text("")
-        for user, pw in USERS.items():
-            subprocess.run([MOSQUITTO_PASSWD, "-b", str(passwd), user, pw], check=True, capture_output=True)
+        subprocess.run([MOSQUITTO_PASSWD, "-b", str(passwd), "ingest", USERS["ingest"]], check=True, capture_output=True)
+        acl_file.write_text(ACL.read_text())
+        env = {**os.environ, "AXOLOTL_MQTT_PASSWD": str(passwd), "AXOLOTL_MQTT_ACL": str(acl_file),
+               "PATH": f"{Path(MOSQUITTO_PASSWD).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+        for device, tenant in DEVICES.items():
+            subprocess.run(["bash", str(ADD_DEVICE), device, tenant, USERS[device]], check=True, capture_output=True,
+                           env=env)
+        if acl is not None:
+            acl_file.write_text(acl)
         (folder / "data").mkdir(exist_ok=True)
         lines = [
             "per_listener_settings false", "allow_anonymous false",
-            f"password_file {passwd}", f"acl_file {ACL}",
+            f"password_file {passwd}", f"acl_file {acl_file}",
             f"listener {self.port} 127.0.0.1",
             "persistence true", f"persistence_location {folder / 'data'}/", "autosave_interval 1",
             "max_queued_messages 100000", "max_inflight_messages 100",
@@ -140,7 +153,7 @@ class Broker:
 
     def sync_config(self, device: str = "dev-a", **kw) -> dict:
         cfg = {"host": "localhost" if self.certs else self.host, "port": self.port, "username": device,
-               "password": USERS[device], "tenant": TENANT, "device_id": device, "client_id": f"box-{device}",
+               "password": USERS[device], "tenant": DEVICES[device], "device_id": device, "client_id": f"box-{device}",
                "backoff_initial": 0.2, "backoff_max": 1.0, "retry_initial": 0.2, "retry_max": 1.0, "ack_timeout": 5.0}
         if self.certs:
             cfg["tls_ca"] = str(self.certs["ca"])
@@ -227,13 +240,24 @@ class Proc:
             self.proc.wait()
 
 
-def start_ingest(procs, broker: Broker, db: Path, client_id: str = "ingest-1", share: bool = True) -> Proc:
+def register_devices(db: Path, devices: dict | None = None) -> None:
+    """`axolotl-ingest --add-device` for each device (default: DEVICES), as an operator would."""
+    args = [a for d, t in (DEVICES if devices is None else devices).items() for a in ("--add-device", d, t)]
+    subprocess.run([sys.executable, "-m", "cloud_ingest", "--db", str(db), *args], cwd=REPO, env=_env(), check=True,
+                   capture_output=True)
+
+
+def start_ingest(procs, broker: Broker, db: Path, client_id: str = "ingest-1", share: bool = True,
+                 register: bool = True, extra: tuple = ()) -> Proc:
+    if register:
+        register_devices(db)
     args = ["-m", "cloud_ingest", "--db", str(db), "--host", "localhost" if broker.certs else broker.host,
             "--port", str(broker.port), "--username", "ingest", "--password", USERS["ingest"], "--client-id", client_id]
     if broker.certs:
         args += ["--ca", str(broker.certs["ca"])]
     if not share:
         args.append("--no-share")
+    args += list(extra)
     p = procs(args, db.parent / f"{client_id}.log")
     p.wait_for("subscribed to")
     return p
@@ -383,3 +407,39 @@ def procs():
     yield start
     for p in started:
         p.kill()
+
+
+# --------------------------------------------------------------------------- a device's raw MQTT client
+
+
+class RawDevice:
+    """A device's credentials in a plain paho client (no uplink): publishes what a test chooses and
+    records each PUBACK's reason code."""
+
+    def __init__(self, broker: Broker, device: str, client_id: str | None = None):
+        import paho.mqtt.client as mqtt
+
+        self.acks: dict = {}
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or f"raw-{device}",
+                                  protocol=mqtt.MQTTv5)
+        self.client.username_pw_set(device, USERS[device])
+        self.client.on_publish = lambda _c, _u, mid, rc, _p: self.acks.__setitem__(mid, rc)
+        self.client.connect(broker.host, broker.port)
+        self.client.loop_start()
+
+    def publish(self, topic: str, payload, message_id: str | None = None, ctype: str = "application/json"):
+        """Publish at QoS 1 and return the broker's PUBACK reason code."""
+        from paho.mqtt.packettypes import PacketTypes
+        from paho.mqtt.properties import Properties
+
+        props = Properties(PacketTypes.PUBLISH)
+        props.ContentType = ctype
+        if message_id:
+            props.UserProperty = [("message_id", message_id)]
+        info = self.client.publish(topic, payload, qos=1, properties=props)
+        info.wait_for_publish(30)
+        return wait_until(lambda: self.acks.get(info.mid), 30, "PUBACK")
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()

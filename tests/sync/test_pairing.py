@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from edge_app.errors import AxolotlError
 from sync.api import create_app, make_server
 from sync.join import join
+from sync.live_sources import LiveSources
 from sync.pairing import (PairingRateLimited, PairingRefused, PairingStore, pairing_uri, parse_pairing_uri, qr_png,
                           qr_terminal)
 from sync.tls import ensure_certificate
@@ -85,13 +86,62 @@ def test_wrong_codes_are_rate_limited_then_locked(pairing):
 
 def test_a_code_is_burnt_after_too_many_wrong_guesses(pairing):
     code = pairing.new_code(ttl_s=3600)
-    for i in range(10):  # spread out so that the per-minute lock never triggers
+    for i in range(10):  # spread out so that the per-minute lock never triggers; two addresses (5 each)
         pairing.clock.t += 20
         with pytest.raises(PairingRefused):
-            pairing.redeem(_wrong(code), "mallory")
+            pairing.redeem(_wrong(code), "mallory", source=f"10.0.0.{i % 2 + 1}")
     pairing.clock.t += 120
     with pytest.raises(PairingRefused, match="burnt"):
-        pairing.redeem(code, "phone")
+        pairing.redeem(code, "phone", source="10.0.0.9")
+
+
+def test_the_lockout_is_per_address_and_one_address_cannot_burn_a_code(pairing):
+    """Issue 13: an address guessing all along (60 wrong codes, one every 5 s) is locked out; the phone,
+    at another address, still pairs on the first try, and the guesses burnt nothing."""
+    code = pairing.new_code(ttl_s=3600)
+    statuses = []
+    for _ in range(60):
+        pairing.clock.t += 5
+        try:
+            pairing.redeem(_wrong(code), "mallory", source="192.168.1.23")
+        except PairingRateLimited:
+            statuses.append(429)
+        except PairingRefused:
+            statuses.append(403)
+    assert statuses[:5] == [403] * 5 and 429 in statuses
+    with pytest.raises(PairingRateLimited):
+        pairing.redeem(code, "mallory", source="192.168.1.23")  # locked out even with the right code
+    assert pairing.check(pairing.redeem(code, "phone", source="192.168.1.50"))
+    [g] = pairing.guessers(since_s=3600)
+    assert g["source"] == "192.168.1.23" and g["wrong"] == 61
+
+
+def test_honest_retries_of_a_known_code_are_not_guesses(pairing):
+    """The loser of a race and a replay send a real (used) code: refused, but no lockout, and no guesser."""
+    code = pairing.new_code()
+    pairing.redeem(code, "phone", source="192.168.1.50")
+    for _ in range(8):
+        with pytest.raises(PairingRefused, match="already used"):
+            pairing.redeem(code, "phone", source="192.168.1.50")
+    assert pairing.locked_for("192.168.1.50") == 0 and pairing.guessers() == []
+    assert pairing.check(pairing.redeem(pairing.new_code(), "tablet", source="192.168.1.50"))
+
+
+def test_the_attempts_table_is_pruned_by_age_and_count(tmp_path):
+    store = PairingStore(tmp_path / "p.db", clock=FakeClock(), max_attempt_rows=100, keep_attempts_s=3600)
+    try:
+        for i in range(400):  # unauthenticated requests from many addresses, one a second
+            store.clock.t += 1
+            with pytest.raises((PairingRefused, PairingRateLimited)):
+                store.redeem("00000000", "m", source=f"10.0.{i // 250}.{i % 250}")
+        count = lambda: store._conn.execute("SELECT count(*) FROM attempts").fetchone()[0]  # noqa: E731
+        assert count() == 100
+        store.clock.t += 3601
+        with pytest.raises(PairingRefused):
+            store.redeem("00000000", "m", source="10.9.9.9")
+        assert count() == 1  # the old rows are gone
+    finally:
+        store.close()
 
 
 def test_tokens_are_hashed_at_rest_and_revocable(tmp_path, pairing):
@@ -138,7 +188,7 @@ def test_qr_png_decodes_back_to_the_uri(tmp_path):
 def api(tmp_path):
     live = FakeLive()
     app = create_app(tmp_path / "sessions.db", tmp_path, on_live_start=live.start, on_live_stop=live.stop,
-                     live_metrics=live.metrics)
+                     live_metrics=live.metrics, live_sources=LiveSources(["cam0"], tmp_path / "recordings"))
     with TestClient(app) as client:
         client.live = live
         yield client

@@ -9,9 +9,10 @@ import uuid
 
 import pytest
 
-from tests.sync.helpers import (BACKLOG, RATE, REPO, TENANT, USERS, assert_exactly_once, fill_store, ingest_counts,
-                                ingest_stats, make_certs, make_summary, outbox_counts, start_ingest, start_uplink,
-                                wait_until)
+from sync.wire import status_topic, summary_topic
+from tests.sync.helpers import (BACKLOG, RATE, REPO, RIVAL, TENANT, USERS, RawDevice, assert_exactly_once, fill_store,
+                                ingest_counts, ingest_stats, make_certs, make_summary, outbox_counts, start_ingest,
+                                start_uplink, wait_until)
 
 
 def test_store_outbox_same_transaction(tmp_path):
@@ -59,7 +60,7 @@ def test_tls_end_to_end_exactly_once(tls_broker, tmp_path, procs):
         assert up.run_once(5)["published"] == 5  # nothing more was due
         assert "0 pending, 5 sent, 0 failing" in status_text(up.store, cfg)
     assert_exactly_once(ingest_db, edge_db, 5)
-    assert ingest_stats(ingest) == {"stored": 5, "duplicates": 0, "rejected": 0}
+    assert ingest_stats(ingest) == {"stored": 5, "duplicates": 0, "rejected": 0, "dead_lettered": 0}
 
 
 def test_tls_wrong_ca_is_refused(tls_broker, tmp_path):
@@ -120,6 +121,35 @@ def test_acl_device_cannot_publish_under_another_id(broker, tmp_path, procs):
         failed = up.store.outbox_rows("failed")
         assert len(failed) == 1 and "authori" in failed[0]["last_error"].lower()
     assert ingest_counts(ingest_db)["rows"] == 1
+
+
+def test_acl_binds_each_device_to_its_tenant(broker, tmp_path, procs):
+    """Issue 13: with packaging/mosquitto/acl and add-device.sh, dev-a (club1) may not publish under
+    the rival club's tenant, not even under its own id; the rival's own device may."""
+    import sqlite3
+
+    ingest_db = tmp_path / "ingest.db"
+    start_ingest(procs, broker, ingest_db)
+    dev_a, rival = RawDevice(broker, "dev-a"), RawDevice(broker, "rival-1")
+    sids = {k: str(uuid.uuid4()) for k in ("hijack", "own", "rival")}
+    try:
+        def send(dev, tenant, device, key):
+            return dev.publish(summary_topic(tenant, device, sids[key]), json.dumps(make_summary(sids[key], device)),
+                               str(uuid.uuid4()))
+        hijack = send(dev_a, RIVAL, "dev-a", "hijack")
+        assert hijack.is_failure and "authori" in str(hijack).lower()
+        assert dev_a.publish(status_topic(RIVAL, "dev-a"), "online").is_failure
+        assert not send(dev_a, TENANT, "dev-a", "own").is_failure
+        assert not send(rival, RIVAL, "rival-1", "rival").is_failure
+        assert send(rival, TENANT, "rival-1", "hijack").is_failure  # and the other way round
+    finally:
+        dev_a.close()
+        rival.close()
+    wait_until(lambda: ingest_counts(ingest_db)["rows"] >= 2, 60, "the two allowed summaries")
+    con = sqlite3.connect(ingest_db)
+    assert sorted(con.execute("SELECT tenant, device_id, session_id FROM received").fetchall()) == sorted(
+        [(TENANT, "dev-a", sids["own"]), (RIVAL, "rival-1", sids["rival"])])
+    con.close()
 
 
 def test_broker_down_when_session_ends(broker, tmp_path, procs):

@@ -60,7 +60,7 @@ def recorded_kiosk(home, recorded_db, qtbot):
 
 
 def _window(kiosk, qtbot, size):
-    from ui.app import MainWindow
+    from ui.window import MainWindow
 
     w = MainWindow(kiosk, str(SAMPLE))
     qtbot.addWidget(w)

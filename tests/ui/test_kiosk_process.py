@@ -1,29 +1,28 @@
-"""`axolotl-edge kiosk` as systemd runs it: starts, and on SIGTERM closes cleanly (no traceback)."""
+"""`axolotl-edge kiosk` as systemd runs it: starts, and on SIGTERM at any moment closes cleanly (status 0,
+no traceback). A SIGTERM that came while the window was still being built used to be lost."""
 
-import os
-import signal
-import subprocess
 import time
 
-from tests.conftest import cli_path, run_cli
+import pytest
+
+from tests.conftest import run_cli
+from tests.ui.kiosk_helpers import start_kiosk, terminate, wait_until
+
+# Seconds after the kiosk's database appears (issue 11). 0 is the moment it appears, which the start
+# writes itself: then the screens are still being built on any machine, however fast.
+MOMENTS = (0, 0.5, 1, 2, 3)
 
 
-def test_kiosk_starts_and_stops_on_sigterm(tmp_path):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "AXOLOTL_EDGE_HOME": str(tmp_path / "home")}
-    proc = subprocess.Popen([cli_path(), "kiosk", "--size", "1024x600"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+@pytest.mark.parametrize("delay", MOMENTS)
+def test_kiosk_starts_and_stops_on_sigterm(tmp_path, delay):
+    home = tmp_path / "home"
+    proc = start_kiosk(home, "--size", "1024x600", QT_QPA_PLATFORM="offscreen")
     try:
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "home" / "axolotl.db").exists() and time.monotonic() < deadline:
-            assert proc.poll() is None, proc.communicate()[1]
-            time.sleep(0.2)
-        time.sleep(2)  # the window is up
-        assert proc.poll() is None
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
+        wait_until(proc, (home / "axolotl.db").exists, "the kiosk's database")
+        time.sleep(delay)
+        assert proc.poll() is None  # nothing but the signal ends it
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        err = terminate(proc)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
 
@@ -34,3 +33,9 @@ def test_a_bad_config_is_one_line(tmp_path):
     r = run_cli("kiosk", "--config", bad, env={"QT_QPA_PLATFORM": "offscreen"}, timeout=60)
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0 and "colour" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_bad_window_size_is_one_line():
+    r = run_cli("kiosk", "--size", "1024by600", env={"QT_QPA_PLATFORM": "offscreen"}, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0 and "--size" in r.stderr and "Traceback" not in r.stderr

@@ -71,3 +71,18 @@ def test_sync_state_in_plain_words(recorded_kiosk, qtbot):
     assert pairing.sync_headline.text().startswith("1 summaries waiting")
     assert "the cloud server is not answering (connection refused)" in pairing.sync_detail.text()
     assert "1 waiting · 0 uploaded · 0 failing" in pairing.sync_detail.text()
+
+
+def test_the_screen_shows_that_someone_is_guessing(pairing, kiosk, qtbot):
+    """Issue 13: wrong codes from an address on the LAN show on the kiosk in plain words."""
+    from sync.pairing import PairingRateLimited, PairingRefused
+
+    assert pairing.guessing.isHidden()
+    with PairingStore(kiosk.home / "pairing.db") as ps:
+        for _ in range(7):
+            with pytest.raises((PairingRefused, PairingRateLimited)):
+                ps.redeem("00000000", "mallory", source="192.168.1.23")
+        ps.redeem(pairing.info["code"], "coach-phone", source="192.168.1.50")  # the phone is not locked out
+    pairing.refresh()
+    assert pairing.guessing.isVisible()
+    assert pairing.guessing.text() == "Someone at 192.168.1.23 tried wrong codes 7 times"

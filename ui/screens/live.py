@@ -134,7 +134,7 @@ class LiveScreen(QWidget):
         if not (self.unsaved and self._save_names()):
             self.kiosk.open_session(sid)
             return
-        from edge_app.report import resummarize
+        from edge_app.player_edits import resummarize
 
         # named in the last second: the summary must carry it; rebuilt off the UI thread
         run_store_job(self.kiosk.db_path, lambda store, job: resummarize(store, sid), name="resummarize",

@@ -1,5 +1,5 @@
-"""Phone pairing and sync: the QR code large, the one-time code counting down, paired phones
-with revoke, and the upload state in plain words."""
+"""Phone pairing and sync: the QR code large, the one-time code counting down, who is guessing codes,
+paired phones with revoke, and the upload state in plain words."""
 
 from __future__ import annotations
 
@@ -14,6 +14,13 @@ from edge_app.errors import AxolotlError
 from ui.widgets import button, label, touch_scroll
 
 CODE_TTL_S = 120.0
+GUESSING_WINDOW_S = 600.0  # wrong codes from the last ten minutes are shown
+
+
+def guessing_text(guessers: list[dict]) -> str:
+    """'Someone at 192.168.1.23 tried wrong codes 7 times', one line per address ('' when nobody guessed)."""
+    return "\n".join(f"Someone at {g['source']} tried " + ("a wrong code once" if g["wrong"] == 1
+                                                          else f"wrong codes {g['wrong']} times") for g in guessers[:3])
 
 
 def qr_pixmap(uri: str, side: int) -> QPixmap:
@@ -41,6 +48,8 @@ class PairingScreen(QWidget):
         self.code.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.countdown = label("", "muted")
         self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.guessing = label("", "badge", wrap=True)  # someone on the LAN trying codes: the coach should know
+        self.guessing.setVisible(False)
         self.phones = QListWidget()
         self.sync_headline = label("", wrap=True)
         self.sync_detail = label("", "muted", wrap=True)
@@ -50,6 +59,7 @@ class PairingScreen(QWidget):
         left.addWidget(self.qr, 1)
         left.addWidget(self.code)
         left.addWidget(self.countdown)
+        left.addWidget(self.guessing)
         left.addWidget(button("New code", self.new_code))
         right = QVBoxLayout()
         right.addWidget(label("Paired phones", "title"))
@@ -113,6 +123,9 @@ class PairingScreen(QWidget):
 
         self.phones.clear()
         with PairingStore(self.kiosk.home / "pairing.db") as ps:
+            guessing = guessing_text(ps.guessers(GUESSING_WINDOW_S))
+            self.guessing.setText(guessing)
+            self.guessing.setVisible(bool(guessing))
             for t in ps.tokens():
                 if t.get("revoked_at"):
                     continue

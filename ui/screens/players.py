@@ -56,7 +56,7 @@ class PlayersScreen(QWidget):
 
     def _edit(self, what: str, fn) -> None:
         """Apply an edit, then rebuild the summary off the UI thread (it recomputes every player)."""
-        from edge_app.report import resummarize
+        from edge_app.player_edits import resummarize
 
         sid = self.kiosk.session_id
         try:

@@ -216,8 +216,10 @@ class SummaryScreen(QWidget):
     def show_feedback(self, feedback: dict) -> None:
         entries = ([feedback["team"]] if feedback.get("team") else []) + feedback.get("players", [])
         self.feedback_entries = entries
-        note = "" if feedback.get("model") else "<p style='color:#c8c8c8'>(written from templates: no language model on this box)</p>"
-        self.feedback.setHtml(self._entries_html(entries) + note)
+        from edge_app.feedback.carry import wording_note
+
+        note = wording_note(feedback)
+        self.feedback.setHtml(self._entries_html(entries) + (f"<p style='color:#c8c8c8'>({note})</p>" if note else ""))
 
     @staticmethod
     def _entries_html(entries: list[dict]) -> str:

@@ -1,4 +1,5 @@
-"""`axolotl-edge analyze` end to end, as a user runs it: real model, real video, real SQLite."""
+"""The analysing commands (edge_app.cli.analysis) as a user runs them: `analyze` end to end (real model, real
+video, real SQLite) and `kpis` on positions in metres."""
 
 import csv
 import io
@@ -9,9 +10,9 @@ import sqlite3
 import subprocess
 import time
 
-import pytest
-
 import cv2
+import numpy as np
+import pytest
 
 from edge_app.summary import validate_summary
 from tests.conftest import CALIBRATION, SAMPLE, cli_path, run_cli
@@ -129,3 +130,42 @@ def test_locked_database_is_a_one_line_error_and_loses_nothing(tmp_path):
     assert proc.stderr.count("\n") == 1 and "locked" in proc.stderr and "Traceback" not in proc.stderr
     sessions = json.loads(run_cli("sessions", "list", "--db", db, "--json").stdout)
     assert len(sessions) == 1 and sessions[0]["frames"] == 10
+
+
+def _csv(path, rows):
+    path.write_text("t,player,x,y\n" + "".join(f"{t:.3f},{p},{x:.3f},{y:.3f}\n" for t, p, x, y in rows))
+    return path
+
+
+def test_kpis_json_is_a_valid_summary_with_hand_checked_numbers(tmp_path):
+    # Ana runs along the touchline at 5 m/s for 20 s: 100 m, top speed 5 m/s, 300 m/min.
+    # Ben walks 1.5 m/s for 20 s at an irregular ~25 Hz: 30 m.
+    rng = np.random.default_rng(1)
+    ana = [(i / 10, "Ana", 5 * i / 10, 10.0) for i in range(201)]
+    tb = np.cumsum(rng.uniform(0.03, 0.05, 500))
+    tb = tb[tb <= 20.0]
+    ben = [(t, "Ben", 50.0, 20 + 1.5 * t) for t in tb]
+    proc = run_cli("kpis", _csv(tmp_path / "p.csv", ana + ben), "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    validate_summary(summary)
+    players = {p["player"]: p for p in summary["players"]}
+    assert players["Ana"]["distance"] == pytest.approx(100, rel=0.02)
+    assert players["Ana"]["top_speed"] == pytest.approx(5.0, abs=0.3)
+    assert players["Ana"]["work_rate_per_min"] == pytest.approx(300, rel=0.02)
+    assert players["Ben"]["distance"] == pytest.approx(1.5 * tb[-1] - 1.5 * tb[0], rel=0.02)
+    assert all(p["sprint_count"] == 0 for p in players.values())
+    u13 = json.loads(run_cli("kpis", tmp_path / "p.csv", "--json", "--profile", "u13").stdout)
+    assert u13["profile"]["name"] == "u13"
+    assert u13["profile"]["thresholds"]["sprint_lower_ms"] < summary["profile"]["thresholds"]["sprint_lower_ms"]
+
+
+def test_kpis_bad_input_is_one_line(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time,who,x\n1,a,2\n")
+    proc = run_cli("kpis", bad)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    proc = run_cli("kpis", tmp_path / "missing.csv")
+    assert proc.returncode == 2 and "no such file" in proc.stderr
+    proc = run_cli("kpis", _csv(tmp_path / "ok.csv", [(0, "a", 0, 0), (1, "a", 1, 0)]), "--profile", "u9")
+    assert proc.returncode == 2 and "u9" in proc.stderr

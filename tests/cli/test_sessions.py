@@ -1,80 +1,83 @@
-"""The metrics-facing commands as a user runs them: kpis, calibrate, players."""
+"""The commands on stored sessions (edge_app.cli.sessions) as a coach runs them: `players` (name, merge,
+split), `sessions` (show, export, compare) and `feedback`."""
 
 import json
+import re
 
-import cv2
-import numpy as np
 import pytest
 
-from edge_app.pitch import Calibration, get_template
-from edge_app.summary import validate_summary
+from edge_app.feedback import safety
+from edge_app.feedback.drills import DrillLibrary
+from edge_app.pitch import Calibration
 from tests.conftest import CALIBRATION, SAMPLE, run_cli
 
-
-def _csv(path, rows):
-    path.write_text("t,player,x,y\n" + "".join(f"{t:.3f},{p},{x:.3f},{y:.3f}\n" for t, p, x, y in rows))
-    return path
+NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")
 
 
-def test_kpis_json_is_a_valid_summary_with_hand_checked_numbers(tmp_path):
-    # Ana runs along the touchline at 5 m/s for 20 s: 100 m, top speed 5 m/s, 300 m/min.
-    # Ben walks 1.5 m/s for 20 s at an irregular ~25 Hz: 30 m.
-    rng = np.random.default_rng(1)
-    ana = [(i / 10, "Ana", 5 * i / 10, 10.0) for i in range(201)]
-    tb = np.cumsum(rng.uniform(0.03, 0.05, 500))
-    tb = tb[tb <= 20.0]
-    ben = [(t, "Ben", 50.0, 20 + 1.5 * t) for t in tb]
-    proc = run_cli("kpis", _csv(tmp_path / "p.csv", ana + ben), "--json")
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    db = tmp_path_factory.mktemp("feedback") / "f.db"
+    proc = run_cli("analyze", SAMPLE, "--db", db, "--json", "--quiet", "--no-pose", "--max-frames", "100",
+                   "--calibration", CALIBRATION, "--profile", "u13")
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
-    validate_summary(summary)
-    players = {p["player"]: p for p in summary["players"]}
-    assert players["Ana"]["distance"] == pytest.approx(100, rel=0.02)
-    assert players["Ana"]["top_speed"] == pytest.approx(5.0, abs=0.3)
-    assert players["Ana"]["work_rate_per_min"] == pytest.approx(300, rel=0.02)
-    assert players["Ben"]["distance"] == pytest.approx(1.5 * tb[-1] - 1.5 * tb[0], rel=0.02)
-    assert all(p["sprint_count"] == 0 for p in players.values())
-    u13 = json.loads(run_cli("kpis", tmp_path / "p.csv", "--json", "--profile", "u13").stdout)
-    assert u13["profile"]["name"] == "u13"
-    assert u13["profile"]["thresholds"]["sprint_lower_ms"] < summary["profile"]["thresholds"]["sprint_lower_ms"]
+    label = max(summary["players"], key=lambda p: p["distance"])["player"]
+    assert run_cli("players", summary["session_id"], "name", label, "Sam", "--db", db).returncode == 0
+    return db, summary["session_id"]
 
 
-def test_kpis_bad_input_is_one_line(tmp_path):
-    bad = tmp_path / "bad.csv"
-    bad.write_text("time,who,x\n1,a,2\n")
-    proc = run_cli("kpis", bad)
-    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
-    proc = run_cli("kpis", tmp_path / "missing.csv")
-    assert proc.returncode == 2 and "no such file" in proc.stderr
-    proc = run_cli("kpis", _csv(tmp_path / "ok.csv", [(0, "a", 0, 0), (1, "a", 1, 0)]), "--profile", "u9")
-    assert proc.returncode == 2 and "u9" in proc.stderr
+def _numbers(text):
+    """Numbers said in a text, not counting our player labels (player-3, track-7)."""
+    return {float(n) for n in NUMBER.findall(re.sub(r"\b(?:player|track)-\d+", "", text, flags=re.I))}
 
 
-def test_calibrate_from_taps_recovers_the_pitch(tmp_path):
-    full = get_template("full")
-    # a camera on the halfway line looking at the near half: a homography pitch (m) -> image (px)
-    H = np.array([[12.0, 2.0, 100.0], [0.5, -6.0, 700.0], [0.0, 0.004, 1.0]])
-    names = ["corner_bottom_left", "halfway_bottom", "centre_spot", "left_penalty_spot", "left_box_edge_top", "left_box_edge_bottom"]
-    pitch = np.array([full.point(n) for n in names])
-    img = cv2.perspectiveTransform(pitch[None].astype(np.float64), H)[0]
-    args = []
-    for (px, py), name in zip(img, names):
-        args += ["--pair", f"{px:.2f},{py:.2f}={name}"]
-    out = tmp_path / "cam.json"
-    proc = run_cli("calibrate", *args, "--out", out, "--camera", "north")
+def test_feedback_is_grounded_in_the_summary_and_uses_library_drills(session):
+    db, sid = session
+    proc = run_cli("feedback", sid, "--db", db, "--json")
     assert proc.returncode == 0, proc.stderr
-    cal = Calibration.load(out)
-    probe = np.array([[30.0, 20.0], [5.0, 60.0]])
-    probe_px = cv2.perspectiveTransform(probe[None], H)[0]
-    np.testing.assert_allclose(cal.project(probe_px), probe, atol=0.05)
-    # the same taps all on one line are refused in one line
-    line = []
-    for i in range(5):
-        line += ["--pair", f"{100 + 10 * i},{200 + 10 * i}={i * 5},{i * 5}"]
-    proc = run_cli("calibrate", *line, "--out", tmp_path / "bad.json")
-    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and not (tmp_path / "bad.json").exists()
-    proc = run_cli("calibrate", "--pair", "1,2=nowhere", "--pair", "1,2=3,4", "--pair", "5,6=7,8", "--pair", "9,9=1,1", "--out", tmp_path / "x.json")
-    assert proc.returncode == 2 and "nowhere" in proc.stderr
+    fb = json.loads(proc.stdout)
+    assert fb["youth_safety"] is True  # u13 session
+    summary = json.loads(run_cli("sessions", "show", sid, "--db", db, "--json").stdout)["summary"]
+    assert summary["feedback"] == fb  # stored with the session, inside the summary that syncs
+    by_player = {p["player"]: p for p in summary["players"]}
+    library = DrillLibrary()
+    entries = [fb["team"], *fb["players"]]
+    assert "Sam" in [e["player"] for e in fb["players"]]
+    for e in entries:
+        allowed = set()
+        for f in e["facts"]:
+            allowed |= {float(v) for v in f["numbers"].values()} | _numbers(f["text"])
+        drill_names = " ".join(d["name"] for d in e["drills"])
+        said = _numbers(e["text"].replace(drill_names, "")) - _numbers(drill_names)
+        assert said <= allowed, (e["player"], e["text"], allowed)
+        for d in e["drills"]:
+            assert library.get(d["id"]) is not None and library.get(d["id"]).name == d["name"]
+            assert "u13" in library.get(d["id"]).age_bands
+        assert safety.is_safe(e["text"], youth=True, allowed_names={"Sam"}), e["text"]
+        # facts quote the summary: a top speed said in km/h is the summary's m/s × 3.6
+        for f in e["facts"]:
+            if f["id"].endswith("top_speed.low_for_profile") and e["player"] in by_player:
+                kmh = next(v for k, v in f["numbers"].items() if "top" in k)
+                assert kmh == pytest.approx(by_player[e["player"]]["top_speed"] * 3.6, abs=0.051)
+    one = json.loads(run_cli("feedback", sid, "--db", db, "--json", "--player", "Sam").stdout)
+    assert [p["player"] for p in one["players"] if p["player"] == "Sam"] == ["Sam"]
+    proc = run_cli("feedback", sid, "--db", db, "--player", "Nobody")
+    assert proc.returncode == 2 and "Nobody" in proc.stderr and proc.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("kind", ["missing", "corrupt"])
+def test_feedback_without_a_working_model_falls_back_to_the_template(session, tmp_path, kind):
+    db, sid = session
+    model = tmp_path / "model.gguf"
+    if kind == "corrupt":
+        model.write_bytes(b"GGUF" + b"\x00garbage" * 1000)
+    proc = run_cli("feedback", sid, "--db", db, "--json", "--model", model)
+    assert proc.returncode == 0, proc.stderr
+    fb = json.loads(proc.stdout)
+    assert fb["model_unavailable"] and all(e["source"] == "template" for e in [fb["team"], *fb["players"]])
+    assert all(e["text"] for e in fb["players"])
+    warnings = [line for line in proc.stderr.splitlines() if "WARNING" in line or "warning" in line]
+    assert len(warnings) == 1 and ("not found" in warnings[0] if kind == "missing" else "model" in warnings[0]), proc.stderr
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +174,28 @@ def test_sessions_export_and_compare_from_the_command_line(session_db, tmp_path)
         assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and f"session {bare}" in proc.stderr
         assert "no summary yet" in proc.stderr and "Traceback" not in proc.stderr
     assert json.loads(run_cli("sessions", "show", sid, "--db", db, "--json").stdout)["summary"] == stored
+
+
+def test_renaming_after_feedback_keeps_it_in_the_summary_that_syncs(session, tmp_path):
+    import sqlite3
+
+    from edge_app.store import SessionStore
+
+    src, sid = session
+    db = tmp_path / "copy.db"  # this test renames Sam: on its own copy of the session
+    with sqlite3.connect(src) as a, sqlite3.connect(db) as b:
+        a.backup(b)
+    fb = json.loads(run_cli("feedback", sid, "--db", db, "--json", "--model", tmp_path / "none.gguf").stdout)
+    sam = next(e for e in fb["players"] if e["player"] == "Sam")
+    key = next(p["player"] for p in json.loads(run_cli("players", sid, "--db", db, "--json").stdout) if p["name"] == "Sam")
+
+    proc = run_cli("players", sid, "name", key, "Alex", "--db", db, "--json")
+    assert proc.returncode == 0, proc.stderr
+    kept = json.loads(run_cli("sessions", "show", sid, "--db", db, "--json").stdout)["summary"]["feedback"]
+    assert kept is not None and kept["generated_at"] == fb["generated_at"]
+    assert "Sam" not in [e["player"] for e in kept["players"]]
+    alex = next(e for e in kept["players"] if e["player"] == "Alex")
+    assert alex["text"] == sam["text"].replace("Sam", "Alex") and "Sam" not in alex["text"]
+    with SessionStore(db) as store:
+        newest = [r for r in store.outbox_rows(with_payload=True) if r["topic_kind"] == "summary"][-1]
+    assert json.loads(newest["payload"])["feedback"] == kept  # the next upload carries it

@@ -1,0 +1,63 @@
+"""Setting the box up: `calibrate` (the pitch from tapped points) and `models` (the manifest, verified)."""
+
+from __future__ import annotations
+
+from edge_app.cli.common import emit
+from edge_app.cli.text import models_text
+from edge_app.errors import AxolotlError
+
+
+def cmd_calibrate(args) -> int:
+    """A homography from tapped points: --pair PX,PY=LANDMARK or --pair PX,PY=X,Y (metres)."""
+    from edge_app.pitch import Calibration, get_template
+
+    template = get_template(args.template, args.length, args.width)
+    image_pts, pitch_pts = [], []
+    for pair in args.pair:
+        try:
+            px, pitch = pair.split("=", 1)
+            image_pts.append([float(v) for v in px.split(",")])
+            pitch_pts.append(template.point(pitch) if not pitch.replace(",", "").replace(".", "").replace("-", "").isdigit()
+                             else [float(v) for v in pitch.split(",")])
+        except ValueError:
+            raise AxolotlError(f"bad --pair '{pair}'; write PX,PY=LANDMARK or PX,PY=X,Y, e.g. 102,388=corner_bottom_left") from None
+    cal = Calibration.fit(image_pts, pitch_pts, template=template, camera=args.camera)
+    cal.save(args.out)
+    data = cal.to_dict()
+    emit(args, data, f"saved {args.out}: {len(image_pts)} points, {sum(cal.inliers)} inliers, "
+                     f"reprojection error {cal.reprojection_error_m:.2f} m on the pitch")
+    return 0
+
+
+def cmd_models(args) -> int:
+    from edge_app.models import check_file, load_manifest
+
+    entries = load_manifest()
+    rows = []
+    for e in entries.values():
+        row = {"name": e.name, "file": str(e.path), "task": e.task, "input_size": e.input_size, "license": e.license, "sha256": e.sha256}
+        if args.action == "verify":
+            row["state"] = check_file(e)
+        rows.append(row)
+    emit(args, rows, models_text(rows))
+    bad = [r for r in rows if r.get("state", "ok") != "ok"]
+    if bad:
+        raise AxolotlError(f"{len(bad)} model file(s) failed verification ({', '.join(r['name'] + ': ' + r['state'] for r in bad)}); restore with `git checkout models/` or re-export with scripts/export_onnx.py")
+    return 0
+
+
+def add_calibrate(sub, common) -> None:
+    c = sub.add_parser("calibrate", parents=[common], help="pitch calibration from image/pitch point pairs")
+    c.add_argument("--template", default="full", help="full (105x68), 9v9, 7v7 or custom (with --length/--width)")
+    c.add_argument("--length", type=float)
+    c.add_argument("--width", type=float)
+    c.add_argument("--pair", action="append", required=True, help="PX,PY=LANDMARK or PX,PY=X,Y; at least 4")
+    c.add_argument("--camera", default="default")
+    c.add_argument("--out", required=True, help="where to write the calibration JSON")
+    c.set_defaults(func=cmd_calibrate)
+
+
+def add_models(sub, common) -> None:
+    m = sub.add_parser("models", parents=[common], help="the model manifest: list, verify hashes")
+    m.add_argument("action", choices=["list", "verify"])
+    m.set_defaults(func=cmd_models)
