@@ -70,7 +70,21 @@ class TensorRTDetectorConfig(_DetectorCommon):
     device: int = Field(0, ge=0, description="CUDA device index")
 
 
-DetectorConfig = Annotated[Union[OnnxRuntimeDetectorConfig, TensorRTDetectorConfig], Field(discriminator="type")]
+class OpenVINODetectorConfig(_DetectorCommon):
+    type: Literal["openvino"]
+    # A device this machine lacks falls back to the CPU (one warning line); AUTO lets OpenVINO choose.
+    device: Literal["CPU", "GPU", "NPU", "AUTO"] = "CPU"
+    # int8 runs the NNCF model quantised on your own video (`axolotl-edge models quantize`, or built
+    # at start from calib_videos); it is refused unless its accuracy check against f32 passed.
+    precision: Literal["f32", "f16", "bf16", "int8"] = "f32"
+    threads: int = Field(0, ge=0, description="inference threads; 0 lets OpenVINO decide")
+    int8_dir: str | None = None  # the int8 model cache; default: models/ in the data folder
+    calib_videos: list[str] = []  # int8: rebuild from these when the cached model is missing or stale
+    calib_frames: int = Field(300, ge=20, le=1000)
+
+
+DetectorConfig = Annotated[Union[OnnxRuntimeDetectorConfig, TensorRTDetectorConfig, OpenVINODetectorConfig],
+                           Field(discriminator="type")]
 
 
 class TrackerConfig(_Strict):

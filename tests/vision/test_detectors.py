@@ -149,9 +149,9 @@ def test_bad_config_is_one_line(tmp_path):
     proc = run_cli("detect", DATA / "messi5.jpg", "--config", cfg)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "input_sise" in proc.stderr
-    cfg.write_text('[detector]\ntype = "openvino"\n')
+    cfg.write_text('[detector]\ntype = "hailo"\n')
     proc = run_cli("detect", DATA / "messi5.jpg", "--config", cfg)
-    assert proc.returncode == 2 and "openvino" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "hailo" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_registry_finds_a_backend_for_every_detector_config_type():
@@ -164,11 +164,11 @@ def test_registry_finds_a_backend_for_every_detector_config_type():
 
     union = typing.get_args(typing.get_args(DetectorConfig)[0])
     types = {typing.get_args(c.model_fields["type"].annotation)[0] for c in union}
-    assert types == set(available()) == {"onnxruntime", "tensorrt"}
+    assert types == set(available()) == {"onnxruntime", "openvino", "tensorrt"}
 
 
 def test_unknown_detector_type_is_one_line():
     from types import SimpleNamespace
 
-    with pytest.raises(AxolotlError, match=r"^unknown detector type 'openvino'; choose one of \['onnxruntime', 'tensorrt'\]$"):
-        create_detector(SimpleNamespace(type="openvino"))
+    with pytest.raises(AxolotlError, match=r"^unknown detector type 'hailo'; choose one of \['onnxruntime', 'openvino', 'tensorrt'\]$"):
+        create_detector(SimpleNamespace(type="hailo"))

@@ -1,0 +1,120 @@
+"""ONNX Runtime vs OpenVINO (f32, bf16, int8) on the CPU: the same frames, interleaved, in one run (issue #14).
+
+Every backend is loaded once per input size; then each frame goes through every backend in turn
+(preprocess → infer → postprocess, each timed), so a noisy, shared machine slows them alike.
+FPS is 1 / the median frame time (the three stages); `ratio` is against ONNX Runtime's.
+int8 goes through the product's own path: the cached NNCF model, refused unless its verdict passed
+(`axolotl-edge models quantize`, i.e. python -m edge_app.vision.quantize).
+
+    python benchmarks/bench_openvino.py --video ../shared/data/vtest.avi --frames 40 --sizes 640 1280 \
+        [--int8-dir DIR] [--ignore-verdict] [--json out.json]
+
+--ignore-verdict times an int8 model its accuracy check refused (speed only; the product would not run it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from edge_app.config import load_config  # noqa: E402
+from edge_app.errors import AxolotlError  # noqa: E402
+from edge_app.vision.detectors import create_detector  # noqa: E402
+from edge_app.vision import quantize  # noqa: E402
+from edge_app.vision.quantize import even_frames  # noqa: E402
+
+BACKENDS = {
+    "ORT CPU": {"type": "onnxruntime", "providers": ["cpu"]},
+    "OpenVINO f32": {"type": "openvino", "precision": "f32"},
+    "OpenVINO bf16": {"type": "openvino", "precision": "bf16"},
+    "OpenVINO int8": {"type": "openvino", "precision": "int8"},
+}
+WARMUP = 3
+
+
+def load(size: int, int8_dir: str | None) -> dict:
+    dets = {}
+    for name, over in BACKENDS.items():
+        if over.get("precision") == "int8" and int8_dir:
+            over = {**over, "int8_dir": int8_dir}
+        try:
+            dets[name] = create_detector(load_config(overrides={"detector": {**over, "input_size": size}}).detector)
+        except AxolotlError as exc:
+            print(f"  {name} @ {size}: not run ({exc})", file=sys.stderr)
+    return dets
+
+
+def run(dets: dict, frames: list[np.ndarray]) -> dict:
+    times = {name: {"preprocess": [], "inference": [], "postprocess": []} for name in dets}
+    counts = {name: [] for name in dets}
+    for i, frame in enumerate(frames):
+        for name, det in dets.items():
+            t0 = time.perf_counter()
+            tensor = det.preprocess(frame)
+            params = det.letterbox.params
+            t1 = time.perf_counter()
+            raw = det.infer(tensor)
+            t2 = time.perf_counter()
+            out = det.postprocess(raw, params)
+            t3 = time.perf_counter()
+            if i >= WARMUP:
+                for stage, dt in zip(("preprocess", "inference", "postprocess"), (t1 - t0, t2 - t1, t3 - t2)):
+                    times[name][stage].append(dt * 1e3)
+                counts[name].append(int((out.confidence >= 0.25).sum()))
+    res = {}
+    for name, stages in times.items():
+        total = np.sum([stages[s] for s in stages], axis=0)
+        res[name] = {"providers": list(dets[name].info.providers),
+                     "stages_ms": {s: float(np.median(v)) for s, v in stages.items()},
+                     "frame_ms": float(np.median(total)), "fps": 1e3 / float(np.median(total)),
+                     "people_per_frame": float(np.mean(counts[name]))}
+    ref = res.get("ORT CPU")
+    for r in res.values():
+        r["ratio"] = r["fps"] / ref["fps"] if ref else None
+    return res
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--video", default=str(ROOT.parent / "shared" / "data" / "vtest.avi"))
+    p.add_argument("--frames", type=int, default=40)
+    p.add_argument("--sizes", type=int, nargs="+", default=[640, 1280])
+    p.add_argument("--int8-dir", default=None)
+    p.add_argument("--json", default=None)
+    p.add_argument("--ignore-verdict", action="store_true", help="time a refused int8 model anyway (speed only)")
+    args = p.parse_args(argv)
+    if args.ignore_verdict:
+        refused = quantize.verdict_problem
+
+        def note(xml, verdict):
+            problem = refused(xml, verdict)
+            if problem:
+                print(f"  int8 timed although the product refuses it: {problem}", file=sys.stderr)
+
+        quantize.verdict_problem = note
+    frames = list(even_frames([args.video], args.frames + WARMUP, phase=0.5))
+    out = {"video": args.video, "frames": len(frames) - WARMUP, "sizes": {}}
+    for size in args.sizes:
+        res = run(load(size, args.int8_dir), frames)
+        out["sizes"][size] = res
+        h = f"{'backend':<15}{'runs on':<11}{'pre':>7}{'infer':>8}{'post':>7}{'ms/frame':>10}{'FPS':>7}{'vs ORT':>8}{'people':>8}"
+        print(f"\ninput {size}, {len(frames) - WARMUP} frames of {Path(args.video).name} (medians, ms)\n{h}")
+        for name, r in res.items():
+            s = r["stages_ms"]
+            print(f"{name:<15}{r['providers'][0]:<11}{s['preprocess']:>7.1f}{s['inference']:>8.1f}{s['postprocess']:>7.1f}"
+                  f"{r['frame_ms']:>10.1f}{r['fps']:>7.2f}{r['ratio']:>7.2f}x{r['people_per_frame']:>8.2f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
