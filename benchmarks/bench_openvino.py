@@ -4,7 +4,7 @@ Every backend is loaded once per input size; then each frame goes through every 
 (preprocess → infer → postprocess, each timed), so a noisy, shared machine slows them alike.
 FPS is 1 / the median frame time (the three stages); `ratio` is against ONNX Runtime's.
 int8 goes through the product's own path: the cached NNCF model, refused unless its verdict passed
-(`axolotl-edge models quantize`, i.e. python -m edge_app.vision.quantize).
+(`axolotl-edge models quantize`).
 
     python benchmarks/bench_openvino.py --video ../shared/data/vtest.avi --frames 40 --sizes 640 1280 \
         [--int8-dir DIR] [--ignore-verdict] [--json out.json]

@@ -20,6 +20,7 @@ import numpy as np
 
 from edge_app.capture import Frame, VideoSource, open_source
 from edge_app.config import AppConfig
+from edge_app.errors import AxolotlError
 from edge_app.identity import appearance_samples
 from edge_app.vision.detections import PERSON, Detections
 from edge_app.vision.detectors import create_detector
@@ -90,7 +91,10 @@ class Pipeline:
         if config.pose.enabled:
             from edge_app.vision.pose import PoseEstimator
 
-            self.pose = PoseEstimator(budget_ms=config.pose.budget_ms, min_box_height=config.pose.min_box_height)
+            try:
+                self.pose = PoseEstimator(budget_ms=config.pose.budget_ms, min_box_height=config.pose.min_box_height)
+            except AxolotlError as exc:  # a box without MediaPipe's model still tracks and measures
+                log.warning("pose is off: %s", exc)
         self._stop = threading.Event()
         self.session_id: str | None = None  # the stored session of the current run, once it started
 

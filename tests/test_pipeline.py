@@ -205,3 +205,20 @@ def test_the_tracker_gets_every_box_down_to_the_configured_low_threshold(low, mo
     assert scores.min() >= low
     # boxes below detector.conf (0.25) reach the tracker, and below 0.1 when the config says so
     assert (scores < 0.25).any() and ((scores < 0.1).any() if low < 0.1 else True)
+
+
+def test_without_mediapipe_the_pipeline_runs_with_pose_off_and_says_so_once(monkeypatch, caplog):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "mediapipe", None)  # import mediapipe -> ImportError, as on a box without it
+    cfg = load_config(overrides={"detector": {"input_size": 320}})
+    assert cfg.pose.enabled
+    with caplog.at_level("WARNING", logger="edge_app.pipeline"):
+        pipe = Pipeline(cfg)
+    try:
+        result = pipe.run(str(SAMPLE), max_frames=3)
+    finally:
+        pipe.close()
+    assert pipe.pose is None and result.frames == 3 and result.status == "completed"
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and warnings[0].startswith("pose is off: MediaPipe pose is unavailable")

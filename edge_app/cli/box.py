@@ -44,6 +44,11 @@ def warn_small_players(args, cal) -> None:
 def cmd_models(args) -> int:
     from edge_app.models import check_file, load_manifest
 
+    if args.action == "quantize":
+        from edge_app.vision import quantize
+
+        return quantize.run(args)
+
     entries = load_manifest()
     rows = []
     for e in entries.values():
@@ -70,6 +75,14 @@ def add_calibrate(sub, common) -> None:
 
 
 def add_models(sub, common) -> None:
-    m = sub.add_parser("models", parents=[common], help="the model manifest: list, verify hashes")
-    m.add_argument("action", choices=["list", "verify"])
+    m = sub.add_parser("models", parents=[common], help="the model manifest: list, verify hashes; quantize for OpenVINO")
+    m.add_argument("action", choices=["list", "verify", "quantize"])
+    q = m.add_argument_group("quantize: an INT8 model for detector type 'openvino' from your own recordings (NNCF)")
+    q.add_argument("--videos", nargs="+", help="your own recordings; frames are drawn evenly from all")
+    q.add_argument("--model", default="yolo11n-pose", help="a models/manifest.toml name or an .onnx path")
+    q.add_argument("--frames", type=int, default=300, help="calibration frames (20-1000; NNCF's default 300)")
+    q.add_argument("--input-size", type=int, default=1280, help="the detector's input_size (its letterbox)")
+    q.add_argument("--eval-frames", type=int, help="held-out frames of the int8-vs-f32 check (default 60)")
+    q.add_argument("--int8-dir", help="the int8 cache (default: models/ in the data folder)")
+    q.add_argument("--force", action="store_true", help="rebuild even if the cached model is current")
     m.set_defaults(func=cmd_models)

@@ -9,8 +9,9 @@ We stop starting new crops once the next one would overrun the budget,
 estimated from a running mean of per-crop latency; at least one crop per frame
 always runs when any player is eligible.
 
-Only `mediapipe==0.10.21` ships the pose model in its wheel (ARCHITECTURE §6),
-and only `model_complexity=1` (`pose_landmark_full.tflite`) is bundled.
+Only `mediapipe==0.10.21` (x86-64) and `0.10.18` (aarch64, the Jetson: 0.10.21 has no wheel there)
+ship the pose model in their wheels (ARCHITECTURE §6), and only `model_complexity=1`
+(`pose_landmark_full.tflite`) is bundled.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from edge_app.quiet import native_stderr_muted
 from edge_app.vision.detections import PERSON, Detections
 
 NUM_LANDMARKS = 33
-MEDIAPIPE_FIX = "pip install mediapipe==0.10.21"
+MEDIAPIPE_FIX = "pip install mediapipe==0.10.21 (0.10.18 on aarch64), or run with pose off (--no-pose)"
 _BUNDLED_MODELS = ("modules/pose_landmark/pose_landmark_full.tflite", "modules/pose_detection/pose_detection.tflite")
 _EMA_ALPHA = 0.2  # weight of the newest crop in the running mean of per-crop latency
 

@@ -15,11 +15,9 @@ in the data folder (`<data>/models/<model>_int8.xml`), with two files beside it:
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Iterator
@@ -329,27 +327,17 @@ def format_verdict(v: dict) -> str:
             f"{'PASSED' if v['passed'] else 'FAILED'} ({v.get('why') or v['rule']})")
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """`axolotl-edge models quantize`'s options (the CLI adds them to its `models` parser)."""
-    p.add_argument("--videos", nargs="+", help="your own recordings; frames are drawn evenly from all")
-    p.add_argument("--model", default="yolo11n-pose", help="a models/manifest.toml name or an .onnx path")
-    p.add_argument("--frames", type=int, default=300, help="calibration frames (20-1000; NNCF's default 300)")
-    p.add_argument("--input-size", type=int, default=1280, help="the detector's input_size (its letterbox)")
-    p.add_argument("--eval-frames", type=int, default=EVAL_FRAMES, help="held-out frames of the accuracy check")
-    p.add_argument("--int8-dir", default=None, help=f"the int8 cache (default: {default_dir()})")
-    p.add_argument("--force", action="store_true", help="rebuild even if the cached model is current")
-
-
 def run(args) -> int:
     """Build (or confirm) the int8 model and print its verdict; 1 when the verdict failed."""
     if not args.videos:
         raise AxolotlError("quantize needs your own recordings: --videos REC1.mp4 [REC2.mp4 ...]")
-    if not 20 <= args.frames <= 1000:
+    if not 20 <= args.frames <= 1000:  # NNCF's own default is 300
         raise AxolotlError(f"--frames {args.frames} is out of range; use 20 to 1000 (300 is NNCF's default)")
     Letterbox(args.input_size)  # a bad size fails now, with its own message
     onnx_path, _ = resolve_model(args.model)
     sidecar, verdict, built = build(onnx_path, args.videos, frames=args.frames, input_size=args.input_size,
-                                    int8_dir=args.int8_dir, eval_frames=args.eval_frames, force=args.force)
+                                    int8_dir=args.int8_dir, eval_frames=args.eval_frames or EVAL_FRAMES,
+                                    force=args.force)
     xml = cache_paths(onnx_path, args.int8_dir)[0]
     print(f"{'built' if built else 'up to date'}: {xml} (from {Path(sidecar['source']).name} "
           f"sha256 {sidecar['source_sha256'][:12]}, {sidecar['calibration']['frames']} frames, "
@@ -357,15 +345,3 @@ def run(args) -> int:
     print(format_verdict(verdict))
     return 0 if verdict["passed"] else 1
 
-
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m edge_app.vision.quantize", description=__doc__.split("\n")[0])
-    add_arguments(p)
-    return run(p.parse_args(argv))
-
-
-if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except AxolotlError as exc:
-        sys.exit(f"error: {exc}")

@@ -32,3 +32,10 @@ def test_calibrate_from_taps_recovers_the_pitch(tmp_path):
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and not (tmp_path / "bad.json").exists()
     proc = run_cli("calibrate", "--pair", "1,2=nowhere", "--pair", "1,2=3,4", "--pair", "5,6=7,8", "--pair", "9,9=1,1", "--out", tmp_path / "x.json")
     assert proc.returncode == 2 and "nowhere" in proc.stderr
+
+
+def test_models_quantize_needs_recordings_and_refuses_in_one_line(tmp_path):
+    proc = run_cli("models", "quantize")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--videos" in proc.stderr
+    proc = run_cli("models", "quantize", "--videos", tmp_path / "missing.mp4", "--frames", "5")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--frames 5" in proc.stderr

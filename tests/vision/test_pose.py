@@ -195,7 +195,7 @@ def test_close_is_idempotent(messi):
 
 def _assert_fix_named(exc: AxolotlError) -> None:
     message = str(exc)
-    assert "pip install mediapipe==0.10.21" in message
+    assert "pip install mediapipe==0.10.21 (0.10.18 on aarch64)" in message
     assert "\n" not in message
 
 
