@@ -29,7 +29,7 @@ from edge_app.config import load_config  # noqa: E402
 from edge_app.errors import AxolotlError  # noqa: E402
 from edge_app.vision.detectors import create_detector  # noqa: E402
 from edge_app.vision import quantize  # noqa: E402
-from edge_app.vision.quantize import even_frames  # noqa: E402
+from edge_app.vision.sample_frames import even_frames  # noqa: E402
 
 BACKENDS = {
     "ORT CPU": {"type": "onnxruntime", "providers": ["cpu"]},

@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-import cv2
 import numpy as np
 
 from edge_app.config import data_dir
@@ -30,7 +29,13 @@ from edge_app.errors import AxolotlError
 from edge_app.models import resolve_model, sha256_of
 from edge_app.timeutil import utc_now_iso
 from edge_app.vision.detectors.yolo import Letterbox, decode, layout_from
-from edge_app.vision.ov_model import dims, import_openvino, metadata_of, with_dynamic_batch
+from edge_app.vision.ov_model import (
+    dims,
+    import_openvino,
+    metadata_of,
+    with_dynamic_batch,
+)
+from edge_app.vision.sample_frames import even_frames, video_lengths
 
 log = logging.getLogger(__name__)
 
@@ -70,50 +75,13 @@ def write_json(path: Path, data: dict) -> None:
 
 # --- frames -----------------------------------------------------------------------------------
 
-def video_lengths(videos) -> list[int]:
-    totals = []
-    for v in videos:
-        if not Path(v).is_file():
-            raise AxolotlError(f"calibration video not found: {v}; pass your own recordings (--videos)")
-        cap = cv2.VideoCapture(str(v))
-        totals.append(int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else 0)
-        cap.release()
-        if totals[-1] <= 0:
-            raise AxolotlError(f"cannot read calibration video {v}; pass videos OpenCV can open")
-    return totals
-
-
-def even_frames(videos, count: int, phase: float = 0.5) -> Iterator[np.ndarray]:
-    """`count` BGR frames drawn evenly over all the videos: frame (i + phase) * total / count of the
-    concatenation. Two phases (0.25 and 0.75) give two disjoint sets: calibration and evaluation."""
-    totals = video_lengths(videos)
-    total = sum(totals)
-    n = min(count, total)
-    picks = ((np.arange(n) + phase) * total / n).astype(np.int64)
-    start = 0
-    for video, frames in zip(videos, totals):
-        wanted = set((picks[(picks >= start) & (picks < start + frames)] - start).tolist())
-        start += frames
-        if not wanted:
-            continue
-        cap = cv2.VideoCapture(str(video))
-        for i in range(max(wanted) + 1):
-            if not cap.grab():  # grab without decoding; decode only the frames we keep
-                break
-            if i in wanted:
-                ok, frame = cap.retrieve()
-                if ok:
-                    yield frame
-        cap.release()
-
-
 class CalibrationFrames:
     """The calibration set, re-read from the videos on each pass NNCF makes: 300 letterboxed
     1280 tensors would hold 4 GB; decoding again costs little next to the model's inference."""
 
     def __init__(self, videos, count: int, size: int):
         self.videos, self.size = videos, size
-        self.count = min(count, sum(video_lengths(videos)))
+        self.count = min(count, sum(video_lengths(videos, "--videos")))
 
     def __len__(self) -> int:
         return self.count
@@ -265,7 +233,7 @@ def build(onnx_path: Path, videos, *, frames: int = 300, input_size: int = 1280,
     videos = [str(v) for v in videos]
     if not videos:
         raise AxolotlError("int8 needs calibration frames: pass your own recordings (--videos, or detector.calib_videos)")
-    video_lengths(videos)  # a missing or unreadable video fails now, not minutes in
+    video_lengths(videos, "--videos")  # a missing or unreadable video fails now, not minutes in
     xml, side_path, verdict_path = cache_paths(onnx_path, int8_dir)
     source_sha = sha256_of(onnx_path)
     sidecar = read_json(side_path)

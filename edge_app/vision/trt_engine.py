@@ -18,13 +18,13 @@ from itertools import islice
 from pathlib import Path
 from typing import Iterator
 
-import cv2
 import numpy as np
 
 from edge_app.errors import AxolotlError, first_line
 from edge_app.models import sha256_of
 from edge_app.timeutil import utc_now_iso
 from edge_app.vision.detectors.yolo import PAD_VALUE, STRIDE, Letterbox, layout_from
+from edge_app.vision.sample_frames import even_frames, video_lengths
 
 log = logging.getLogger(__name__)
 
@@ -155,17 +155,6 @@ def onnx_metadata(onnx_path: Path) -> tuple[dict, tuple]:
     return keep, out_shape
 
 
-def frame_counts(videos) -> list[int]:
-    totals = []
-    for v in videos:
-        cap = cv2.VideoCapture(str(v))
-        totals.append(int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else 0)
-        cap.release()
-        if totals[-1] <= 0:
-            raise AxolotlError(f"cannot read calibration video {v}; pass videos OpenCV can open (--calib-video)")
-    return totals
-
-
 def calibration_frames(videos, count: int, size: int) -> Iterator[np.ndarray]:
     """`count` frames drawn evenly over all the videos (the centres of equal slices), letterboxed
     by the detector's own Letterbox and padded to size×size (the calibration profile's shape).
@@ -173,35 +162,16 @@ def calibration_frames(videos, count: int, size: int) -> Iterator[np.ndarray]:
     A generator: nothing is opened until TensorRT asks for the first batch, so a build that
     reuses a calibration cache never touches the videos.
     """
-    totals = frame_counts(videos)
-    total = sum(totals)
-    n = min(count, total)
-    picks = ((np.arange(n) + 0.5) * total / n).astype(np.int64)
     lb = Letterbox(size)
     pad = np.float32(PAD_VALUE) * np.float32(1 / 255)
-    start = 0
-    for video, frames in zip(videos, totals):
-        wanted = set((picks[(picks >= start) & (picks < start + frames)] - start).tolist())
-        start += frames
-        if not wanted:
-            continue
-        cap = cv2.VideoCapture(str(video))
-        for i in range(max(wanted) + 1):
-            if not cap.grab():  # grab without decoding; decode only the frames we keep
-                break
-            if i not in wanted:
-                continue
-            ok, frame = cap.retrieve()
-            if not ok:
-                continue
-            t = lb(frame)[0]
-            if t.shape[1:] != (size, size):  # Letterbox never upscales past 2x: pad small videos
-                out = np.full((3, size, size), pad, np.float32)
-                y, x = (size - t.shape[1]) // 2, (size - t.shape[2]) // 2
-                out[:, y:y + t.shape[1], x:x + t.shape[2]] = t
-                t = out
-            yield t.copy()  # Letterbox reuses its buffer
-        cap.release()
+    for frame in even_frames(videos, count, option="--calib-video"):
+        t = lb(frame)[0]
+        if t.shape[1:] != (size, size):  # Letterbox never upscales past 2x: pad small videos
+            out = np.full((3, size, size), pad, np.float32)
+            y, x = (size - t.shape[1]) // 2, (size - t.shape[2]) // 2
+            out[:, y:y + t.shape[1], x:x + t.shape[2]] = t
+            t = out
+        yield t.copy()  # Letterbox reuses its buffer
 
 
 def make_calibrator(trt, cuda, frames: Iterator[np.ndarray], batch: int, size: int, cache_path: Path):
@@ -254,7 +224,7 @@ def build_engine(trt, gpu: CudaDevice, onnx_path: Path, engine_path: Path, opts:
         for v in opts.calib_videos:
             if not Path(v).is_file():
                 raise AxolotlError(f"calibration video not found: {v}; check the path")
-        frame_counts(opts.calib_videos)  # now: an exception inside TensorRT's callback would lose its message
+        video_lengths(opts.calib_videos, "--calib-video")  # now: an exception inside TensorRT's callback would lose its message
     t0 = time.monotonic()
     with gpu as cuda:
         logger = trt.Logger(trt.Logger.WARNING)
