@@ -6,7 +6,6 @@ import shutil
 import signal
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -114,7 +113,11 @@ def test_pair_then_the_phone_runs_a_live_session_over_the_api(tmp_path):
         shutil.copy(SAMPLE, tmp_path / "home" / "recordings" / "match.avi")  # a phone may name a recording
         assert api.post("/live/start", json={"source": str(SAMPLE)}).status_code == 409  # but no other file
         assert api.post("/live/start", json={"source": "match.avi"}).status_code == 200
-        time.sleep(5)
+        # Stop once the phone has seen players live (a slow machine gets there later), not after a fixed time.
+        with api.stream("GET", "/live/metrics", timeout=120) as live:
+            for line in live.iter_lines():
+                if line.startswith("data:") and json.loads(line[5:])["players"]:
+                    break
         stopped = api.post("/live/stop")
         assert stopped.status_code == 200, stopped.text
         sessions = api.get("/sessions").json()
