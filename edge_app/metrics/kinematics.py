@@ -7,7 +7,10 @@ Post-session (official KPIs), `compute_kinematics`:
    median-filtered track exceeds 12.5 m/s is a jump. Both are dropped;
 3. gaps: between consecutive kept samples, a gap longer than `max_gap_s` (default 1.0 s), or one that
    could only be bridged faster than 12.5 m/s, is NOT interpolated: it splits the track into segments;
-   shorter gaps are filled by linear interpolation;
+   shorter gaps are filled by linear interpolation. A stretch shorter than `min_excursion_s` (0.5 s)
+   cut off by such an implausible jump is dropped too, as a gap: a ground point that jumped away and
+   back (a box whose bottom the player in front hides: at a 4 m tripod, 10 px is metres far away).
+   Too short to smooth, its 2-4 samples read 20-27 m/s on the accuracy harness's tripod7;
 4. each segment is resampled to a uniform grid (default rate: the input's median rate);
 5. zero-phase smoothing of x and y: Butterworth low-pass run forwards and backwards (`sosfiltfilt`;
    default 2nd order per pass, i.e. the "4th-order zero-lag Butterworth" of biomechanics) or
@@ -218,9 +221,19 @@ def derivatives(xy: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
     return v, a
 
 
+def _splits(t, xy, max_gap_s, max_speed, noise_tol_m) -> tuple[np.ndarray, np.ndarray]:
+    """(split, leap) between consecutive samples: split at gaps that are too long or could only be
+    crossed implausibly fast (leap)."""
+    dt = np.diff(t)
+    leap = np.zeros(len(dt), bool)
+    if max_speed:
+        leap = np.hypot(*np.diff(xy, axis=0).T) > max_speed * dt + noise_tol_m
+    return (dt > max_gap_s) | leap, leap
+
+
 def compute_kinematics(t, xy, *, rate: float | None = None, max_gap_s: float = 1.0,
                        max_speed: float | None = 12.5, smoothing: SmoothingConfig | Filter | None = None,
-                       noise_tol_m: float = 0.75) -> Kinematics:
+                       noise_tol_m: float = 0.75, min_excursion_s: float = 0.5) -> Kinematics:
     """Post-session kinematics of one player's track. `max_speed=None` disables the outlier and
     plausibility checks (uncalibrated pixel tracks, where 12.5 m/s means nothing)."""
     cfg = SmoothingConfig(method=smoothing) if isinstance(smoothing, str) else (smoothing or SmoothingConfig())
@@ -236,20 +249,26 @@ def compute_kinematics(t, xy, *, rate: float | None = None, max_gap_s: float = 1
     t, xy = t[~bad], xy[~bad]
     if len(t) == 0:
         return kin
-    # split at gaps that are too long or could only be crossed implausibly fast
+    split, leap = _splits(t, xy, max_gap_s, max_speed, noise_tol_m)
+    bounds = np.r_[0, np.flatnonzero(split) + 1, len(t)]
+    # A stretch shorter than `min_excursion_s` cut off by an implausible jump is a ground point that
+    # jumped away (a box cut by the player in front, a keypoint on the wrong person): too short to
+    # smooth, its speed is its jumps'. It counts as a gap, not re-joined (that would bridge the jump).
+    excursion = [i1 > i0 and t[i1 - 1] - t[i0] < min_excursion_s and ((i0 > 0 and leap[i0 - 1]) or (i1 < len(t) and leap[i1 - 1]))
+                 for i0, i1 in zip(bounds[:-1], bounds[1:])]
+    if all(excursion):
+        excursion = [False] * len(excursion)
     dt = np.diff(t)
-    jump = np.hypot(*np.diff(xy, axis=0).T)
-    split = dt > max_gap_s
-    if max_speed:
-        split |= jump > max_speed * dt + noise_tol_m
     q.gaps = int(split.sum())
     q.gap_time_s = float(dt[split].sum())
     nominal = 1.0 / rate
     filled = (~split) & (dt > 1.5 * nominal)
     q.interpolated_time_s = float((dt[filled] - nominal).sum())
-    bounds = np.r_[0, np.flatnonzero(split) + 1, len(t)]
     grids = []
-    for i0, i1 in zip(bounds[:-1], bounds[1:]):
+    for i0, i1, skip in zip(bounds[:-1], bounds[1:], excursion):
+        if skip:
+            q.outliers_dropped += i1 - i0
+            continue
         ts, ps = t[i0:i1], xy[i0:i1]
         q.tracked_time_s += float(ts[-1] - ts[0])
         m = int(np.floor((ts[-1] - ts[0]) * rate + 1e-6))

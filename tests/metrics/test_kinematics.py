@@ -115,6 +115,24 @@ def test_jump_is_not_counted_as_running():
     assert kin.top_speed == pytest.approx(5.0, abs=1e-3)
 
 
+def test_short_excursion_between_jumps_adds_no_speed():
+    # a 1.5 m/s walk whose ground point leaves for 0.48 s (a box cut by the player in front: 1.5 m,
+    # 2.5 m, then 4 m off for 10 samples) and comes back. Each leap splits the track; the 2-sample
+    # piece between the first two was too short to smooth and read 25 m/s (the accuracy harness's
+    # tripod7: 20-27 m/s top speeds on 5 of 14 players). The excursion is dropped as a gap: no
+    # speed above the walk's, and only the walk's own distance (less the 0.48 s dropped).
+    t, xy = track([(0, 1.5), (10, 1.5)], 25)
+    xy = xy.copy()
+    xy[100, 1] += 1.5
+    xy[101, 1] += 2.5
+    xy[102:112, 1] += 4.0
+    kin = compute_kinematics(t, xy)
+    assert kin.top_speed == pytest.approx(1.5, abs=1e-3)
+    assert kin.quality.outliers_dropped == 12
+    assert [len(s.t) for s in kin.segments] == [100, 139]
+    assert kin.distance == pytest.approx(1.5 * (len(t) - 1 - 12 - 1) / 25, abs=1e-3)
+
+
 def test_pixels_skip_the_speed_checks():
     # in px/s, 12.5 means nothing: a fast pixel track (200 px/s) is kept whole
     t = np.arange(0, 10, 0.04)
