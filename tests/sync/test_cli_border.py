@@ -84,52 +84,35 @@ def test_a_guesser_on_the_lan_does_not_stop_the_phone_from_pairing(served):
     assert g["source"] == "127.0.0.2" and g["wrong"] == len(statuses)
 
 
-def test_pair_then_the_phone_runs_a_live_session_over_the_api(tmp_path):
-    port = free_port()
-    env = {**os.environ, "AXOLOTL_EDGE_HOME": str(tmp_path / "home")}
-    server = subprocess.Popen([cli_path(), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=open(tmp_path / "serve.log", "wb"))
-    try:
-        def up():
-            try:
-                httpx.get(f"https://127.0.0.1:{port}/openapi.json", verify=False, timeout=1)
-                return True
-            except httpx.HTTPError:
-                return False
-        wait_until(up, 30, "the API")
-        pair = run_cli("pair", "--host", "127.0.0.1", "--port", port, "--json", env=env)
-        assert pair.returncode == 0, pair.stderr
-        uri = json.loads(pair.stdout)["uri"]
-        joined = run_cli("pair", "--join", uri, "--client-name", "coach-phone", "--json", env=env)
-        assert joined.returncode == 0, joined.stderr
-        token = json.loads(joined.stdout)["token"]
-        again = run_cli("pair", "--join", uri, env=env)  # the code was single use
-        assert again.returncode == 2 and again.stderr.count("\n") == 1
+def test_pair_then_the_phone_runs_a_live_session_over_the_api(served, tmp_path):
+    port, env = served
+    pair = run_cli("pair", "--host", "127.0.0.1", "--port", port, "--json", env=env)
+    assert pair.returncode == 0, pair.stderr
+    uri = json.loads(pair.stdout)["uri"]
+    joined = run_cli("pair", "--join", uri, "--client-name", "coach-phone", "--json", env=env)
+    assert joined.returncode == 0, joined.stderr
+    token = json.loads(joined.stdout)["token"]
+    again = run_cli("pair", "--join", uri, env=env)  # the code was single use
+    assert again.returncode == 2 and again.stderr.count("\n") == 1
 
-        api = httpx.Client(base_url=f"https://127.0.0.1:{port}", verify=False, timeout=30,
-                           headers={"Authorization": f"Bearer {token}"})
-        assert httpx.get(f"https://127.0.0.1:{port}/sessions", verify=False).status_code == 401
-        (tmp_path / "home" / "recordings").mkdir()
-        shutil.copy(SAMPLE, tmp_path / "home" / "recordings" / "match.avi")  # a phone may name a recording
-        assert api.post("/live/start", json={"source": str(SAMPLE)}).status_code == 409  # but no other file
-        assert api.post("/live/start", json={"source": "match.avi"}).status_code == 200
-        # Stop once the phone has seen players live (a slow machine gets there later), not after a fixed time.
-        with api.stream("GET", "/live/metrics", timeout=120) as live:
-            for line in live.iter_lines():
-                if line.startswith("data:") and json.loads(line[5:])["players"]:
-                    break
-        stopped = api.post("/live/stop")
-        assert stopped.status_code == 200, stopped.text
-        sessions = api.get("/sessions").json()
-        assert len(sessions) == 1
-        summary = api.get(f"/sessions/{sessions[0]['id']}/summary")
-        assert summary.status_code == 200 and summary.json()["schema"] == "axolotl.session-summary/1"
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    api = httpx.Client(base_url=f"https://127.0.0.1:{port}", verify=False, timeout=30,
+                       headers={"Authorization": f"Bearer {token}"})
+    assert httpx.get(f"https://127.0.0.1:{port}/sessions", verify=False).status_code == 401
+    (tmp_path / "home" / "recordings").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "home" / "recordings" / "match.avi")  # a phone may name a recording
+    assert api.post("/live/start", json={"source": str(SAMPLE)}).status_code == 409  # but no other file
+    assert api.post("/live/start", json={"source": "match.avi"}).status_code == 200
+    # Stop once the phone has seen players live (a slow machine gets there later), not after a fixed time.
+    with api.stream("GET", "/live/metrics", timeout=120) as live:
+        for line in live.iter_lines():
+            if line.startswith("data:") and json.loads(line[5:])["players"]:
+                break
+    stopped = api.post("/live/stop")
+    assert stopped.status_code == 200, stopped.text
+    sessions = api.get("/sessions").json()
+    assert len(sessions) == 1
+    summary = api.get(f"/sessions/{sessions[0]['id']}/summary")
+    assert summary.status_code == 200 and summary.json()["schema"] == "axolotl.session-summary/1"
 
 
 def test_the_real_serve_caps_bodies_and_tells_nothing_about_its_files(served, tmp_path):
