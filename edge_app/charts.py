@@ -127,7 +127,7 @@ def session_charts(store, summary: dict, out) -> list[Path]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cal = summary_calibration(summary)
-    series, _ = player_series(store, summary["session_id"])
+    series, _ = player_series(store, summary["session_id"], cal)
     written = []
     for p in summary["players"]:
         t, xy = player_positions(series, p["track_ids"], cal)

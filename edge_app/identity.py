@@ -42,7 +42,7 @@ Defaults, and why:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Sequence
 
 import cv2
@@ -318,12 +318,19 @@ def _cut(chain: list[int], cost: np.ndarray, frags: Sequence[Fragment], cannot: 
 
 
 def stitch_session(store, session_id: str, project: Callable[[np.ndarray], np.ndarray] | None = None,
-                   **params) -> list[list[int]]:
+                   points: dict[int, np.ndarray] | None = None, **params) -> list[list[int]]:
     """Read a session's fragments, stitch the people, store the groups (the coach's edits win).
 
-    Returns every group (singletons included). `params` go to `stitch`.
+    Returns every group (singletons included). `points`: per track id its ground points in time
+    order (px), whose first and last replace the boxes' bottom centres (report.player_series
+    puts hidden feet under the head: a player about to vanish behind another is mostly hidden).
+    `params` go to `stitch`.
     """
     frags = [f for f in store.fragments(session_id) if f.class_id in (None, 0)]
+    if points:
+        frags = [f if f.track_id not in points or not len(points[f.track_id]) else
+                 replace(f, first_point=tuple(points[f.track_id][0]), last_point=tuple(points[f.track_id][-1]))
+                 for f in frags]
     session = store.get_session(session_id)
     groups = stitch(frags, fps=session.get("fps"), project=project,
                     cannot_link=store.cannot_link(session_id), **params)

@@ -29,20 +29,35 @@ def _player_label(p: dict) -> str:
     return p["name"] or p["player"]
 
 
-def player_series(store, sid: str) -> tuple[dict[int, tuple], dict[int, list]]:
-    """Per track: (t, ground points in px) and pose samples (t, world landmarks)."""
-    ts, pts, poses = defaultdict(list), defaultdict(list), defaultdict(list)
+def player_series(store, sid: str, calibration: Calibration | None = None) -> tuple[dict[int, tuple], dict[int, list]]:
+    """Per track: (t, ground points in px) and pose samples (t, world landmarks).
+
+    With a calibration, a player whose feet are hidden behind a nearer player stands under their
+    head, not at the bottom of what the detector saw (edge_app/vision/ground.py)."""
+    from edge_app.vision.ground import feet_hidden, track_ground_points
+
+    size = store.get_session(sid).get("frame_size")
+    frame_h = float(size[1]) if size else float("inf")
+    ts, boxes, hidden, poses = defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list)
     for f in store.frames(sid):
         d = f.detections
         if len(d):
             person = d.class_id == PERSON
-            for tid, g in zip(d.tracker_id[person], d.ground_point[person]):
+            xyxy = d.xyxy[person]
+            for tid, box, hid in zip(d.tracker_id[person], xyxy, feet_hidden(xyxy, frame_h)):
                 ts[int(tid)].append(f.t)
-                pts[int(tid)].append(g)
+                boxes[int(tid)].append(box)
+                hidden[int(tid)].append(hid)
         for p in f.poses:
             if p.world_landmarks is not None:
                 poses[int(p.track_id)].append((f.t, p.world_landmarks))
-    series = {tid: (np.asarray(ts[tid], float), np.asarray(pts[tid], float)) for tid in ts}
+    scale = None
+    if calibration is not None and size:
+        from edge_app.vision.zoom import CalibratedScale
+
+        scale = CalibratedScale(calibration, tuple(size))
+    series = {tid: (np.asarray(ts[tid], float), track_ground_points(np.asarray(boxes[tid], float), hidden[tid], scale))
+              for tid in ts}
     return series, poses
 
 
@@ -69,11 +84,12 @@ def summary_calibration(summary: dict) -> Calibration | None:
 
 
 def build_summary(store, session_id: str, *, calibration: Calibration | None = None, profile: str = "adult",
-                  player_profiles: dict | None = None) -> SessionSummary:
+                  player_profiles: dict | None = None, series: tuple | None = None) -> SessionSummary:
+    """`series`: `player_series` of this session and calibration, when the caller has it already."""
     sid = store.resolve_id(session_id)
     session = store.get_session(sid)
     prof = get_profile(profile)
-    series, poses = player_series(store, sid)
+    series, poses = series or player_series(store, sid, calibration)
     units = "m" if calibration is not None else "px"
     pitch = (calibration.template.length, calibration.template.width) if calibration is not None else None
     players = []
@@ -103,11 +119,14 @@ def summarize_session(store, session_id: str, *, calibration: Calibration | None
     """Stitch (unless told not to), build, validate and store the summary; returns it as JSON data."""
     from edge_app.identity import stitch_session
 
+    sid = store.resolve_id(session_id)
+    series = player_series(store, sid, calibration)
     if stitch:
-        stitch_session(store, session_id, project=None if calibration is None else calibration.project)
+        stitch_session(store, sid, project=None if calibration is None else calibration.project,
+                       points={tid: xy for tid, (_, xy) in series[0].items()})
     # The summary and its outbox message are written in one transaction: sync sends it when it can.
-    return store.save_summary(session_id, build_summary(store, session_id, calibration=calibration, profile=profile,
-                                                        player_profiles=player_profiles), enqueue=True)
+    return store.save_summary(session_id, build_summary(store, sid, calibration=calibration, profile=profile,
+                                                        player_profiles=player_profiles, series=series), enqueue=True)
 
 
 def summary_profile(summary: dict):

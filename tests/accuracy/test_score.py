@@ -80,6 +80,23 @@ def test_small_and_hidden_people_are_neither_asked_for_nor_false_positives():
     assert det["bands"]["40-60"]["precision"] == 0.0
 
 
+def test_a_box_on_the_visible_top_of_a_hidden_person_is_not_a_false_positive():
+    t = _truth(people=2, frames=4)
+    t.visible[t.id == 1] = 0.4  # person 1 is hidden below the waist: not in the headline
+    p = _as_pred(t)
+    top = (p.id == 101)
+    p.xyxy[top, 3] = p.xyxy[top, 1] + 36  # the detector boxes the 36 px it sees of 80: IoU 0.45
+    det, _ = _all(t, p)
+    assert det["truth"] == 4 and det["recall"] == 1.0
+    assert det["precision"] == 1.0  # inside a hidden person's whole box: theirs, neither right nor wrong
+    # The same half box on a person in full view, already found by another box, is a duplicate.
+    t.visible[:] = 1.0
+    both = score.Boxes(np.r_[p.frame, t.frame[t.id == 1]], np.r_[p.id, np.full(4, 555)],
+                       np.r_[p.xyxy, t.xyxy[t.id == 1]], np.ones(12), np.ones(12))
+    det, _ = _all(t, both)
+    assert det["recall"] == 1.0 and det["precision"] == pytest.approx(8 / 12)
+
+
 def test_a_loose_box_below_iou_half_is_a_miss():
     t = _truth(people=1, frames=1)
     p = _as_pred(t)
