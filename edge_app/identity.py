@@ -57,6 +57,9 @@ HUE_BINS, SAT_BINS, GREY_BINS = 16, 4, 4
 HIST_SIZE = HUE_BINS * SAT_BINS + GREY_BINS
 MIN_SAT, MIN_VAL = 48, 40  # OpenCV HSV: S and V in 0..255, H in 0..179
 
+GHOST_GAP_S = 0.5  # a track re-found after this long ...
+GHOST_FRAMES = 2  # ... for at most this many frames at its very start or end: not to be trusted (ghost_ends)
+
 TORSO_BAND = (0.20, 0.55)  # of the box height, from the top
 TORSO_WIDTH = 0.60  # central fraction of the box width
 
@@ -196,10 +199,8 @@ def link_costs(fragments: Sequence[Fragment], *, max_gap_s: float = 15.0, max_sp
     if n < 2:
         return cost
     times = np.array([_times(f, fps) for f in fragments])
-    first_f = np.array([f.first_frame for f in fragments])
-    last_f = np.array([f.last_frame for f in fragments])
     gap = times[None, :, 0] - times[:, None, 1]  # [i, j]: j's start - i's end
-    ok = (first_f[None, :] > last_f[:, None]) & (gap <= max_gap_s) & (gap >= 0)
+    ok = (gap > 0) & (gap <= max_gap_s)  # j starts after i's last frame
     cls = [f.class_id for f in fragments]
     for i in range(n):
         for j in range(n):
@@ -317,22 +318,47 @@ def _cut(chain: list[int], cost: np.ndarray, frags: Sequence[Fragment], cannot: 
     return _cut(chain[:worst + 1], cost, frags, cannot) + _cut(chain[worst + 1:], cost, frags, cannot)
 
 
+def ghost_ends(t: np.ndarray) -> slice:
+    """The part of one track's detection times to trust: without a run of at most `GHOST_FRAMES`
+    detections cut off from the rest by more than `GHOST_GAP_S` at either end.
+
+    ByteTrack keeps a lost track for seconds and re-activates it on any box where its Kalman
+    prediction drifted; in a bunch that is often one frame on someone else's visible sliver,
+    after which the track dies. Seen on the harness's tripod: two players whose tracks ended
+    on such a frame overlapped their own next track by it and could not be stitched."""
+    t = np.asarray(t, float)
+    a, b = 0, len(t)
+    if b <= 2 * GHOST_FRAMES:
+        return slice(a, b)
+    gaps = np.diff(t) > GHOST_GAP_S
+    head = np.flatnonzero(gaps[:GHOST_FRAMES])
+    if len(head):
+        a = int(head[-1]) + 1
+    tail = np.flatnonzero(gaps[b - 1 - GHOST_FRAMES:])
+    if len(tail):
+        b = b - 1 - GHOST_FRAMES + int(tail[0]) + 1
+    return slice(a, b)
+
+
 def stitch_session(store, session_id: str, project: Callable[[np.ndarray], np.ndarray] | None = None,
-                   points: dict[int, np.ndarray] | None = None, **params) -> list[list[int]]:
+                   series: dict[int, tuple[np.ndarray, np.ndarray]] | None = None, **params) -> list[list[int]]:
     """Read a session's fragments, stitch the people, store the groups (the coach's edits win).
 
-    Returns every group (singletons included). `points`: per track id its ground points in time
-    order (px), whose first and last replace the boxes' bottom centres (report.player_series
-    puts hidden feet under the head: a player about to vanish behind another is mostly hidden).
-    `params` go to `stitch`.
+    Returns every group (singletons included). `series`: per track id its (times, ground points
+    in px) as the summary uses them (report.player_series: ghost ends dropped, hidden feet put
+    under the head); their ends replace the stored first and last boxes. `params` go to `stitch`.
     """
     frags = [f for f in store.fragments(session_id) if f.class_id in (None, 0)]
-    if points:
-        frags = [f if f.track_id not in points or not len(points[f.track_id]) else
-                 replace(f, first_point=tuple(points[f.track_id][0]), last_point=tuple(points[f.track_id][-1]))
+    if series:
+        frags = [_with_series(f, *series[f.track_id]) if f.track_id in series and len(series[f.track_id][0]) else f
                  for f in frags]
     session = store.get_session(session_id)
     groups = stitch(frags, fps=session.get("fps"), project=project,
                     cannot_link=store.cannot_link(session_id), **params)
     store.assign_players(session_id, groups, source="stitch")
     return groups
+
+
+def _with_series(f: Fragment, t: np.ndarray, points: np.ndarray) -> Fragment:
+    return replace(f, first_t=float(t[0]), last_t=float(t[-1]),
+                   first_point=tuple(points[0]), last_point=tuple(points[-1]))

@@ -32,8 +32,9 @@ def _player_label(p: dict) -> str:
 def player_series(store, sid: str, calibration: Calibration | None = None) -> tuple[dict[int, tuple], dict[int, list]]:
     """Per track: (t, ground points in px) and pose samples (t, world landmarks).
 
-    With a calibration, a player whose feet are hidden behind a nearer player stands under their
+    A track's ghost ends (identity.ghost_ends) are left out. With a calibration, a player whose feet are hidden behind a nearer player stands under their
     head, not at the bottom of what the detector saw (edge_app/vision/ground.py)."""
+    from edge_app.identity import ghost_ends
     from edge_app.vision.ground import feet_hidden, track_ground_points
 
     size = store.get_session(sid).get("frame_size")
@@ -56,8 +57,11 @@ def player_series(store, sid: str, calibration: Calibration | None = None) -> tu
         from edge_app.vision.zoom import CalibratedScale
 
         scale = CalibratedScale(calibration, tuple(size))
-    series = {tid: (np.asarray(ts[tid], float), track_ground_points(np.asarray(boxes[tid], float), hidden[tid], scale))
-              for tid in ts}
+    series = {}
+    for tid in ts:
+        keep = ghost_ends(ts[tid])
+        series[tid] = (np.asarray(ts[tid][keep], float),
+                       track_ground_points(np.asarray(boxes[tid][keep], float), hidden[tid][keep], scale))
     return series, poses
 
 
@@ -122,8 +126,7 @@ def summarize_session(store, session_id: str, *, calibration: Calibration | None
     sid = store.resolve_id(session_id)
     series = player_series(store, sid, calibration)
     if stitch:
-        stitch_session(store, sid, project=None if calibration is None else calibration.project,
-                       points={tid: xy for tid, (_, xy) in series[0].items()})
+        stitch_session(store, sid, project=None if calibration is None else calibration.project, series=series[0])
     # The summary and its outbox message are written in one transaction: sync sends it when it can.
     return store.save_summary(session_id, build_summary(store, sid, calibration=calibration, profile=profile,
                                                         player_profiles=player_profiles, series=series), enqueue=True)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from edge_app.config import TrackerConfig
-from edge_app.identity import (Fragment, appearance_samples, histogram_distance, mean_histogram, stitch,
-                               torso_histogram)
+from edge_app.identity import (Fragment, _with_series, appearance_samples, ghost_ends, histogram_distance,
+                               mean_histogram, stitch, torso_histogram)
 from edge_app.vision.detections import Detections
 from edge_app.vision.track import ByteTrack
 from tests.conftest import DATA, VTEST
@@ -107,6 +107,37 @@ def test_overlapping_fragments_are_never_merged():
     frags.append(frag(3, 21, 30, (20, 0), (25, 0)))
     groups = stitch(frags, project=metres)
     assert sorted(map(sorted, groups)) in ([[1], [2, 3]], [[1, 3], [2]])
+
+
+def test_a_ghost_frame_after_a_long_loss_is_not_the_track():
+    fps = 25
+    body = np.arange(0, 100) / fps  # 4 s seen
+    # Re-found for one frame 0.8 s after it was lost, then gone: the track's end is where it was lost.
+    t = np.r_[body, body[-1] + 0.8]
+    assert ghost_ends(t) == slice(0, 100)
+    # Also at the start (two frames, then 0.6 s of nothing), and not for a short loss (0.2 s).
+    t = np.r_[0.0, 0.04, 0.64 + body]
+    assert ghost_ends(t) == slice(2, 102)
+    t = np.r_[body, body[-1] + 0.2]
+    assert ghost_ends(t) == slice(0, 101)
+    # Three frames after the loss are the player coming back, and a short track is left whole.
+    t = np.r_[body, body[-1] + 0.8 + np.arange(3) / fps]
+    assert ghost_ends(t) == slice(0, 103)
+    assert ghost_ends(np.array([0.0, 1.0, 2.0])) == slice(0, 3)
+
+
+def test_a_track_ending_on_a_ghost_frame_is_stitched_to_its_own_next_track():
+    # Track 1 walks along x at 1 m/s, is lost at 4 s, its ghost frame at 4.8 s sits on someone
+    # else's sliver 6 m away; track 2 (the player again) starts at 4.4 s where 1 was heading.
+    t1 = np.r_[np.arange(0, 101) / 25, 4.8]
+    p1 = np.r_[np.c_[t1[:-1], np.zeros(100 + 1)], [[10.0, 0.0]]]
+    t2 = 4.4 + np.arange(0, 50) / 25
+    p2 = np.c_[t2, np.zeros(50)]
+    f1 = Fragment(1, 0, 120, t1[0], t1[-1], tuple(p1[0]), tuple(p1[-1]), 100.0, 100.0, H_RED, 101)
+    f2 = Fragment(2, 110, 159, t2[0], t2[-1], tuple(p2[0]), tuple(p2[-1]), 100.0, 100.0, H_RED, 50)
+    assert stitch([f1, f2], project=metres) == [[1], [2]]  # they overlap by the ghost frame: two people
+    keep = ghost_ends(t1)
+    assert stitch([_with_series(f1, t1[keep], p1[keep]), f2], project=metres) == [[1, 2]]
 
 
 def test_gap_longer_than_max_gap_is_not_merged():
