@@ -116,12 +116,15 @@ class Pipeline:
 
     def _detect_loop(self, source, out: queue.Queue, errors: list) -> None:
         det = self.detector
+        timed = getattr(det, "timed", False)  # the zoom's crops widen with the time since their seed frame
         try:
-            for frame in source:
+            # Live: always the newest frame (older queued ones are dropped), so the box never falls
+            # behind the camera; a file: every frame.
+            for frame in (source.newest() if source.is_live else source):
                 if self._stop.is_set():
                     break
                 t0 = time.perf_counter()
-                tensor = det.preprocess(frame.image)
+                tensor = det.preprocess(frame.image, frame.pts_s) if timed else det.preprocess(frame.image)
                 t1 = time.perf_counter()
                 raw = det.infer(tensor)
                 t2 = time.perf_counter()

@@ -52,16 +52,17 @@ class PackedPlan:
 
 
 def crops_for(seeds: np.ndarray, frame_size: tuple[int, int], *, target_px: float, min_zoom: float,
-              max_zoom: float, tile_size: tuple[int, int]) -> list[tuple[float, float, float, int, int]]:
-    """(x, y, zoom, w, h) per seed box: a square of CONTEXT × its height around it, at the zoom it needs."""
+              max_zoom: float, tile_size: tuple[int, int], reach: float = 0.0) -> list[tuple[float, float, float, int, int]]:
+    """(x, y, zoom, w, h) per seed box: CONTEXT × its height around it, widened by `reach`
+    heights on every side, at the zoom it needs."""
     w, h = frame_size
     tw, th = tile_size
     out = []
     for x1, y1, x2, y2 in seeds:
         height = max(y2 - y1, 4.0)
         zoom = float(np.clip(target_px / height, min_zoom, max_zoom))
-        cw = int(math.ceil(min(CONTEXT[0] * height * zoom, tw) / 8) * 8)  # model px
-        ch = int(math.ceil(min(CONTEXT[1] * height * zoom, th) / 8) * 8)
+        cw = int(math.ceil(min((CONTEXT[0] + 2 * reach) * height * zoom, tw) / 8) * 8)  # model px
+        ch = int(math.ceil(min((CONTEXT[1] + 2 * reach) * height * zoom, th) / 8) * 8)
         cw, ch = min(cw, tw), min(ch, th)
         cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
         x = float(np.clip(cx - cw / zoom / 2, 0, max(0.0, w - cw / zoom)))
@@ -135,28 +136,43 @@ def decode_packed(raw: np.ndarray, plan: PackedPlan, layout, *, conf: float, iou
     return out
 
 
+# How far a player may move between the seed frame and the frame cut, in heights per second;
+# CONTEXT already holds 0.35 heights (see the module docstring), beyond that the crop widens.
+# A file run cuts 1-2 frames after the seeds (0.04-0.08 s at 25 fps: no widening); a live run
+# that drops frames cuts several frames later. Chosen by measurement (benchmarks/README.md, "A live budget").
+REACH_PER_S = 1.5
+REACH_MAX = 1.5  # heights each side: past that a crop costs more than the sweep that would find them again
+
+
+def reach_for(dt: float) -> float:
+    """Extra heights on each side of a crop cut `dt` s after its seeds' frame."""
+    return float(min(REACH_MAX, max(0.0, REACH_PER_S * dt - 0.35)))
+
+
 class CropPlanner:
     """Per frame: crops around the last frame's players + `sweep` tiles of the zoom plan in turn."""
 
     def __init__(self, sweep: int = 2, seed_conf: float = 0.25):
         self.sweep = sweep
         self.seed_conf = seed_conf
-        self.seeds = np.zeros((0, 4), np.float32)
+        self.seeds = (np.zeros((0, 4), np.float32), None)  # (boxes, media time s of their frame)
         self._turn = 0
 
-    def update(self, dets: Detections) -> None:
+    def update(self, dets: Detections, t: float | None = None) -> None:
         keep = (dets.confidence >= self.seed_conf) & (dets.class_id == PERSON)
-        self.seeds = dets.xyxy[keep].copy()  # one assignment: the detect thread reads it
+        self.seeds = (dets.xyxy[keep].copy(), t)  # one assignment: the detect thread reads it
 
-    def plan(self, tiles, config):
-        """`tiles`: the zoom plan (zoom.TilePlan); returns it whole when nobody is followed yet."""
-        seeds = self.seeds
+    def plan(self, tiles, config, t: float | None = None):
+        """`tiles`: the zoom plan (zoom.TilePlan); returns it whole when nobody is followed yet.
+        `t`: the frame's media time; the crops widen with the time since their seeds' frame."""
+        seeds, seed_t = self.seeds
         n = len(tiles)
         if not len(seeds) or n <= self.sweep:
             return tiles
         sweep_idx = [(self._turn + i) % n for i in range(self.sweep)]
         self._turn = (self._turn + self.sweep) % n
         zooms = [t[2] for t in tiles.tiles]
+        dt = 0.0 if t is None or seed_t is None else max(0.0, t - seed_t)
         crops = crops_for(seeds, tiles.frame_size, target_px=config.target_px, min_zoom=min(zooms),
-                          max_zoom=max(zooms), tile_size=tiles.tile_size)
+                          max_zoom=max(zooms), tile_size=tiles.tile_size, reach=reach_for(dt))
         return pack(crops, tiles, sweep_idx, tiles.tile_size, tiles.frame_size)

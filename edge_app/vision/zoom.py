@@ -490,27 +490,29 @@ class ZoomDetector:
                  ", ".join(f"{z:.2f}" for z in sorted({round(t[2], 2) for t in plan.tiles})))
         return plan
 
-    def preprocess(self, image: np.ndarray) -> np.ndarray:
+    timed = True  # the pipeline hands `preprocess` the frame's media time
+
+    def preprocess(self, image: np.ndarray, t: float | None = None) -> np.ndarray:
         size = (image.shape[1], image.shape[0])
         plan = self.plan_for(size) if self.config.mode != "off" else None
         if plan is None:
             tensor = self.backend.preprocess(image)
-            self.params = (size, self.backend.letterbox.params)
+            self.params = (size, self.backend.letterbox.params, t)
             return tensor
         if self._crops is not None:
-            plan = self._crops.plan(plan, self.config)
+            plan = self._crops.plan(plan, self.config, t)
         if isinstance(plan, PackedPlan):
             self._buffer = packed_batch(image, plan, self._buffer)
         else:
             self._buffer = tile_batch(image, plan, self._buffer)
-        self.params = (size, plan)
+        self.params = (size, plan, t)
         return self._buffer
 
     def infer(self, tensor: np.ndarray) -> np.ndarray:
         return self.backend.infer_batch(tensor)
 
     def postprocess(self, raw: np.ndarray, params=None) -> Detections:
-        size, p = params or self.params
+        size, p, t = params or self.params
         b = self.backend
         if isinstance(p, TilePlan):
             dets = merge_tiles(decode_tiles(raw, p, b.layout, conf=b.conf, iou=b.iou, classes=b.classes), p, iou=b.iou)
@@ -519,7 +521,7 @@ class ZoomDetector:
         else:
             dets = self.backend.postprocess(raw, p)
         if self._crops is not None:
-            self._crops.update(dets)
+            self._crops.update(dets, t)
         if self.calibration is None and self.config.mode != "off":
             self._observe(size, dets)
         return dets

@@ -311,3 +311,28 @@ def test_crops_around_found_players_keep_them_for_fewer_pixels(backend, mast_fra
     packed = det.params[1]
     assert isinstance(packed, PackedPlan) and packed.model_pixels < 0.5 * tiles.model_pixels
     assert _recall(second[second.confidence >= 0.25], truth) >= _recall(first[first.confidence >= 0.25], truth) - 0.05
+
+
+def test_crops_widen_with_the_time_since_their_seed_frame():
+    from edge_app.vision.crops import CONTEXT, CropPlanner, PackedPlan, reach_for
+
+    # A file run cuts 1-2 frames after the seeds: the crop is CONTEXT; a live run that dropped frames
+    # cuts later, and the player may have run further: the crop grows, up to a cap.
+    assert reach_for(0.0) == reach_for(0.08) == 0.0
+    assert 0 < reach_for(0.5) < reach_for(1.0) <= reach_for(60.0)
+    size, tile = (1920, 1080), (960, 384)
+    plan = TilePlan(tuple((x, 300.0, 1.6) for x in (0.0, 600.0, 1200.0)), tile, size)
+    sizes = {}
+    for dt in (0.04, 0.6):
+        planner = CropPlanner(sweep=1)
+        planner.update(Detections(np.array([[900, 500, 924, 560]], np.float32), np.array([0.9], np.float32),
+                                  np.array([0])), t=10.0)
+        packed = planner.plan(plan, ZoomConfig(), t=10.0 + dt)
+        assert isinstance(packed, PackedPlan)
+        x1, y1, x2, y2 = packed.rects()[-1]  # the crop (the sweep tile comes first)
+        assert x1 <= 900 and x2 >= 924 and y1 <= 500 and y2 >= 560  # around its seed
+        sizes[dt] = (x2 - x1, y2 - y1)
+    assert sizes[0.04][0] == pytest.approx(CONTEXT[0] * 60, abs=8) and sizes[0.04][1] == pytest.approx(CONTEXT[1] * 60, abs=8)
+    grow = 2 * reach_for(0.6) * 60
+    assert sizes[0.6][0] == pytest.approx(sizes[0.04][0] + grow, abs=8)
+    assert sizes[0.6][1] == pytest.approx(sizes[0.04][1] + grow, abs=8)
