@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -78,6 +80,39 @@ def evaluate(clip: Path, summary: dict, db: Path) -> dict:
     out["ms_per_frame"] = 1000 * stats["wall_s"] / stats["frames"] if stats.get("frames") else float("nan")
     out["stage_ms"] = stats.get("stage_ms", {})
     return out
+
+
+def paced_scores(clip: Path, db: Path, session_id: str, *, min_visible_s: float = 1.0) -> dict:
+    """A live (paced) run stores only the frames it processed: recall and precision over those
+    frames, and `position_hz` per true person: the processed frames where they were matched, per
+    second of the clip they were in view (people >= 40 px, less than half hidden; those in view
+    at least `min_visible_s`); median and 10th percentile over the people."""
+    from edge_app.store import SessionStore
+
+    meta = json.loads((clip / "meta.json").read_text())
+    truth = score.load_truth(clip / "truth.csv")
+    with SessionStore(db) as store:
+        frames = list(store.frames(session_id))
+    done = np.array(sorted({f.frame for f in frames}), int)
+    pred = score.boxes_from_frames(frames)
+    care = score.headline(truth)
+    seen = np.isin(truth.frame, done)
+    sub = score.Boxes(truth.frame[seen], truth.id[seen], truth.xyxy[seen], truth.height[seen], truth.visible[seen],
+                      truth.names, truth.xy[seen])
+    m = score.match(sub, pred)
+    det = score.detection_scores(sub, pred, m)
+    matched = np.zeros(len(sub), bool)
+    matched[m.pairs[:, 0]] = True
+    sub_care = score.headline(sub)
+    rates = []
+    for pid in range(len(truth.names)):
+        visible_s = int((care & (truth.id == pid)).sum()) / meta["fps"]
+        if visible_s >= min_visible_s:
+            rates.append(int((matched & sub_care & (sub.id == pid)).sum()) / visible_s)
+    hz = {"median": float(np.median(rates)), "p10": float(np.percentile(rates, 10)), "people": len(rates)} if rates else {}
+    ident = score.identity_scores(sub, pred, m)
+    return {"processed": int(len(done)), "frames": meta["frames"], "recall": det["recall"], "precision": det["precision"],
+            "truth": det["truth"], "position_hz": hz, "IDF1": ident["IDF1"], "id_switches": ident["id_switches"]}
 
 
 def _f(v, fmt="{:.2f}") -> str:

@@ -24,7 +24,7 @@ from edge_app.errors import AxolotlError
 from edge_app.identity import appearance_samples
 from edge_app.vision.detections import PERSON, Detections
 from edge_app.vision.detectors import create_detector
-from edge_app.vision.track import ByteTrack
+from edge_app.vision.track import ByteTrack, live_iou_buffer
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,10 @@ class Pipeline:
     def _detect_loop(self, source, out: queue.Queue, errors: list) -> None:
         det = self.detector
         timed = getattr(det, "timed", False)  # the zoom's crops widen with the time since their seed frame
+        # Live: the zoom decodes its boxes here, before the next frame is planned, so the next
+        # frame's crops are seeded by this one, not by the one before (1 processed frame of
+        # movement instead of 2: frames are 0.2-0.5 s apart live, 0.04 in a file).
+        nms_here = source.is_live and hasattr(det, "live")
         try:
             # Live: always the newest frame (older queued ones are dropped), so the box never falls
             # behind the camera; a file: every frame.
@@ -131,6 +135,11 @@ class Pipeline:
                 timings = {"preprocess": (t1 - t0) * 1e3, "inference": (t2 - t1) * 1e3}
                 if frame.decode_ms is not None:
                     timings["decode"] = frame.decode_ms
+                if nms_here:
+                    raw = det.postprocess(raw, det.params)
+                    timings["nms"] = (time.perf_counter() - t2) * 1e3
+                    out.put((frame, raw, None, timings))
+                    continue
                 # NMS runs on the caller's thread: this one goes straight on to the next inference
                 # (letterbox + NMS were ~10% of a 320 px frame here, benchmarks/README.md).
                 out.put((frame, raw, det.params, timings))
@@ -164,6 +173,10 @@ class Pipeline:
         if not isinstance(source, VideoSource):
             source = open_source(source, queue_size=cfg.pipeline.queue_size)
         fps = source.fps or 25.0
+        follow = None
+        if hasattr(self.detector, "live"):
+            self.detector.live = source.is_live
+            follow = self.detector.follow if source.is_live else None
         tracker = ByteTrack(frame_rate=round(fps), **cfg.tracker.model_dump())
         session_id = None
         if self.store is not None:
@@ -173,6 +186,7 @@ class Pipeline:
         self.session_id = session_id
         result = RunResult(session_id, "running", 0, 0.0, self.detector.info.providers)
         live_filters: dict = {}
+        last_pts = None
         detections_q: queue.Queue = queue.Queue(maxsize=2)
         errors: list = []
         worker = threading.Thread(target=self._detect_loop, args=(source, detections_q, errors), name="detect", daemon=True)
@@ -192,13 +206,25 @@ class Pipeline:
                     break
                 frame, raw, params, timings = item
                 tn = time.perf_counter()
-                detections = self.detector.postprocess(raw, params)
+                if params is None:  # decoded on the detect thread (live zoom)
+                    detections = raw
+                else:
+                    detections = self.detector.postprocess(raw, params)
+                    timings["nms"] = (time.perf_counter() - tn) * 1e3
                 t0 = time.perf_counter()
-                timings["nms"] = (t0 - tn) * 1e3
+                if source.is_live:  # frames 0.2-0.5 s apart: players move further than plain IoU can follow
+                    tracker.iou_buffer = live_iou_buffer(frame.pts_s - last_pts) if last_pts is not None else 0.0
+                    last_pts = frame.pts_s
                 tracked = tracker.update(detections)
+                if follow is not None:
+                    follow(tracked, frame.pts_s)
                 t1 = time.perf_counter()
                 poses = []
-                if self.pose is not None and len(tracked):
+                # Live, pose waits when the next frame's boxes are already here: MediaPipe (~30 ms a
+                # player here) would put the results further behind the camera and take a core from
+                # the detector (benchmarks/README.md, "A live budget").
+                behind = source.is_live and not detections_q.empty()
+                if self.pose is not None and len(tracked) and not behind:
                     poses = self.pose.process(frame.image, tracked[tracked.class_id == PERSON], int(frame.pts_s * 1000))
                 t2 = time.perf_counter()
                 if self.store is not None:

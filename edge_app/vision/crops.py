@@ -141,7 +141,10 @@ def decode_packed(raw: np.ndarray, plan: PackedPlan, layout, *, conf: float, iou
 # A file run cuts 1-2 frames after the seeds (0.04-0.08 s at 25 fps: no widening); a live run
 # that drops frames cuts several frames later. Chosen by measurement (benchmarks/README.md, "A live budget").
 REACH_PER_S = 1.5
-REACH_MAX = 1.5  # heights each side: past that a crop costs more than the sweep that would find them again
+REACH_MAX = 0.75  # heights each side: past that a crop costs more than the sweep that would find them again
+
+
+LIVE_FIRST_SCAN = 6  # tiles a frame in a live run's first scan (measured, benchmarks/README.md "A live budget")
 
 
 def reach_for(dt: float) -> float:
@@ -157,22 +160,63 @@ class CropPlanner:
         self.seed_conf = seed_conf
         self.seeds = (np.zeros((0, 4), np.float32), None)  # (boxes, media time s of their frame)
         self._turn = 0
+        self._swept = 0  # sweep tiles run so far
+        self._tracks: dict[int, tuple[np.ndarray, float, np.ndarray]] = {}  # id -> centre, t, velocity px/s
+        self.motion = (np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0))  # tracked centres, velocities, heights
+
+    def follow(self, tracked: Detections, t: float) -> None:
+        """Live: the tracker's players, so each crop is moved by its player's velocity (px/s,
+        from their last two positions, averaged with the one before) over the time since its seed."""
+        if tracked.tracker_id is None:
+            return
+        person = tracked.class_id == PERSON
+        boxes, ids = tracked.xyxy[person], tracked.tracker_id[person]
+        centres = (boxes[:, :2] + boxes[:, 2:]) / 2
+        vel = np.zeros((len(ids), 2))
+        for k, (tid, c) in enumerate(zip(ids.tolist(), centres)):
+            prev = self._tracks.get(tid)
+            if prev is not None and t > prev[1]:
+                vel[k] = 0.5 * (c - prev[0]) / (t - prev[1]) + 0.5 * prev[2]
+            self._tracks[tid] = (c, t, vel[k])
+        self._tracks = {k: v for k, v in self._tracks.items() if t - v[1] < 2.0}
+        self.motion = (centres, vel, boxes[:, 3] - boxes[:, 1])  # one assignment: the detect thread reads it
+
+    def _moved(self, seeds: np.ndarray, dt: float) -> np.ndarray:
+        """The seeds shifted by the velocity of the tracked player nearest each (within a height)."""
+        centres, vel, heights = self.motion
+        if not len(centres) or not len(seeds) or dt <= 0:
+            return seeds
+        sc = (seeds[:, :2] + seeds[:, 2:]) / 2
+        d = np.linalg.norm(sc[:, None] - centres[None], axis=2)
+        near = d.argmin(axis=1)
+        ok = d[np.arange(len(seeds)), near] < heights[near]
+        shift = np.where(ok[:, None], vel[near] * dt, 0.0)
+        return seeds + np.tile(shift, 2)
 
     def update(self, dets: Detections, t: float | None = None) -> None:
         keep = (dets.confidence >= self.seed_conf) & (dets.class_id == PERSON)
         self.seeds = (dets.xyxy[keep].copy(), t)  # one assignment: the detect thread reads it
 
-    def plan(self, tiles, config, t: float | None = None):
-        """`tiles`: the zoom plan (zoom.TilePlan); returns it whole when nobody is followed yet.
-        `t`: the frame's media time; the crops widen with the time since their seeds' frame."""
+    def plan(self, tiles, config, t: float | None = None, live: bool = False):
+        """`tiles`: the zoom plan (zoom.TilePlan); returns it whole when nobody is followed yet,
+        except `live`: then the sweep alone (the whole plan would put the box seconds behind the
+        camera: 20 tiles on the mast are 10-30 × a frame of crops here), so the first scan is
+        spread over len(plan) / sweep frames. `t`: the frame's media time; the crops widen
+        with the time since their seeds' frame."""
         seeds, seed_t = self.seeds
         n = len(tiles)
-        if not len(seeds) or n <= self.sweep:
+        if (not len(seeds) and not live) or n <= self.sweep:
             return tiles
-        sweep_idx = [(self._turn + i) % n for i in range(self.sweep)]
-        self._turn = (self._turn + self.sweep) % n
+        # Live, the first scan of the pitch goes faster: LIVE_FIRST_SCAN tiles a frame until it is done.
+        k = max(self.sweep, LIVE_FIRST_SCAN) if live and self._swept < n else self.sweep
+        k = min(k, n)
+        sweep_idx = [(self._turn + i) % n for i in range(k)]
+        self._turn = (self._turn + k) % n
+        self._swept += k
         zooms = [t[2] for t in tiles.tiles]
         dt = 0.0 if t is None or seed_t is None else max(0.0, t - seed_t)
+        if live:
+            seeds = self._moved(seeds, dt)
         crops = crops_for(seeds, tiles.frame_size, target_px=config.target_px, min_zoom=min(zooms),
                           max_zoom=max(zooms), tile_size=tiles.tile_size, reach=reach_for(dt))
         return pack(crops, tiles, sweep_idx, tiles.tile_size, tiles.frame_size)

@@ -491,6 +491,7 @@ class ZoomDetector:
         return plan
 
     timed = True  # the pipeline hands `preprocess` the frame's media time
+    live = False  # set by the pipeline for a live source: never the whole tile plan in one frame
 
     def preprocess(self, image: np.ndarray, t: float | None = None) -> np.ndarray:
         size = (image.shape[1], image.shape[0])
@@ -500,7 +501,7 @@ class ZoomDetector:
             self.params = (size, self.backend.letterbox.params, t)
             return tensor
         if self._crops is not None:
-            plan = self._crops.plan(plan, self.config, t)
+            plan = self._crops.plan(plan, self.config, t, self.live)
         if isinstance(plan, PackedPlan):
             self._buffer = packed_batch(image, plan, self._buffer)
         else:
@@ -525,6 +526,11 @@ class ZoomDetector:
         if self.calibration is None and self.config.mode != "off":
             self._observe(size, dets)
         return dets
+
+    def follow(self, tracked: Detections, t: float) -> None:
+        """Live: the tracked players (with ids) of the frame at media time `t`, for the crops' motion."""
+        if self._crops is not None and self.live:
+            self._crops.follow(tracked, t)
 
     def _observe(self, size, dets: Detections) -> None:
         """No calibration: learn person sizes from what is found, then plan from them."""
