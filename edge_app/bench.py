@@ -120,7 +120,9 @@ def measure_paced(config, source, *, frames: int | None = None, calibration=None
 
     if frames is not None and frames < 2:
         raise AxolotlError(f"--frames {frames} is too few for --paced; use 2 or more")
-    open_source(source).close()  # a bad source fails before the models load
+    from edge_app.capture.paced import paced_spec
+
+    open_source(paced_spec(source)).close()  # a bad source fails before the models load
     results: list[tuple[int, float, float, np.ndarray | None]] = []  # (index, pts_s, lag_s, person track ids)
     first: list[np.ndarray] = []
 

@@ -20,14 +20,20 @@ from edge_app.capture.spec import parse_source
 from edge_app.errors import AxolotlError
 
 
+def paced_spec(spec):
+    """The file's SourceSpec; a one-line AxolotlError for anything else (a camera is live already)."""
+    spec = parse_source(spec)
+    if spec.kind != "file":
+        raise AxolotlError(f"--paced plays a video file as a live camera; {spec.describe()} is a {spec.kind} source, "
+                           "which is live already: drop --paced")
+    return spec
+
+
 class PacedSource(VideoSource):
     """A file at its own frame rate, live: `is_live` is True, the file's `frame_count` is kept."""
 
     def __init__(self, spec, *, queue_size: int = 8, capture_factory=None):
-        spec = parse_source(spec)
-        if spec.kind != "file":
-            raise AxolotlError(f"--paced plays a video file as a live camera; {spec.describe()} is a {spec.kind} source, "
-                               "which is live already: drop --paced")
+        spec = paced_spec(spec)
         self._start_ns: int | None = None
         super().__init__(spec, queue_size=queue_size, reopen=False, capture_factory=capture_factory)
         self.is_live = True  # from here on: drop the oldest, never block the camera

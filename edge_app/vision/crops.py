@@ -141,7 +141,7 @@ def decode_packed(raw: np.ndarray, plan: PackedPlan, layout, *, conf: float, iou
 # A file run cuts 1-2 frames after the seeds (0.04-0.08 s at 25 fps: no widening); a live run
 # that drops frames cuts several frames later. Chosen by measurement (benchmarks/README.md, "A live budget").
 REACH_PER_S = 1.5
-REACH_MAX = 0.75  # heights each side: past that a crop costs more than the sweep that would find them again
+REACH_MAX = 0.35  # heights each side: wider crops cost more model pixels, so the box falls further behind, so they widen more
 
 
 LIVE_FIRST_SCAN = 6  # tiles a frame in a live run's first scan (measured, benchmarks/README.md "A live budget")

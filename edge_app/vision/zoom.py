@@ -501,6 +501,7 @@ class ZoomDetector:
             self.params = (size, self.backend.letterbox.params, t)
             return tensor
         if self._crops is not None:
+            self._crops.sweep = self.config.live_sweep_tiles if self.live else self.config.sweep_tiles
             plan = self._crops.plan(plan, self.config, t, self.live)
         if isinstance(plan, PackedPlan):
             self._buffer = packed_batch(image, plan, self._buffer)
