@@ -144,7 +144,7 @@ REACH_PER_S = 1.5
 REACH_MAX = 0.35  # heights each side: wider crops cost more model pixels, so the box falls further behind, so they widen more
 
 
-LIVE_FIRST_SCAN = 6  # tiles a frame in a live run's first scan (measured, benchmarks/README.md "A live budget")
+LIVE_FIRST_SCAN = 6  # most tiles a frame in a live run's first scan (measured, benchmarks/README.md "A live budget")
 
 
 def reach_for(dt: float) -> float:
@@ -197,26 +197,33 @@ class CropPlanner:
         keep = (dets.confidence >= self.seed_conf) & (dets.class_id == PERSON)
         self.seeds = (dets.xyxy[keep].copy(), t)  # one assignment: the detect thread reads it
 
-    def plan(self, tiles, config, t: float | None = None, live: bool = False):
-        """`tiles`: the zoom plan (zoom.TilePlan); returns it whole when nobody is followed yet,
-        except `live`: then the sweep alone (the whole plan would put the box seconds behind the
-        camera: 20 tiles on the mast are 10-30 × a frame of crops here), so the first scan is
-        spread over len(plan) / sweep frames. `t`: the frame's media time; the crops widen
-        with the time since their seeds' frame."""
+    def plan(self, tiles, config, t: float | None = None, live: bool = False, budget: int | None = None):
+        """`tiles`: the zoom plan (zoom.TilePlan); returns it whole when nobody is followed yet.
+
+        `live` (a camera: the box must keep up with it) never runs the whole plan (20 tiles on the
+        mast are 7-10 × a frame of crops: seconds behind the camera here). The crops come first
+        (everybody followed), then the sweep gets what is left of `budget` (model tiles a frame
+        may cost, from the time a tile takes): at least 1, at most `sweep`, or LIVE_FIRST_SCAN
+        until the first scan of the pitch is done. `t`: the frame's media time; the crops move
+        with their players and widen with the time since their seeds' frame."""
         seeds, seed_t = self.seeds
         n = len(tiles)
         if (not len(seeds) and not live) or n <= self.sweep:
             return tiles
-        # Live, the first scan of the pitch goes faster: LIVE_FIRST_SCAN tiles a frame until it is done.
-        k = max(self.sweep, LIVE_FIRST_SCAN) if live and self._swept < n else self.sweep
-        k = min(k, n)
-        sweep_idx = [(self._turn + i) % n for i in range(k)]
-        self._turn = (self._turn + k) % n
-        self._swept += k
         zooms = [t[2] for t in tiles.tiles]
         dt = 0.0 if t is None or seed_t is None else max(0.0, t - seed_t)
         if live:
             seeds = self._moved(seeds, dt)
         crops = crops_for(seeds, tiles.frame_size, target_px=config.target_px, min_zoom=min(zooms),
                           max_zoom=max(zooms), tile_size=tiles.tile_size, reach=reach_for(dt))
+        k = self.sweep
+        if live:
+            most = max(self.sweep, LIVE_FIRST_SCAN) if self._swept < n else self.sweep
+            # No timing yet (the first frame): one tile, whose time sets the budget from then on.
+            room = 1 if budget is None else budget - pack(crops, tiles, [], tiles.tile_size, tiles.frame_size).n_tiles
+            k = int(np.clip(room, 1, most))
+        k = min(k, n)
+        sweep_idx = [(self._turn + i) % n for i in range(k)]
+        self._turn = (self._turn + k) % n
+        self._swept += k
         return pack(crops, tiles, sweep_idx, tiles.tile_size, tiles.frame_size)

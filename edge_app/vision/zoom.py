@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass
 
 import cv2
@@ -442,6 +443,7 @@ class ZoomDetector:
         self._buffer: np.ndarray | None = None
         self._crops = CropPlanner(config.sweep_tiles) if config.mode in ("auto", "crops") else None
         self.params = None  # the last preprocessed frame's plan (or letterbox), for postprocess
+        self._tile_ms: float | None = None  # inference ms per model tile (smoothed)
 
     # The pipeline and `bench` read these off the backend.
     @property
@@ -502,7 +504,10 @@ class ZoomDetector:
             return tensor
         if self._crops is not None:
             self._crops.sweep = self.config.live_sweep_tiles if self.live else self.config.sweep_tiles
-            plan = self._crops.plan(plan, self.config, t, self.live)
+            budget = None
+            if self.live and self._tile_ms:  # the live budget: as many tiles as fit the frame time
+                budget = int(self.config.live_frame_ms / self._tile_ms)
+            plan = self._crops.plan(plan, self.config, t, self.live, budget)
         if isinstance(plan, PackedPlan):
             self._buffer = packed_batch(image, plan, self._buffer)
         else:
@@ -511,7 +516,12 @@ class ZoomDetector:
         return self._buffer
 
     def infer(self, tensor: np.ndarray) -> np.ndarray:
-        return self.backend.infer_batch(tensor)
+        t0 = time.perf_counter()
+        raw = self.backend.infer_batch(tensor)
+        ms = (time.perf_counter() - t0) * 1e3 / max(1, len(tensor))
+        # ms a tile, smoothed: what the live budget divides the frame time by.
+        self._tile_ms = ms if self._tile_ms is None else 0.7 * self._tile_ms + 0.3 * ms
+        return raw
 
     def postprocess(self, raw: np.ndarray, params=None) -> Detections:
         size, p, t = params or self.params
