@@ -4,6 +4,8 @@ Three threads overlap the work: the capture thread decodes (inside `VideoSource`
 detect thread letterboxes and runs the model, and the caller's thread decodes the boxes (NMS), tracks, runs pose
 and hands rows to the store, whose own writer thread commits once a second. ONNX
 Runtime and OpenCV release the GIL, so decode, inference and tracking really overlap.
+A live source (a camera, or `capture.PacedSource`) runs under the live budget: the detect
+thread always takes the newest frame (docs/ARCHITECTURE.md §1).
 """
 
 from __future__ import annotations

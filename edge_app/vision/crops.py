@@ -12,6 +12,9 @@ being followed. A crop is 1.3 × 1.8 player heights: it holds a player who moves
 of their height between the frame their crop was planned from and the frame it is cut from
 (the detect thread runs 1-2 frames ahead of the decoding: 6 m/s at 25 fps); one who runs
 out of it is cut by its edge, found in part, and the next crop centres on that part.
+Live (a camera: processed frames 0.2-0.5 s apart, `plan(live=True)`), the crops move with
+their player's tracked velocity and widen with the time since their seeds, and the sweep
+gets what is left of the frame's time budget (docs/ARCHITECTURE.md, "The live budget").
 """
 
 from __future__ import annotations
@@ -219,8 +222,9 @@ class CropPlanner:
         k = self.sweep
         if live:
             most = max(self.sweep, LIVE_FIRST_SCAN) if self._swept < n else self.sweep
-            # No timing yet (the first frame): one tile, whose time sets the budget from then on.
-            room = 1 if budget is None else budget - pack(crops, tiles, [], tiles.tile_size, tiles.frame_size).n_tiles
+            # No timing yet (the first frame): the first scan's most (one tile first lost 0.10 of
+            # recall at 2.5 Hz on the mast: the scan ends a frame later and the tracks start later).
+            room = most if budget is None else budget - pack(crops, tiles, [], tiles.tile_size, tiles.frame_size).n_tiles
             k = int(np.clip(room, 1, most))
         k = min(k, n)
         sweep_idx = [(self._turn + i) % n for i in range(k)]
