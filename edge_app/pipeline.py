@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 STAGES = ("decode", "preprocess", "inference", "nms", "tracking", "pose", "store")
 _END = object()
 APPEARANCE_EVERY = 5  # frames between torso-colour samples of each player
+LIVE_POSE_LAG_S = 0.5  # live: no pose on a frame whose boxes come out later than this after it was taken
 
 
 @dataclass
@@ -222,10 +223,12 @@ class Pipeline:
                     follow(tracked, frame.pts_s)
                 t1 = time.perf_counter()
                 poses = []
-                # Live, pose waits when the next frame's boxes are already here: MediaPipe (~30 ms a
-                # player here) would put the results further behind the camera and take a core from
-                # the detector (benchmarks/README.md, "A live budget").
-                behind = source.is_live and not detections_q.empty()
+                # Live, pose is the first thing shed when the box falls behind the camera (the next
+                # frame's boxes already here, or this frame over LIVE_POSE_LAG_S old): MediaPipe
+                # (~30 ms a player here; 140-180 ms a processed vtest frame) would add to the lag
+                # and take a core from the detector (benchmarks/README.md, "A live budget").
+                behind = source.is_live and (not detections_q.empty()
+                                             or time.monotonic_ns() - frame.t_ns > LIVE_POSE_LAG_S * 1e9)
                 if self.pose is not None and len(tracked) and not behind:
                     poses = self.pose.process(frame.image, tracked[tracked.class_id == PERSON], int(frame.pts_s * 1000))
                 t2 = time.perf_counter()
