@@ -118,7 +118,8 @@ def test_bench_paced_plays_the_sample_clip_as_a_live_camera():
     head = re.search(r"vtest-15s.avi --paced: (\d+) frames played at 10 fps, (\d+) processed, (\d+) dropped", out)
     assert head, out
     played, processed, dropped = map(int, head.groups())
-    assert processed == 40 and played >= processed
+    # --frames 40 ends the run, unless the clip's 15 s end it first (a busy machine processes fewer)
+    assert 2 <= processed <= 40 and processed + dropped <= played <= 150 and (processed == 40 or played == 150)
     hz = re.search(r"^position_hz +(n/a|\d+\.\d+)  median, p10 (n/a|\d+\.\d+) .*; (\d+) tracks\)$", out, re.M)
     assert hz, out
     if int(hz[3]):  # players followed over 1 s or more: a real rate, never above the clip's 10 fps
@@ -133,7 +134,7 @@ def test_bench_paced_json_counts_add_up(tmp_path):
     proc = run_cli("bench", str(SAMPLE), "--paced", "--input-size", "320", "--frames", "20", "--no-pose", "--json", "--db", db)
     assert proc.returncode == 0, proc.stderr
     r = json.loads(proc.stdout)
-    assert r["paced"] is True and r["frames"] == 20 and r["clip_fps"] == 10 and r["due_frames"] == 150
+    assert r["paced"] is True and 2 <= r["frames"] <= 20 and r["clip_fps"] == 10 and r["due_frames"] == 150
     # every frame played was processed, dropped, or still queued / in hand when the run stopped at 20
     assert r["played_frames"] >= r["frames"] + r["dropped"]
     assert 0 <= r["lag_s"]["median"] <= r["lag_s"]["max"]
@@ -143,7 +144,7 @@ def test_bench_paced_json_counts_add_up(tmp_path):
 
     with SessionStore(db) as store:
         stored = [f.frame for f in store.frames(r["session_id"])]
-    assert len(stored) == 20 and stored == sorted(stored) and stored[-1] >= 19
+    assert len(stored) == r["frames"] and stored == sorted(stored) and stored[-1] >= r["frames"] - 1
 
 
 def test_bench_paced_refuses_a_live_source():
