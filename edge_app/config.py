@@ -125,6 +125,14 @@ class ZoomConfig(_Strict):
     # letterbox leaves players too small, else one full-frame pass; off: one full-frame pass.
     mode: Literal["auto", "tiles", "crops", "off"] = "auto"
     sweep_tiles: int = Field(2, ge=1, le=64)
+    # A live run (camera, `bench --paced`) processes fewer frames, 0.2-0.5 s apart: one sweep tile a
+    # frame keeps recall (0.94 against 0.94 at 5 Hz on the harness's mast) for ~25% fewer model
+    # pixels, and never the whole plan at once (benchmarks/README.md "A live budget").
+    live_sweep_tiles: int = Field(1, ge=1, le=64)
+    # The live budget: a live frame may cost this many ms of inference (200: a position every
+    # 0.2 s, the issue's 5 Hz). Crops for every followed player always; the sweep takes what is
+    # left (at least one tile), from the measured ms per tile.
+    live_frame_ms: float = Field(200.0, gt=0)
     # yolo11n-pose finds people from about 100 px tall at its input (issue 12: 0-2 of 24 at 80 px,
     # 18-24 at 100, all at 130); benchmarks/README.md "Small players" has the recall per target.
     target_px: int = Field(100, ge=32, le=640)

@@ -4,6 +4,8 @@ Three threads overlap the work: the capture thread decodes (inside `VideoSource`
 detect thread letterboxes and runs the model, and the caller's thread decodes the boxes (NMS), tracks, runs pose
 and hands rows to the store, whose own writer thread commits once a second. ONNX
 Runtime and OpenCV release the GIL, so decode, inference and tracking really overlap.
+A live source (a camera, or `capture.PacedSource`) runs under the live budget: the detect
+thread always takes the newest frame (docs/ARCHITECTURE.md §1).
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ from edge_app.errors import AxolotlError
 from edge_app.identity import appearance_samples
 from edge_app.vision.detections import PERSON, Detections
 from edge_app.vision.detectors import create_detector
-from edge_app.vision.track import ByteTrack
+from edge_app.vision.track import ByteTrack, live_iou_buffer
 
 log = logging.getLogger(__name__)
 
 STAGES = ("decode", "preprocess", "inference", "nms", "tracking", "pose", "store")
 _END = object()
 APPEARANCE_EVERY = 5  # frames between torso-colour samples of each player
+LIVE_POSE_LAG_S = 0.5  # live: no pose on a frame whose boxes come out later than this after it was taken
 
 
 @dataclass
@@ -116,18 +119,30 @@ class Pipeline:
 
     def _detect_loop(self, source, out: queue.Queue, errors: list) -> None:
         det = self.detector
+        timed = getattr(det, "timed", False)  # the zoom's crops widen with the time since their seed frame
+        # Live: the zoom decodes its boxes here, before the next frame is planned, so the next
+        # frame's crops are seeded by this one, not by the one before (1 processed frame of
+        # movement instead of 2: frames are 0.2-0.5 s apart live, 0.04 in a file).
+        nms_here = source.is_live and hasattr(det, "live")
         try:
-            for frame in source:
+            # Live: always the newest frame (older queued ones are dropped), so the box never falls
+            # behind the camera; a file: every frame.
+            for frame in (source.newest() if source.is_live else source):
                 if self._stop.is_set():
                     break
                 t0 = time.perf_counter()
-                tensor = det.preprocess(frame.image)
+                tensor = det.preprocess(frame.image, frame.pts_s) if timed else det.preprocess(frame.image)
                 t1 = time.perf_counter()
                 raw = det.infer(tensor)
                 t2 = time.perf_counter()
                 timings = {"preprocess": (t1 - t0) * 1e3, "inference": (t2 - t1) * 1e3}
                 if frame.decode_ms is not None:
                     timings["decode"] = frame.decode_ms
+                if nms_here:
+                    raw = det.postprocess(raw, det.params)
+                    timings["nms"] = (time.perf_counter() - t2) * 1e3
+                    out.put((frame, raw, None, timings))
+                    continue
                 # NMS runs on the caller's thread: this one goes straight on to the next inference
                 # (letterbox + NMS were ~10% of a 320 px frame here, benchmarks/README.md).
                 out.put((frame, raw, det.params, timings))
@@ -161,6 +176,10 @@ class Pipeline:
         if not isinstance(source, VideoSource):
             source = open_source(source, queue_size=cfg.pipeline.queue_size)
         fps = source.fps or 25.0
+        follow = None
+        if hasattr(self.detector, "live"):
+            self.detector.live = source.is_live
+            follow = self.detector.follow if source.is_live else None
         tracker = ByteTrack(frame_rate=round(fps), **cfg.tracker.model_dump())
         session_id = None
         if self.store is not None:
@@ -170,6 +189,7 @@ class Pipeline:
         self.session_id = session_id
         result = RunResult(session_id, "running", 0, 0.0, self.detector.info.providers)
         live_filters: dict = {}
+        last_pts = None
         detections_q: queue.Queue = queue.Queue(maxsize=2)
         errors: list = []
         worker = threading.Thread(target=self._detect_loop, args=(source, detections_q, errors), name="detect", daemon=True)
@@ -189,13 +209,27 @@ class Pipeline:
                     break
                 frame, raw, params, timings = item
                 tn = time.perf_counter()
-                detections = self.detector.postprocess(raw, params)
+                if params is None:  # decoded on the detect thread (live zoom)
+                    detections = raw
+                else:
+                    detections = self.detector.postprocess(raw, params)
+                    timings["nms"] = (time.perf_counter() - tn) * 1e3
                 t0 = time.perf_counter()
-                timings["nms"] = (t0 - tn) * 1e3
+                if source.is_live:  # frames 0.2-0.5 s apart: players move further than plain IoU can follow
+                    tracker.iou_buffer = live_iou_buffer(frame.pts_s - last_pts) if last_pts is not None else 0.0
+                    last_pts = frame.pts_s
                 tracked = tracker.update(detections)
+                if follow is not None:
+                    follow(tracked, frame.pts_s)
                 t1 = time.perf_counter()
                 poses = []
-                if self.pose is not None and len(tracked):
+                # Live, pose is the first thing shed when the box falls behind the camera (the next
+                # frame's boxes already here, or this frame over LIVE_POSE_LAG_S old): MediaPipe
+                # (~30 ms a player here; 140-180 ms a processed vtest frame) would add to the lag
+                # and take a core from the detector (benchmarks/README.md, "A live budget").
+                behind = source.is_live and (not detections_q.empty()
+                                             or time.monotonic_ns() - frame.t_ns > LIVE_POSE_LAG_S * 1e9)
+                if self.pose is not None and len(tracked) and not behind:
                     poses = self.pose.process(frame.image, tracked[tracked.class_id == PERSON], int(frame.pts_s * 1000))
                 t2 = time.perf_counter()
                 if self.store is not None:

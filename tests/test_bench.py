@@ -109,3 +109,46 @@ def test_gpu_memory_reads_this_process_from_nvml(monkeypatch):
     monkeypatch.setitem(sys.modules, "pynvml", fake)
     assert bench.gpu_memory() == ("NVIDIA H100 80GB HBM3", 300.0)
     assert fake.shut
+
+
+def test_bench_paced_plays_the_sample_clip_as_a_live_camera():
+    proc = run_cli("bench", "--paced", "--input-size", "320", "--frames", "40", "--no-pose")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    head = re.search(r"vtest-15s.avi --paced: (\d+) frames played at 10 fps, (\d+) processed, (\d+) dropped", out)
+    assert head, out
+    played, processed, dropped = map(int, head.groups())
+    # --frames 40 ends the run, unless the clip's 15 s end it first (a busy machine processes fewer)
+    assert 2 <= processed <= 40 and processed + dropped <= played <= 150 and (processed == 40 or played == 150)
+    hz = re.search(r"^position_hz +(n/a|\d+\.\d+)  median, p10 (n/a|\d+\.\d+) .*; (\d+) tracks\)$", out, re.M)
+    assert hz, out
+    if int(hz[3]):  # players followed over 1 s or more: a real rate, never above the clip's 10 fps
+        assert 0 < float(hz[2]) <= float(hz[1]) <= 10.0
+    lag = re.search(r"^lag_s +(\d+\.\d+)  median, p90 (\d+\.\d+), max (\d+\.\d+)", out, re.M)
+    assert lag and 0 <= float(lag[1]) <= float(lag[2]) <= float(lag[3]), out
+    assert re.search(r"^live: position .* Hz \(median\), lag up to .* s: (meets|misses) the 5 Hz / 1 s budget$", out, re.M)
+
+
+def test_bench_paced_json_counts_add_up(tmp_path):
+    db = tmp_path / "paced.db"
+    proc = run_cli("bench", str(SAMPLE), "--paced", "--input-size", "320", "--frames", "20", "--no-pose", "--json", "--db", db)
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout)
+    assert r["paced"] is True and 2 <= r["frames"] <= 20 and r["clip_fps"] == 10 and r["due_frames"] == 150
+    # every frame played was processed, dropped, or still queued / in hand when the run stopped at 20
+    assert r["played_frames"] >= r["frames"] + r["dropped"]
+    assert 0 <= r["lag_s"]["median"] <= r["lag_s"]["max"]
+    assert set(r["position_hz"]) == {"median", "p10", "tracks"}
+    # --db keeps the session: the processed frames are stored, with the file's own indexes
+    from edge_app.store import SessionStore
+
+    with SessionStore(db) as store:
+        stored = [f.frame for f in store.frames(r["session_id"])]
+    assert len(stored) == r["frames"] and stored == sorted(stored) and stored[-1] >= r["frames"] - 1
+
+
+def test_bench_paced_refuses_a_live_source():
+    proc = run_cli("bench", "0", "--paced")
+    assert proc.returncode == 2 and proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--paced plays a video file" in lines[0], proc.stderr

@@ -8,7 +8,8 @@ One module per job:
 - `spec`: what a source string means (`parse_source` -> `SourceSpec`), hardware camera strings included;
 - `gstreamer`: the Jetson GStreamer pipelines (CSI camera, hardware decoder) and whether OpenCV can run them;
 - `buffer`: the bounded frame queue with its two overflow policies (files wait, live drops the oldest);
-- `source`: `VideoSource`, the capture thread that decodes, timestamps and reconnects (`open_source`).
+- `source`: `VideoSource`, the capture thread that decodes, timestamps and reconnects (`open_source`);
+- `paced`: `PacedSource`, a file played as a live camera at its own frame rate (`bench --paced`).
 """
 
 from edge_app.capture.buffer import FrameBuffer
@@ -24,10 +25,11 @@ from edge_app.capture.source import (
     default_capture_factory,
     open_source,
 )
+from edge_app.capture.paced import PacedSource, open_paced
 from edge_app.capture.spec import CSI_DEFAULTS, V4L2_DEFAULTS, SourceKind, SourceSpec, parse_source
 
 __all__ = [
     "BACKOFF_JITTER", "CSI_DEFAULTS", "DEFAULT_BACKOFF", "DEFAULT_LIVE_FPS", "NVDEC_CODECS", "STREAM_TIMEOUT_MS",
-    "V4L2_DEFAULTS", "CaptureFactory", "Frame", "FrameBuffer", "SourceKind", "SourceSpec", "VideoSource",
-    "csi_pipeline", "default_capture_factory", "gstreamer_available", "nvdec_pipeline", "open_source", "parse_source",
+    "V4L2_DEFAULTS", "CaptureFactory", "Frame", "FrameBuffer", "PacedSource", "SourceKind", "SourceSpec", "VideoSource",
+    "csi_pipeline", "default_capture_factory", "gstreamer_available", "nvdec_pipeline", "open_paced", "open_source", "parse_source",
 ]

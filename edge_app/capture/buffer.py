@@ -58,6 +58,18 @@ class FrameBuffer:
             self._cond.notify_all()
             return item
 
+    def get_newest(self):
+        """(the newest item, how many older ones were dropped for it), waiting for one; (None, 0) at the end."""
+        with self._cond:
+            while not self._items and not self._finished and not self._closed:
+                self._cond.wait()
+            if self._closed or not self._items:
+                return None, 0
+            item, skipped = self._items.pop(), len(self._items)
+            self._items.clear()
+            self._cond.notify_all()
+            return item, skipped
+
     def finish(self) -> None:
         with self._cond:
             self._finished = True

@@ -119,7 +119,8 @@ class VideoSource:
         self._stop = threading.Event()
         self._error: BaseException | None = None
         self._decoded = 0
-        self._dropped = 0
+        self._dropped = 0  # by the capture thread
+        self._skipped = 0  # by the consumer (`newest`): two counters, never one written from two threads
         self._reopened = 0
         self._last_pts = -math.inf
         self._cap = None
@@ -303,10 +304,24 @@ class VideoSource:
             err, self._error = self._error, None
             raise err
 
+    def newest(self) -> Iterator[Frame]:
+        """Iterate live: each time the newest queued frame, the older ones dropped (counted in
+        `stats["dropped"]`), so a consumer slower than the camera works on what is happening now."""
+        while True:
+            frame, skipped = self._buf.get_newest()
+            if frame is None:
+                break
+            self._skipped += skipped
+            yield frame
+        if self._error is not None and not self._stop.is_set():
+            err, self._error = self._error, None
+            raise err
+
     @property
     def stats(self) -> dict:
-        """decoded, dropped (live overflow), reopened (live reconnections), queued now, max_queued ever."""
-        return dict(decoded=self._decoded, dropped=self._dropped, reopened=self._reopened,
+        """decoded, dropped (live overflow, and frames `newest` passed over), reopened (live
+        reconnections), queued now, max_queued ever."""
+        return dict(decoded=self._decoded, dropped=self._dropped + self._skipped, reopened=self._reopened,
                     queued=len(self._buf), max_queued=self._buf.high_water)
 
     @property

@@ -85,7 +85,9 @@ def cmd_bench(args) -> int:
     cfg = config(args, input_size=args.input_size)
     if args.pose is not None:
         cfg.pose.enabled = args.pose
-    report = bench.run_bench(cfg, args.source or str(SAMPLE_CLIP), frames=args.frames)
+    cal = calibration(args.calibration)
+    report = bench.run_bench(cfg, args.source or str(SAMPLE_CLIP), frames=args.frames, paced=args.paced,
+                             calibration=cal, db=Path(args.db) if args.paced and args.db else None)
     emit(args, report, bench.format_report(report))
     return 0
 
@@ -127,4 +129,8 @@ def add_bench(sub, common) -> None:
     b.add_argument("--input-size", type=int, help="detector input size (default: the config's)")
     b.add_argument("--frames", type=int, help="stop after this many frames")
     b.add_argument("--pose", action=argparse.BooleanOptionalAction, help="MediaPipe pose on player crops (default: the config's)")
+    b.add_argument("--paced", action="store_true",
+                   help="play the file as a live camera (its own frame rate, frames dropped when busy, zoom as configured): "
+                        "adds position_hz and lag_s; with --db the session is kept there")
+    b.add_argument("--calibration", help="pitch calibration JSON: the zoom plans from it (--paced)")
     b.set_defaults(func=cmd_bench)

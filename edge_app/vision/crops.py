@@ -12,6 +12,9 @@ being followed. A crop is 1.3 × 1.8 player heights: it holds a player who moves
 of their height between the frame their crop was planned from and the frame it is cut from
 (the detect thread runs 1-2 frames ahead of the decoding: 6 m/s at 25 fps); one who runs
 out of it is cut by its edge, found in part, and the next crop centres on that part.
+Live (a camera: processed frames 0.2-0.5 s apart, `plan(live=True)`), the crops move with
+their player's tracked velocity and widen with the time since their seeds, and the sweep
+gets what is left of the frame's time budget (docs/ARCHITECTURE.md, "The live budget").
 """
 
 from __future__ import annotations
@@ -52,16 +55,17 @@ class PackedPlan:
 
 
 def crops_for(seeds: np.ndarray, frame_size: tuple[int, int], *, target_px: float, min_zoom: float,
-              max_zoom: float, tile_size: tuple[int, int]) -> list[tuple[float, float, float, int, int]]:
-    """(x, y, zoom, w, h) per seed box: a square of CONTEXT × its height around it, at the zoom it needs."""
+              max_zoom: float, tile_size: tuple[int, int], reach: float = 0.0) -> list[tuple[float, float, float, int, int]]:
+    """(x, y, zoom, w, h) per seed box: CONTEXT × its height around it, widened by `reach`
+    heights on every side, at the zoom it needs."""
     w, h = frame_size
     tw, th = tile_size
     out = []
     for x1, y1, x2, y2 in seeds:
         height = max(y2 - y1, 4.0)
         zoom = float(np.clip(target_px / height, min_zoom, max_zoom))
-        cw = int(math.ceil(min(CONTEXT[0] * height * zoom, tw) / 8) * 8)  # model px
-        ch = int(math.ceil(min(CONTEXT[1] * height * zoom, th) / 8) * 8)
+        cw = int(math.ceil(min((CONTEXT[0] + 2 * reach) * height * zoom, tw) / 8) * 8)  # model px
+        ch = int(math.ceil(min((CONTEXT[1] + 2 * reach) * height * zoom, th) / 8) * 8)
         cw, ch = min(cw, tw), min(ch, th)
         cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
         x = float(np.clip(cx - cw / zoom / 2, 0, max(0.0, w - cw / zoom)))
@@ -135,28 +139,95 @@ def decode_packed(raw: np.ndarray, plan: PackedPlan, layout, *, conf: float, iou
     return out
 
 
+# How far a player may move between the seed frame and the frame cut, in heights per second;
+# CONTEXT already holds 0.35 heights (see the module docstring), beyond that the crop widens.
+# A file run cuts 1-2 frames after the seeds (0.04-0.08 s at 25 fps: no widening); a live run
+# that drops frames cuts several frames later. Chosen by measurement (benchmarks/README.md, "A live budget").
+REACH_PER_S = 1.5
+REACH_MAX = 0.35  # heights each side: wider crops cost more model pixels, so the box falls further behind, so they widen more
+
+
+LIVE_FIRST_SCAN = 6  # most tiles a frame in a live run's first scan (measured, benchmarks/README.md "A live budget")
+
+
+def reach_for(dt: float) -> float:
+    """Extra heights on each side of a crop cut `dt` s after its seeds' frame."""
+    return float(min(REACH_MAX, max(0.0, REACH_PER_S * dt - 0.35)))
+
+
 class CropPlanner:
     """Per frame: crops around the last frame's players + `sweep` tiles of the zoom plan in turn."""
 
     def __init__(self, sweep: int = 2, seed_conf: float = 0.25):
         self.sweep = sweep
         self.seed_conf = seed_conf
-        self.seeds = np.zeros((0, 4), np.float32)
+        self.seeds = (np.zeros((0, 4), np.float32), None)  # (boxes, media time s of their frame)
         self._turn = 0
+        self._swept = 0  # sweep tiles run so far
+        self._tracks: dict[int, tuple[np.ndarray, float, np.ndarray]] = {}  # id -> centre, t, velocity px/s
+        self.motion = (np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0))  # tracked centres, velocities, heights
 
-    def update(self, dets: Detections) -> None:
+    def follow(self, tracked: Detections, t: float) -> None:
+        """Live: the tracker's players, so each crop is moved by its player's velocity (px/s,
+        from their last two positions, averaged with the one before) over the time since its seed."""
+        if tracked.tracker_id is None:
+            return
+        person = tracked.class_id == PERSON
+        boxes, ids = tracked.xyxy[person], tracked.tracker_id[person]
+        centres = (boxes[:, :2] + boxes[:, 2:]) / 2
+        vel = np.zeros((len(ids), 2))
+        for k, (tid, c) in enumerate(zip(ids.tolist(), centres)):
+            prev = self._tracks.get(tid)
+            if prev is not None and t > prev[1]:
+                vel[k] = 0.5 * (c - prev[0]) / (t - prev[1]) + 0.5 * prev[2]
+            self._tracks[tid] = (c, t, vel[k])
+        self._tracks = {k: v for k, v in self._tracks.items() if t - v[1] < 2.0}
+        self.motion = (centres, vel, boxes[:, 3] - boxes[:, 1])  # one assignment: the detect thread reads it
+
+    def _moved(self, seeds: np.ndarray, dt: float) -> np.ndarray:
+        """The seeds shifted by the velocity of the tracked player nearest each (within a height)."""
+        centres, vel, heights = self.motion
+        if not len(centres) or not len(seeds) or dt <= 0:
+            return seeds
+        sc = (seeds[:, :2] + seeds[:, 2:]) / 2
+        d = np.linalg.norm(sc[:, None] - centres[None], axis=2)
+        near = d.argmin(axis=1)
+        ok = d[np.arange(len(seeds)), near] < heights[near]
+        shift = np.where(ok[:, None], vel[near] * dt, 0.0)
+        return seeds + np.tile(shift, 2)
+
+    def update(self, dets: Detections, t: float | None = None) -> None:
         keep = (dets.confidence >= self.seed_conf) & (dets.class_id == PERSON)
-        self.seeds = dets.xyxy[keep].copy()  # one assignment: the detect thread reads it
+        self.seeds = (dets.xyxy[keep].copy(), t)  # one assignment: the detect thread reads it
 
-    def plan(self, tiles, config):
-        """`tiles`: the zoom plan (zoom.TilePlan); returns it whole when nobody is followed yet."""
-        seeds = self.seeds
+    def plan(self, tiles, config, t: float | None = None, live: bool = False, budget: int | None = None):
+        """`tiles`: the zoom plan (zoom.TilePlan); returns it whole when nobody is followed yet.
+
+        `live` (a camera: the box must keep up with it) never runs the whole plan (20 tiles on the
+        mast are 7-10 × a frame of crops: seconds behind the camera here). The crops come first
+        (everybody followed), then the sweep gets what is left of `budget` (model tiles a frame
+        may cost, from the time a tile takes): at least 1, at most `sweep`, or LIVE_FIRST_SCAN
+        until the first scan of the pitch is done. `t`: the frame's media time; the crops move
+        with their players and widen with the time since their seeds' frame."""
+        seeds, seed_t = self.seeds
         n = len(tiles)
-        if not len(seeds) or n <= self.sweep:
+        if (not len(seeds) and not live) or n <= self.sweep:
             return tiles
-        sweep_idx = [(self._turn + i) % n for i in range(self.sweep)]
-        self._turn = (self._turn + self.sweep) % n
         zooms = [t[2] for t in tiles.tiles]
+        dt = 0.0 if t is None or seed_t is None else max(0.0, t - seed_t)
+        if live:
+            seeds = self._moved(seeds, dt)
         crops = crops_for(seeds, tiles.frame_size, target_px=config.target_px, min_zoom=min(zooms),
-                          max_zoom=max(zooms), tile_size=tiles.tile_size)
+                          max_zoom=max(zooms), tile_size=tiles.tile_size, reach=reach_for(dt))
+        k = self.sweep
+        if live:
+            most = max(self.sweep, LIVE_FIRST_SCAN) if self._swept < n else self.sweep
+            # No timing yet (the first frame): the first scan's most (one tile first lost 0.10 of
+            # recall at 2.5 Hz on the mast: the scan ends a frame later and the tracks start later).
+            room = most if budget is None else budget - pack(crops, tiles, [], tiles.tile_size, tiles.frame_size).n_tiles
+            k = int(np.clip(room, 1, most))
+        k = min(k, n)
+        sweep_idx = [(self._turn + i) % n for i in range(k)]
+        self._turn = (self._turn + k) % n
+        self._swept += k
         return pack(crops, tiles, sweep_idx, tiles.tile_size, tiles.frame_size)

@@ -118,6 +118,20 @@ def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.fmax(iou, 0.0, out=iou)
 
 
+LIVE_BUFFER_PER_S, LIVE_BUFFER_MAX = 5.0, 2.0  # measured on the harness's mast clip (benchmarks/README.md, "A live budget")
+
+
+def live_iou_buffer(dt: float) -> float:
+    """The IoU buffer for frames `dt` s apart in a live run: 1.0 at 5 Hz, 2.0 from 2.5 Hz down."""
+    return float(min(LIVE_BUFFER_MAX, max(0.0, LIVE_BUFFER_PER_S * dt)))
+
+
+def _buffered(tlbr: np.ndarray, b: float) -> np.ndarray:
+    """Boxes grown by b × their width and height on every side (C-BIoU, Yang et al. 2023)."""
+    wh = tlbr[:, 2:] - tlbr[:, :2]
+    return np.concatenate([tlbr[:, :2] - b * wh, tlbr[:, 2:] + b * wh], axis=1)
+
+
 def _tlbr(x: np.ndarray) -> np.ndarray:
     """Boxes (k, 4) xyxy from state rows (k, >=4), computed as supervision does."""
     out = np.empty((len(x), 4))
@@ -186,6 +200,10 @@ class ByteTrack:
         self.det_thresh = self.track_activation_threshold + 0.1
         self.max_time_lost = int(frame_rate / 30.0 * lost_track_buffer)
         self.minimum_consecutive_frames = int(minimum_consecutive_frames)
+        # Live runs process a frame every 0.2-0.5 s: a small player moves further than their own
+        # width between two, and plain IoU loses them. The pipeline sets this buffer there
+        # (boxes grown by this × their size for matching only); 0, the default, is ByteTrack's own.
+        self.iou_buffer = 0.0
         self._allocate(64)
         self.reset()
 
@@ -336,7 +354,8 @@ class ByteTrack:
                 x = np.concatenate([x, self._x[unconfirmed]])
         else:
             x = self._x[unconfirmed]
-        iou = _iou(_tlbr(x), tlbr) if len(x) and len(tlbr) else None
+        b = self.iou_buffer
+        iou = (_iou(_buffered(_tlbr(x), b), _buffered(tlbr, b)) if b else _iou(_tlbr(x), tlbr)) if len(x) and len(tlbr) else None
 
         # Step 2: pool <-> high-score detections, on IoU fused with the score.
         u_track = u_det = None  # None: all unmatched

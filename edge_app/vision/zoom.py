@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass
 
 import cv2
@@ -442,6 +443,7 @@ class ZoomDetector:
         self._buffer: np.ndarray | None = None
         self._crops = CropPlanner(config.sweep_tiles) if config.mode in ("auto", "crops") else None
         self.params = None  # the last preprocessed frame's plan (or letterbox), for postprocess
+        self._tile_ms: float | None = None  # inference ms per model tile (smoothed)
 
     # The pipeline and `bench` read these off the backend.
     @property
@@ -490,27 +492,39 @@ class ZoomDetector:
                  ", ".join(f"{z:.2f}" for z in sorted({round(t[2], 2) for t in plan.tiles})))
         return plan
 
-    def preprocess(self, image: np.ndarray) -> np.ndarray:
+    timed = True  # the pipeline hands `preprocess` the frame's media time
+    live = False  # set by the pipeline for a live source: never the whole tile plan in one frame
+
+    def preprocess(self, image: np.ndarray, t: float | None = None) -> np.ndarray:
         size = (image.shape[1], image.shape[0])
         plan = self.plan_for(size) if self.config.mode != "off" else None
         if plan is None:
             tensor = self.backend.preprocess(image)
-            self.params = (size, self.backend.letterbox.params)
+            self.params = (size, self.backend.letterbox.params, t)
             return tensor
         if self._crops is not None:
-            plan = self._crops.plan(plan, self.config)
+            self._crops.sweep = self.config.live_sweep_tiles if self.live else self.config.sweep_tiles
+            budget = None
+            if self.live and self._tile_ms:  # the live budget: as many tiles as fit the frame time
+                budget = int(self.config.live_frame_ms / self._tile_ms)
+            plan = self._crops.plan(plan, self.config, t, self.live, budget)
         if isinstance(plan, PackedPlan):
             self._buffer = packed_batch(image, plan, self._buffer)
         else:
             self._buffer = tile_batch(image, plan, self._buffer)
-        self.params = (size, plan)
+        self.params = (size, plan, t)
         return self._buffer
 
     def infer(self, tensor: np.ndarray) -> np.ndarray:
-        return self.backend.infer_batch(tensor)
+        t0 = time.perf_counter()
+        raw = self.backend.infer_batch(tensor)
+        ms = (time.perf_counter() - t0) * 1e3 / max(1, len(tensor))
+        # ms a tile, smoothed: what the live budget divides the frame time by.
+        self._tile_ms = ms if self._tile_ms is None else 0.7 * self._tile_ms + 0.3 * ms
+        return raw
 
     def postprocess(self, raw: np.ndarray, params=None) -> Detections:
-        size, p = params or self.params
+        size, p, t = params or self.params
         b = self.backend
         if isinstance(p, TilePlan):
             dets = merge_tiles(decode_tiles(raw, p, b.layout, conf=b.conf, iou=b.iou, classes=b.classes), p, iou=b.iou)
@@ -519,10 +533,15 @@ class ZoomDetector:
         else:
             dets = self.backend.postprocess(raw, p)
         if self._crops is not None:
-            self._crops.update(dets)
+            self._crops.update(dets, t)
         if self.calibration is None and self.config.mode != "off":
             self._observe(size, dets)
         return dets
+
+    def follow(self, tracked: Detections, t: float) -> None:
+        """Live: the tracked players (with ids) of the frame at media time `t`, for the crops' motion."""
+        if self._crops is not None and self.live:
+            self._crops.follow(tracked, t)
 
     def _observe(self, size, dets: Detections) -> None:
         """No calibration: learn person sizes from what is found, then plan from them."""

@@ -258,3 +258,19 @@ def test_low_score_threshold_decides_the_second_association(low, continued):
     out = tracker.update(dets([box(115, 200)], [0.15]))
     assert (out.tracker_id.tolist() == [1]) is continued
     assert tracker.num_lost == (0 if continued else 1)
+
+
+def test_live_iou_buffer_follows_a_player_further_than_their_width():
+    from edge_app.vision.track import live_iou_buffer
+
+    # A 24x60 px player running 30 px between two frames 0.2 s apart (a live run at 5 Hz): the
+    # boxes do not overlap, so plain ByteTrack starts a new track every frame and outputs none
+    # after the first; the buffer (1.0 at 0.2 s) keeps the one id.
+    frames = [[(box(100 + 30 * i, 200, 24, 60), 0.9)] for i in range(6)]
+    plain = run_one(ByteTrack(**TrackerConfig().model_dump()), frames)
+    assert all(len(f) == 0 for f in plain[1:])
+    tracker = ByteTrack(**TrackerConfig().model_dump())
+    tracker.iou_buffer = live_iou_buffer(0.2)
+    out = run_one(tracker, frames)
+    assert tracker.iou_buffer == 1.0 and all(len(f) == 1 for f in out) and len({single_id(f) for f in out}) == 1
+    assert live_iou_buffer(0.04) < live_iou_buffer(0.2) < live_iou_buffer(0.4) == live_iou_buffer(10.0)

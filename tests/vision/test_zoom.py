@@ -311,3 +311,53 @@ def test_crops_around_found_players_keep_them_for_fewer_pixels(backend, mast_fra
     packed = det.params[1]
     assert isinstance(packed, PackedPlan) and packed.model_pixels < 0.5 * tiles.model_pixels
     assert _recall(second[second.confidence >= 0.25], truth) >= _recall(first[first.confidence >= 0.25], truth) - 0.05
+
+
+def test_crops_widen_with_the_time_since_their_seed_frame():
+    from edge_app.vision.crops import CONTEXT, REACH_MAX, CropPlanner, PackedPlan, reach_for
+
+    # A file run cuts 1-2 frames after the seeds: the crop is CONTEXT; a live run that dropped frames
+    # cuts later, and the player may have run further: the crop grows, up to a cap.
+    assert reach_for(0.0) == reach_for(0.08) == 0.0
+    assert 0 < reach_for(0.3) < reach_for(0.4) <= reach_for(60.0) == REACH_MAX
+    size, tile = (1920, 1080), (960, 384)
+    plan = TilePlan(tuple((x, 300.0, 1.6) for x in (0.0, 600.0, 1200.0)), tile, size)
+    sizes = {}
+    for dt in (0.04, 0.6):
+        planner = CropPlanner(sweep=1)
+        planner.update(Detections(np.array([[900, 500, 924, 560]], np.float32), np.array([0.9], np.float32),
+                                  np.array([0])), t=10.0)
+        packed = planner.plan(plan, ZoomConfig(), t=10.0 + dt)
+        assert isinstance(packed, PackedPlan)
+        x1, y1, x2, y2 = packed.rects()[-1]  # the crop (the sweep tile comes first)
+        assert x1 <= 900 and x2 >= 924 and y1 <= 500 and y2 >= 560  # around its seed
+        sizes[dt] = (x2 - x1, y2 - y1)
+    assert sizes[0.04][0] == pytest.approx(CONTEXT[0] * 60, abs=8) and sizes[0.04][1] == pytest.approx(CONTEXT[1] * 60, abs=8)
+    grow = 2 * reach_for(0.6) * 60
+    assert sizes[0.6][0] == pytest.approx(sizes[0.04][0] + grow, abs=8)
+    assert sizes[0.6][1] == pytest.approx(sizes[0.04][1] + grow, abs=8)
+
+
+def test_live_never_runs_the_whole_plan_and_the_sweep_takes_what_the_budget_leaves():
+    from edge_app.vision.crops import LIVE_FIRST_SCAN, CropPlanner, PackedPlan
+
+    size, tile = (1920, 1080), (960, 384)
+    plan = TilePlan(tuple((x, y, 1.6) for y in (0.0, 300.0) for x in (0.0, 400.0, 800.0, 1200.0, 1300.0)), tile, size)
+    n = len(plan)
+    assert CropPlanner(sweep=1).plan(plan, ZoomConfig(), t=0.0) is plan  # a file: nobody followed, the whole plan
+    live = CropPlanner(sweep=1)
+    first = live.plan(plan, ZoomConfig(), t=0.0, live=True)  # no timing yet: the first scan's most, not all 10
+    assert isinstance(first, PackedPlan) and first.n_tiles == LIVE_FIRST_SCAN < n
+    live.update(Detections(np.array([[900, 500, 924, 560]], np.float32), np.array([0.9], np.float32), np.array([0])), t=0.0)
+    # The crop takes one tile of a 4-tile budget: the first scan gets the other 3 (at most LIVE_FIRST_SCAN).
+    scan = live.plan(plan, ZoomConfig(), t=0.2, live=True, budget=4)
+    assert scan.n_tiles == 4 and len(scan.tiles) == 3 + 1
+    big = live.plan(plan, ZoomConfig(), t=0.4, live=True, budget=100)
+    assert len(big.tiles) == LIVE_FIRST_SCAN + 1
+    # A budget the crops alone use up still sweeps one tile: a new player is found, later.
+    tight = live.plan(plan, ZoomConfig(), t=0.6, live=True, budget=1)
+    assert len(tight.tiles) == 1 + 1
+    while live._swept < n:
+        live.plan(plan, ZoomConfig(), t=0.8, live=True, budget=100)
+    # First scan done: the sweep is back to `sweep` tiles a frame, however large the budget.
+    assert len(live.plan(plan, ZoomConfig(), t=1.0, live=True, budget=100).tiles) == 1 + 1
