@@ -9,6 +9,15 @@ int8 goes through the product's own path: the cached NNCF model, refused unless 
     python benchmarks/bench_openvino.py --video ../shared/data/vtest.avi --frames 40 --sizes 640 1280 \
         [--int8-dir DIR] [--ignore-verdict] [--json out.json]
 
+The product's real workload on a 1080p camera is not one letterboxed frame but the zoom
+(edge_app/vision/zoom.py): crops around the players found in the last frame and 2 sweep tiles,
+all 960x384, in one batched call. `--clip` runs that on consecutive frames of an accuracy-harness
+clip (benchmarks/accuracy/), each backend with its own ZoomDetector (crops follow what each
+finds; `--zoom tiles` gives every backend the same whole tile plan), and scores recall on the
+clip's truth as bench_small_players.py does (people >= 40 px, >= half visible, IoU >= 0.5, score >= 0.25):
+
+    python benchmarks/bench_openvino.py --clip benchmarks/out/accuracy/mast-4s-25fps --frames 60 [--zoom tiles]
+
 --ignore-verdict times an int8 model its accuracy check refused (speed only; the product would not run it).
 """
 
@@ -82,6 +91,49 @@ def run(dets: dict, frames: list[np.ndarray]) -> dict:
     return res
 
 
+def run_zoom(dets: dict, clip: Path, n: int, mode: str) -> dict:
+    """Each backend behind its own ZoomDetector on `n` consecutive frames of a harness clip, interleaved."""
+    from benchmarks.bench_small_players import harness_clip, score
+    from edge_app.config import TrackerConfig, ZoomConfig
+    from edge_app.vision.zoom import ZoomDetector
+
+    frames, cal = harness_clip(clip, n + WARMUP, 1)
+    zoomed = {name: ZoomDetector(det, ZoomConfig(mode=mode), cal) for name, det in dets.items()}
+    for z in zoomed.values():
+        z.conf = TrackerConfig().low_score_threshold  # as the pipeline: every box down to the tracker's low threshold
+    times = {name: {"preprocess": [], "inference": [], "postprocess": []} for name in zoomed}
+    tiles = {name: [] for name in zoomed}
+    tally = {name: np.zeros(4) for name in zoomed}
+    for i, (_, image, truth, visible) in enumerate(frames):
+        for name, z in zoomed.items():
+            t0 = time.perf_counter()
+            tensor = z.preprocess(image)
+            t1 = time.perf_counter()
+            raw = z.infer(tensor)
+            t2 = time.perf_counter()
+            out = z.postprocess(raw)
+            t3 = time.perf_counter()
+            if i >= WARMUP:  # the first frame runs the whole plan (nothing followed yet)
+                for stage, dt in zip(("preprocess", "inference", "postprocess"), (t1 - t0, t2 - t1, t3 - t2)):
+                    times[name][stage].append(dt * 1e3)
+                tiles[name].append(len(tensor))
+                tally[name] += score(out.xyxy, out.confidence, truth, visible)
+    res = {}
+    for name, stages in times.items():
+        total = np.sum([stages[s] for s in stages], axis=0)
+        tp, counted, tp_boxes, boxes = tally[name]
+        res[name] = {"providers": list(dets[name].info.providers),
+                     "stages_ms": {s: float(np.median(v)) for s, v in stages.items()},
+                     "frame_ms": float(np.median(total)), "fps": 1e3 / float(np.median(total)),
+                     "mean_fps": 1e3 / float(np.mean(total)), "tiles_per_frame": float(np.mean(tiles[name])),
+                     "recall": tp / max(counted, 1), "precision": tp_boxes / max(boxes, 1), "people": int(counted)}
+    ref = res.get("ORT CPU")
+    for r in res.values():
+        r["ratio"] = r["fps"] / ref["fps"] if ref else None
+        r["mean_ratio"] = r["mean_fps"] / ref["mean_fps"] if ref else None
+    return res
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--video", default=str(ROOT.parent / "shared" / "data" / "vtest.avi"))
@@ -90,7 +142,12 @@ def main(argv=None) -> int:
     p.add_argument("--int8-dir", default=None)
     p.add_argument("--json", default=None)
     p.add_argument("--ignore-verdict", action="store_true", help="time a refused int8 model anyway (speed only)")
+    p.add_argument("--clip", type=Path, help="an accuracy-harness clip folder: the zoom workload on its frames, with recall")
+    p.add_argument("--zoom", choices=["auto", "tiles"], default="auto", help="with --clip: the default crops (auto) or every tile")
+    p.add_argument("--backends", nargs="+", choices=list(BACKENDS), default=list(BACKENDS))
     args = p.parse_args(argv)
+    for name in set(BACKENDS) - set(args.backends):
+        del BACKENDS[name]
     if args.ignore_verdict:
         refused = quantize.verdict_problem
 
@@ -100,6 +157,8 @@ def main(argv=None) -> int:
                 print(f"  int8 timed although the product refuses it: {problem}", file=sys.stderr)
 
         quantize.verdict_problem = note
+    if args.clip:
+        return main_zoom(args)
     frames = list(even_frames([args.video], args.frames + WARMUP, phase=0.5))
     out = {"video": args.video, "frames": len(frames) - WARMUP, "sizes": {}}
     for size in args.sizes:
@@ -113,6 +172,26 @@ def main(argv=None) -> int:
                   f"{r['frame_ms']:>10.1f}{r['fps']:>7.2f}{r['ratio']:>7.2f}x{r['people_per_frame']:>8.2f}")
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
+    return 0
+
+
+def main_zoom(args) -> int:
+    from edge_app.config import ZoomConfig
+
+    z = ZoomConfig()
+    res = run_zoom(load(load_config().detector.input_size, args.int8_dir), args.clip, args.frames, args.zoom)
+    print(f"\nzoom {args.zoom}, tiles {z.tile_width}x{z.tile_height} in one batched call, {args.frames} consecutive frames "
+          f"of {args.clip.name} (medians, ms; boxes down to the tracker's low threshold)")
+    print(f"{'backend':<15}{'runs on':<11}{'tiles':>6}{'pre':>7}{'infer':>8}{'post':>7}{'ms/frame':>10}{'FPS':>7}{'vs ORT':>8}"
+          f"{'mean vs ORT':>12}{'recall':>8}{'prec':>7}")
+    for name, r in res.items():
+        s = r["stages_ms"]
+        print(f"{name:<15}{r['providers'][0]:<11}{r['tiles_per_frame']:>6.1f}{s['preprocess']:>7.1f}{s['inference']:>8.1f}"
+              f"{s['postprocess']:>7.1f}{r['frame_ms']:>10.1f}{r['fps']:>7.2f}{r['ratio']:>7.2f}x{r['mean_ratio']:>11.2f}x"
+              f"{r['recall']:>8.3f}{r['precision']:>7.3f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"clip": str(args.clip), "zoom": args.zoom, "frames": args.frames, "backends": res},
+                                              indent=2) + "\n")
     return 0
 
 

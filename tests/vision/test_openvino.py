@@ -164,9 +164,91 @@ def test_int8_runs_and_says_so_once_its_verdict_passed(cache):
     assert len(got) >= 1 and iou(got.xyxy[0], ref.xyxy[0]) >= 0.9  # quantised, still the same footballer
 
 
-def test_agreement_counts_int8_boxes_against_f32s():
-    ref = [np.array([[0, 0, 10, 10], [20, 20, 30, 30]], np.float32), np.empty((0, 4), np.float32)]
-    cand = [np.array([[0, 0, 10, 11]], np.float32), np.array([[50, 50, 60, 60]], np.float32)]
-    a = quantize.agreement(ref, cand)
-    assert (a["reference_boxes"], a["boxes"], a["matched"]) == (2, 2, 1)
-    assert a["recall"] == 0.5 and a["precision"] == 0.5 and a["mean_iou"] == pytest.approx(100 / 110)
+def rows(*boxes):
+    return np.array(boxes, np.float32).reshape(-1, 5)
+
+
+def test_agreement_judges_boxes_as_the_tracker_uses_them():
+    f32 = [rows([0, 0, 10, 10, 0.9], [20, 20, 30, 30, 0.3], [40, 40, 50, 50, 0.3]), rows([0, 0, 10, 10, 0.15])]
+    # frame 0: the first box kept; the second flipped under 0.25 but still above 0.1; the third gone.
+    # frame 1: int8 lifts a box f32 had at 0.15 over 0.25 (a flip), and invents one f32 has nowhere.
+    int8 = [rows([0, 0, 10, 11, 0.9], [20, 20, 30, 30, 0.2]), rows([0, 0, 10, 10, 0.3], [60, 60, 70, 70, 0.5])]
+    a = quantize.agreement(f32, int8, high=0.25, low=0.1)
+    assert (a["reference_boxes"], a["matched"], a["lost"]) == (3, 2, 1)
+    assert (a["boxes"], a["added"]) == (3, 1)
+    assert a["recall"] == pytest.approx(2 / 3) and a["precision"] == pytest.approx(2 / 3)
+    assert a["strict"]["recall"] == pytest.approx(1 / 3) and a["strict"]["precision"] == pytest.approx(1 / 3)
+    # With the low threshold at the high one, the rule is the old strict one.
+    assert quantize.agreement(f32, int8, high=0.25, low=0.25)["recall"] == pytest.approx(1 / 3)
+
+
+@pytest.fixture(scope="module")
+def f32_vtest():
+    """Real f32 person boxes (down to 0.1) of 10 frames of the sample clip at 1280 (5-6 people a frame)."""
+    from edge_app.vision.sample_frames import even_frames
+
+    core = ov.Core()
+    compiled = core.compile_model(str(resolve_model("yolo11n-pose")[0]), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+    boxes = quantize.person_boxes(compiled, list(even_frames([SAMPLE], 10)), 1280, conf=0.1, iou=0.5)
+    assert sum(int((b[:, 4] >= 0.25).sum()) for b in boxes) >= quantize.MIN_BOXES
+    return boxes
+
+
+def test_the_verdict_passes_threshold_flips_and_fails_a_lost_player(f32_vtest):
+    flipped = [b.copy() for b in f32_vtest]
+    high = [(i, j) for i, b in enumerate(flipped) for j in np.flatnonzero(b[:, 4] >= 0.25)]
+    for i, j in high[::10]:
+        flipped[i][j, 4] = 0.2  # under the activation threshold, still in the tracker's second stage
+    passed = quantize.judge(quantize.agreement(f32_vtest, flipped, high=0.25, low=0.1))
+    assert passed["passed"] and passed["lost"] == 0 and passed["strict"]["recall"] < quantize.MIN_RECALL
+    gone = [b.copy() for b in f32_vtest]
+    for i, j in high[::10]:
+        gone[i][j, 4] = 0.05  # below what the tracker takes: a player lost
+    failed = quantize.judge(quantize.agreement(f32_vtest, gone, high=0.25, low=0.1))
+    assert not failed["passed"] and failed["lost"] == len(high[::10])
+    line = quantize.format_verdict({**failed, "frames": 10})
+    assert "\n" not in line and "FAILED" in line and ">= 0.25" in line
+
+
+def test_the_built_verdict_is_judged_at_the_tracker_thresholds(cache):
+    v = json.loads(quantize.cache_paths(cache / "yolo11n-pose.onnx", cache / "cache")[2].read_text())
+    assert (v["high"], v["low"]) == (0.25, 0.1) and ">= 0.25" in v["rule"] and ">= 0.1" in v["rule"]
+    assert v["recall"] >= v["strict"]["recall"] and v["precision"] >= v["strict"]["precision"]
+
+
+def test_other_tracker_thresholds_or_an_old_verdict_are_checked_again_without_a_rebuild(cache):
+    from edge_app.config import TrackerConfig
+
+    onnx_path = cache / "yolo11n-pose.onnx"
+    xml, side, verdict_path = quantize.cache_paths(onnx_path, cache / "cache")
+    bin_sha = quantize.sha256_of(xml.with_suffix(".bin"))
+    kw = dict(frames=6, input_size=320, int8_dir=cache / "cache", eval_frames=4)
+    _, v, built = quantize.build(onnx_path, [SAMPLE], tracker=TrackerConfig(track_activation_threshold=0.3,
+                                                                            low_score_threshold=0.15), **kw)
+    assert not built and (v["high"], v["low"]) == (0.3, 0.15)
+    assert quantize.sha256_of(xml.with_suffix(".bin")) == bin_sha
+    # A verdict from before this rule (no thresholds) that failed: refused, saying why and what to run.
+    old = {k: v[k] for k in ("frames", "recall", "precision", "int8_sha256")}
+    verdict_path.write_text(json.dumps({**old, "passed": False, "rule": "recall >= 99%"}))
+    with pytest.raises(AxolotlError, match="old accuracy check.*checks it again without rebuilding"):
+        create_detector(int8_config(cache))
+    # With calibration videos in the config, the detector checks it again at start (no rebuild).
+    try:
+        create_detector(int8_config(cache, calib_videos=[str(SAMPLE)]))
+    except AxolotlError as exc:
+        assert "refusing the int8 model" in str(exc)
+    v = json.loads(verdict_path.read_text())
+    assert (v["high"], v["low"]) == (0.25, 0.1) and v["int8_sha256"] == bin_sha
+
+
+def test_a_harness_verdict_is_kept_and_obeyed(cache):
+    onnx_path = cache / "yolo11n-pose.onnx"
+    xml = quantize.cache_paths(onnx_path, cache / "cache")[0]
+    sha = quantize.sha256_of(xml.with_suffix(".bin"))
+    write_verdict(cache, method="harness", passed=False, int8_sha256=sha, why="recall 0.950 against f32's 0.980")
+    with pytest.raises(AxolotlError, match="failed its accuracy check on the accuracy harness \\(recall 0.950"):
+        create_detector(int8_config(cache))
+    _, v, built = quantize.build(onnx_path, [SAMPLE], frames=6, input_size=320, int8_dir=cache / "cache", eval_frames=4)
+    assert not built and v["method"] == "harness"  # not replaced by the held-out check
+    write_verdict(cache, passed=True, why="recall 0.990, IDF1 0.950 against f32's 0.985, 0.948")
+    assert create_detector(int8_config(cache)).info.providers == ("CPU/int8",)
