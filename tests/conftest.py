@@ -35,3 +35,15 @@ def run_cli(*args, env=None, timeout=600, **kw) -> subprocess.CompletedProcess:
     """Run the installed `axolotl-edge` entry point as a user would."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([cli_path(), *map(str, args)], capture_output=True, text=True, env=full_env, timeout=timeout, **kw)
+
+
+def pytest_collection_finish(session):
+    from tests import early
+
+    early.start(session.config, session.items)  # the longest CLI run, in the background (tests/early.py)
+
+
+def pytest_sessionfinish(session):
+    from tests import early
+
+    early.stop_all()
