@@ -44,10 +44,12 @@ def run_cli(*args, env=None, timeout=600, **kw) -> subprocess.CompletedProcess:
 def analysed_sample(tmp_path_factory):
     """`analyze` of the sample clip's first 80 frames as a coach runs it (calibrated, u13, no pose), made once
     for the suite: (database, the --json summary). Read only; a test that changes it takes a `copy_db`."""
-    root = tmp_path_factory.mktemp("sample")
-    db = root / "sample.db"
-    proc = run_cli("analyze", SAMPLE, "--db", db, "--json", "--quiet", "--no-pose", "--max-frames", "80",
-                   "--calibration", CALIBRATION, "--profile", "u13", env={"AXOLOTL_EDGE_HOME": str(root / "home")})
+    from tests import early
+
+    # `analyze SAMPLE --db DB --json --quiet --no-pose --max-frames 80 --calibration CALIBRATION --profile u13`,
+    # started in the background when collection ended (tests/early.py)
+    db = tmp_path_factory.mktemp("sample") / "sample.db"
+    proc = early.result("sample", db)
     assert proc.returncode == 0, proc.stderr
     return db, json.loads(proc.stdout)
 
@@ -62,7 +64,7 @@ def copy_db(src: Path, dst: Path) -> Path:
 def pytest_collection_finish(session):
     from tests import early
 
-    early.start(session.config, session.items)  # the longest CLI run, in the background (tests/early.py)
+    early.start(session.config, session.items)  # the longest CLI runs, in the background (tests/early.py)
 
 
 def pytest_sessionfinish(session):

@@ -1,11 +1,13 @@
-"""The suite's longest CLI run, started when collection ends instead of when its test comes up.
+"""The suite's longest CLI runs, started when collection ends instead of when their tests come up.
 
-`analyze` over all of vtest.avi (tests/test_vtest.py) takes minutes of CPU. Most other tests
-leave a core idle (one Python thread, a subprocess starting, a clip replayed in real time, a
-broker round trip), so the run starts in the background at the lowest priority (nice 19),
-where it only takes what the rest leave; its fixture then waits for it at normal priority.
-The run and its assertions are the same as in the foreground; without the hook (a worker of
-pytest-xdist, --collect-only) the fixture runs it itself.
+`analyze` over all of vtest.avi (tests/test_vtest.py) takes minutes of CPU, the suite's shared
+analysis of the sample clip (tests/conftest.py `analysed_sample`) tens of seconds. Most other
+tests leave a core idle (one Python thread, a subprocess starting, a clip replayed in real
+time, a broker round trip), so each run the selected tests need starts in the background at
+the lowest priority (nice 19), where it only takes what the rest leave; its fixture then
+renices it to 0 and waits for it. The runs and their assertions are the same as in the
+foreground; without the hook (a worker of pytest-xdist, --collect-only) the fixture runs
+the command itself.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.conftest import CALIBRATION, VTEST, cli_path
+from tests.conftest import CALIBRATION, SAMPLE, VTEST, cli_path
 
-# name -> (the test module that needs it, the CLI arguments, with {db} for the database path)
+# name -> (the fixture whose tests need it, the CLI arguments, with {db} for the database path)
 RUNS = {
-    "vtest": ("tests/test_vtest.py",
+    "sample": ("analysed_sample",
+               ("analyze", str(SAMPLE), "--db", "{db}", "--json", "--quiet", "--no-pose", "--max-frames", "80",
+                "--calibration", str(CALIBRATION), "--profile", "u13")),
+    "vtest": ("vtest_module",
               ("analyze", str(VTEST), "--db", "{db}", "--json", "--quiet", "--calibration", str(CALIBRATION))),
 }
 TIMEOUT_S = 900
@@ -75,12 +80,12 @@ def _renice(pid: int, value: int) -> None:
 
 
 def start(config, items) -> None:
-    """Start the runs whose test module is among the selected tests (pytest_collection_finish)."""
+    """Start the runs that the selected tests' fixtures need (pytest_collection_finish), in RUNS' order."""
     if config.option.collectonly or hasattr(config, "workerinput"):
         return
-    modules = {item.nodeid.split("::")[0] for item in items}
-    for name, (module, args) in RUNS.items():
-        if module in modules and name not in _started and (name != "vtest" or VTEST.exists()):
+    needed = {f for item in items for f in getattr(item, "fixturenames", ())}
+    for name, (fixture, args) in RUNS.items():
+        if fixture in needed and name not in _started and (name != "vtest" or VTEST.exists()):
             _started[name] = _Run(name, args)
 
 
