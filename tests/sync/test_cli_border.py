@@ -34,7 +34,7 @@ def served(tmp_path):
         wait_until(up, 60, "the API")
         yield port, env
     finally:
-        # The tests leave a phone's keep-alive connection open, as a phone's app does: SIGINT must still
+        # Two tests leave their keep-alive connection open, as a phone's app does: SIGINT must still
         # stop the server (it waited 30 s for the idle TLS connection, forever for a /live/metrics stream).
         server.send_signal(signal.SIGINT)
         try:
