@@ -81,7 +81,8 @@ def _renice(pid: int, value: int) -> None:
 
 def start(config, items) -> None:
     """Start the runs that the selected tests' fixtures need (pytest_collection_finish), in RUNS' order."""
-    if config.option.collectonly or hasattr(config, "workerinput"):
+    # AXOLOTL_TEST_EARLY=0: everything in the foreground (to compare suite times)
+    if config.option.collectonly or hasattr(config, "workerinput") or os.environ.get("AXOLOTL_TEST_EARLY") == "0":
         return
     needed = {f for item in items for f in getattr(item, "fixturenames", ())}
     for name, (fixture, args) in RUNS.items():
