@@ -348,10 +348,17 @@ def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: Pairing
     return app
 
 
+SHUTDOWN_GRACE_S = 3
+
+
 def make_server(app, host: str, port: int, certfile: str | Path, keyfile: str | Path, **kw):
     """A uvicorn.Server for the app over TLS (call `.run()`, or run it in a thread and set `.should_exit`)."""
     import uvicorn
 
+    # On SIGINT/SIGTERM uvicorn waits for every connection to close: an open /live/metrics stream never
+    # does, and an idle keep-alive TLS connection waits for the phone's close_notify (asyncio's 30 s).
+    # A few seconds let a request in progress finish; then the rest are cut.
+    kw.setdefault("timeout_graceful_shutdown", SHUTDOWN_GRACE_S)
     config = uvicorn.Config(app, host=host, port=int(port), ssl_certfile=str(certfile), ssl_keyfile=str(keyfile),
                             log_level=kw.pop("log_level", "warning"), **kw)
     return uvicorn.Server(config)

@@ -1,7 +1,10 @@
+import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -35,3 +38,36 @@ def run_cli(*args, env=None, timeout=600, **kw) -> subprocess.CompletedProcess:
     """Run the installed `axolotl-edge` entry point as a user would."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([cli_path(), *map(str, args)], capture_output=True, text=True, env=full_env, timeout=timeout, **kw)
+
+
+@pytest.fixture(scope="session")
+def analysed_sample(tmp_path_factory):
+    """`analyze` of the sample clip's first 80 frames as a coach runs it (calibrated, u13, no pose), made once
+    for the suite: (database, the --json summary). Read only; a test that changes it takes a `copy_db`."""
+    from tests import early
+
+    # `analyze SAMPLE --db DB --json --quiet --no-pose --max-frames 80 --calibration CALIBRATION --profile u13`,
+    # started in the background when collection ended (tests/early.py)
+    db = tmp_path_factory.mktemp("sample") / "sample.db"
+    proc = early.result("sample", db)
+    assert proc.returncode == 0, proc.stderr
+    return db, json.loads(proc.stdout)
+
+
+def copy_db(src: Path, dst: Path) -> Path:
+    """A consistent copy of an SQLite database (SQLite's backup: the WAL's rows included)."""
+    with closing(sqlite3.connect(src)) as a, closing(sqlite3.connect(dst)) as b:
+        a.backup(b)
+    return dst
+
+
+def pytest_collection_finish(session):
+    from tests import early
+
+    early.start(session.config, session.items)  # the longest CLI runs, in the background (tests/early.py)
+
+
+def pytest_sessionfinish(session):
+    from tests import early
+
+    early.stop_all()

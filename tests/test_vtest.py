@@ -1,6 +1,7 @@
 """Acceptance on all of vtest.avi (795 frames, 10 fps): `analyze` as a user runs it.
 
-Takes two to three minutes on 2 CPU cores (1280 input + pose). Skips without ../shared.
+Takes two to three minutes on 2 CPU cores (1280 input + pose), mostly while the tests before it run
+(tests/early.py). Skips without ../shared.
 """
 
 import json
@@ -11,17 +12,18 @@ import pytest
 
 from edge_app.store import SessionStore
 from edge_app.summary import validate_summary
-from tests.conftest import CALIBRATION, run_cli
+from tests import early
 from tests.vtest_people import VISITS, owner, who
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def analysed(tmp_path_factory, request):
-    vtest = request.getfixturevalue("vtest_module")
+def analysed(tmp_path_factory, vtest_module):
     db = tmp_path_factory.mktemp("vtest") / "vtest.db"
-    proc = run_cli("analyze", vtest, "--db", db, "--json", "--quiet", "--calibration", CALIBRATION, timeout=900)
+    # `analyze VTEST --db DB --json --quiet --calibration CALIBRATION`, started in the background when
+    # collection ended (tests/early.py)
+    proc = early.result("vtest", db)
     assert proc.returncode == 0, proc.stderr[-2000:]
     summary = json.loads(proc.stdout)
     with SessionStore(db) as store:

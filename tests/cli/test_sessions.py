@@ -14,18 +14,16 @@ from edge_app.feedback.gate import CACHE_NAME, wording_line
 from edge_app.feedback.llm import default_model_path
 from edge_app.feedback.relevance import irrelevant, sentences
 from edge_app.pitch import Calibration
-from tests.conftest import CALIBRATION, SAMPLE, run_cli
+from tests.conftest import CALIBRATION, SAMPLE, copy_db, run_cli
 
 NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")
 
 
 @pytest.fixture(scope="module")
-def session(tmp_path_factory):
-    db = tmp_path_factory.mktemp("feedback") / "f.db"
-    proc = run_cli("analyze", SAMPLE, "--db", db, "--json", "--quiet", "--no-pose", "--max-frames", "100",
-                   "--calibration", CALIBRATION, "--profile", "u13")
-    assert proc.returncode == 0, proc.stderr
-    summary = json.loads(proc.stdout)
+def session(analysed_sample, tmp_path_factory):
+    """The sample clip analysed for u13 (tests/conftest.py), its farthest walker named Sam: (db, session id)."""
+    src, summary = analysed_sample
+    db = copy_db(src, tmp_path_factory.mktemp("feedback") / "f.db")
     label = max(summary["players"], key=lambda p: p["distance"])["player"]
     assert run_cli("players", summary["session_id"], "name", label, "Sam", "--db", db).returncode == 0
     return db, summary["session_id"]
@@ -137,12 +135,18 @@ def test_with_smollm2_the_quality_gate_decides_and_the_output_says_which_wording
 
 
 @pytest.fixture(scope="module")
-def session_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("players") / "p.db"
-    proc = run_cli("analyze", SAMPLE, "--db", db, "--json", "--quiet", "--no-pose", "--max-frames", "80",
-                   "--calibration", CALIBRATION)
-    assert proc.returncode == 0, proc.stderr
-    return db, json.loads(proc.stdout)
+def session_db(analysed_sample, tmp_path_factory):
+    """The sample clip's session (tests/conftest.py) summarised for adults, as `analyze` without --profile
+    would have: (db, summary)."""
+    from edge_app.report import summarize_session
+    from edge_app.store import SessionStore
+
+    src, summary = analysed_sample
+    db = copy_db(src, tmp_path_factory.mktemp("players") / "p.db")
+    with SessionStore(db) as store:
+        adult = summarize_session(store, summary["session_id"], calibration=Calibration.load(CALIBRATION))
+    assert adult["profile"]["name"] == "adult"
+    return db, json.loads(json.dumps(adult))
 
 
 def test_coach_names_merges_and_splits_and_the_summary_follows(session_db):

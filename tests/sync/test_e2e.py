@@ -3,16 +3,13 @@
 import json
 import sqlite3
 
-from tests.conftest import CALIBRATION, SAMPLE, run_cli
+from tests.conftest import copy_db, run_cli
 from tests.sync.helpers import TENANT, USERS, ingest_counts, start_ingest, wait_until
 
 
-def test_sample_clip_summary_reaches_the_ingest_once(broker, procs, tmp_path):
-    db, ingest_db = tmp_path / "box.db", tmp_path / "ingest.db"
-    proc = run_cli("analyze", SAMPLE, "--db", db, "--json", "--quiet", "--no-pose", "--max-frames", "40",
-                   "--calibration", CALIBRATION)
-    assert proc.returncode == 0, proc.stderr
-    summary = json.loads(proc.stdout)
+def test_sample_clip_summary_reaches_the_ingest_once(broker, procs, tmp_path, analysed_sample):
+    src, summary = analysed_sample  # `analyze` of the sample clip (tests/conftest.py), as the box stored it
+    db, ingest_db = copy_db(src, tmp_path / "box.db"), tmp_path / "ingest.db"
     status = json.loads(run_cli("sync", "status", "--db", db, "--json").stdout)
     assert status["outbox"]["pending"] == 1  # written with the summary, in its transaction
 

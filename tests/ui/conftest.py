@@ -1,36 +1,21 @@
 """The kiosk's tests drive real widgets offscreen, over a real session database made from the sample clip."""
 
 import os
-import shutil
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt loads: no display in CI
 
 import pytest
 
-from tests.conftest import CALIBRATION, SAMPLE
+from tests.conftest import CALIBRATION, SAMPLE, copy_db
 
 UI_OVERRIDES = {"detector": {"input_size": 960}, "pose": {"enabled": False}}
 
 
 @pytest.fixture(scope="session")
-def recorded_db(tmp_path_factory):
-    """One real, calibrated, summarised session of the sample clip (the first 80 frames), made once."""
-    from edge_app.config import load_config
-    from edge_app.pipeline import Pipeline
-    from edge_app.pitch import Calibration
-    from edge_app.report import summarize_session
-    from edge_app.store import SessionStore
-
-    path = tmp_path_factory.mktemp("recorded") / "axolotl.db"
-    cal = Calibration.load(CALIBRATION)
-    with SessionStore(path) as store:
-        pipe = Pipeline(load_config(overrides=UI_OVERRIDES), store, calibration=cal)
-        try:
-            sid = pipe.run(str(SAMPLE), max_frames=80).session_id
-        finally:
-            pipe.close()
-        summarize_session(store, sid, calibration=cal, profile="u13")
-    return path
+def recorded_db(analysed_sample):
+    """One real, calibrated, summarised (u13) session of the sample clip (the first 80 frames): the suite's
+    `analyze` of it (tests/conftest.py)."""
+    return analysed_sample[0]
 
 
 @pytest.fixture
@@ -53,7 +38,7 @@ def recorded_kiosk(home, recorded_db, qtbot):
     from ui.context import Kiosk
 
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(recorded_db, home / "axolotl.db")
+    copy_db(recorded_db, home / "axolotl.db")
     k = Kiosk(home=home, calibration=CALIBRATION)
     yield k
     k.close()
