@@ -25,6 +25,9 @@ RUNS = {
     "sample": ("analysed_sample",
                ("analyze", str(SAMPLE), "--db", "{db}", "--json", "--quiet", "--no-pose", "--max-frames", "80",
                 "--calibration", str(CALIBRATION), "--profile", "u13")),
+    "quick_start": ("quick_start",
+                    ("analyze", str(SAMPLE), "--db", "{db}", "--json", "--quiet", "--calibration", str(CALIBRATION),
+                     "--charts", "{db}.charts")),
     "vtest": ("vtest_module",
               ("analyze", str(VTEST), "--db", "{db}", "--json", "--quiet", "--calibration", str(CALIBRATION))),
 }
@@ -100,7 +103,7 @@ def result(name: str, db: Path) -> subprocess.CompletedProcess:
                               env=env, timeout=TIMEOUT_S)
     try:
         proc = run.finish(TIMEOUT_S)
-        for f in run.dir.glob("run.db*"):  # with any -wal / -shm left beside it
+        for f in run.dir.glob("run.db*"):  # with any -wal / -shm (and charts folder) left beside it
             shutil.move(f, db.parent / f.name.replace("run.db", db.name, 1))
         return proc
     finally:
