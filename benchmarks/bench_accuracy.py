@@ -44,40 +44,35 @@ def rendered(setup: str, seconds: float, fps: float, work: Path, again: bool = F
     return out
 
 
-def analyze(clip: Path, extra: list[str]) -> tuple[dict, Path, float]:
-    """`axolotl-edge analyze` on the clip (fresh home and database); returns (summary, db, wall s)."""
-    db = clip / "session.db"
-    for p in clip.glob("session.db*"):
+def _run_cli(clip: Path, db_name: str, args: list[str]) -> tuple[subprocess.CompletedProcess, Path, float]:
+    """The product's CLI on the clip as a user runs it: a fresh home and database (WORK/.../db_name)."""
+    db = clip / db_name
+    for p in clip.glob(db_name + "*"):
         p.unlink()
     home = clip / "home"
     home.mkdir(exist_ok=True)
     env = {**os.environ, "AXOLOTL_EDGE_HOME": str(home), "PYTHONPATH": os.pathsep.join(
         [str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))}
-    cmd = [sys.executable, "-m", "edge_app.cli", "analyze", str(clip / "video.mp4"),
-           "--calibration", str(clip / "calibration.json"), "--db", str(db), "--json", "-q", *extra]
+    cmd = [sys.executable, "-m", "edge_app.cli", args[0], str(clip / "video.mp4"),
+           "--calibration", str(clip / "calibration.json"), "--db", str(db), "--json", *args[1:]]
     t0 = time.perf_counter()
     run = subprocess.run(cmd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t0
     if run.returncode != 0:
-        raise SystemExit(f"analyze failed on {clip} (exit {run.returncode}): {run.stderr.strip()[-2000:]}")
+        raise SystemExit(f"{args[0]} failed on {clip} (exit {run.returncode}): {run.stderr.strip()[-2000:]}")
+    return run, db, wall
+
+
+def analyze(clip: Path, extra: list[str]) -> tuple[dict, Path, float]:
+    """`axolotl-edge analyze` on the clip (fresh home and database); returns (summary, db, wall s)."""
+    run, db, wall = _run_cli(clip, "session.db", ["analyze", "-q", *extra])
     return json.loads(run.stdout), db, wall
 
 
 def bench_paced(clip: Path, extra: list[str]) -> dict:
     """`axolotl-edge bench video.mp4 --paced` on the clip (fresh home; the session kept in
     WORK/.../paced.db), scored over the frames it processed (`paced_scores`)."""
-    db = clip / "paced.db"
-    for p in clip.glob("paced.db*"):
-        p.unlink()
-    home = clip / "home"
-    home.mkdir(exist_ok=True)
-    env = {**os.environ, "AXOLOTL_EDGE_HOME": str(home), "PYTHONPATH": os.pathsep.join(
-        [str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))}
-    cmd = [sys.executable, "-m", "edge_app.cli", "bench", str(clip / "video.mp4"), "--paced",
-           "--calibration", str(clip / "calibration.json"), "--db", str(db), "--json", *extra]
-    run = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if run.returncode != 0:
-        raise SystemExit(f"bench --paced failed on {clip} (exit {run.returncode}): {run.stderr.strip()[-2000:]}")
+    run, db, _ = _run_cli(clip, "paced.db", ["bench", "--paced", *extra])
     report = json.loads(run.stdout)
     return {"setup": clip.name, "bench": report, "truth": paced_scores(clip, db, report["session_id"])}
 
