@@ -21,7 +21,10 @@ reachable starts the one near where the player vanished wins; the gap term is ke
 gap is less sure, but the distance term already scales with it). The links are chosen globally, as one
 assignment of fragment ends to fragment starts (Hungarian, `scipy.optimize.linear_sum_assignment`,
 on the usual augmented matrix where "no link" costs `max_cost / 2` per side), so that every
-fragment has at most one successor and one predecessor. Chains of links are the players.
+fragment has at most one successor and one predecessor. A lone chain that fits in the gap of a
+chosen link, each of its two links passing the gates under `max_cost`, is then put into that gap
+(`_fill_gaps`: the assignment prefers skipping it). Chains of links are the players. With a
+calibration, a fragment's ends are those of the positions the metrics keep (`_with_series`).
 
 Defaults, and why:
 - `max_gap_s = 15`: vtest.avi's pair turn round out of the detector's reach for 3 to 9 s; a
@@ -48,6 +51,8 @@ from typing import Callable, Iterable, Sequence
 import cv2
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+
+from edge_app.metrics.kinematics import kept_samples
 
 PERSON_HEIGHT_M = 1.75
 
@@ -291,8 +296,8 @@ def stitch(fragments: Sequence[Fragment], *, max_gap_s: float = 15.0, max_speed:
         links = _assign_greedy(cost, max_cost)
     else:
         raise ValueError(f"method must be 'global' or 'greedy', not {method!r}")
-    succ = dict(links)
-    has_pred = {j for _, j in links}
+    succ = _fill_gaps(dict(links), cost, max_cost)
+    has_pred = set(succ.values())
     groups: list[list[int]] = []
     for k in sorted(range(len(frags)), key=lambda k: (frags[k].first_frame, frags[k].track_id)):
         if k in has_pred:
@@ -303,6 +308,33 @@ def stitch(fragments: Sequence[Fragment], *, max_gap_s: float = 15.0, max_speed:
         groups.extend(_cut(chain, cost, frags, cannot))
     groups.sort(key=lambda g: (frags[g[0]].first_frame, frags[g[0]].track_id))
     return [[frags[k].track_id for k in g] for g in groups]
+
+
+def _fill_gaps(succ: dict[int, int], cost: np.ndarray, max_cost: float) -> dict[int, int]:
+    """Put a lone chain back into the gap of a link that skips it.
+
+    The assignment weighs a -> X -> b (two links, each ~1 with a bunch's torso colours) against
+    a -> b plus X left alone (`max_cost / 2` per free side), and so skips fragments seen in a
+    link's gap: on the harness's tripod one player's 4 fragments became two players (-43 %).
+    But a skip says the player went unseen for the whole gap while someone who passes every
+    gate at both ends, where they must have been, was seen in it: that is the player. A chain X
+    (no predecessor, no successor) goes into a link's gap when both new links pass the gates
+    and cost under `max_cost` (each would be taken on its own); the cheapest first, until none."""
+    succ = dict(succ)
+    while True:
+        tails = {}  # each chain's first fragment -> its last
+        for h in set(range(len(cost))) - set(succ.values()):
+            z = h
+            while z in succ:
+                z = succ[z]
+            tails[h] = z
+        # a's own chain is never a candidate: its head starts before a ends (infinite cost)
+        fits = [(cost[a, h] + cost[z, b], a, b, h, z) for a, b in succ.items() for h, z in tails.items()
+                if cost[a, h] < max_cost and cost[z, b] < max_cost]
+        if not fits:
+            return succ
+        _, a, b, h, z = min(fits)
+        succ[a], succ[z] = h, b
 
 
 def _cut(chain: list[int], cost: np.ndarray, frags: Sequence[Fragment], cannot: list[tuple]) -> list[list[int]]:
@@ -350,7 +382,7 @@ def stitch_session(store, session_id: str, project: Callable[[np.ndarray], np.nd
     """
     frags = [f for f in store.fragments(session_id) if f.class_id in (None, 0)]
     if series:
-        frags = [_with_series(f, *series[f.track_id]) if f.track_id in series and len(series[f.track_id][0]) else f
+        frags = [_with_series(f, *series[f.track_id], project=project) if f.track_id in series and len(series[f.track_id][0]) else f
                  for f in frags]
     session = store.get_session(session_id)
     groups = stitch(frags, fps=session.get("fps"), project=project,
@@ -359,6 +391,15 @@ def stitch_session(store, session_id: str, project: Callable[[np.ndarray], np.nd
     return groups
 
 
-def _with_series(f: Fragment, t: np.ndarray, points: np.ndarray) -> Fragment:
+def _with_series(f: Fragment, t: np.ndarray, points: np.ndarray,
+                 project: Callable[[np.ndarray], np.ndarray] | None = None) -> Fragment:
+    """`f` with the ends of its series. With `project`, the ends of the samples the metrics keep
+    (kinematics.kept_samples): the last box or two of a track lost in a bunch often takes in the
+    player in front, and its ground point lands metres off (1.7-3.8 m on the harness's tripod),
+    which priced the player's own next fragment out of the speed gate."""
+    if project is not None:
+        keep = kept_samples(t, project(np.asarray(points, float)))
+        if keep.any():
+            t, points = np.asarray(t)[keep], np.asarray(points)[keep]
     return replace(f, first_t=float(t[0]), last_t=float(t[-1]),
                    first_point=tuple(points[0]), last_point=tuple(points[-1]))

@@ -9,7 +9,7 @@ import pytest
 
 from edge_app.config import TrackerConfig
 from edge_app.identity import (Fragment, _with_series, appearance_samples, ghost_ends, histogram_distance,
-                               mean_histogram, stitch, torso_histogram)
+                               link_costs, mean_histogram, stitch, torso_histogram)
 from edge_app.vision.detections import Detections
 from edge_app.vision.track import ByteTrack
 from tests.conftest import DATA, VTEST
@@ -138,6 +138,62 @@ def test_a_track_ending_on_a_ghost_frame_is_stitched_to_its_own_next_track():
     assert stitch([f1, f2], project=metres) == [[1], [2]]  # they overlap by the ghost frame: two people
     keep = ghost_ends(t1)
     assert stitch([_with_series(f1, t1[keep], p1[keep]), f2], project=metres) == [[1, 2]]
+
+
+def test_a_track_end_that_leapt_onto_the_player_in_front_does_not_break_the_link():
+    # Track 1 walks along x at 1.5 m/s (25 Hz, 0..4.04 s); its last 2 ground points leapt 3 m
+    # toward the camera (its box took in the player in front as it was lost). Track 2 starts at
+    # 4.2 s at (6.3, 0), where the walker is. From the raw end (6.06, 3): 3.01 m in 0.16 s, over
+    # the gate's 7 m/s x 0.16 s + 1.5 m = 2.62 m. From the last sample the metrics keep
+    # (3.96 s, (5.94, 0)): 0.36 m in 0.24 s.
+    t1 = np.arange(102) / 25
+    p1 = np.c_[1.5 * t1, np.zeros(102)]
+    p1[-2:, 1] += 3.0
+    t2 = 4.2 + np.arange(50) / 25
+    p2 = np.c_[1.5 * t2, np.zeros(50)]
+    f1 = Fragment(1, 0, 101, 0.0, 4.04, (0.0, 0.0), (6.06, 3.0), 100.0, 100.0, H_RED, 102)
+    f2 = Fragment(2, 105, 154, t2[0], t2[-1], tuple(p2[0]), tuple(p2[-1]), 100.0, 100.0, H_RED, 50)
+    assert stitch([_with_series(f1, t1, p1), f2], project=metres) == [[1], [2]]
+    kept = _with_series(f1, t1, p1, project=metres)
+    assert kept.last_t == pytest.approx(3.96) and kept.last_point == pytest.approx((5.94, 0.0))
+    assert stitch([kept, f2], project=metres) == [[1, 2]]
+
+
+def _shade(e):
+    """A histogram at Bhattacharyya distance sqrt(1 - sqrt(1 - e)) from H_ONE (two bins)."""
+    h = np.zeros_like(H_RED)
+    h[0], h[1] = 1 - e, e
+    return h
+
+
+H_ONE = _shade(0.0)
+
+
+def test_a_fragment_seen_in_the_gap_of_a_link_is_put_back_in_it():
+    # A player seen 0-1 s (ending at x=0) and again from 3.5 s (starting at x=2), and, between, a
+    # fragment 1.5-3 s from x=0.5 to x=1.5 whose bunched torso colours are 0.30 from theirs.
+    # Costs (appearance / 0.35 + distance / (2 m/s x gap + 1.5 m) + 0.5 x gap / 15 s):
+    #   1 -> 2: 0.30/0.35 + 0.5/2.5 + 0.25/15 = 1.074 (gap 0.5 s, 0.5 m); 2 -> 3 the same;
+    #   1 -> 3: 0 + 2.0/6.5 + 1.25/15 = 0.391 (gap 2.5 s, 2 m).
+    # The assignment compares 1->2->3 (2.148) with 1->3 and 2 left alone (0.391 + 2 x 0.6 = 1.591)
+    # and skips 2; both of 2's links pass the gates and cost under max_cost (1.2): it is put back.
+    e = 1 - (1 - 0.30 ** 2) ** 2  # distance 0.30
+    frags = [frag(1, 0, 1, (0, 0), (0, 0), hist=H_ONE), frag(2, 1.5, 3, (0.5, 0), (1.5, 0), hist=_shade(e)),
+             frag(3, 3.5, 9, (2, 0), (5, 0), hist=H_ONE)]
+    assert histogram_distance(H_ONE, _shade(e)) == pytest.approx(0.30, abs=1e-3)
+    cost = link_costs(frags, project=metres)
+    assert cost[0, 1] == pytest.approx(1.074, abs=1e-3) and cost[1, 2] == pytest.approx(1.074, abs=1e-3)
+    assert cost[0, 2] == pytest.approx(0.391, abs=1e-3)
+    assert stitch(frags, project=metres) == [[1, 2, 3]]
+    # Colours 0.36 apart fail the appearance gate (0.35): a stranger, left alone.
+    e = 1 - (1 - 0.36 ** 2) ** 2
+    frags[1] = frag(2, 1.5, 3, (0.5, 0), (1.5, 0), hist=_shade(e))
+    assert stitch(frags, project=metres) == [[1, 3], [2]]
+    # Colours 0.34 apart pass the gate (and 1 -> 2 would cost 1.189 < 1.2), but 2 starting 2 m to the
+    # side (2.06 m in 0.5 s) makes it 0.971 + 2.06/2.5 + 0.017 = 1.81 >= 1.2: left alone.
+    e = 1 - (1 - 0.34 ** 2) ** 2
+    frags[1] = frag(2, 1.5, 3, (0.5, 2), (1.5, 0), hist=_shade(e))
+    assert stitch(frags, project=metres) == [[1, 3], [2]]
 
 
 def test_gap_longer_than_max_gap_is_not_merged():

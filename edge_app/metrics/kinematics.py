@@ -231,6 +231,45 @@ def _splits(t, xy, max_gap_s, max_speed, noise_tol_m) -> tuple[np.ndarray, np.nd
     return (dt > max_gap_s) | leap, leap
 
 
+def _stretches(t, xy, rate, max_gap_s, max_speed, noise_tol_m, min_excursion_s):
+    """Steps 2-3 on clean (t, xy): (outliers over all samples; then over the rest: split after each
+    sample, stretch bounds, excursion or not per stretch)."""
+    bad = outlier_mask(t, xy, max_speed=max_speed, rate=rate, noise_tol_m=noise_tol_m) if max_speed else np.zeros(len(t), bool)
+    t, xy = t[~bad], xy[~bad]
+    split, leap = _splits(t, xy, max_gap_s, max_speed, noise_tol_m)
+    bounds = np.r_[0, np.flatnonzero(split) + 1, len(t)]
+    # A stretch shorter than `min_excursion_s` cut off by an implausible jump is a ground point that
+    # jumped away (a box cut by the player in front, a keypoint on the wrong person): too short to
+    # smooth, its speed is its jumps'. It counts as a gap, not re-joined (that would bridge the jump).
+    excursion = [i1 > i0 and t[i1 - 1] - t[i0] < min_excursion_s and ((i0 > 0 and leap[i0 - 1]) or (i1 < len(t) and leap[i1 - 1]))
+                 for i0, i1 in zip(bounds[:-1], bounds[1:])]
+    if all(excursion):
+        excursion = [False] * len(excursion)
+    return bad, split, bounds, excursion
+
+
+def kept_samples(t, xy, *, rate: float | None = None, max_gap_s: float = 1.0, max_speed: float = 12.5,
+                 noise_tol_m: float = 0.75, min_excursion_s: float = 0.5) -> np.ndarray:
+    """(n,) bool: the samples of a track in metres (times increasing) that `compute_kinematics` keeps,
+    i.e. without non-finite points, spikes, jumps and excursions (steps 1-3)."""
+    t = np.asarray(t, float).reshape(-1)
+    xy = np.asarray(xy, float).reshape(-1, 2)
+    keep = np.isfinite(t) & np.isfinite(xy).all(axis=1)
+    keep[1:] &= np.diff(t) > 1e-9
+    idx = np.flatnonzero(keep)
+    if not len(idx):
+        return keep
+    tk, pk = t[idx], xy[idx]
+    bad, _, bounds, excursion = _stretches(tk, pk, float(rate) if rate else median_rate(tk), max_gap_s, max_speed,
+                                           noise_tol_m, min_excursion_s)
+    keep[idx[bad]] = False
+    idx = idx[~bad]
+    for i0, i1, skip in zip(bounds[:-1], bounds[1:], excursion):
+        if skip:
+            keep[idx[i0:i1]] = False
+    return keep
+
+
 def compute_kinematics(t, xy, *, rate: float | None = None, max_gap_s: float = 1.0,
                        max_speed: float | None = 12.5, smoothing: SmoothingConfig | Filter | None = None,
                        noise_tol_m: float = 0.75, min_excursion_s: float = 0.5) -> Kinematics:
@@ -243,21 +282,12 @@ def compute_kinematics(t, xy, *, rate: float | None = None, max_gap_s: float = 1
     kin = Kinematics(rate=rate)
     if n_raw == 0:
         return kin
-    bad = outlier_mask(t, xy, max_speed=max_speed, rate=rate, noise_tol_m=noise_tol_m) if max_speed else np.zeros(n_raw, bool)
+    bad, split, bounds, excursion = _stretches(t, xy, rate, max_gap_s, max_speed, noise_tol_m, min_excursion_s)
     q = kin.quality
     q.outliers_dropped = int(bad.sum())
     t, xy = t[~bad], xy[~bad]
     if len(t) == 0:
         return kin
-    split, leap = _splits(t, xy, max_gap_s, max_speed, noise_tol_m)
-    bounds = np.r_[0, np.flatnonzero(split) + 1, len(t)]
-    # A stretch shorter than `min_excursion_s` cut off by an implausible jump is a ground point that
-    # jumped away (a box cut by the player in front, a keypoint on the wrong person): too short to
-    # smooth, its speed is its jumps'. It counts as a gap, not re-joined (that would bridge the jump).
-    excursion = [i1 > i0 and t[i1 - 1] - t[i0] < min_excursion_s and ((i0 > 0 and leap[i0 - 1]) or (i1 < len(t) and leap[i1 - 1]))
-                 for i0, i1 in zip(bounds[:-1], bounds[1:])]
-    if all(excursion):
-        excursion = [False] * len(excursion)
     dt = np.diff(t)
     q.gaps = int(split.sum())
     q.gap_time_s = float(dt[split].sum())

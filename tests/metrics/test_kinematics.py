@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from edge_app.metrics.kinematics import LiveKinematics, SmoothingConfig, compute_kinematics, smooth
+from edge_app.metrics.kinematics import LiveKinematics, SmoothingConfig, compute_kinematics, kept_samples, smooth
 from tests.metrics import track
 
 
@@ -131,6 +131,25 @@ def test_short_excursion_between_jumps_adds_no_speed():
     assert kin.quality.outliers_dropped == 12
     assert [len(s.t) for s in kin.segments] == [100, 139]
     assert kin.distance == pytest.approx(1.5 * (len(t) - 1 - 12 - 1) / 25, abs=1e-3)
+
+
+def test_kept_samples_are_the_ones_the_kinematics_use():
+    # A 1.5 m/s walk at 25 Hz (0..4.04 s, 102 samples) whose last 2 ground points leapt 3 m toward
+    # the camera (a box that took in the player in front as the track was lost): 3 m in 0.04 s is
+    # over 12.5 m/s x 0.04 s + 0.75 m, and 2 samples (0.04 s) are under 0.5 s: an excursion, dropped.
+    # A 20 m spike at 2 s is dropped too. Kept: the other 99, as many as compute_kinematics uses.
+    t = np.arange(102) / 25
+    xy = np.c_[1.5 * t, np.zeros(102)]
+    xy[-2:, 1] += 3.0
+    xy[50, 1] += 20.0
+    keep = kept_samples(t, xy)
+    assert keep.sum() == 99 and not keep[50] and not keep[-2:].any()
+    kin = compute_kinematics(t, xy)
+    assert kin.quality.outliers_dropped == 3
+    assert kin.segments[-1].t[-1] == pytest.approx(t[keep][-1])
+    # non-finite points (above the horizon) are not kept, the rest is
+    xy[10] = np.nan
+    assert kept_samples(t, xy).sum() == 98
 
 
 def test_pixels_skip_the_speed_checks():
