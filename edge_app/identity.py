@@ -395,8 +395,9 @@ def _with_series(f: Fragment, t: np.ndarray, points: np.ndarray,
                  project: Callable[[np.ndarray], np.ndarray] | None = None) -> Fragment:
     """`f` with the ends of its series. With `project`, the ends of the samples the metrics keep
     (kinematics.kept_samples): the last box or two of a track lost in a bunch often takes in the
-    player in front, and its ground point lands metres off (1.7-3.8 m on the harness's tripod),
-    which priced the player's own next fragment out of the speed gate."""
+    player in front, or jumps onto them, and its ground point lands metres off (1.7-3.8 m on the
+    harness's tripod), which priced the player's own next fragment out of the speed gate. Those
+    samples are not the player's, so they do not count as the fragment seen (as with ghost ends)."""
     if project is not None:
         keep = kept_samples(t, project(np.asarray(points, float)))
         if keep.any():

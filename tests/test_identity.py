@@ -144,8 +144,8 @@ def test_a_track_end_that_leapt_onto_the_player_in_front_does_not_break_the_link
     # Track 1 walks along x at 1.5 m/s (25 Hz, 0..4.04 s); its last 2 ground points leapt 3 m
     # toward the camera (its box took in the player in front as it was lost). Track 2 starts at
     # 4.2 s at (6.3, 0), where the walker is. From the raw end (6.06, 3): 3.01 m in 0.16 s, over
-    # the gate's 7 m/s x 0.16 s + 1.5 m = 2.62 m. From the last sample the metrics keep
-    # (3.96 s, (5.94, 0)): 0.36 m in 0.24 s.
+    # the gate's 7 m/s x 0.16 s + 1.5 m = 2.62 m. From the last point the metrics keep (that of
+    # 3.96 s, (5.94, 0)): 0.36 m in 0.24 s.
     t1 = np.arange(102) / 25
     p1 = np.c_[1.5 * t1, np.zeros(102)]
     p1[-2:, 1] += 3.0
