@@ -321,19 +321,24 @@ def _fill_gaps(succ: dict[int, int], cost: np.ndarray, max_cost: float) -> dict[
     (no predecessor, no successor) goes into a link's gap when both new links pass the gates
     and cost under `max_cost` (each would be taken on its own); the cheapest first, until none."""
     succ = dict(succ)
+    ok = cost < max_cost  # gates passed (else inf) and cheap enough
+    heads = [int(h) for h in np.flatnonzero(ok.any(axis=0))]  # fragments some end could link to
     while True:
-        tails = {}  # each chain's first fragment -> its last
-        for h in set(range(len(cost))) - set(succ.values()):
+        has_pred = set(succ.values())
+        fits = []
+        for h in heads:
+            if h in has_pred:
+                continue
             z = h
             while z in succ:
                 z = succ[z]
-            tails[h] = z
-        # a's own chain is never a candidate: its head starts before a ends (infinite cost)
-        fits = [(cost[a, h] + cost[z, b], a, b, h, z) for a, b in succ.items() for h, z in tails.items()
-                if cost[a, h] < max_cost and cost[z, b] < max_cost]
+            # a's own chain never fits its gap: its head starts before a ends (infinite cost)
+            fits += [(cost[a, h] + cost[z, succ[a]], a, h, z) for a in map(int, np.flatnonzero(ok[:, h]))
+                     if a in succ and ok[z, succ[a]]]
         if not fits:
             return succ
-        _, a, b, h, z = min(fits)
+        _, a, h, z = min(fits)
+        b = succ[a]
         succ[a], succ[z] = h, b
 
 
