@@ -15,7 +15,6 @@ previous verdict is put back if the run fails.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from pathlib import Path

@@ -34,6 +34,10 @@ STAGES = ("decode", "preprocess", "inference", "nms", "tracking", "pose", "store
 _END = object()
 APPEARANCE_EVERY = 5  # frames between torso-colour samples of each player
 LIVE_POSE_LAG_S = 0.5  # live: no pose on a frame whose boxes come out later than this after it was taken
+# Live, pose at most this often: on 2 cores its time is taken from the detector. Run on every processed
+# frame of the mast (its near players are over pose's 80 px) it took 75 ms p50 a frame, ~0.4 of a core at
+# 5 frames a second; the pose KPIs are medians over a session and need no more (benchmarks/README.md).
+LIVE_POSE_EVERY_S = 0.5
 
 
 @dataclass
@@ -190,6 +194,7 @@ class Pipeline:
         result = RunResult(session_id, "running", 0, 0.0, self.detector.info.providers)
         live_filters: dict = {}
         last_pts = None
+        last_pose = -np.inf  # media time of the last live pose run
         detections_q: queue.Queue = queue.Queue(maxsize=2)
         errors: list = []
         worker = threading.Thread(target=self._detect_loop, args=(source, detections_q, errors), name="detect", daemon=True)
@@ -228,8 +233,10 @@ class Pipeline:
                 # (~30 ms a player here; 140-180 ms a processed vtest frame) would add to the lag
                 # and take a core from the detector (benchmarks/README.md, "A live budget").
                 behind = source.is_live and (not detections_q.empty()
-                                             or time.monotonic_ns() - frame.t_ns > LIVE_POSE_LAG_S * 1e9)
+                                             or time.monotonic_ns() - frame.t_ns > LIVE_POSE_LAG_S * 1e9
+                                             or frame.pts_s - last_pose < LIVE_POSE_EVERY_S)
                 if self.pose is not None and len(tracked) and not behind:
+                    last_pose = frame.pts_s
                     poses = self.pose.process(frame.image, tracked[tracked.class_id == PERSON], int(frame.pts_s * 1000))
                 t2 = time.perf_counter()
                 if self.store is not None:

@@ -12,9 +12,11 @@ being followed. A crop is 1.3 × 1.8 player heights: it holds a player who moves
 of their height between the frame their crop was planned from and the frame it is cut from
 (the detect thread runs 1-2 frames ahead of the decoding: 6 m/s at 25 fps); one who runs
 out of it is cut by its edge, found in part, and the next crop centres on that part.
-Live (a camera: processed frames 0.2-0.5 s apart, `plan(live=True)`), the crops move with
-their player's tracked velocity and widen with the time since their seeds, and the sweep
-gets what is left of the frame's time budget (docs/ARCHITECTURE.md, "The live budget").
+Live (a camera: processed frames 0.1-0.5 s apart, `plan(live=True)`), the crops move with
+their player's tracked velocity and widen with the time since their seeds, a player missed
+keeps one for LOST_S, they share one canvas only as large as they need, and the sweep gets
+what is left of the frame's time budget, looking first where players went missing or the
+picture moved (docs/ARCHITECTURE.md, "The live budget").
 """
 
 from __future__ import annotations
@@ -55,13 +57,13 @@ class PackedPlan:
 
 
 def crops_for(seeds: np.ndarray, frame_size: tuple[int, int], *, target_px: float, min_zoom: float,
-              max_zoom: float, tile_size: tuple[int, int], reach: float = 0.0) -> list[tuple[float, float, float, int, int]]:
+              max_zoom: float, tile_size: tuple[int, int], reach=0.0) -> list[tuple[float, float, float, int, int]]:
     """(x, y, zoom, w, h) per seed box: CONTEXT × its height around it, widened by `reach`
-    heights on every side, at the zoom it needs."""
+    heights on every side (one for all, or one per seed), at the zoom it needs."""
     w, h = frame_size
     tw, th = tile_size
     out = []
-    for x1, y1, x2, y2 in seeds:
+    for (x1, y1, x2, y2), reach in zip(seeds, np.broadcast_to(np.asarray(reach, np.float64), len(seeds))):
         height = max(y2 - y1, 4.0)
         zoom = float(np.clip(target_px / height, min_zoom, max_zoom))
         cw = int(math.ceil(min((CONTEXT[0] + 2 * reach) * height * zoom, tw) / 8) * 8)  # model px
@@ -74,9 +76,48 @@ def crops_for(seeds: np.ndarray, frame_size: tuple[int, int], *, target_px: floa
     return out
 
 
-def pack(crops, sweep, sweep_idx: list[int], tile_size: tuple[int, int], frame_size) -> PackedPlan:
-    """Shelf-pack the crops (tallest first) into tiles, after the sweep's whole tiles."""
+def merge_overlapping(crops, tile_size: tuple[int, int]) -> list[tuple[float, float, float, int, int]]:
+    """Overlapping crops (a bunch of players) become one around both, at the larger zoom, where
+    that costs no more model pixels than the two and fits a tile: the pixels they share are
+    run once, and a player between two crops is whole in one."""
     tw, th = tile_size
+    crops = list(crops)
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(crops)):
+            xi, yi, zi, wi, hi = crops[i]
+            for j in range(i + 1, len(crops)):
+                xj, yj, zj, wj, hj = crops[j]
+                x1, y1 = min(xi, xj), min(yi, yj)
+                x2, y2 = max(xi + wi / zi, xj + wj / zj), max(yi + hi / zi, yj + hj / zj)
+                if min(xi + wi / zi, xj + wj / zj) <= max(xi, xj) or min(yi + hi / zi, yj + hj / zj) <= max(yi, yj):
+                    continue  # apart
+                z = max(zi, zj)
+                cw, ch = int(math.ceil((x2 - x1) * z / 8) * 8), int(math.ceil((y2 - y1) * z / 8) * 8)
+                if cw <= tw and ch <= th and cw * ch <= wi * hi + wj * hj:
+                    crops[i] = (x1, y1, z, cw, ch)
+                    del crops[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return crops
+
+
+def pack(crops, sweep, sweep_idx: list[int], tile_size: tuple[int, int], frame_size,
+         max_height: int | None = None) -> PackedPlan:
+    """Shelf-pack the crops (tallest first) into tiles, after the sweep's whole tiles.
+
+    `max_height` (live, a backend that takes any input size): when the sweep tiles and the
+    shelves fit one canvas that high, they go in one, only as large as they need (multiples of
+    32; crops alone: the width that needs the fewest pixels): the rest of a tile is grey the
+    model would still run."""
+    tw, th = tile_size
+    if max_height is not None:
+        canvas = _one_canvas(crops, sweep, sweep_idx, tile_size, frame_size, max_height)
+        if canvas is not None:
+            return canvas
     tiles, places = [], []
     for i, k in enumerate(sweep_idx):
         tiles.append(sweep.tiles[k])
@@ -95,6 +136,41 @@ def pack(crops, sweep, sweep_idx: list[int], tile_size: tuple[int, int], frame_s
         cursor += cw + GAP
         shelf_h = max(shelf_h, ch)
     return PackedPlan(tuple(tiles), tuple(places), n, tile_size, frame_size)
+
+
+def _one_canvas(crops, sweep, sweep_idx, tile_size, frame_size, max_height: int) -> PackedPlan | None:
+    tw, th = tile_size
+    if sweep_idx:
+        return _shelves(crops, [sweep.tiles[k] for k in sweep_idx], tile_size, tw, frame_size, max_height)
+    # Crops alone: the canvas width (a multiple of 32 up to the tiles') that needs the fewest pixels.
+    narrowest = max(32, int(math.ceil(max(c[3] for c in crops) / 32)) * 32) if crops else tw
+    plans = [_shelves(crops, [], tile_size, w, frame_size, max_height) for w in range(narrowest, tw + 1, 32)]
+    plans = [p for p in plans if p is not None]
+    return min(plans, key=lambda p: p.model_pixels) if plans else None
+
+
+def _shelves(crops, sweep_tiles, tile_size, width: int, frame_size, max_height: int) -> PackedPlan | None:
+    """Whole sweep tiles on top, then the crops on shelves (tallest first), in one canvas `width`
+    wide and as high as needed (a multiple of 32); None over `max_height`."""
+    tw, th = tile_size
+    tiles, places = [], []
+    y = 0
+    for tile in sweep_tiles:
+        tiles.append(tile)
+        places.append((0, 0, y, tw, th))
+        y += th + GAP
+    shelf_h = cursor = 0
+    for x, sy, z, cw, ch in sorted(crops, key=lambda c: -c[4]):
+        if cursor and cursor + cw > width:  # next shelf
+            y, shelf_h, cursor = y + shelf_h + GAP, 0, 0
+        places.append((0, cursor, y, cw, ch))
+        tiles.append((x, sy, z))
+        cursor += cw + GAP
+        shelf_h = max(shelf_h, ch)
+    height = max(32, int(math.ceil((y + shelf_h if crops else y - GAP) / 32)) * 32)
+    if height > max_height:
+        return None
+    return PackedPlan(tuple(tiles), tuple(places), 1, (width, height), frame_size)
 
 
 def packed_batch(image: np.ndarray, plan: PackedPlan, out: np.ndarray | None = None) -> np.ndarray:
@@ -148,6 +224,11 @@ REACH_MAX = 0.35  # heights each side: wider crops cost more model pixels, so th
 
 
 LIVE_FIRST_SCAN = 6  # most tiles a frame in a live run's first scan (measured, benchmarks/README.md "A live budget")
+LIVE_SWEEP_EVERY_S = 1.0  # live: a sweep tile at least this often, so a box too slow for its budget still finds new players
+LOST_S = 1.0  # live: a followed player the last frame missed keeps a crop this long (moved by their velocity)
+SEARCH_S = 10.0  # live: then the sweep looks first where they were last seen, for this long
+MIN_MOVING = 12  # motion.MotionMap px (a 40 px player at 1080p is ~10 × 4 of them) for a tile to be run for motion
+MOTION_REPEAT_S = 2.0
 
 
 def reach_for(dt: float) -> float:
@@ -164,29 +245,45 @@ class CropPlanner:
         self.seeds = (np.zeros((0, 4), np.float32), None)  # (boxes, media time s of their frame)
         self._turn = 0
         self._swept = 0  # sweep tiles run so far
-        self._tracks: dict[int, tuple[np.ndarray, float, np.ndarray]] = {}  # id -> centre, t, velocity px/s
-        self.motion = (np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0))  # tracked centres, velocities, heights
+        self._last_sweep: float | None = None  # media time of the last sweep tile
+        self.missing: dict[int, np.ndarray] = {}  # live: track id -> last box, for tracks lost LOST_S-SEARCH_S ago
+        self._searched: set[int] = set()  # missing tracks whose last place a sweep tile has looked at
+        self._scanned: set[int] = set()  # tiles run in the first scan (live)
+        self._moved_at: dict[int, float] = {}  # tile -> media time it was last run for motion
+        self._credit = 0.0  # live: model pixels the budget left unused since the last sweep tile
+        self._tracks: dict[int, tuple[np.ndarray, float, np.ndarray]] = {}  # id -> box, t, velocity px/s
+        # tracked centres, velocities, heights; the boxes, times and velocities of tracks lost < LOST_S
+        self.motion = (np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0), np.zeros((0, 4)), np.zeros(0), np.zeros((0, 2)))
 
     def follow(self, tracked: Detections, t: float) -> None:
         """Live: the tracker's players, so each crop is moved by its player's velocity (px/s,
-        from their last two positions, averaged with the one before) over the time since its seed."""
+        from their last two positions, averaged with the one before) over the time since its
+        seed; and a player the last frame missed keeps a crop for LOST_S."""
         if tracked.tracker_id is None:
             return
         person = tracked.class_id == PERSON
         boxes, ids = tracked.xyxy[person], tracked.tracker_id[person]
         centres = (boxes[:, :2] + boxes[:, 2:]) / 2
         vel = np.zeros((len(ids), 2))
-        for k, (tid, c) in enumerate(zip(ids.tolist(), centres)):
-            prev = self._tracks.get(tid)
+        tracks = dict(self._tracks)
+        for k, (tid, box) in enumerate(zip(ids.tolist(), boxes)):
+            prev = tracks.get(tid)
             if prev is not None and t > prev[1]:
-                vel[k] = 0.5 * (c - prev[0]) / (t - prev[1]) + 0.5 * prev[2]
-            self._tracks[tid] = (c, t, vel[k])
-        self._tracks = {k: v for k, v in self._tracks.items() if t - v[1] < 2.0}
-        self.motion = (centres, vel, boxes[:, 3] - boxes[:, 1])  # one assignment: the detect thread reads it
+                c0 = (prev[0][:2] + prev[0][2:]) / 2
+                vel[k] = 0.5 * (centres[k] - c0) / (t - prev[1]) + 0.5 * prev[2]
+            tracks[tid] = (np.asarray(box, np.float64), t, vel[k])
+        self._tracks = {k: v for k, v in tracks.items() if t - v[1] < SEARCH_S}
+        lost = [v for v in self._tracks.values() if t - LOST_S <= v[1] < t]
+        # Lost longer: where they were last seen, for the sweep to look there first (one assignment).
+        self.missing = {k: v[0] for k, v in self._tracks.items() if v[1] < t - LOST_S}
+        lost_boxes = np.array([v[0] for v in lost]).reshape(-1, 4)
+        lost_t, lost_vel = np.array([v[1] for v in lost]), np.array([v[2] for v in lost]).reshape(-1, 2)
+        # One assignment: the detect thread reads it.
+        self.motion = (centres, vel, boxes[:, 3] - boxes[:, 1], lost_boxes, lost_t, lost_vel)
 
     def _moved(self, seeds: np.ndarray, dt: float) -> np.ndarray:
         """The seeds shifted by the velocity of the tracked player nearest each (within a height)."""
-        centres, vel, heights = self.motion
+        centres, vel, heights = self.motion[:3]
         if not len(centres) or not len(seeds) or dt <= 0:
             return seeds
         sc = (seeds[:, :2] + seeds[:, 2:]) / 2
@@ -196,38 +293,132 @@ class CropPlanner:
         shift = np.where(ok[:, None], vel[near] * dt, 0.0)
         return seeds + np.tile(shift, 2)
 
+    def _lost(self, seeds: np.ndarray, t: float | None) -> tuple[np.ndarray, np.ndarray]:
+        """Boxes (moved by their velocity to `t`) and times since seen of the tracks lost
+        < LOST_S that no seed already covers (none within a height of their centre)."""
+        boxes, seen, vel = self.motion[3:]
+        if t is None or not len(boxes):
+            return np.zeros((0, 4)), np.zeros(0)
+        dt = np.maximum(0.0, t - seen)
+        boxes = boxes + np.tile(vel * dt[:, None], 2)
+        if len(seeds):
+            c = (boxes[:, :2] + boxes[:, 2:]) / 2
+            sc = (seeds[:, :2] + seeds[:, 2:]) / 2
+            near = np.linalg.norm(c[:, None] - sc[None], axis=2).min(axis=1) < boxes[:, 3] - boxes[:, 1]
+            boxes, dt = boxes[~near], dt[~near]
+        return boxes, dt
+
     def update(self, dets: Detections, t: float | None = None) -> None:
         keep = (dets.confidence >= self.seed_conf) & (dets.class_id == PERSON)
         self.seeds = (dets.xyxy[keep].copy(), t)  # one assignment: the detect thread reads it
 
-    def plan(self, tiles, config, t: float | None = None, live: bool = False, budget: int | None = None):
+    def plan(self, tiles, config, t: float | None = None, live: bool = False, budget: float | None = None,
+             max_height: int | None = None, motion=None, scan_budget: float | None = None):
         """`tiles`: the zoom plan (zoom.TilePlan); returns it whole when nobody is followed yet.
 
         `live` (a camera: the box must keep up with it) never runs the whole plan (20 tiles on the
         mast are 7-10 × a frame of crops: seconds behind the camera here). The crops come first
-        (everybody followed), then the sweep gets what is left of `budget` (model tiles a frame
-        may cost, from the time a tile takes): at least 1, at most `sweep`, or LIVE_FIRST_SCAN
-        until the first scan of the pitch is done. `t`: the frame's media time; the crops move
-        with their players and widen with the time since their seeds' frame."""
+        (everybody followed, and those missed < LOST_S ago), then the sweep gets what is left of
+        `budget` (model pixels a frame may cost, from the time a pixel takes): LIVE_FIRST_SCAN
+        tiles a frame at most until the first scan of the pitch is done, then a tile whenever
+        the pixels left over since the last one add up to a tile (at most `sweep` a frame, at
+        least one every LIVE_SWEEP_EVERY_S). `t`: the frame's media time; the crops move with
+        their players and widen with the time since their seeds' frame. `max_height`: a backend
+        that takes any input height gets one canvas (`pack`). Live, which tiles the sweep takes:
+        first where missing players were last seen (`_search`), then where the picture moved
+        outside the crops (`motion`, a motion.MotionMap), then in turn."""
         seeds, seed_t = self.seeds
         n = len(tiles)
         if (not len(seeds) and not live) or n <= self.sweep:
             return tiles
         zooms = [t[2] for t in tiles.tiles]
         dt = 0.0 if t is None or seed_t is None else max(0.0, t - seed_t)
+        reach = reach_for(dt)
         if live:
             seeds = self._moved(seeds, dt)
+            lost, since = self._lost(seeds, t)
+            seeds = np.concatenate([seeds, lost])
+            reach = np.r_[np.full(len(seeds) - len(lost), reach), [reach_for(s) for s in since]]
         crops = crops_for(seeds, tiles.frame_size, target_px=config.target_px, min_zoom=min(zooms),
-                          max_zoom=max(zooms), tile_size=tiles.tile_size, reach=reach_for(dt))
+                          max_zoom=max(zooms), tile_size=tiles.tile_size, reach=reach)
         k = self.sweep
         if live:
-            most = max(self.sweep, LIVE_FIRST_SCAN) if self._swept < n else self.sweep
-            # No timing yet (the first frame): the first scan's most (one tile first lost 0.10 of
-            # recall at 2.5 Hz on the mast: the scan ends a frame later and the tracks start later).
-            room = most if budget is None else budget - pack(crops, tiles, [], tiles.tile_size, tiles.frame_size).n_tiles
-            k = int(np.clip(room, 1, most))
+            crops = merge_overlapping(crops, tiles.tile_size)
+            k = self._live_sweep(crops, tiles, budget, t, max_height, scan_budget)
         k = min(k, n)
-        sweep_idx = [(self._turn + i) % n for i in range(k)]
-        self._turn = (self._turn + k) % n
+        sweep_idx = []
+        scanning = live and self._swept < n  # the first scan of the pitch: each tile once
+        if live and not scanning:
+            sweep_idx = self._search(tiles, k)
+        if live and motion is not None and len(sweep_idx) < k:
+            sweep_idx += self._moving(tiles, k - len(sweep_idx), crops, motion, t, scanning, sweep_idx)
+        while len(sweep_idx) < k:  # the rest in turn
+            i, self._turn = self._turn, (self._turn + 1) % n
+            if i not in sweep_idx and not (scanning and i in self._scanned):
+                sweep_idx.append(i)
+        if scanning:
+            self._scanned |= set(sweep_idx)
         self._swept += k
-        return pack(crops, tiles, sweep_idx, tiles.tile_size, tiles.frame_size)
+        return pack(crops, tiles, sweep_idx, tiles.tile_size, tiles.frame_size, max_height if live else None)
+
+    def _moving(self, tiles, k: int, crops, motion, t, scanning: bool, taken: list[int]) -> list[int]:
+        """Up to `k` tiles where the picture moved outside the crops (MIN_MOVING small-copy px at
+        least), most first; in the first scan, of the tiles not run yet, else of those not run for
+        motion in the last MOTION_REPEAT_S (a ball or a flag moves too: not the same tile every frame)."""
+        rects = np.array([(x, y, x + w / z, y + h / z) for x, y, z, w, h in crops]).reshape(-1, 4)
+        counts = motion.counts(tiles.rects(), rects)
+        ok = counts >= MIN_MOVING
+        for i in taken:
+            ok[i] = False
+        for i in (self._scanned if scanning else [i for i, ti in self._moved_at.items() if t is not None and t - ti < MOTION_REPEAT_S]):
+            ok[i] = False
+        order = [int(i) for i in np.argsort(-counts, kind="stable") if ok[i]][:k]
+        if not scanning:
+            self._moved_at.update({i: t for i in order})
+        return order
+
+    def _search(self, tiles, k: int) -> list[int]:
+        """Up to `k` sweep tiles that hold the last places of the most missing players, each place
+        looked at once (a player lost behind others or who stopped is found in a frame or two, not
+        when the turn comes round: 20 tiles on the mast are 4-8 s)."""
+        missing = self.missing
+        self._searched &= set(missing)
+        todo = np.array([b for tid, b in missing.items() if tid not in self._searched]).reshape(-1, 4)
+        ids = [tid for tid in missing if tid not in self._searched]
+        if not len(todo):
+            return []
+        rects = tiles.rects()
+        c = (todo[:, :2] + todo[:, 2:]) / 2
+        inside = ((rects[:, None, 0] <= c[None, :, 0]) & (c[None, :, 0] < rects[:, None, 2])
+                  & (rects[:, None, 1] <= c[None, :, 1]) & (c[None, :, 1] < rects[:, None, 3]))
+        picked = []
+        while len(picked) < k and inside.any():
+            best = int(inside.sum(axis=1).argmax())
+            picked.append(best)
+            self._searched |= {ids[j] for j in np.flatnonzero(inside[best])}
+            inside[:, inside[best]] = False
+        return picked
+
+    def _live_sweep(self, crops, tiles, budget: float | None, t: float | None, max_height: int | None,
+                    scan_budget: float | None) -> int:
+        """Sweep tiles this live frame (see `plan`)."""
+        tile_px = tiles.tile_size[0] * tiles.tile_size[1]
+        # What the crops cost as packed (the model runs the grey between them too).
+        room = None if budget is None else budget - pack(crops, tiles, [], tiles.tile_size, tiles.frame_size, max_height).model_pixels
+        if self._swept < len(tiles):
+            # The first scan of the pitch: up to `scan_budget` a frame (LIVE_FIRST_SCAN tiles at most).
+            # More at once (6 tiles here: 0.8-1.8 s frames) left the next frame's crops seeded 1-2 s
+            # back, too far for a player seen once (no velocity yet): lost until the sweep came round.
+            self._last_sweep = t
+            most = min(max(self.sweep, LIVE_FIRST_SCAN), len(tiles) - self._swept)
+            if room is None:  # no timing yet (the first frame)
+                return min(most, 2)
+            return int(np.clip((room + scan_budget - budget) // tile_px, 1, most))
+        self._credit = min(self._credit + (tile_px if room is None else room), tile_px * self.sweep)
+        k = int(self._credit // tile_px)
+        overdue = t is not None and self._last_sweep is not None and t - self._last_sweep >= LIVE_SWEEP_EVERY_S
+        k = max(k, 1 if overdue else 0)
+        if k:
+            self._credit = max(0.0, self._credit - k * tile_px)
+            self._last_sweep = t
+        return k

@@ -63,6 +63,7 @@ import cv2
 import numpy as np
 
 from edge_app.vision.crops import CropPlanner, PackedPlan, decode_packed, packed_batch
+from edge_app.vision.motion import MotionMap
 from edge_app.vision.detections import Detections
 from edge_app.vision.detectors.yolo import PAD_VALUE, LetterboxParams, decode
 
@@ -442,8 +443,10 @@ class ZoomDetector:
         self._frames = 0
         self._buffer: np.ndarray | None = None
         self._crops = CropPlanner(config.sweep_tiles) if config.mode in ("auto", "crops") else None
+        self._motion = MotionMap()  # live: where the sweep looks first
         self.params = None  # the last preprocessed frame's plan (or letterbox), for postprocess
-        self._tile_ms: float | None = None  # inference ms per model tile (smoothed)
+        self._px_ms: float | None = None  # preprocess + inference ms per model pixel (smoothed)
+        self._t_pre: float | None = None
 
     # The pipeline and `bench` read these off the backend.
     @property
@@ -504,10 +507,17 @@ class ZoomDetector:
             return tensor
         if self._crops is not None:
             self._crops.sweep = self.config.live_sweep_tiles if self.live else self.config.sweep_tiles
-            budget = None
-            if self.live and self._tile_ms:  # the live budget: as many tiles as fit the frame time
-                budget = int(self.config.live_frame_ms / self._tile_ms)
-            plan = self._crops.plan(plan, self.config, t, self.live, budget)
+            budget = scan = None
+            if self.live and self._px_ms:  # the live budget: the model pixels that fit the frame time
+                budget = self.config.live_frame_ms / self._px_ms
+                scan = max(self.config.live_scan_ms, self.config.live_frame_ms) / self._px_ms
+            # A backend that takes any input height (not a fixed-shape export) gets one canvas,
+            # up to its input size (a TensorRT profile's most).
+            tall = max(self.config.tile_height, self.info.input_size) if self.backend.letterbox.rect else None
+            if self.live:
+                self._motion.update(image)
+            plan = self._crops.plan(plan, self.config, t, self.live, budget, tall, self._motion if self.live else None, scan)
+        self._t_pre = time.perf_counter()
         if isinstance(plan, PackedPlan):
             self._buffer = packed_batch(image, plan, self._buffer)
         else:
@@ -516,11 +526,13 @@ class ZoomDetector:
         return self._buffer
 
     def infer(self, tensor: np.ndarray) -> np.ndarray:
-        t0 = time.perf_counter()
         raw = self.backend.infer_batch(tensor)
-        ms = (time.perf_counter() - t0) * 1e3 / max(1, len(tensor))
-        # ms a tile, smoothed: what the live budget divides the frame time by.
-        self._tile_ms = ms if self._tile_ms is None else 0.7 * self._tile_ms + 0.3 * ms
+        if self._t_pre is not None:
+            # ms a model pixel (cutting the crops and the model call both grow with them), smoothed:
+            # what the live budget divides the frame time by.
+            ms = (time.perf_counter() - self._t_pre) * 1e3 / max(1, tensor.size // 3)
+            self._px_ms = ms if self._px_ms is None else 0.7 * self._px_ms + 0.3 * ms
+            self._t_pre = None
         return raw
 
     def postprocess(self, raw: np.ndarray, params=None) -> Detections:

@@ -313,6 +313,25 @@ def test_crops_around_found_players_keep_them_for_fewer_pixels(backend, mast_fra
     assert _recall(second[second.confidence >= 0.25], truth) >= _recall(first[first.confidence >= 0.25], truth) - 0.05
 
 
+def test_live_canvas_finds_what_the_tiles_find(backend, mast_frame, tiled_pose):
+    from edge_app.vision.crops import PackedPlan
+
+    frame, truth = mast_frame
+    det = ZoomDetector(backend, ZoomConfig(mode="crops"), scene.MAST.calibration())
+    whole = det.detect(frame)  # a file's first frame: the whole tile plan
+    det.live = True
+    t = 0.0
+    while det._crops._swept < len(det.plan_for((frame.shape[1], frame.shape[0]))):  # the first scan
+        t += 0.2
+        det.preprocess(frame, t)
+        det.postprocess(det.infer(det._buffer))
+    det.preprocess(frame, t + 0.2)
+    canvas = det.params[1]
+    live = det.postprocess(det.infer(det._buffer))
+    assert isinstance(canvas, PackedPlan) and canvas.n_tiles == 1 and det._buffer.shape[0] == 1
+    assert _recall(live[live.confidence >= 0.25], truth) >= _recall(whole[whole.confidence >= 0.25], truth) - 0.05
+
+
 def test_crops_widen_with_the_time_since_their_seed_frame():
     from edge_app.vision.crops import CONTEXT, REACH_MAX, CropPlanner, PackedPlan, reach_for
 
@@ -339,25 +358,135 @@ def test_crops_widen_with_the_time_since_their_seed_frame():
 
 
 def test_live_never_runs_the_whole_plan_and_the_sweep_takes_what_the_budget_leaves():
-    from edge_app.vision.crops import LIVE_FIRST_SCAN, CropPlanner, PackedPlan
+    from edge_app.vision.crops import LIVE_FIRST_SCAN, LIVE_SWEEP_EVERY_S, CropPlanner, PackedPlan
 
     size, tile = (1920, 1080), (960, 384)
     plan = TilePlan(tuple((x, y, 1.6) for y in (0.0, 300.0) for x in (0.0, 400.0, 800.0, 1200.0, 1300.0)), tile, size)
-    n = len(plan)
+    n, tile_px = len(plan), 960 * 384
     assert CropPlanner(sweep=1).plan(plan, ZoomConfig(), t=0.0) is plan  # a file: nobody followed, the whole plan
     live = CropPlanner(sweep=1)
-    first = live.plan(plan, ZoomConfig(), t=0.0, live=True)  # no timing yet: the first scan's most, not all 10
-    assert isinstance(first, PackedPlan) and first.n_tiles == LIVE_FIRST_SCAN < n
+    first = live.plan(plan, ZoomConfig(), t=0.0, live=True)  # no timing yet: 2 tiles, not all 10
+    assert isinstance(first, PackedPlan) and first.n_tiles == 2
     live.update(Detections(np.array([[900, 500, 924, 560]], np.float32), np.array([0.9], np.float32), np.array([0])), t=0.0)
-    # The crop takes one tile of a 4-tile budget: the first scan gets the other 3 (at most LIVE_FIRST_SCAN).
-    scan = live.plan(plan, ZoomConfig(), t=0.2, live=True, budget=4)
-    assert scan.n_tiles == 4 and len(scan.tiles) == 3 + 1
-    big = live.plan(plan, ZoomConfig(), t=0.4, live=True, budget=100)
+    # The first scan takes its own budget a frame: 2 tiles' worth leaves 2 - the crop's share: 1 tile.
+    one = live.plan(plan, ZoomConfig(), t=0.2, live=True, budget=tile_px / 2, scan_budget=2 * tile_px)
+    assert len(one.tiles) == 1 + 1
+    # A large budget: LIVE_FIRST_SCAN tiles at most, then the rest; each tile once.
+    big = live.plan(plan, ZoomConfig(), t=0.4, live=True, budget=tile_px, scan_budget=100 * tile_px)
     assert len(big.tiles) == LIVE_FIRST_SCAN + 1
-    # A budget the crops alone use up still sweeps one tile: a new player is found, later.
-    tight = live.plan(plan, ZoomConfig(), t=0.6, live=True, budget=1)
-    assert len(tight.tiles) == 1 + 1
-    while live._swept < n:
-        live.plan(plan, ZoomConfig(), t=0.8, live=True, budget=100)
-    # First scan done: the sweep is back to `sweep` tiles a frame, however large the budget.
-    assert len(live.plan(plan, ZoomConfig(), t=1.0, live=True, budget=100).tiles) == 1 + 1
+    scan = live.plan(plan, ZoomConfig(), t=0.6, live=True, budget=tile_px, scan_budget=100 * tile_px)
+    assert len(scan.tiles) == n - 2 - 1 - LIVE_FIRST_SCAN + 1 and live._swept == n
+    assert sorted(first.tiles + one.tiles[:-1] + big.tiles[:-1] + scan.tiles[:-1]) == sorted(plan.tiles)
+    # Then the sweep takes what the crop leaves: half a tile of room a frame is a tile every other frame.
+    seed = Detections(np.array([[900, 500, 924, 560]], np.float32), np.array([0.9], np.float32), np.array([0]))
+    crop_px = tile_px  # packed in whole tiles (a fixed-shape backend), the crop costs one
+    sweeps = []
+    for i in range(6):
+        live.update(seed, t=0.2 + 0.2 * i)  # found again every frame: the crop keeps its size
+        sweeps.append(len(live.plan(plan, ZoomConfig(), t=0.4 + 0.2 * i, live=True, budget=crop_px + tile_px / 2).tiles) - 1)
+    assert sweeps == [0, 1, 0, 1, 0, 1]
+    # A large budget: at most `sweep` tiles a frame.
+    assert len(live.plan(plan, ZoomConfig(), t=2.0, live=True, budget=100 * tile_px).tiles) == 1 + 1
+    # A budget the crops alone use up: no sweep, except one every LIVE_SWEEP_EVERY_S (new players are found, later).
+    t, swept = 2.0, []
+    while t < 2.0 + 2 * LIVE_SWEEP_EVERY_S:
+        live.update(seed, t=t)
+        t += 0.2
+        swept.append(t) if len(live.plan(plan, ZoomConfig(), t=t, live=True, budget=crop_px).tiles) > 1 else None
+    assert len(swept) == 2 and swept[1] - swept[0] == pytest.approx(LIVE_SWEEP_EVERY_S)
+
+
+def test_live_crops_share_one_canvas_only_as_tall_as_they_need():
+    from edge_app.vision.crops import GAP, CropPlanner, PackedPlan, packed_batch
+
+    size, tile = (1920, 1080), (960, 384)
+    plan = TilePlan(tuple((x, 300.0, 1.6) for x in (0.0, 600.0, 1200.0)), tile, size)
+    live = CropPlanner(sweep=1)
+    live._swept = len(plan)  # past the first scan
+    live.update(Detections(np.array([[100, 500, 124, 560], [900, 500, 924, 560]], np.float32),
+                           np.array([0.9, 0.9], np.float32), np.array([0, 0])), t=0.0)
+    canvas = live.plan(plan, ZoomConfig(), t=0.04, live=True, max_height=1280)  # no timing: one sweep tile
+    assert isinstance(canvas, PackedPlan) and canvas.n_tiles == 1
+    # The sweep tile on top, then one shelf of two 60 px players at the plan's most zoom, 1.6: 1.8 × 60 × 1.6
+    # = 172.8 model px (up to a multiple of 8: 176), so 384 + 8 + 176 = 568 rows, up to a multiple of 32: 576
+    # (two tiles would be 768).
+    assert canvas.tile_size == (960, 576) and canvas.places[0] == (0, 0, 0, 960, 384)
+    assert [p[1:] for p in canvas.places[1:]] == [(0, 384 + GAP, 128, 176), (128 + GAP, 384 + GAP, 128, 176)]
+    batch = packed_batch(np.zeros((1080, 1920, 3), np.uint8), canvas)
+    assert batch.shape == (1, 3, 576, 960)
+    # A file run keeps whole tiles (its results stay as measured on the harness).
+    live_file = CropPlanner(sweep=1)
+    live_file.update(Detections(np.array([[100, 500, 124, 560]], np.float32), np.array([0.9], np.float32), np.array([0])), t=0.0)
+    assert live_file.plan(plan, ZoomConfig(), t=0.04, max_height=1280).tile_size == tile
+
+
+def test_overlapping_crops_merge_when_that_costs_no_more_pixels():
+    from edge_app.vision.crops import merge_overlapping
+
+    # Two 100 x 180 crops at zoom 1, overlapping by 80 px across: the union is 120 x 180 (21,600 px) for
+    # 36,000; two crops apart stay two; a merge that would be larger than both does not happen.
+    crops = [(0.0, 0.0, 1.0, 104, 184), (20.0, 0.0, 1.0, 104, 184), (500.0, 0.0, 1.0, 104, 184)]
+    out = sorted(merge_overlapping(crops, (960, 384)))
+    assert out == [(0.0, 0.0, 1.0, 128, 184), (500.0, 0.0, 1.0, 104, 184)]
+    diagonal = [(0.0, 0.0, 1.0, 104, 184), (100.0, 180.0, 1.0, 104, 184)]  # touching at a corner: union 204 x 364
+    assert len(merge_overlapping(diagonal, (960, 384))) == 2
+
+
+def test_a_player_the_last_frame_missed_keeps_a_crop_moved_by_their_velocity():
+    from edge_app.vision.crops import LOST_S, CropPlanner
+
+    size, tile = (1920, 1080), (960, 384)
+    plan = TilePlan(tuple((x, 300.0, 1.6) for x in (0.0, 600.0, 1200.0)), tile, size)
+    live = CropPlanner(sweep=1)
+    live._swept = len(plan)
+    box = np.array([[900, 500, 924, 560]], np.float32)
+    live.follow(Detections(box, np.array([0.9], np.float32), np.array([0]), tracker_id=np.array([7])), t=0.0)
+    live.follow(Detections(box + [20, 0, 20, 0], np.array([0.9], np.float32), np.array([0]), tracker_id=np.array([7])), t=0.2)
+    # 100 px/s from its two positions, averaged with 0: 50 px/s. The next frame misses it.
+    nobody = Detections(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, int), tracker_id=np.zeros(0, int))
+    live.follow(nobody, t=0.4)
+    live.update(nobody, t=0.4)
+
+    def crop_centre(t):
+        p = live.plan(plan, ZoomConfig(), t=t, live=True, budget=0.0)
+        rects = p.rects()[[i for i, q in enumerate(p.places) if q[3] != 960]]
+        return None if not len(rects) else ((rects[0, 0] + rects[0, 2]) / 2, (rects[0, 1] + rects[0, 3]) / 2)
+
+    cx, cy = crop_centre(0.6)  # 0.4 s since seen at x 932: 932 + 50 × 0.4 = 952
+    assert cx == pytest.approx(952, abs=2) and cy == pytest.approx(530, abs=2)
+    live.follow(nobody, t=0.2 + LOST_S + 0.1)
+    assert crop_centre(0.2 + LOST_S + 0.2) is None  # lost too long: the sweep will find them again
+
+
+def test_live_sweep_looks_first_where_a_player_went_missing_then_where_the_picture_moved():
+    from edge_app.vision.crops import LOST_S, MOTION_REPEAT_S, CropPlanner
+    from edge_app.vision.motion import MotionMap
+
+    size, tile = (1920, 1080), (960, 384)
+    plan = TilePlan(tuple((x, y, 1.6) for y in (0.0, 500.0) for x in (0.0, 600.0, 1200.0)), tile, size)
+    rects = plan.rects()
+    live = CropPlanner(sweep=1)
+    live._swept = len(plan)  # past the first scan
+    box = np.array([[1500, 700, 1524, 760]], np.float32)  # its centre in tile 5 only (x 1200-1800, y 500-740)
+    live.follow(Detections(box, np.array([0.9], np.float32), np.array([0]), tracker_id=np.array([3])), t=0.0)
+    nobody = Detections(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, int), tracker_id=np.zeros(0, int))
+    live.follow(nobody, t=LOST_S + 0.2)  # missing now: no crop, but the sweep looks where they were
+    live.update(nobody, t=LOST_S + 0.2)
+    grey = np.full((1080, 1920, 3), 90, np.uint8)
+    moved = grey.copy()
+    moved[100:200, 100:200] = 200  # something moved in the top-left corner: tile 0 only
+    motion = MotionMap()
+    motion.update(grey)
+    motion.update(moved)
+    first = live.plan(plan, ZoomConfig(), t=LOST_S + 0.4, live=True, motion=motion)  # no timing: a tile a frame
+    cx, cy = (box[0, 0] + box[0, 2]) / 2, (box[0, 1] + box[0, 3]) / 2
+    r = first.rects()[0]
+    assert r[0] <= cx < r[2] and r[1] <= cy < r[3]  # the missing player's last place
+    second = live.plan(plan, ZoomConfig(), t=LOST_S + 0.6, live=True, motion=motion)
+    np.testing.assert_allclose(second.rects()[0], rects[0])  # then where the picture moved
+    # The same motion again soon after: not run for it every frame (a ball, a flag), the tiles in turn instead;
+    # after MOTION_REPEAT_S, again.
+    live.plan(plan, ZoomConfig(), t=LOST_S + 0.6 + MOTION_REPEAT_S / 2, live=True, motion=motion)
+    assert live._moved_at == {0: LOST_S + 0.6}
+    live.plan(plan, ZoomConfig(), t=LOST_S + 0.7 + MOTION_REPEAT_S, live=True, motion=motion)
+    assert live._moved_at == {0: LOST_S + 0.7 + MOTION_REPEAT_S}
