@@ -51,22 +51,20 @@ class PacedSource(VideoSource):
         # The file's time from its index (the base class reads the clock for live sources).
         return Frame(frame.index, self.due_ns(frame.index), frame.index / self.fps, frame.image, frame.decode_ms)
 
-    def _run(self) -> None:
-        try:
-            while not self._stop.is_set():
-                # Wait until the next frame is due, then decode it: a camera delivers a frame when it is taken.
-                wait = (self.due_ns(self._decoded) - time.monotonic_ns()) / 1e9
-                if wait > 0 and self._stop.wait(wait):
-                    return
-                frame = self._read_frame()
-                if frame is None:
-                    return
-                self._dropped += self._buf.put_drop_oldest(frame)
-        except BaseException as exc:  # surfaced to the consumer at the end of iteration
-            self._error = exc
-        finally:
-            self._release()
-            self._buf.finish()
+    def _run_live(self) -> None:
+        while not self._stop.is_set():
+            # Wait until the next frame is due, then decode it: a camera delivers a frame when it is taken.
+            wait = (self.due_ns(self._decoded) - time.monotonic_ns()) / 1e9
+            if wait > 0 and self._stop.wait(wait):
+                return
+            frame = self._read_frame()
+            if frame is None:  # the file's end (no reopening)
+                return
+            self._dropped += self._buf.put_drop_oldest(frame)
+
+    # The base class's capture thread starts in its __init__, before `is_live` is set here: either
+    # branch of its loop is the paced one.
+    _run_file = _run_live
 
     def __repr__(self) -> str:
         return f"PacedSource({self.spec.describe()!r}, {self.size[0]}x{self.size[1]} @ {self.fps:g} fps)"
