@@ -133,10 +133,6 @@ class ZoomConfig(_Strict):
     # over, a tile when it adds up to one (at least one a second). 100 ms: the 10 Hz goal; on the
     # harness's 2-core CPU the crops alone take ~0.1 s, so this leaves the sweep its minimum.
     live_frame_ms: float = Field(100.0, gt=0)
-    # The first scan of the pitch (every tile once, when a live run starts) may take this long a
-    # frame: longer frames leave the next crops too far behind the players just found, who have no
-    # velocity yet (400 ms: recall 0.85 against 0.90 at 200-300 on the mast; benchmarks/README.md).
-    live_scan_ms: float = Field(250.0, gt=0)
     # yolo11n-pose finds people from about 100 px tall at its input (issue 12: 0-2 of 24 at 80 px,
     # 18-24 at 100, all at 130); benchmarks/README.md "Small players" has the recall per target.
     target_px: int = Field(100, ge=32, le=640)

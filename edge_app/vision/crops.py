@@ -14,9 +14,9 @@ of their height between the frame their crop was planned from and the frame it i
 out of it is cut by its edge, found in part, and the next crop centres on that part.
 Live (a camera: processed frames 0.1-0.5 s apart, `plan(live=True)`), the crops move with
 their player's tracked velocity and widen with the time since their seeds, a player missed
-keeps one for LOST_S, they share one canvas only as large as they need, and the sweep gets
-what is left of the frame's time budget, looking first where players went missing or the
-picture moved (docs/ARCHITECTURE.md, "The live budget").
+keeps one for LOST_S, places where the picture moved get one, they share one canvas only as
+large as they need, and the sweep gets what is left of the frame's time budget, looking first
+where players went missing (docs/ARCHITECTURE.md, "The live budget").
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ from edge_app.vision.detections import PERSON, Detections
 from edge_app.vision.detectors.yolo import PAD_VALUE, LetterboxParams, decode
 
 CONTEXT = (1.3, 1.8)  # crop width and height, × the player's height (a player is ~0.4 as wide as tall)
+# Live, crops are moved by their player's velocity and widen with the time since their seeds
+# (`reach_for`): 1.2 × 1.6 kept the mast's recall (0.94) for 17 % fewer crop pixels (benchmarks/README.md).
+LIVE_CONTEXT = (1.2, 1.6)
 GAP = 8  # grey model px between packed crops: the model does not read two crops as one picture
 
 
@@ -57,8 +60,8 @@ class PackedPlan:
 
 
 def crops_for(seeds: np.ndarray, frame_size: tuple[int, int], *, target_px: float, min_zoom: float,
-              max_zoom: float, tile_size: tuple[int, int], reach=0.0) -> list[tuple[float, float, float, int, int]]:
-    """(x, y, zoom, w, h) per seed box: CONTEXT × its height around it, widened by `reach`
+              max_zoom: float, tile_size: tuple[int, int], reach=0.0, context=CONTEXT) -> list[tuple[float, float, float, int, int]]:
+    """(x, y, zoom, w, h) per seed box: `context` × its height around it, widened by `reach`
     heights on every side (one for all, or one per seed), at the zoom it needs."""
     w, h = frame_size
     tw, th = tile_size
@@ -66,8 +69,8 @@ def crops_for(seeds: np.ndarray, frame_size: tuple[int, int], *, target_px: floa
     for (x1, y1, x2, y2), reach in zip(seeds, np.broadcast_to(np.asarray(reach, np.float64), len(seeds))):
         height = max(y2 - y1, 4.0)
         zoom = float(np.clip(target_px / height, min_zoom, max_zoom))
-        cw = int(math.ceil(min((CONTEXT[0] + 2 * reach) * height * zoom, tw) / 8) * 8)  # model px
-        ch = int(math.ceil(min((CONTEXT[1] + 2 * reach) * height * zoom, th) / 8) * 8)
+        cw = int(math.ceil(min((context[0] + 2 * reach) * height * zoom, tw) / 8) * 8)  # model px
+        ch = int(math.ceil(min((context[1] + 2 * reach) * height * zoom, th) / 8) * 8)
         cw, ch = min(cw, tw), min(ch, th)
         cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
         x = float(np.clip(cx - cw / zoom / 2, 0, max(0.0, w - cw / zoom)))
@@ -227,8 +230,8 @@ LIVE_FIRST_SCAN = 6  # most tiles a frame in a live run's first scan (measured, 
 LIVE_SWEEP_EVERY_S = 1.0  # live: a sweep tile at least this often, so a box too slow for its budget still finds new players
 LOST_S = 1.0  # live: a followed player the last frame missed keeps a crop this long (moved by their velocity)
 SEARCH_S = 10.0  # live: then the sweep looks first where they were last seen, for this long
-MIN_MOVING = 12  # motion.MotionMap px (a 40 px player at 1080p is ~10 × 4 of them) for a tile to be run for motion
-MOTION_REPEAT_S = 2.0
+MIN_MOVING = 12  # motion.MotionMap px (a 40 px player at 1080p is ~10 × 4 of them) for a place that moved to get a crop
+MAX_BLOB_CROPS = 24  # a frame (a shaking camera or a change of light moves everything)
 
 
 def reach_for(dt: float) -> float:
@@ -249,7 +252,6 @@ class CropPlanner:
         self.missing: dict[int, np.ndarray] = {}  # live: track id -> last box, for tracks lost LOST_S-SEARCH_S ago
         self._searched: set[int] = set()  # missing tracks whose last place a sweep tile has looked at
         self._scanned: set[int] = set()  # tiles run in the first scan (live)
-        self._moved_at: dict[int, float] = {}  # tile -> media time it was last run for motion
         self._credit = 0.0  # live: model pixels the budget left unused since the last sweep tile
         self._tracks: dict[int, tuple[np.ndarray, float, np.ndarray]] = {}  # id -> box, t, velocity px/s
         # tracked centres, velocities, heights; the boxes, times and velocities of tracks lost < LOST_S
@@ -313,20 +315,20 @@ class CropPlanner:
         self.seeds = (dets.xyxy[keep].copy(), t)  # one assignment: the detect thread reads it
 
     def plan(self, tiles, config, t: float | None = None, live: bool = False, budget: float | None = None,
-             max_height: int | None = None, motion=None, scan_budget: float | None = None):
+             max_height: int | None = None, motion=None):
         """`tiles`: the zoom plan (zoom.TilePlan); returns it whole when nobody is followed yet.
 
         `live` (a camera: the box must keep up with it) never runs the whole plan (20 tiles on the
-        mast are 7-10 × a frame of crops: seconds behind the camera here). The crops come first
-        (everybody followed, and those missed < LOST_S ago), then the sweep gets what is left of
-        `budget` (model pixels a frame may cost, from the time a pixel takes): LIVE_FIRST_SCAN
-        tiles a frame at most until the first scan of the pitch is done, then a tile whenever
-        the pixels left over since the last one add up to a tile (at most `sweep` a frame, at
-        least one every LIVE_SWEEP_EVERY_S). `t`: the frame's media time; the crops move with
-        their players and widen with the time since their seeds' frame. `max_height`: a backend
-        that takes any input height gets one canvas (`pack`). Live, which tiles the sweep takes:
-        first where missing players were last seen (`_search`), then where the picture moved
-        outside the crops (`motion`, a motion.MotionMap), then in turn."""
+        mast are 7-10 × a frame of crops: seconds behind the camera here). The crops come first:
+        everybody followed, those missed < LOST_S ago, and where the picture moved outside them
+        (`motion`, a motion.MotionMap: a player nobody follows yet who moves is found the next
+        frame). The sweep gets what is left of `budget` (model pixels a frame may cost, from the
+        time a pixel takes): a tile whenever the pixels left over add up to one, at least one
+        every LIVE_SWEEP_EVERY_S, at most LIVE_FIRST_SCAN a frame in the first scan of the pitch
+        (each tile once), then `sweep`; after the first scan it looks first where missing
+        players were last seen (`_search`), then in turn. `t`: the frame's media time; the crops
+        move with their players and widen with the time since their seeds' frame. `max_height`:
+        a backend that takes any input size gets one canvas (`pack`)."""
         seeds, seed_t = self.seeds
         n = len(tiles)
         if (not len(seeds) and not live) or n <= self.sweep:
@@ -340,18 +342,19 @@ class CropPlanner:
             seeds = np.concatenate([seeds, lost])
             reach = np.r_[np.full(len(seeds) - len(lost), reach), [reach_for(s) for s in since]]
         crops = crops_for(seeds, tiles.frame_size, target_px=config.target_px, min_zoom=min(zooms),
-                          max_zoom=max(zooms), tile_size=tiles.tile_size, reach=reach)
+                          max_zoom=max(zooms), tile_size=tiles.tile_size, reach=reach,
+                          context=LIVE_CONTEXT if live else CONTEXT)
         k = self.sweep
         if live:
+            if motion is not None:
+                crops = crops + self._blob_crops(tiles, crops, motion, config.target_px)
             crops = merge_overlapping(crops, tiles.tile_size)
-            k = self._live_sweep(crops, tiles, budget, t, max_height, scan_budget)
+            k = self._live_sweep(crops, tiles, budget, t, max_height)
         k = min(k, n)
         sweep_idx = []
         scanning = live and self._swept < n  # the first scan of the pitch: each tile once
         if live and not scanning:
             sweep_idx = self._search(tiles, k)
-        if live and motion is not None and len(sweep_idx) < k:
-            sweep_idx += self._moving(tiles, k - len(sweep_idx), crops, motion, t, scanning, sweep_idx)
         while len(sweep_idx) < k:  # the rest in turn
             i, self._turn = self._turn, (self._turn + 1) % n
             if i not in sweep_idx and not (scanning and i in self._scanned):
@@ -361,21 +364,29 @@ class CropPlanner:
         self._swept += k
         return pack(crops, tiles, sweep_idx, tiles.tile_size, tiles.frame_size, max_height if live else None)
 
-    def _moving(self, tiles, k: int, crops, motion, t, scanning: bool, taken: list[int]) -> list[int]:
-        """Up to `k` tiles where the picture moved outside the crops (MIN_MOVING small-copy px at
-        least), most first; in the first scan, of the tiles not run yet, else of those not run for
-        motion in the last MOTION_REPEAT_S (a ball or a flag moves too: not the same tile every frame)."""
+    def _blob_crops(self, tiles, crops, motion, target_px: float) -> list[tuple[float, float, float, int, int]]:
+        """Crops where the picture moved outside the crops (motion.MotionMap blobs): players nobody
+        follows yet who move (coming on, lost, or not yet scanned) are found the next frame, not when
+        the sweep comes round. Each at the plan's zoom there, around the whole blob (a bunch moves as
+        one) plus 0.4 of a person's height each side, at least LIVE_CONTEXT; at most a tile."""
         rects = np.array([(x, y, x + w / z, y + h / z) for x, y, z, w, h in crops]).reshape(-1, 4)
-        counts = motion.counts(tiles.rects(), rects)
-        ok = counts >= MIN_MOVING
-        for i in taken:
-            ok[i] = False
-        for i in (self._scanned if scanning else [i for i, ti in self._moved_at.items() if t is not None and t - ti < MOTION_REPEAT_S]):
-            ok[i] = False
-        order = [int(i) for i in np.argsort(-counts, kind="stable") if ok[i]][:k]
-        if not scanning:
-            self._moved_at.update({i: t for i in order})
-        return order
+        blobs = motion.blobs(rects, MIN_MOVING)
+        tile_rects, (tw, th), (W, H) = tiles.rects(), tiles.tile_size, tiles.frame_size
+        out = []
+        for x1, y1, x2, y2 in blobs[:MAX_BLOB_CROPS]:
+            cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+            holds = (tile_rects[:, 0] <= cx) & (cx < tile_rects[:, 2]) & (tile_rects[:, 1] <= cy) & (cy < tile_rects[:, 3])
+            if not holds.any():
+                continue  # off the pitch
+            z = max(t[2] for t, ok in zip(tiles.tiles, holds) if ok)
+            person = target_px / z
+            w = max(x2 - x1 + 0.8 * person, LIVE_CONTEXT[0] * person)
+            h = max(y2 - y1 + 0.8 * person, LIVE_CONTEXT[1] * person)
+            cw, ch = min(tw, int(math.ceil(w * z / 8) * 8)), min(th, int(math.ceil(h * z / 8) * 8))
+            x = float(np.clip(cx - cw / z / 2, 0, max(0.0, W - cw / z)))
+            y = float(np.clip(cy - ch / z / 2, 0, max(0.0, H - ch / z)))
+            out.append((x, y, float(z), cw, ch))
+        return out
 
     def _search(self, tiles, k: int) -> list[int]:
         """Up to `k` sweep tiles that hold the last places of the most missing players, each place
@@ -399,25 +410,23 @@ class CropPlanner:
             inside[:, inside[best]] = False
         return picked
 
-    def _live_sweep(self, crops, tiles, budget: float | None, t: float | None, max_height: int | None,
-                    scan_budget: float | None) -> int:
-        """Sweep tiles this live frame (see `plan`)."""
+    def _live_sweep(self, crops, tiles, budget: float | None, t: float | None, max_height: int | None) -> int:
+        """Sweep tiles this live frame (see `plan`): a tile whenever what the crops leave of the
+        budget adds up to one; at most LIVE_FIRST_SCAN a frame in the first scan (then `sweep`), at
+        least one every LIVE_SWEEP_EVERY_S."""
         tile_px = tiles.tile_size[0] * tiles.tile_size[1]
-        # What the crops cost as packed (the model runs the grey between them too).
-        room = None if budget is None else budget - pack(crops, tiles, [], tiles.tile_size, tiles.frame_size, max_height).model_pixels
-        if self._swept < len(tiles):
-            # The first scan of the pitch: up to `scan_budget` a frame (LIVE_FIRST_SCAN tiles at most).
-            # More at once (6 tiles here: 0.8-1.8 s frames) left the next frame's crops seeded 1-2 s
-            # back, too far for a player seen once (no velocity yet): lost until the sweep came round.
+        scanning = self._swept < len(tiles)
+        most = min(max(self.sweep, LIVE_FIRST_SCAN), len(tiles) - self._swept) if scanning else self.sweep
+        if budget is None:  # no timing yet (the first frame)
             self._last_sweep = t
-            most = min(max(self.sweep, LIVE_FIRST_SCAN), len(tiles) - self._swept)
-            if room is None:  # no timing yet (the first frame)
-                return min(most, 2)
-            return int(np.clip((room + scan_budget - budget) // tile_px, 1, most))
-        self._credit = min(self._credit + (tile_px if room is None else room), tile_px * self.sweep)
-        k = int(self._credit // tile_px)
+            return min(most, 2)
+        # What the crops cost as packed (the model runs the grey between them too).
+        room = budget - pack(
+            crops, tiles, [], tiles.tile_size, tiles.frame_size, max_height).model_pixels
+        self._credit = min(self._credit + room, tile_px * most)
+        k = int(max(0.0, self._credit) // tile_px)
         overdue = t is not None and self._last_sweep is not None and t - self._last_sweep >= LIVE_SWEEP_EVERY_S
-        k = max(k, 1 if overdue else 0)
+        k = min(most, max(k, 1 if overdue else 0))
         if k:
             self._credit = max(0.0, self._credit - k * tile_px)
             self._last_sweep = t

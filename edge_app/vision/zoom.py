@@ -507,16 +507,15 @@ class ZoomDetector:
             return tensor
         if self._crops is not None:
             self._crops.sweep = self.config.live_sweep_tiles if self.live else self.config.sweep_tiles
-            budget = scan = None
+            budget = None
             if self.live and self._px_ms:  # the live budget: the model pixels that fit the frame time
                 budget = self.config.live_frame_ms / self._px_ms
-                scan = max(self.config.live_scan_ms, self.config.live_frame_ms) / self._px_ms
             # A backend that takes any input height (not a fixed-shape export) gets one canvas,
             # up to its input size (a TensorRT profile's most).
             tall = max(self.config.tile_height, self.info.input_size) if self.backend.letterbox.rect else None
             if self.live:
                 self._motion.update(image)
-            plan = self._crops.plan(plan, self.config, t, self.live, budget, tall, self._motion if self.live else None, scan)
+            plan = self._crops.plan(plan, self.config, t, self.live, budget, tall, self._motion if self.live else None)
         self._t_pre = time.perf_counter()
         if isinstance(plan, PackedPlan):
             self._buffer = packed_batch(image, plan, self._buffer)

@@ -18,20 +18,23 @@ def _frame() -> np.ndarray:
     return image
 
 
-def test_only_what_moved_counts_and_the_crops_are_left_out():
+def test_only_what_moved_is_a_place_and_the_crops_are_left_out():
     first = _frame()  # 768 x 576: the small copy is 480 wide, 0.625 of it
     second = first.copy()
     # A real patch of the picture (a walker's region) moved 12 px right; the rest is the same picture.
-    x1, y1, x2, y2 = 300, 200, 360, 330
-    second[y1:y2, x1 + 12:x2 + 12] = first[y1:y2, x1:x2]
+    second[200:330, 312:372] = first[200:330, 300:360]
     motion = MotionMap()
     motion.update(first)
-    assert motion.counts(np.array([[0, 0, 768, 576]])).tolist() == [0.0]  # one frame: nothing to compare with
+    assert len(motion.blobs()) == 0  # one frame: nothing to compare with
     motion.update(second)
-    everywhere, around, elsewhere = motion.counts(np.array([[0, 0, 768, 576], [290, 190, 380, 340], [400, 0, 768, 576]]))
-    assert everywhere > 50 and around == everywhere and elsewhere == 0
-    # A crop over the patch: players already followed are not what the sweep looks for.
-    assert motion.counts(np.array([[0, 0, 768, 576]]), covered=np.array([[290, 190, 380, 340]])).tolist() == [0.0]
+    # Boxes where its texture changed, all within the patch's old and new place (a few px of blur and
+    # dilation round it).
+    blobs = motion.blobs()
+    assert len(blobs) and (blobs[:, :2] >= [290, 190]).all() and (blobs[:, 2:] <= [385, 340]).all()
+    # A crop over the patch: players already followed are not what the crops look for.
+    assert len(motion.blobs(covered=np.array([[290, 190, 380, 340]]))) == 0
+    # Tiny changes (sensor noise, a ball far away) are not a place.
+    assert len(motion.blobs(min_px=10_000)) == 0
     # The same picture again: nothing moved.
     motion.update(second)
-    assert motion.counts(np.array([[0, 0, 768, 576]])).tolist() == [0.0]
+    assert len(motion.blobs()) == 0

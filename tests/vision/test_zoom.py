@@ -317,7 +317,8 @@ def test_live_canvas_finds_what_the_tiles_find(backend, mast_frame, tiled_pose):
     from edge_app.vision.crops import PackedPlan
 
     frame, truth = mast_frame
-    det = ZoomDetector(backend, ZoomConfig(mode="crops"), scene.MAST.calibration())
+    # A budget that leaves the first scan its most a frame (LIVE_FIRST_SCAN): the test is the canvas.
+    det = ZoomDetector(backend, ZoomConfig(mode="crops", live_frame_ms=60_000), scene.MAST.calibration())
     whole = det.detect(frame)  # a file's first frame: the whole tile plan
     det.live = True
     t = 0.0
@@ -366,20 +367,20 @@ def test_live_never_runs_the_whole_plan_and_the_sweep_takes_what_the_budget_leav
     assert CropPlanner(sweep=1).plan(plan, ZoomConfig(), t=0.0) is plan  # a file: nobody followed, the whole plan
     live = CropPlanner(sweep=1)
     first = live.plan(plan, ZoomConfig(), t=0.0, live=True)  # no timing yet: 2 tiles, not all 10
-    assert isinstance(first, PackedPlan) and first.n_tiles == 2
-    live.update(Detections(np.array([[900, 500, 924, 560]], np.float32), np.array([0.9], np.float32), np.array([0])), t=0.0)
-    # The first scan takes its own budget a frame: 2 tiles' worth leaves 2 - the crop's share: 1 tile.
-    one = live.plan(plan, ZoomConfig(), t=0.2, live=True, budget=tile_px / 2, scan_budget=2 * tile_px)
-    assert len(one.tiles) == 1 + 1
-    # A large budget: LIVE_FIRST_SCAN tiles at most, then the rest; each tile once.
-    big = live.plan(plan, ZoomConfig(), t=0.4, live=True, budget=tile_px, scan_budget=100 * tile_px)
-    assert len(big.tiles) == LIVE_FIRST_SCAN + 1
-    scan = live.plan(plan, ZoomConfig(), t=0.6, live=True, budget=tile_px, scan_budget=100 * tile_px)
-    assert len(scan.tiles) == n - 2 - 1 - LIVE_FIRST_SCAN + 1 and live._swept == n
-    assert sorted(first.tiles + one.tiles[:-1] + big.tiles[:-1] + scan.tiles[:-1]) == sorted(plan.tiles)
-    # Then the sweep takes what the crop leaves: half a tile of room a frame is a tile every other frame.
+    assert isinstance(first, PackedPlan) and first.n_tiles == 2 and len(first.tiles) == 2
     seed = Detections(np.array([[900, 500, 924, 560]], np.float32), np.array([0.9], np.float32), np.array([0]))
+    live.update(seed, t=0.0)
     crop_px = tile_px  # packed in whole tiles (a fixed-shape backend), the crop costs one
+    # The first scan is paid like the sweep, from what the crop leaves, at most LIVE_FIRST_SCAN a frame:
+    # half a tile left is no tile this frame; then plenty is LIVE_FIRST_SCAN, then what is left of the plan.
+    assert len(live.plan(plan, ZoomConfig(), t=0.2, live=True, budget=crop_px + tile_px / 2).tiles) == 0 + 1
+    big = live.plan(plan, ZoomConfig(), t=0.4, live=True, budget=crop_px + 100 * tile_px)
+    assert len(big.tiles) == LIVE_FIRST_SCAN + 1
+    rest = live.plan(plan, ZoomConfig(), t=0.6, live=True, budget=crop_px + 100 * tile_px)
+    assert len(rest.tiles) == n - 2 - LIVE_FIRST_SCAN + 1 and live._swept == n
+    assert sorted(first.tiles + big.tiles[:-1] + rest.tiles[:-1]) == sorted(plan.tiles)  # each tile once
+    # Then the sweep takes what the crop leaves: half a tile of room a frame is a tile every other frame.
+    live._credit = 0.0
     sweeps = []
     for i in range(6):
         live.update(seed, t=0.2 + 0.2 * i)  # found again every frame: the crop keeps its size
@@ -407,11 +408,11 @@ def test_live_crops_share_one_canvas_only_as_tall_as_they_need():
                            np.array([0.9, 0.9], np.float32), np.array([0, 0])), t=0.0)
     canvas = live.plan(plan, ZoomConfig(), t=0.04, live=True, max_height=1280)  # no timing: one sweep tile
     assert isinstance(canvas, PackedPlan) and canvas.n_tiles == 1
-    # The sweep tile on top, then one shelf of two 60 px players at the plan's most zoom, 1.6: 1.8 × 60 × 1.6
-    # = 172.8 model px (up to a multiple of 8: 176), so 384 + 8 + 176 = 568 rows, up to a multiple of 32: 576
-    # (two tiles would be 768).
+    # The sweep tile on top, then one shelf of two 60 px players at the plan's most zoom, 1.6, in LIVE_CONTEXT
+    # (1.2 × 1.6 heights): 115.2 x 153.6 model px (up to multiples of 8: 120 x 160), so 384 + 8 + 160 = 552
+    # rows, up to a multiple of 32: 576 (two tiles would be 768).
     assert canvas.tile_size == (960, 576) and canvas.places[0] == (0, 0, 0, 960, 384)
-    assert [p[1:] for p in canvas.places[1:]] == [(0, 384 + GAP, 128, 176), (128 + GAP, 384 + GAP, 128, 176)]
+    assert [p[1:] for p in canvas.places[1:]] == [(0, 384 + GAP, 120, 160), (120 + GAP, 384 + GAP, 120, 160)]
     batch = packed_batch(np.zeros((1080, 1920, 3), np.uint8), canvas)
     assert batch.shape == (1, 3, 576, 960)
     # A file run keeps whole tiles (its results stay as measured on the harness).
@@ -458,13 +459,11 @@ def test_a_player_the_last_frame_missed_keeps_a_crop_moved_by_their_velocity():
     assert crop_centre(0.2 + LOST_S + 0.2) is None  # lost too long: the sweep will find them again
 
 
-def test_live_sweep_looks_first_where_a_player_went_missing_then_where_the_picture_moved():
-    from edge_app.vision.crops import LOST_S, MOTION_REPEAT_S, CropPlanner
-    from edge_app.vision.motion import MotionMap
+def test_live_sweep_looks_first_where_a_player_went_missing():
+    from edge_app.vision.crops import LOST_S, CropPlanner
 
     size, tile = (1920, 1080), (960, 384)
     plan = TilePlan(tuple((x, y, 1.6) for y in (0.0, 500.0) for x in (0.0, 600.0, 1200.0)), tile, size)
-    rects = plan.rects()
     live = CropPlanner(sweep=1)
     live._swept = len(plan)  # past the first scan
     box = np.array([[1500, 700, 1524, 760]], np.float32)  # its centre in tile 5 only (x 1200-1800, y 500-740)
@@ -472,21 +471,35 @@ def test_live_sweep_looks_first_where_a_player_went_missing_then_where_the_pictu
     nobody = Detections(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, int), tracker_id=np.zeros(0, int))
     live.follow(nobody, t=LOST_S + 0.2)  # missing now: no crop, but the sweep looks where they were
     live.update(nobody, t=LOST_S + 0.2)
+    first = live.plan(plan, ZoomConfig(), t=LOST_S + 0.4, live=True)  # no timing: a tile a frame
+    np.testing.assert_allclose(first.rects()[0], plan.rects()[5])
+    second = live.plan(plan, ZoomConfig(), t=LOST_S + 0.6, live=True)  # looked there once: then in turn
+    np.testing.assert_allclose(second.rects()[0], plan.rects()[0])
+
+
+def test_a_place_that_moved_outside_the_crops_gets_a_crop_at_the_zoom_there():
+    from edge_app.vision.crops import LIVE_CONTEXT, CropPlanner
+    from edge_app.vision.motion import MotionMap
+
+    size, tile = (1920, 1080), (960, 384)
+    plan = TilePlan(((0.0, 0.0, 2.5), (0.0, 400.0, 1.25)), tile, size)  # far row 2.5x, near row 1.25x
+    live = CropPlanner(sweep=1)
+    live._swept = len(plan)
+    live.update(Detections(np.array([[1500, 500, 1530, 580]], np.float32), np.array([0.9], np.float32), np.array([0])), t=0.0)
     grey = np.full((1080, 1920, 3), 90, np.uint8)
     moved = grey.copy()
-    moved[100:200, 100:200] = 200  # something moved in the top-left corner: tile 0 only
+    moved[60:100, 100:116] = 200  # something person-sized moved in the far row (tile 0 only)
+    moved[500:580, 1500:1530] = 200  # and the followed player moved: their crop covers it
     motion = MotionMap()
     motion.update(grey)
     motion.update(moved)
-    first = live.plan(plan, ZoomConfig(), t=LOST_S + 0.4, live=True, motion=motion)  # no timing: a tile a frame
-    cx, cy = (box[0, 0] + box[0, 2]) / 2, (box[0, 1] + box[0, 3]) / 2
-    r = first.rects()[0]
-    assert r[0] <= cx < r[2] and r[1] <= cy < r[3]  # the missing player's last place
-    second = live.plan(plan, ZoomConfig(), t=LOST_S + 0.6, live=True, motion=motion)
-    np.testing.assert_allclose(second.rects()[0], rects[0])  # then where the picture moved
-    # The same motion again soon after: not run for it every frame (a ball, a flag), the tiles in turn instead;
-    # after MOTION_REPEAT_S, again.
-    live.plan(plan, ZoomConfig(), t=LOST_S + 0.6 + MOTION_REPEAT_S / 2, live=True, motion=motion)
-    assert live._moved_at == {0: LOST_S + 0.6}
-    live.plan(plan, ZoomConfig(), t=LOST_S + 0.7 + MOTION_REPEAT_S, live=True, motion=motion)
-    assert live._moved_at == {0: LOST_S + 0.7 + MOTION_REPEAT_S}
+    packed = live.plan(plan, ZoomConfig(), t=0.04, live=True, motion=motion)
+    crops = [(r, z) for r, (_, _, z), p in zip(packed.rects(), packed.tiles, packed.places) if p[3] != 960 or p[4] != 384]
+    assert len(crops) == 2  # the followed player's, and one for the place that moved
+    (x1, y1, x2, y2), z = next((r, z) for r, z in crops if r[0] < 500)
+    assert z == 2.5  # the far row's zoom: a person there is 100 / 2.5 = 40 px
+    assert x1 <= 100 and x2 >= 116 and y1 <= 60 and y2 >= 100  # around the whole place that moved
+    # The place (40 px tall) plus 0.4 of a 40 px person each side, at least LIVE_CONTEXT; the motion mask's
+    # blur and dilation in the 480 px copy spread it by up to 4 copy px (16 frame px) a side.
+    assert max(40 + 0.8 * 40, LIVE_CONTEXT[1] * 40) <= y2 - y1 <= 40 + 0.8 * 40 + 32 + 8 / 2.5
+    assert (y1 + y2) / 2 == pytest.approx(80, abs=4)
