@@ -234,6 +234,12 @@ MIN_MOVING = 12  # motion.MotionMap px (a 40 px player at 1080p is ~10 × 4 of t
 MAX_BLOB_CROPS = 24  # a frame (a shaking camera or a change of light moves everything)
 
 
+def _inside(rects: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """(len(rects), len(points)) bool: each point (x, y) inside each rectangle (x1, y1, x2, y2)."""
+    r, p = rects[:, None], points[None]
+    return (r[..., 0] <= p[..., 0]) & (p[..., 0] < r[..., 2]) & (r[..., 1] <= p[..., 1]) & (p[..., 1] < r[..., 3])
+
+
 def reach_for(dt: float) -> float:
     """Extra heights on each side of a crop cut `dt` s after its seeds' frame."""
     return float(min(REACH_MAX, max(0.0, REACH_PER_S * dt - 0.35)))
@@ -255,7 +261,7 @@ class CropPlanner:
         self._credit = 0.0  # live: model pixels the budget left unused since the last sweep tile
         self._tracks: dict[int, tuple[np.ndarray, float, np.ndarray]] = {}  # id -> box, t, velocity px/s
         # tracked centres, velocities, heights; the boxes, times and velocities of tracks lost < LOST_S
-        self.motion = (np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0), np.zeros((0, 4)), np.zeros(0), np.zeros((0, 2)))
+        self.followed = (np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0), np.zeros((0, 4)), np.zeros(0), np.zeros((0, 2)))
 
     def follow(self, tracked: Detections, t: float) -> None:
         """Live: the tracker's players, so each crop is moved by its player's velocity (px/s,
@@ -281,11 +287,11 @@ class CropPlanner:
         lost_boxes = np.array([v[0] for v in lost]).reshape(-1, 4)
         lost_t, lost_vel = np.array([v[1] for v in lost]), np.array([v[2] for v in lost]).reshape(-1, 2)
         # One assignment: the detect thread reads it.
-        self.motion = (centres, vel, boxes[:, 3] - boxes[:, 1], lost_boxes, lost_t, lost_vel)
+        self.followed = (centres, vel, boxes[:, 3] - boxes[:, 1], lost_boxes, lost_t, lost_vel)
 
     def _moved(self, seeds: np.ndarray, dt: float) -> np.ndarray:
         """The seeds shifted by the velocity of the tracked player nearest each (within a height)."""
-        centres, vel, heights = self.motion[:3]
+        centres, vel, heights = self.followed[:3]
         if not len(centres) or not len(seeds) or dt <= 0:
             return seeds
         sc = (seeds[:, :2] + seeds[:, 2:]) / 2
@@ -298,7 +304,7 @@ class CropPlanner:
     def _lost(self, seeds: np.ndarray, t: float | None) -> tuple[np.ndarray, np.ndarray]:
         """Boxes (moved by their velocity to `t`) and times since seen of the tracks lost
         < LOST_S that no seed already covers (none within a height of their centre)."""
-        boxes, seen, vel = self.motion[3:]
+        boxes, seen, vel = self.followed[3:]
         if t is None or not len(boxes):
             return np.zeros((0, 4)), np.zeros(0)
         dt = np.maximum(0.0, t - seen)
@@ -349,7 +355,8 @@ class CropPlanner:
             if motion is not None:
                 crops = crops + self._blob_crops(tiles, crops, motion, config.target_px)
             crops = merge_overlapping(crops, tiles.tile_size)
-            k = self._live_sweep(crops, tiles, budget, t, max_height)
+            alone = pack(crops, tiles, [], tiles.tile_size, tiles.frame_size, max_height)
+            k = self._live_sweep(alone.model_pixels, tiles, budget, t)
         k = min(k, n)
         sweep_idx = []
         scanning = live and self._swept < n  # the first scan of the pitch: each tile once
@@ -362,6 +369,8 @@ class CropPlanner:
         if scanning:
             self._scanned |= set(sweep_idx)
         self._swept += k
+        if live and not sweep_idx:
+            return alone
         return pack(crops, tiles, sweep_idx, tiles.tile_size, tiles.frame_size, max_height if live else None)
 
     def _blob_crops(self, tiles, crops, motion, target_px: float) -> list[tuple[float, float, float, int, int]]:
@@ -375,7 +384,7 @@ class CropPlanner:
         out = []
         for x1, y1, x2, y2 in blobs[:MAX_BLOB_CROPS]:
             cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-            holds = (tile_rects[:, 0] <= cx) & (cx < tile_rects[:, 2]) & (tile_rects[:, 1] <= cy) & (cy < tile_rects[:, 3])
+            holds = _inside(tile_rects, np.array([[cx, cy]]))[:, 0]
             if not holds.any():
                 continue  # off the pitch
             z = max(t[2] for t, ok in zip(tiles.tiles, holds) if ok)
@@ -398,10 +407,7 @@ class CropPlanner:
         ids = [tid for tid in missing if tid not in self._searched]
         if not len(todo):
             return []
-        rects = tiles.rects()
-        c = (todo[:, :2] + todo[:, 2:]) / 2
-        inside = ((rects[:, None, 0] <= c[None, :, 0]) & (c[None, :, 0] < rects[:, None, 2])
-                  & (rects[:, None, 1] <= c[None, :, 1]) & (c[None, :, 1] < rects[:, None, 3]))
+        inside = _inside(tiles.rects(), (todo[:, :2] + todo[:, 2:]) / 2)
         picked = []
         while len(picked) < k and inside.any():
             best = int(inside.sum(axis=1).argmax())
@@ -410,20 +416,18 @@ class CropPlanner:
             inside[:, inside[best]] = False
         return picked
 
-    def _live_sweep(self, crops, tiles, budget: float | None, t: float | None, max_height: int | None) -> int:
-        """Sweep tiles this live frame (see `plan`): a tile whenever what the crops leave of the
-        budget adds up to one; at most LIVE_FIRST_SCAN a frame in the first scan (then `sweep`), at
-        least one every LIVE_SWEEP_EVERY_S."""
+    def _live_sweep(self, crops_px: int, tiles, budget: float | None, t: float | None) -> int:
+        """Sweep tiles this live frame (see `plan`): a tile whenever what the crops (`crops_px`, as
+        packed: the model runs the grey between them too) leave of the budget adds up to one; at
+        most LIVE_FIRST_SCAN a frame in the first scan (then `sweep`), at least one every
+        LIVE_SWEEP_EVERY_S."""
         tile_px = tiles.tile_size[0] * tiles.tile_size[1]
         scanning = self._swept < len(tiles)
         most = min(max(self.sweep, LIVE_FIRST_SCAN), len(tiles) - self._swept) if scanning else self.sweep
         if budget is None:  # no timing yet (the first frame)
             self._last_sweep = t
             return min(most, 2)
-        # What the crops cost as packed (the model runs the grey between them too).
-        room = budget - pack(
-            crops, tiles, [], tiles.tile_size, tiles.frame_size, max_height).model_pixels
-        self._credit = min(self._credit + room, tile_px * most)
+        self._credit = min(self._credit + budget - crops_px, tile_px * most)
         k = int(max(0.0, self._credit) // tile_px)
         overdue = t is not None and self._last_sweep is not None and t - self._last_sweep >= LIVE_SWEEP_EVERY_S
         k = min(most, max(k, 1 if overdue else 0))

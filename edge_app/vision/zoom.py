@@ -443,7 +443,7 @@ class ZoomDetector:
         self._frames = 0
         self._buffer: np.ndarray | None = None
         self._crops = CropPlanner(config.sweep_tiles) if config.mode in ("auto", "crops") else None
-        self._motion = MotionMap()  # live: where the sweep looks first
+        self._motion = MotionMap()  # live: where the picture moved, for crops there
         self.params = None  # the last preprocessed frame's plan (or letterbox), for postprocess
         self._px_ms: float | None = None  # preprocess + inference ms per model pixel (smoothed)
         self._t_pre: float | None = None
