@@ -18,6 +18,11 @@ clip's truth as bench_small_players.py does (people >= 40 px, >= half visible, I
 
     python benchmarks/bench_openvino.py --clip benchmarks/out/accuracy/mast-4s-25fps --frames 60 [--zoom tiles]
 
+`--shapes` times the model call alone at given input shapes (NxHxW, e.g. a file run's 3 tiles
+3x384x960 or a live canvas 1x832x960), real frames resized to them:
+
+    python benchmarks/bench_openvino.py --video V --frames 20 --shapes 3x384x960 1x832x960 --int8-dir DIR
+
 --ignore-verdict times an int8 model its accuracy check refused (speed only; the product would not run it).
 """
 
@@ -91,6 +96,28 @@ def run(dets: dict, frames: list[np.ndarray]) -> dict:
     return res
 
 
+def run_shapes(dets: dict, frames: list[np.ndarray], shapes: list[str]) -> dict:
+    """Median ms of `infer` alone per backend and (N, H, W) input, the backends interleaved per call."""
+    import cv2
+
+    res = {}
+    for shape in shapes:
+        n, h, w = (int(v) for v in shape.split("x"))
+        batches = [np.stack([cv2.resize(f, (w, h))[:, :, ::-1].transpose(2, 0, 1) for f in frames[i:i + n]]).astype(np.float32) / 255
+                   for i in range(0, len(frames) - n + 1, n)]
+        ms = {name: [] for name in dets}
+        for i, x in enumerate(batches):
+            for name, det in dets.items():
+                t0 = time.perf_counter()
+                det.infer(np.ascontiguousarray(x))
+                if i >= 1:  # the first call per shape compiles it
+                    ms[name].append((time.perf_counter() - t0) * 1e3)
+        ref = float(np.median(ms["ORT CPU"])) if "ORT CPU" in ms else None
+        res[shape] = {name: {"ms": float(np.median(v)), "ratio": ref / float(np.median(v)) if ref else None}
+                      for name, v in ms.items()}
+    return res
+
+
 def run_zoom(dets: dict, clip: Path, n: int, mode: str) -> dict:
     """Each backend behind its own ZoomDetector on `n` consecutive frames of a harness clip, interleaved."""
     from benchmarks.bench_small_players import harness_clip, score
@@ -144,6 +171,7 @@ def main(argv=None) -> int:
     p.add_argument("--ignore-verdict", action="store_true", help="time a refused int8 model anyway (speed only)")
     p.add_argument("--clip", type=Path, help="an accuracy-harness clip folder: the zoom workload on its frames, with recall")
     p.add_argument("--zoom", choices=["auto", "tiles"], default="auto", help="with --clip: the default crops (auto) or every tile")
+    p.add_argument("--shapes", nargs="+", help="time the model call alone at these NxHxW inputs")
     p.add_argument("--backends", nargs="+", choices=list(BACKENDS), default=list(BACKENDS))
     args = p.parse_args(argv)
     for name in set(BACKENDS) - set(args.backends):
@@ -160,6 +188,8 @@ def main(argv=None) -> int:
     if args.clip:
         return main_zoom(args)
     frames = list(even_frames([args.video], args.frames + WARMUP, phase=0.5))
+    if args.shapes:
+        return main_shapes(args, frames)
     out = {"video": args.video, "frames": len(frames) - WARMUP, "sizes": {}}
     for size in args.sizes:
         res = run(load(size, args.int8_dir), frames)
@@ -172,6 +202,18 @@ def main(argv=None) -> int:
                   f"{r['frame_ms']:>10.1f}{r['fps']:>7.2f}{r['ratio']:>7.2f}x{r['people_per_frame']:>8.2f}")
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
+    return 0
+
+
+def main_shapes(args, frames) -> int:
+    res = run_shapes(load(load_config().detector.input_size, args.int8_dir), frames, args.shapes)
+    names = list(next(iter(res.values())))
+    print(f"\nthe model call alone, median ms over {len(frames)} frames of {Path(args.video).name} per shape (x: ORT's ms / this one's)")
+    print(f"{'input NxHxW':<14}" + "".join(f"{n:>22}" for n in names))
+    for shape, r in res.items():
+        print(f"{shape:<14}" + "".join(f"{r[n]['ms']:>14.1f} ({r[n]['ratio']:.2f}x)" for n in names))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"video": args.video, "shapes": res}, indent=2) + "\n")
     return 0
 
 

@@ -128,10 +128,12 @@ class ZoomConfig(_Strict):
     # A live run (camera, `bench --paced`) processes fewer frames, 0.1-0.5 s apart: at most this many
     # sweep tiles a frame, never the whole plan at once (benchmarks/README.md "A live budget").
     live_sweep_tiles: int = Field(1, ge=1, le=64)
-    # The live budget: what a live frame may cost (crops and model call), from the measured ms per
-    # model pixel. The crops around every followed player always run; the sweep gets what is left
-    # over, a tile when it adds up to one (at least one a second). 100 ms: the 10 Hz goal; on the
-    # harness's 2-core CPU the crops alone take ~0.1 s, so this leaves the sweep its minimum.
+    # The live budget: how long a live frame may take, start to start (100 ms: the 10 Hz goal). The
+    # model part gets what the rest of the frame leaves (nudged frame by frame, zoom.BUDGET_GAIN), in
+    # model pixels from the measured ms a pixel. The crops around every followed player always run; the
+    # sweep gets what is left over, a tile when it adds up to one (at least one a second). On the harness's
+    # 2-core CPU the crops alone take ~0.1 s on ONNX Runtime (the sweep gets its minimum), ~0.06 s on
+    # OpenVINO int8.
     live_frame_ms: float = Field(100.0, gt=0)
     # yolo11n-pose finds people from about 100 px tall at its input (issue 12: 0-2 of 24 at 80 px,
     # 18-24 at 100, all at 130); benchmarks/README.md "Small players" has the recall per target.

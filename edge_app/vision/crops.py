@@ -109,16 +109,16 @@ def merge_overlapping(crops, tile_size: tuple[int, int]) -> list[tuple[float, fl
 
 
 def pack(crops, sweep, sweep_idx: list[int], tile_size: tuple[int, int], frame_size,
-         max_height: int | None = None) -> PackedPlan:
+         max_height: int | None = None, step: int = 32) -> PackedPlan:
     """Shelf-pack the crops (tallest first) into tiles, after the sweep's whole tiles.
 
     `max_height` (live, a backend that takes any input size): when the sweep tiles and the
     shelves fit one canvas that high, they go in one, only as large as they need (multiples of
-    32; crops alone: the width that needs the fewest pixels): the rest of a tile is grey the
+    `step`; crops alone: the width that needs the fewest pixels): the rest of a tile is grey the
     model would still run."""
     tw, th = tile_size
     if max_height is not None:
-        canvas = _one_canvas(crops, sweep, sweep_idx, tile_size, frame_size, max_height)
+        canvas = _one_canvas(crops, sweep, sweep_idx, tile_size, frame_size, max_height, step)
         if canvas is not None:
             return canvas
     tiles, places = [], []
@@ -141,20 +141,21 @@ def pack(crops, sweep, sweep_idx: list[int], tile_size: tuple[int, int], frame_s
     return PackedPlan(tuple(tiles), tuple(places), n, tile_size, frame_size)
 
 
-def _one_canvas(crops, sweep, sweep_idx, tile_size, frame_size, max_height: int) -> PackedPlan | None:
+def _one_canvas(crops, sweep, sweep_idx, tile_size, frame_size, max_height: int, step: int) -> PackedPlan | None:
     tw, th = tile_size
     if sweep_idx:
-        return _shelves(crops, [sweep.tiles[k] for k in sweep_idx], tile_size, tw, frame_size, max_height)
-    # Crops alone: the canvas width (a multiple of 32 up to the tiles') that needs the fewest pixels.
-    narrowest = max(32, int(math.ceil(max(c[3] for c in crops) / 32)) * 32) if crops else tw
-    plans = [_shelves(crops, [], tile_size, w, frame_size, max_height) for w in range(narrowest, tw + 1, 32)]
+        return _shelves(crops, [sweep.tiles[k] for k in sweep_idx], tile_size, tw, frame_size, max_height, step)
+    # Crops alone: the canvas width (a multiple of `step`, or the tiles') that needs the fewest pixels.
+    narrowest = max(step, int(math.ceil(max(c[3] for c in crops) / step)) * step) if crops else tw
+    widths = sorted({min(w, tw) for w in range(narrowest, tw + step, step)})
+    plans = [_shelves(crops, [], tile_size, w, frame_size, max_height, step) for w in widths]
     plans = [p for p in plans if p is not None]
     return min(plans, key=lambda p: p.model_pixels) if plans else None
 
 
-def _shelves(crops, sweep_tiles, tile_size, width: int, frame_size, max_height: int) -> PackedPlan | None:
+def _shelves(crops, sweep_tiles, tile_size, width: int, frame_size, max_height: int, step: int = 32) -> PackedPlan | None:
     """Whole sweep tiles on top, then the crops on shelves (tallest first), in one canvas `width`
-    wide and as high as needed (a multiple of 32); None over `max_height`."""
+    wide and as high as needed (a multiple of `step`); None over `max_height`."""
     tw, th = tile_size
     tiles, places = [], []
     y = 0
@@ -170,7 +171,7 @@ def _shelves(crops, sweep_tiles, tile_size, width: int, frame_size, max_height: 
         tiles.append((x, sy, z))
         cursor += cw + GAP
         shelf_h = max(shelf_h, ch)
-    height = max(32, int(math.ceil((y + shelf_h if crops else y - GAP) / 32)) * 32)
+    height = max(step, int(math.ceil((y + shelf_h if crops else y - GAP) / step)) * step)
     if height > max_height:
         return None
     return PackedPlan(tuple(tiles), tuple(places), 1, (width, height), frame_size)
@@ -321,7 +322,7 @@ class CropPlanner:
         self.seeds = (dets.xyxy[keep].copy(), t)  # one assignment: the detect thread reads it
 
     def plan(self, tiles, config, t: float | None = None, live: bool = False, budget: float | None = None,
-             max_height: int | None = None, motion=None):
+             max_height: int | None = None, motion=None, step: int = 32):
         """`tiles`: the zoom plan (zoom.TilePlan); returns it whole when nobody is followed yet.
 
         `live` (a camera: the box must keep up with it) never runs the whole plan (20 tiles on the
@@ -334,7 +335,7 @@ class CropPlanner:
         (each tile once), then `sweep`; after the first scan it looks first where missing
         players were last seen (`_search`), then in turn. `t`: the frame's media time; the crops
         move with their players and widen with the time since their seeds' frame. `max_height`:
-        a backend that takes any input size gets one canvas (`pack`)."""
+        a backend that takes any input size gets one canvas (`pack`), in multiples of `step`."""
         seeds, seed_t = self.seeds
         n = len(tiles)
         if (not len(seeds) and not live) or n <= self.sweep:
@@ -355,7 +356,7 @@ class CropPlanner:
             if motion is not None:
                 crops = crops + self._blob_crops(tiles, crops, motion, config.target_px)
             crops = merge_overlapping(crops, tiles.tile_size)
-            alone = pack(crops, tiles, [], tiles.tile_size, tiles.frame_size, max_height)
+            alone = pack(crops, tiles, [], tiles.tile_size, tiles.frame_size, max_height, step)
             k = self._live_sweep(alone.model_pixels, tiles, budget, t)
         k = min(k, n)
         sweep_idx = []
@@ -371,7 +372,7 @@ class CropPlanner:
         self._swept += k
         if live and not sweep_idx:
             return alone
-        return pack(crops, tiles, sweep_idx, tiles.tile_size, tiles.frame_size, max_height if live else None)
+        return pack(crops, tiles, sweep_idx, tiles.tile_size, tiles.frame_size, max_height if live else None, step)
 
     def _blob_crops(self, tiles, crops, motion, target_px: float) -> list[tuple[float, float, float, int, int]]:
         """Crops where the picture moved outside the crops (motion.MotionMap blobs): players nobody

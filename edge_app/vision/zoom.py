@@ -72,6 +72,9 @@ log = logging.getLogger(__name__)
 PERSON_M = 1.8  # the stature the zoom plans for; a shorter youth player is a bit smaller (u13 ~1.5 m)
 HEAD_MARGIN = 1.15  # room above a person's head in a tile, × their height
 WIDTH_OF_HEIGHT = 0.6  # a running player's box width, × height: the overlap between tiles in a row
+# Live: the share of a frame's miss of `live_frame_ms` taken off (or given to) the next frame's model
+# budget; a sweep tile or a pose run makes single frames long, so each moves it only a little.
+BUDGET_GAIN = 0.2
 
 
 # -- how tall a person appears ---------------------------------------------------------------
@@ -447,6 +450,8 @@ class ZoomDetector:
         self.params = None  # the last preprocessed frame's plan (or letterbox), for postprocess
         self._px_ms: float | None = None  # preprocess + inference ms per model pixel (smoothed)
         self._t_pre: float | None = None
+        self._model_budget = self.config.live_frame_ms  # live: see _model_budget_ms
+        self._t_cycle: float | None = None
 
     # The pipeline and `bench` read these off the backend.
     @property
@@ -509,13 +514,14 @@ class ZoomDetector:
             self._crops.sweep = self.config.live_sweep_tiles if self.live else self.config.sweep_tiles
             budget = None
             if self.live and self._px_ms:  # the live budget: the model pixels that fit the frame time
-                budget = self.config.live_frame_ms / self._px_ms
+                budget = self._model_budget_ms() / self._px_ms
             # A backend that takes any input height (not a fixed-shape export) gets one canvas,
             # up to its input size (a TensorRT profile's most).
             tall = max(self.config.tile_height, self.info.input_size) if self.backend.letterbox.rect else None
             if self.live:
                 self._motion.update(image)
-            plan = self._crops.plan(plan, self.config, t, self.live, budget, tall, self._motion if self.live else None)
+            plan = self._crops.plan(plan, self.config, t, self.live, budget, tall, self._motion if self.live else None,
+                                    self.backend.shape_step)
         self._t_pre = time.perf_counter()
         if isinstance(plan, PackedPlan):
             self._buffer = packed_batch(image, plan, self._buffer)
@@ -533,6 +539,18 @@ class ZoomDetector:
             self._px_ms = ms if self._px_ms is None else 0.7 * self._px_ms + 0.3 * ms
             self._t_pre = None
         return raw
+
+    def _model_budget_ms(self) -> float:
+        """Live: ms the model part (cut and call) of this frame may take so that whole frames, start to
+        start, average `live_frame_ms`: nudged by each cycle's miss, since the rest (planning, decoding,
+        pose taking a core on the other thread) varies by box and by frame."""
+        now = time.perf_counter()
+        frame_ms = self.config.live_frame_ms
+        if self._t_cycle is not None:
+            miss = frame_ms - (now - self._t_cycle) * 1e3
+            self._model_budget = min(frame_ms, max(0.0, self._model_budget + BUDGET_GAIN * miss))
+        self._t_cycle = now
+        return self._model_budget
 
     def postprocess(self, raw: np.ndarray, params=None) -> Detections:
         size, p, t = params or self.params

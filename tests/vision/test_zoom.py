@@ -421,6 +421,43 @@ def test_live_crops_share_one_canvas_only_as_tall_as_they_need():
     assert live_file.plan(plan, ZoomConfig(), t=0.04, max_height=1280).tile_size == tile
 
 
+def test_the_live_budget_is_for_whole_frames(backend, monkeypatch):
+    """The model part's budget moves by BUDGET_GAIN (0.2) of each frame's miss of live_frame_ms, start to
+    start, within 0 and live_frame_ms (worked by hand below)."""
+    from edge_app.vision import zoom
+
+    clock = [0.0]
+    monkeypatch.setattr(zoom.time, "perf_counter", lambda: clock[0])
+    det = ZoomDetector(backend, ZoomConfig(mode="crops", live_frame_ms=100), scene.MAST.calibration())
+    got = [det._model_budget_ms()]  # the first frame: the whole frame time
+    for cycle_ms in (150, 150, 50, 20, 20, 600, 100):
+        clock[0] += cycle_ms / 1e3
+        got.append(det._model_budget_ms())
+    # 100 - 0.2*50 = 90, 80; + 0.2*50 = 90; + 0.2*80 = 106 -> 100; 100; - 0.2*500 -> 0; + 0.2*0 = 0
+    assert got == pytest.approx([100, 90, 80, 90, 100, 100, 0, 0])
+
+
+def test_a_backend_that_builds_kernels_per_shape_gets_canvases_in_its_steps():
+    from edge_app.vision.crops import CropPlanner
+
+    size, tile = (1920, 1080), (960, 384)
+    plan = TilePlan(tuple((x, 300.0, 1.6) for x in (0.0, 600.0, 1200.0)), tile, size)
+    boxes = Detections(np.array([[100, 500, 124, 560], [900, 500, 924, 560]], np.float32),
+                       np.array([0.9, 0.9], np.float32), np.array([0, 0]))
+    shapes = {}
+    for step in (32, 128):
+        live = CropPlanner(sweep=1)
+        live._swept = len(plan)
+        live.update(boxes, t=0.0)
+        # The sweep tile and the two 120 x 160 crops above: 552 rows, up to the step.
+        with_sweep = live.plan(plan, ZoomConfig(), t=0.04, live=True, max_height=1280, step=step).tile_size
+        # Crops alone (a budget with nothing left over): the fewest pixels in the step's widths and heights.
+        alone = live.plan(plan, ZoomConfig(), t=0.08, live=True, budget=0.0, max_height=1280, step=step).tile_size
+        shapes[step] = with_sweep, alone
+    assert shapes[32] == ((960, 576), (256, 160))  # one shelf: 120 + 8 + 120 wide
+    assert shapes[128] == ((960, 640), (128, 384))  # 256 x 256 would be more: two shelves, 328 rows
+
+
 def test_overlapping_crops_merge_when_that_costs_no_more_pixels():
     from edge_app.vision.crops import merge_overlapping
 

@@ -49,6 +49,9 @@ class DetectorBackend(ABC):
         """Raw model output for letterboxed (N, 3, H, W) float32 tensors, N ≤ `max_batch`."""
 
     max_batch: int | None = None  # tensors per model call; None: any (a dynamic batch axis)
+    # Live canvases of any size (a model with dynamic height and width) are multiples of this: a
+    # backend that builds its kernels per input shape wants few shapes, one that does not, few pixels.
+    shape_step: int = 32
 
     def infer_batch(self, tensor: np.ndarray) -> np.ndarray:
         """Raw output for (N, 3, H, W): one call where the model takes a batch, else chunks of `max_batch`."""

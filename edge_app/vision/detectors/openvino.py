@@ -124,6 +124,10 @@ class OpenVINODetector(DetectorBackend):
             providers=(f"{devices}/{precision}",),
         )
 
+    # OpenVINO's CPU plugin builds its kernels for each new input shape: +45 ms at a shape's first call
+    # (int8, 2 cores here; again 26-121 ms), so live canvases come in 128 px steps, a few dozen shapes.
+    shape_step = 128
+
     def infer(self, tensor: np.ndarray) -> np.ndarray:
         """Raw output for (N, 3, H, W); a copy, since the request's buffer is reused by the next call."""
         self.request.infer({0: tensor}, share_inputs=True)
