@@ -17,6 +17,17 @@ class StopRequested(BaseException):
     so that no `except Exception` on the way swallows it)."""
 
 
+# Where the stop lands in Python that C calls, C prints the exception and drops it (seen: PySide's
+# import hook through sys.excepthook, importlib's module-lock callback as "Exception ignored"); the next
+# SIGALRM raises it again, so those prints are noise on a clean stop: not shown.
+def quiet_excepthook(hook):
+    return lambda kind, value, tb: None if issubclass(kind, StopRequested) else hook(kind, value, tb)
+
+
+def quiet_unraisablehook(hook):
+    return lambda unraisable: None if isinstance(unraisable.exc_value, StopRequested) else hook(unraisable)
+
+
 class StopRequest:
     """systemd's SIGTERM, recorded from the first moment of the start and acted on as soon as it can be.
 
@@ -55,13 +66,16 @@ class StopRequest:
         Only for work that writes nothing and builds no widget (imports, warm-up)."""
         if self.requested:
             return None
+        hooks = sys.excepthook, sys.unraisablehook
         try:
             self._raise = True
+            sys.excepthook, sys.unraisablehook = quiet_excepthook(hooks[0]), quiet_unraisablehook(hooks[1])
             try:
                 return fn()
             finally:
                 self._raise = False
                 signal.setitimer(signal.ITIMER_REAL, 0)
+                sys.excepthook, sys.unraisablehook = hooks
         except BaseException:  # also when it lands in the finally above
             if self.requested:  # StopRequested, or what an import turned it into (an ImportError "from" it)
                 return None

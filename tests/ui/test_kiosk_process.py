@@ -27,6 +27,37 @@ def test_kiosk_starts_and_stops_on_sigterm(tmp_path, delay):
     assert "Traceback" not in err
 
 
+@pytest.mark.qt_no_exception_capture  # sys.excepthook as in the kiosk, not pytest-qt's
+def test_a_stop_that_c_code_prints_and_drops_is_not_shown(capsys):
+    """A SIGTERM landing in Python that C calls (PySide's import hook, seen in CI; an importlib callback)
+    was printed as a traceback by C and dropped; the next SIGALRM raises it again, so the print is noise."""
+    import signal
+    import sys
+    import weakref
+
+    from ui.app import StopRequest, StopRequested
+
+    def work():
+        class Thing:
+            pass
+
+        thing = Thing()
+        _ref = weakref.ref(thing, lambda _: (_ for _ in ()).throw(StopRequested()))  # noqa: F841
+        del thing  # the callback raises in C: "Exception ignored in ..." through sys.unraisablehook
+        sys.excepthook(StopRequested, StopRequested(), None)  # what PyErr_Print does (PySide's hook)
+        sys.excepthook(ValueError, ValueError("a real error"), None)
+        return "done"
+
+    previous = signal.getsignal(signal.SIGTERM), sys.excepthook, sys.unraisablehook
+    try:
+        assert StopRequest().cut_short(work) == "done"
+        assert (sys.excepthook, sys.unraisablehook) == previous[1:]
+    finally:
+        signal.signal(signal.SIGTERM, previous[0])
+    err = capsys.readouterr().err
+    assert "StopRequested" not in err and "ValueError: a real error" in err
+
+
 def test_a_bad_config_is_one_line(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[session]\nprofile = 'u13'\ncolour = 'red'\n")
