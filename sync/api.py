@@ -333,10 +333,13 @@ def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: Pairing
         async def events():
             yield ": connected\n\n"
             source = live_metrics()
+            ending = asyncio.Event()
+            app.state.live_streams.add(ending)
             try:
-                async for item in source:
+                async for item in _until(ending, source):
                     yield f"event: metrics\ndata: {json.dumps(item, default=str)}\n\n"
             finally:
+                app.state.live_streams.discard(ending)
                 close = getattr(source, "aclose", None)
                 if close is not None:
                     await close()
@@ -345,7 +348,29 @@ def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: Pairing
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     app.state.pairing = pairing
+    app.state.live_streams = set()  # an asyncio.Event per open /live/metrics stream; set = end it
     return app
+
+
+async def _until(ending: asyncio.Event, source: AsyncIterator[dict]) -> AsyncIterator[dict]:
+    """`source`'s items until it ends or `ending` is set (the server is shutting down)."""
+    ended = asyncio.ensure_future(ending.wait())
+    try:
+        while True:
+            item = asyncio.ensure_future(anext(source))
+            await asyncio.wait((item, ended), return_when=asyncio.FIRST_COMPLETED)
+            if not item.done():
+                item.cancel()
+                with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                    await item
+                return
+            try:
+                value = item.result()
+            except StopAsyncIteration:
+                return
+            yield value
+    finally:
+        ended.cancel()
 
 
 SHUTDOWN_GRACE_S = 3
@@ -355,13 +380,21 @@ def make_server(app, host: str, port: int, certfile: str | Path, keyfile: str | 
     """A uvicorn.Server for the app over TLS (call `.run()`, or run it in a thread and set `.should_exit`)."""
     import uvicorn
 
-    # On SIGINT/SIGTERM uvicorn waits for every connection to close: an open /live/metrics stream never
-    # does, and an idle keep-alive TLS connection waits for the phone's close_notify (asyncio's 30 s).
-    # A few seconds let a request in progress finish; then the rest are cut.
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets=None):
+            # An open /live/metrics stream never ends by itself: end each one, so uvicorn need not cancel
+            # it after the grace (which logs the cancelled task's traceback).
+            for ending in list(getattr(app.state, "live_streams", ())):
+                ending.set()
+            await super().shutdown(sockets)
+
+    # On SIGINT/SIGTERM uvicorn waits for every connection to close: an idle keep-alive TLS connection waits
+    # for the phone's close_notify (asyncio's 30 s). A few seconds let a request in progress finish; then
+    # the rest are cut.
     kw.setdefault("timeout_graceful_shutdown", SHUTDOWN_GRACE_S)
     config = uvicorn.Config(app, host=host, port=int(port), ssl_certfile=str(certfile), ssl_keyfile=str(keyfile),
                             log_level=kw.pop("log_level", "warning"), **kw)
-    return uvicorn.Server(config)
+    return Server(config)
 
 
 def serve(app, host: str, port: int, certfile: str | Path, keyfile: str | Path, **kw) -> None:

@@ -16,9 +16,8 @@ from tests.conftest import SAMPLE, cli_path, run_cli
 from tests.sync.helpers import free_port, wait_until
 
 
-@pytest.fixture
-def served(tmp_path):
-    """The real `axolotl-edge serve` on 127.0.0.1 (TLS): (port, env)."""
+def start_serve(tmp_path):
+    """The real `axolotl-edge serve` on 127.0.0.1 (TLS), stderr to serve.log, once it answers: (process, port, env)."""
     port = free_port()
     env = {**os.environ, "AXOLOTL_EDGE_HOME": str(tmp_path / "home")}
     server = subprocess.Popen([cli_path(), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
@@ -32,6 +31,18 @@ def served(tmp_path):
             return False
     try:
         wait_until(up, 60, "the API")
+    except BaseException:
+        server.kill()
+        server.wait()
+        raise
+    return server, port, env
+
+
+@pytest.fixture
+def served(tmp_path):
+    """The real `axolotl-edge serve` on 127.0.0.1 (TLS): (port, env)."""
+    server, port, env = start_serve(tmp_path)
+    try:
         yield port, env
     finally:
         # Two tests leave their keep-alive connection open, as a phone's app does: SIGINT must still
@@ -170,3 +181,33 @@ def test_pair_on_a_full_disk_ends_in_one_line_and_leaves_no_temporary_file(full_
     proc = run_cli("pair", "--host", "127.0.0.1", "--json", env=env)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["code"].isdigit()
+
+
+def test_sigint_ends_an_open_live_metrics_stream_cleanly(tmp_path):
+    """A phone watching /live/metrics when the box stops: its stream ends (no cut connection) within the
+    grace, and the server's log has no traceback (it had the cancelled stream's)."""
+    server, port, env = start_serve(tmp_path)
+    try:
+        code = json.loads(run_cli("pair", "--host", "127.0.0.1", "--port", port, "--json", env=env).stdout)["code"]
+        token = httpx.post(f"https://127.0.0.1:{port}/pair", json={"code": code}, verify=False, timeout=30).json()["token"]
+        lines, ended = [], []
+
+        def phone():
+            with httpx.stream("GET", f"https://127.0.0.1:{port}/live/metrics", verify=False, timeout=60,
+                              headers={"Authorization": f"Bearer {token}"}) as resp:
+                lines.extend(resp.iter_lines())  # raises if the server cuts the connection
+            ended.append(True)
+
+        thread = threading.Thread(target=phone, daemon=True)
+        thread.start()
+        wait_until(lambda: lines, 30, "the stream's first line")
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=20)
+        thread.join(timeout=10)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert lines[0] == ": connected" and ended == [True]
+    log = (tmp_path / "serve.log").read_text()
+    assert "Traceback" not in log and "Cancel" not in log, log
