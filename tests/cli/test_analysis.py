@@ -19,8 +19,8 @@ def test_without_calibration_everything_says_pixels(tmp_path):
     proc = run_cli("analyze", SAMPLE, "--db", tmp_path / "p.db", "--quiet", "--no-pose", "--max-frames", "40", "--input-size", "640")
     assert proc.returncode == 0, proc.stderr
     assert "PIXELS, not metres" in proc.stdout
-    summary = json.loads(run_cli("analyze", SAMPLE, "--db", tmp_path / "p.db", "--quiet", "--no-pose", "--max-frames", "40",
-                                 "--input-size", "640", "--json").stdout)
+    session_id = json.loads(run_cli("sessions", "list", "--db", tmp_path / "p.db", "--json").stdout)[0]["id"]
+    summary = json.loads(run_cli("sessions", "export", session_id, "--format", "summary", "--db", tmp_path / "p.db").stdout)
     assert summary["units"] == "px" and summary["calibration"] is None
     assert all(p["zones"] == [] and p["heatmap"] == [] and p["sprint_count"] == 0 for p in summary["players"])
 
@@ -79,11 +79,13 @@ def test_unknown_camera_is_a_one_line_error(tmp_path):
 
 def test_locked_database_is_a_one_line_error_and_loses_nothing(tmp_path):
     db = tmp_path / "l.db"
-    assert run_cli("analyze", SAMPLE, "--db", db, "--quiet", "--no-pose", "--max-frames", "10").returncode == 0
+    fast = tmp_path / "fast.toml"  # what is tested is the database: the small-player zoom (slower) is off
+    fast.write_text('[zoom]\nmode = "off"\n')
+    assert run_cli("analyze", SAMPLE, "--db", db, "--config", fast, "--quiet", "--no-pose", "--max-frames", "10").returncode == 0
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("begin exclusive")
     try:
-        proc = run_cli("analyze", SAMPLE, "--db", db, "--quiet", "--no-pose", "--max-frames", "5")
+        proc = run_cli("analyze", SAMPLE, "--db", db, "--config", fast, "--quiet", "--no-pose", "--max-frames", "5")
     finally:
         holder.execute("rollback")
         holder.close()
