@@ -126,19 +126,29 @@ def pack(crops, sweep, sweep_idx: list[int], tile_size: tuple[int, int], frame_s
         tiles.append(sweep.tiles[k])
         places.append((i, 0, 0, tw, th))
     n = len(sweep_idx)
-    current = None
-    shelf_y = shelf_h = cursor = 0
-    for x, y, z, cw, ch in sorted(crops, key=lambda c: -c[4]):
-        if current is not None and cursor + cw > tw:  # next shelf
-            shelf_y, shelf_h, cursor = shelf_y + shelf_h + GAP, 0, 0
-        if current is None or shelf_y + ch > th:  # next tile
-            current, n = n, n + 1
-            shelf_y = shelf_h = cursor = 0
-        places.append((current, cursor, shelf_y, cw, ch))
-        tiles.append((x, y, z))
-        cursor += cw + GAP
-        shelf_h = max(shelf_h, ch)
+    y = th  # no tile open yet
+    for shelf_h, row in _rows(crops, tw):
+        if y + shelf_h > th:  # next tile
+            n, y = n + 1, 0
+        for (cx, cy, z, cw, ch), x in row:
+            places.append((n - 1, x, y, cw, ch))
+            tiles.append((cx, cy, z))
+        y += shelf_h + GAP
     return PackedPlan(tuple(tiles), tuple(places), n, tile_size, frame_size)
+
+
+def _rows(crops, width: int) -> list[tuple[int, list]]:
+    """The crops, tallest first, on shelves at most `width` wide: [(shelf height, [(crop, x), ...]), ...]."""
+    rows: list[tuple[int, list]] = []
+    cursor = 0
+    for crop in sorted(crops, key=lambda c: -c[4]):
+        cw = crop[3]
+        if not rows or (cursor and cursor + cw > width):  # next shelf
+            rows.append((crop[4], []))
+            cursor = 0
+        rows[-1][1].append((crop, cursor))
+        cursor += cw + GAP
+    return rows
 
 
 def _one_canvas(crops, sweep, sweep_idx, tile_size, frame_size, max_height: int, step: int) -> PackedPlan | None:
@@ -163,15 +173,12 @@ def _shelves(crops, sweep_tiles, tile_size, width: int, frame_size, max_height: 
         tiles.append(tile)
         places.append((0, 0, y, tw, th))
         y += th + GAP
-    shelf_h = cursor = 0
-    for x, sy, z, cw, ch in sorted(crops, key=lambda c: -c[4]):
-        if cursor and cursor + cw > width:  # next shelf
-            y, shelf_h, cursor = y + shelf_h + GAP, 0, 0
-        places.append((0, cursor, y, cw, ch))
-        tiles.append((x, sy, z))
-        cursor += cw + GAP
-        shelf_h = max(shelf_h, ch)
-    height = max(step, int(math.ceil((y + shelf_h if crops else y - GAP) / step)) * step)
+    for shelf_h, row in _rows(crops, width):
+        for (cx, cy, z, cw, ch), x in row:
+            places.append((0, x, y, cw, ch))
+            tiles.append((cx, cy, z))
+        y += shelf_h + GAP
+    height = max(step, int(math.ceil((y - GAP) / step)) * step)
     if height > max_height:
         return None
     return PackedPlan(tuple(tiles), tuple(places), 1, (width, height), frame_size)
