@@ -153,7 +153,7 @@ def test_live_session_in_the_background_publishes_metrics_and_stores_a_summary(t
     from tests.conftest import CALIBRATION
 
     # What is tested is the live publishing: the small-player zoom (slower) is off, so a few seconds are enough.
-    cfg = load_config(overrides={"pose": {"enabled": False}, "zoom": {"mode": "off"}})
+    cfg = load_config(overrides={"detector": {"input_size": 640}, "pose": {"enabled": False}, "zoom": {"mode": "off"}})
     published = []
     live = LiveSession(cfg, tmp_path / "l.db", publish=published.append, calibration=Calibration.load(CALIBRATION),
                        rate_hz=5)
