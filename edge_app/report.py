@@ -35,7 +35,7 @@ def player_series(store, sid: str, calibration: Calibration | None = None) -> tu
     A track's ghost ends (identity.ghost_ends) are left out. With a calibration, a player whose feet are hidden behind a nearer player stands under their
     head, not at the bottom of what the detector saw (edge_app/vision/ground.py)."""
     from edge_app.identity import ghost_ends
-    from edge_app.vision.ground import feet_hidden, track_ground_points
+    from edge_app.positions.ground import feet_hidden, track_ground_points
 
     size = store.get_session(sid).get("frame_size")
     frame_h = float(size[1]) if size else float("inf")
@@ -54,7 +54,7 @@ def player_series(store, sid: str, calibration: Calibration | None = None) -> tu
                 poses[int(p.track_id)].append((f.t, p.world_landmarks))
     scale = None
     if calibration is not None and size:
-        from edge_app.vision.zoom import CalibratedScale
+        from edge_app.positions.camera import CalibratedScale
 
         scale = CalibratedScale(calibration, tuple(size))
     series = {}

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from edge_app.positions.ground import box_ground_points
+
 PERSON = 0  # COCO class ids used by the app
 SPORTS_BALL = 32
 
@@ -59,8 +61,8 @@ class Detections:
 
     @property
     def ground_point(self) -> np.ndarray:
-        """Bottom-centre of each box (N, 2): where the player stands, for pitch projection."""
-        return np.stack([(self.xyxy[:, 0] + self.xyxy[:, 2]) / 2, self.xyxy[:, 3]], axis=1)
+        """(N, 2) where each player stands, for pitch projection (the positions stage's one rule)."""
+        return box_ground_points(self.xyxy)
 
     @property
     def area(self) -> np.ndarray:

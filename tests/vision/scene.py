@@ -66,6 +66,21 @@ class PinholeCamera:
 
 # 10 m mast 16 m behind the near touchline at halfway, 1080p: a 1.8 m player is ~40 px tall
 # at the far touchline and ~180 px at the near one (issue 12's mast view: 40-160 px, median ~67).
+# A level camera (no tilt), 10 m up, 20 m behind the near touchline at halfway, f = 2000 px, 1080p:
+# pitch (X, Y) is seen at u = 960 + 2000 (X - 52.5) / (Y + 20), v = 540 + 20000 / (Y + 20), and a
+# 1.8 m person standing there is 3600 / (Y + 20) = 0.18 (v - 540) px tall (worked by hand).
+F = 2000.0
+LEVEL_G = np.array([[F, 960, F * -52.5 + 960 * 20], [0, 540, F * 10 + 540 * 20], [0, 1, 20]])
+
+
+def level_calibration() -> Calibration:
+    return Calibration(np.linalg.inv(LEVEL_G), template=FULL, image_size=(1920, 1080))
+
+
+def hand_height(v):
+    return 0.18 * (np.asarray(v, float) - 540)
+
+
 MAST = PinholeCamera(position=(52.5, -16.0, 10.0), target=(52.5, 30.0), focal_px=1800.0)
 
 

@@ -1,5 +1,5 @@
 """Seeing small players: tiles planned from a calibration, one batched call, one box per player
-across tile edges, the ankle ground point, and the real model on small pasted people."""
+across tile edges, and the real model on small pasted people."""
 
 import cv2
 import numpy as np
@@ -9,40 +9,11 @@ from edge_app.config import OnnxRuntimeDetectorConfig, ZoomConfig
 from edge_app.pitch import FULL, Calibration
 from edge_app.vision.detections import Detections
 from edge_app.vision.detectors import create_detector
-from edge_app.vision.ground import ground_points
-from edge_app.vision.zoom import (CalibratedScale, TilePlan, ZoomDetector, camera_from_homography, decode_tiles,
-                                  merge_tiles, plan_tiles, tile_batch, view_warning)
+from edge_app.positions.camera import CalibratedScale
+from edge_app.vision.zoom import (TilePlan, ZoomDetector, decode_tiles, merge_tiles, plan_tiles, tile_batch,
+                                  view_warning)
 from tests.vision import scene
-
-# A level camera (no tilt), 10 m up, 20 m behind the near touchline at halfway, f = 2000 px, 1080p:
-# pitch (X, Y) is seen at u = 960 + 2000 (X - 52.5) / (Y + 20), v = 540 + 20000 / (Y + 20), and a
-# 1.8 m person standing there is 3600 / (Y + 20) = 0.18 (v - 540) px tall (worked by hand).
-F = 2000.0
-LEVEL_G = np.array([[F, 960, F * -52.5 + 960 * 20], [0, 540, F * 10 + 540 * 20], [0, 1, 20]])
-
-
-def level_calibration():
-    return Calibration(np.linalg.inv(LEVEL_G), template=FULL, image_size=(1920, 1080))
-
-
-def hand_height(v):
-    return 0.18 * (np.asarray(v, float) - 540)
-
-
-def test_camera_and_person_height_recovered_from_the_homography_alone():
-    K, R, t = camera_from_homography(LEVEL_G, (1920, 1080))
-    assert K[0, 0] == pytest.approx(F)
-    assert (-R.T @ t)[2] == pytest.approx(10.0)  # the camera's height above the pitch
-    scale = CalibratedScale(level_calibration(), (1920, 1080))
-    v = np.array([600.0, 767.27, 1000.0])
-    np.testing.assert_allclose(scale.height_px(np.c_[[300, 960, 1500], v]), hand_height(v), rtol=1e-6)
-    # A tilted mast camera (tests/vision/scene.py): its focal length and every person's size, from H alone.
-    mast = CalibratedScale(scene.MAST.calibration(), scene.MAST.size)
-    assert mast.camera[0][0, 0] == pytest.approx(scene.MAST.focal_px)
-    for x, y in [(52.5, 68), (20, 40), (80, 5)]:
-        (u, v), = scene.MAST.project([[x, y, 0]])
-        assert mast.height_px(np.array([[u, v]]))[0] == pytest.approx(scene.MAST.person_px(x, y), rel=1e-6)
-
+from tests.vision.scene import LEVEL_G, hand_height, level_calibration
 
 def test_tiles_follow_the_person_size_worked_by_hand():
     scale = CalibratedScale(level_calibration(), (1920, 1080), margin_m=3.0)
@@ -109,24 +80,6 @@ def test_a_box_cut_by_an_inner_tile_edge_gives_way_to_the_whole_one():
     # Two whole boxes of one player from the overlap: NMS keeps the better one.
     merged = merge_tiles([_person(750, 100, 850, 300, 0.7), _person(752, 101, 851, 300, 0.9)], plan, iou=0.5)
     assert len(merged) == 1 and merged.confidence[0] == pytest.approx(0.9)
-
-
-def test_ankles_give_the_ground_point_where_confident():
-    box = np.array([[100, 0, 160, 200], [300, 0, 340, 100], [500, 0, 540, 100]], np.float32)
-    kps = np.zeros((3, 17, 3), np.float32)
-    # Player 0 strides: ankles at (110, 185) and (150, 192), both confident. The ground point is
-    # under their middle, x = 130, at the lower ankle plus the ankle's height 0.095 × 200 = 19 px.
-    kps[0, 15], kps[0, 16] = (110, 185, 0.9), (150, 192, 0.8)
-    # Player 1: one confident ankle (330, 95); the other is a guess (0.2) and is ignored: y 95 + 9.5.
-    kps[1, 15], kps[1, 16] = (330, 95, 0.7), (305, 60, 0.2)
-    # Player 2: no confident ankle: the box's bottom centre (520, 100).
-    kps[2, 15], kps[2, 16] = (510, 99, 0.3), (530, 99, 0.1)
-    g = ground_points(box, kps)
-    np.testing.assert_allclose(g, [[130, 211], [330, 104.5], [520, 100]], atol=1e-4)
-    np.testing.assert_allclose(ground_points(box), [[130, 200], [320, 100], [520, 100]])  # a detect model
-    # The product projects the box's bottom centre (measured better on the harness: ground.py).
-    dets = Detections(box, np.ones(3, np.float32), np.zeros(3, np.int32), kps)
-    np.testing.assert_allclose(dets.ground_point, ground_points(box))
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ least 90% visible), median / 90th percentile of the position error on the pitch:
 | tripod7, < 60 px | 0.29 / 0.72 | 1.14 / 1.79 | **0.27 / 0.70** | 0.29 / 0.71 |
 | tripod7, 60-100 px | **0.11 / 0.26** | 0.75 / 1.03 | 0.14 / 0.30 | 0.11 / 0.26 |
 
-The box wins or ties, so `Detections.ground_point` stays the box's bottom centre. (The
+The box wins or ties, so the ground point stays the box's bottom centre (`box_ground_points`). (The
 harness draws each person with their truth point at the sprite's bottom, which favours the
 box; on real video with shadows and loose boxes the ankles may do better: this function is
 the one to switch to when real annotated footage says so.)
@@ -39,6 +39,8 @@ the one to switch to when real annotated footage says so.)
 from __future__ import annotations
 
 import numpy as np
+
+from edge_app.positions.camera import PERSON_M
 
 LEFT_ANKLE, RIGHT_ANKLE = 15, 16  # COCO keypoint order
 COVER_WIDTH = 0.3  # a nearer box hides the feet when it overlaps this much of the box's width
@@ -49,10 +51,17 @@ ANKLE_MIN_CONF = 0.5  # the pose head's visibility score
 ANKLE_HEIGHT = 0.095  # the model's ankle above the box's bottom, × box height (measured, see above)
 
 
+def box_ground_points(xyxy: np.ndarray) -> np.ndarray:
+    """(N, 2) the box's bottom centre: the one rule for where a detected player stands (measured
+    against the ankles above); every stage that needs a ground point asks here."""
+    b = np.asarray(xyxy).reshape(-1, 4)
+    return np.stack([(b[:, 0] + b[:, 2]) / 2, b[:, 3]], axis=1)
+
+
 def ground_points(xyxy: np.ndarray, keypoints: np.ndarray | None = None, min_conf: float = ANKLE_MIN_CONF) -> np.ndarray:
     """(N, 2) image points where each player stands: from the ankles where confident, else the box."""
     xyxy = np.asarray(xyxy, np.float32).reshape(-1, 4)
-    out = np.stack([(xyxy[:, 0] + xyxy[:, 2]) / 2, xyxy[:, 3]], axis=1)
+    out = box_ground_points(xyxy)
     if keypoints is None or len(xyxy) == 0 or keypoints.shape[1] <= RIGHT_ANKLE:
         return out
     ankles = keypoints[:, [LEFT_ANKLE, RIGHT_ANKLE], :]
@@ -89,7 +98,7 @@ def feet_hidden(xyxy: np.ndarray, frame_height: float) -> np.ndarray:
 def feet_under_heads(heads: np.ndarray, stature_m: float, camera) -> np.ndarray:
     """(N, 2) image points of the feet of people `stature_m` tall whose heads are at `heads`:
     the camera ray through each head meets the plane z = stature above the pitch point wanted.
-    `camera` is (K, R, t) in pitch metres, z up (`zoom.camera_from_homography`)."""
+    `camera` is (K, R, t) in pitch metres, z up (`positions.camera.camera_from_homography`)."""
     K, R, t = camera
     centre = -R.T @ t
     rays = np.c_[np.asarray(heads, float).reshape(-1, 2), np.ones(len(heads))] @ np.linalg.inv(K).T @ R
@@ -107,16 +116,14 @@ def track_ground_points(xyxy: np.ndarray, hidden: np.ndarray, scale=None) -> np.
     """(N, 2) image points where one track's player stands, frame by frame: the box's bottom
     centre, or, where `hidden` and the box is shorter than the player, the feet under the head.
 
-    `scale`: `zoom.CalibratedScale` of the view (its camera and the 1.8 m person's height in px);
+    `scale`: `positions.camera.CalibratedScale` of the view (its camera and the 1.8 m person's height in px);
     without one, or without a camera, the box's bottom centre everywhere."""
     b = np.asarray(xyxy, float).reshape(-1, 4)
-    out = np.stack([(b[:, 0] + b[:, 2]) / 2, b[:, 3]], axis=1)
+    out = box_ground_points(b)
     hidden = np.asarray(hidden, bool)
     camera = getattr(scale, "camera", None)
     if camera is None or not hidden.any():
         return out
-    from edge_app.vision.zoom import PERSON_M
-
     height = b[:, 3] - b[:, 1]
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = height / scale.height_px(out)

@@ -3,8 +3,9 @@
 import numpy as np
 
 from edge_app.pitch import Calibration, SEVEN
-from edge_app.vision.ground import MIN_SEEN, feet_hidden, feet_under_heads, track_ground_points
-from edge_app.vision.zoom import CalibratedScale, camera_from_homography
+from edge_app.positions.ground import MIN_SEEN, feet_hidden, feet_under_heads, ground_points, track_ground_points
+from edge_app.vision.detections import Detections
+from edge_app.positions.camera import CalibratedScale, camera_from_homography
 from tests.vision.scene import PinholeCamera
 
 # The harness's tripod: 4 m up, 2 m outside a 7v7 corner, 2.8 mm lens on a 5.6 mm sensor (f = 960 px).
@@ -76,3 +77,21 @@ def test_the_box_stays_where_the_feet_are_seen_or_the_track_is_too_short_to_know
     np.testing.assert_allclose(track_ground_points(cut, few, scale), np.c_[(cut[:, 0] + cut[:, 2]) / 2, cut[:, 3]])
     # No calibration: the box.
     np.testing.assert_allclose(track_ground_points(cut, few, None), np.c_[(cut[:, 0] + cut[:, 2]) / 2, cut[:, 3]])
+
+
+def test_ankles_give_the_ground_point_where_confident():
+    box = np.array([[100, 0, 160, 200], [300, 0, 340, 100], [500, 0, 540, 100]], np.float32)
+    kps = np.zeros((3, 17, 3), np.float32)
+    # Player 0 strides: ankles at (110, 185) and (150, 192), both confident. The ground point is
+    # under their middle, x = 130, at the lower ankle plus the ankle's height 0.095 × 200 = 19 px.
+    kps[0, 15], kps[0, 16] = (110, 185, 0.9), (150, 192, 0.8)
+    # Player 1: one confident ankle (330, 95); the other is a guess (0.2) and is ignored: y 95 + 9.5.
+    kps[1, 15], kps[1, 16] = (330, 95, 0.7), (305, 60, 0.2)
+    # Player 2: no confident ankle: the box's bottom centre (520, 100).
+    kps[2, 15], kps[2, 16] = (510, 99, 0.3), (530, 99, 0.1)
+    g = ground_points(box, kps)
+    np.testing.assert_allclose(g, [[130, 211], [330, 104.5], [520, 100]], atol=1e-4)
+    np.testing.assert_allclose(ground_points(box), [[130, 200], [320, 100], [520, 100]])  # a detect model
+    # The product projects the box's bottom centre (measured better on the harness: ground.py).
+    dets = Detections(box, np.ones(3, np.float32), np.zeros(3, np.int32), kps)
+    np.testing.assert_allclose(dets.ground_point, ground_points(box))
