@@ -122,15 +122,16 @@ def speed_png(t, speed, zones: Sequence[tuple[str, float, float | None]], path, 
 def session_charts(store, summary: dict, out) -> list[Path]:
     """A heatmap (calibrated sessions) and a speed-over-time PNG per player of a stored summary."""
     from edge_app.metrics.kinematics import compute_kinematics
-    from edge_app.report import player_positions, player_series, summary_calibration
+    from edge_app.positions.session import read_positions
+    from edge_app.report import summary_calibration
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cal = summary_calibration(summary)
-    series, _ = player_series(store, summary["session_id"], cal)
+    positions = read_positions(store, summary["session_id"], cal)
     written = []
     for p in summary["players"]:
-        t, xy = player_positions(series, p["track_ids"], cal)
+        t, xy = positions.player(p["track_ids"])
         if cal is not None:
             written.append(heatmap_png(p["heatmap"], cal.template, out / f"{p['player']}-heatmap.png", title=f"{p['player']}: where"))
         kin = compute_kinematics(t, xy, max_speed=12.5 if cal is not None else None)

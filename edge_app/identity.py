@@ -7,10 +7,10 @@ After the session, `stitch` links the end of one fragment to the start of a late
 - time: the later one starts after the earlier one ends (never overlapping: two fragments
   seen in the same frame are two people), within `max_gap_s`;
 - space: the distance between the earlier one's last ground point and the later one's first
-  is reachable at `max_speed` in the gap (plus `slack_m` for position noise). Without a pitch
-  calibration, pixels are turned into metres with the box height (a person is ~1.75 m tall):
-  metres ~= px * 1.75 / box height (the mean of the two boxes' heights); with one, pass
-  `project` (image points (N, 2) -> pitch metres (N, 2));
+  is reachable at `max_speed` in the gap (plus `slack_m` for position noise). The points are the
+  positions stage's (positions/session.py): pitch metres with a calibration (`metres=True`);
+  without one, pixels turned into metres with the box height (a person is `PERSON_M`, 1.8 m):
+  metres ~= px * 1.8 / box height (the mean of the two boxes' heights);
 - appearance: the fragments' mean torso colour histograms are close (Bhattacharyya distance
   <= `max_appearance_distance`).
 
@@ -24,7 +24,7 @@ on the usual augmented matrix where "no link" costs `max_cost / 2` per side), so
 fragment has at most one successor and one predecessor. A lone chain that fits in the gap of a
 chosen link, each of its two links passing the gates under `max_cost`, is then put into that gap
 (`_fill_gaps`: the assignment prefers skipping it). Chains of links are the players. With a
-calibration, a fragment's ends are those of the positions the metrics keep (`_with_series`).
+calibration, a fragment's ends are those of the positions the metrics keep (`fragments`).
 
 Defaults, and why:
 - `max_gap_s = 15`: vtest.avi's pair turn round out of the detector's reach for 3 to 9 s; a
@@ -45,25 +45,21 @@ Defaults, and why:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
 
 import cv2
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from edge_app.metrics.kinematics import kept_samples
-
-PERSON_HEIGHT_M = 1.75
+from edge_app.positions.camera import PERSON_M
+from edge_app.positions.session import SessionPositions
 
 # Histogram layout: chromatic pixels (saturation and value high enough for the hue to mean
 # something) fall into hue x saturation bins; the others (black, grey, white kits) into value bins.
 HUE_BINS, SAT_BINS, GREY_BINS = 16, 4, 4
 HIST_SIZE = HUE_BINS * SAT_BINS + GREY_BINS
 MIN_SAT, MIN_VAL = 48, 40  # OpenCV HSV: S and V in 0..255, H in 0..179
-
-GHOST_GAP_S = 0.5  # a track re-found after this long ...
-GHOST_FRAMES = 2  # ... for at most this many frames at its very start or end: not to be trusted (ghost_ends)
 
 TORSO_BAND = (0.20, 0.55)  # of the box height, from the top
 TORSO_WIDTH = 0.60  # central fraction of the box width
@@ -175,7 +171,7 @@ class Fragment:
     last_frame: int
     first_t: float | None
     last_t: float | None
-    first_point: tuple[float, float]  # ground point (box bottom-centre), px (or metres, see stitch)
+    first_point: tuple[float, float]  # ground point: pitch metres with a calibration, else px (see stitch)
     last_point: tuple[float, float]
     first_height: float  # box height, px, at the first and last frame
     last_height: float
@@ -196,7 +192,7 @@ def _times(f: Fragment, fps: float | None) -> tuple[float, float]:
 
 def link_costs(fragments: Sequence[Fragment], *, max_gap_s: float = 15.0, max_speed: float = 7.0,
                max_appearance_distance: float = 0.35, slack_m: float = 1.5, typical_speed: float = 2.0,
-               fps: float | None = None, project: Callable[[np.ndarray], np.ndarray] | None = None,
+               fps: float | None = None, metres: bool = False,
                cannot_link: Iterable[tuple[int, int]] = ()) -> np.ndarray:
     """(N, N) cost of linking fragment i's end to fragment j's start; `inf` where a gate forbids it."""
     n = len(fragments)
@@ -219,13 +215,12 @@ def link_costs(fragments: Sequence[Fragment], *, max_gap_s: float = 15.0, max_sp
         return cost
     ends = np.array([f.last_point for f in fragments], float)
     starts = np.array([f.first_point for f in fragments], float)
-    if project is not None:
-        pe, ps = np.asarray(project(ends), float), np.asarray(project(starts), float)
-        dist = np.linalg.norm(pe[:, None, :] - ps[None, :, :], axis=2)
+    if metres:
+        dist = np.linalg.norm(ends[:, None, :] - starts[None, :, :], axis=2)
     else:
         hl = np.array([f.last_height for f in fragments], float)
         hf = np.array([f.first_height for f in fragments], float)
-        scale = PERSON_HEIGHT_M / np.maximum((hl[:, None] + hf[None, :]) / 2, 1.0)  # metres per px
+        scale = PERSON_M / np.maximum((hl[:, None] + hf[None, :]) / 2, 1.0)  # metres per px
         dist = np.linalg.norm(ends[:, None, :] - starts[None, :, :], axis=2) * scale
     gap0 = np.maximum(gap, 0)
     ok &= dist <= max_speed * gap0 + slack_m
@@ -274,13 +269,13 @@ def _assign_greedy(cost: np.ndarray, max_cost: float) -> list[tuple[int, int]]:
 def stitch(fragments: Sequence[Fragment], *, max_gap_s: float = 15.0, max_speed: float = 7.0,
            max_appearance_distance: float = 0.35, slack_m: float = 1.5, typical_speed: float = 2.0,
            max_cost: float = 1.2,
-           fps: float | None = None, project: Callable[[np.ndarray], np.ndarray] | None = None,
+           fps: float | None = None, metres: bool = False,
            cannot_link: Iterable[tuple[int, int]] = (), method: str = "global") -> list[list[int]]:
     """Group the fragments that are one person: a list of track-id lists, every fragment in
     exactly one group (singletons included), each group in time order, groups by first frame.
 
-    `fps` is only used for fragments without times (t = frame / fps). `project` maps image
-    points (N, 2) to pitch metres; without it points are pixels, scaled by the box height.
+    `fps` is only used for fragments without times (t = frame / fps). `metres`: the fragments'
+    points are pitch metres; else pixels, scaled by the box height.
     `cannot_link`: pairs of track ids never to put in one group (e.g. the coach's splits).
     `method`: "global" (Hungarian) or "greedy" (cheapest first; worse, kept for comparison).
     """
@@ -289,7 +284,7 @@ def stitch(fragments: Sequence[Fragment], *, max_gap_s: float = 15.0, max_speed:
     cost = link_costs(frags, max_gap_s=max_gap_s, max_speed=max_speed,
                       max_appearance_distance=max_appearance_distance, slack_m=slack_m,
                       typical_speed=typical_speed, fps=fps,
-                      project=project, cannot_link=cannot)
+                      metres=metres, cannot_link=cannot)
     if method == "global":
         links = _assign_global(cost, max_cost)
     elif method == "greedy":
@@ -355,57 +350,43 @@ def _cut(chain: list[int], cost: np.ndarray, frags: Sequence[Fragment], cannot: 
     return _cut(chain[:worst + 1], cost, frags, cannot) + _cut(chain[worst + 1:], cost, frags, cannot)
 
 
-def ghost_ends(t: np.ndarray) -> slice:
-    """The part of one track's detection times to trust: without a run of at most `GHOST_FRAMES`
-    detections cut off from the rest by more than `GHOST_GAP_S` at either end.
+def fragments(track_rows, positions: SessionPositions, appearance: dict[int, list] | None = None) -> list[Fragment]:
+    """Each person track with positions as a `Fragment`. `track_rows`: (track_id, class_id, first_frame,
+    last_frame, first_t, last_t, frames) (`store.track_rows`); `appearance`: per track its torso
+    histograms (`store.appearance`).
 
-    ByteTrack keeps a lost track for seconds and re-activates it on any box where its Kalman
-    prediction drifted; in a bunch that is often one frame on someone else's visible sliver,
-    after which the track dies. Seen on the harness's tripod: two players whose tracks ended
-    on such a frame overlapped their own next track by it and could not be stitched."""
-    t = np.asarray(t, float)
-    a, b = 0, len(t)
-    if b <= 2 * GHOST_FRAMES:
-        return slice(a, b)
-    gaps = np.diff(t) > GHOST_GAP_S
-    head = np.flatnonzero(gaps[:GHOST_FRAMES])
-    if len(head):
-        a = int(head[-1]) + 1
-    tail = np.flatnonzero(gaps[b - 1 - GHOST_FRAMES:])
-    if len(tail):
-        b = b - 1 - GHOST_FRAMES + int(tail[0]) + 1
-    return slice(a, b)
+    The ends are the track's first and last positions (ghost ends dropped, hidden feet under the head)
+    and, with a calibration, those of the samples the metrics keep: the last box or two of a track
+    lost in a bunch often takes in the player in front, or jumps onto them, and its ground point lands
+    metres off (1.7-3.8 m on the harness's tripod), which priced the player's own next fragment out of
+    the speed gate. Those samples are not the player's, so they do not count as the fragment seen."""
+    appearance = appearance or {}
+    out = []
+    for tid, cls, ff, lf, _, _, n in track_rows:
+        tr = positions.tracks.get(int(tid))
+        if cls not in (None, 0) or tr is None or not len(tr):
+            continue
+        ends = np.flatnonzero(tr.kept) if tr.kept.any() else np.arange(len(tr))
+        a, b = ends[0], ends[-1]
+        hs = appearance.get(int(tid), [])
+        sizes = {len(h) for h in hs}
+        if len(sizes) > 1:  # a histogram layout changed mid-session: keep the commonest
+            common = max(sizes, key=lambda k: sum(len(h) == k for h in hs))
+            hs = [h for h in hs if len(h) == common]
+        out.append(Fragment(track_id=int(tid), first_frame=int(ff), last_frame=int(lf),
+                            first_t=float(tr.t[a]), last_t=float(tr.t[b]),
+                            first_point=tuple(tr.points[a]), last_point=tuple(tr.points[b]),
+                            first_height=float(tr.height[a]), last_height=float(tr.height[b]),
+                            hist=mean_histogram(hs), frames=int(n), class_id=cls, samples=len(hs)))
+    return out
 
 
-def stitch_session(store, session_id: str, project: Callable[[np.ndarray], np.ndarray] | None = None,
-                   series: dict[int, tuple[np.ndarray, np.ndarray]] | None = None, **params) -> list[list[int]]:
-    """Read a session's fragments, stitch the people, store the groups (the coach's edits win).
-
-    Returns every group (singletons included). `series`: per track id its (times, ground points
-    in px) as the summary uses them (report.player_series: ghost ends dropped, hidden feet put
-    under the head); their ends replace the stored first and last boxes. `params` go to `stitch`.
-    """
-    frags = [f for f in store.fragments(session_id) if f.class_id in (None, 0)]
-    if series:
-        frags = [_with_series(f, *series[f.track_id], project=project) if f.track_id in series and len(series[f.track_id][0]) else f
-                 for f in frags]
-    session = store.get_session(session_id)
-    groups = stitch(frags, fps=session.get("fps"), project=project,
-                    cannot_link=store.cannot_link(session_id), **params)
-    store.assign_players(session_id, groups, source="stitch")
+def stitch_session(store, session_id: str, positions: SessionPositions, **params) -> list[list[int]]:
+    """Stitch the people of a stored session from its positions (`positions.read_positions`), store the
+    groups (the coach's edits win). Returns every group (singletons included). `params` go to `stitch`."""
+    sid = store.resolve_id(session_id)
+    frags = fragments(store.track_rows(sid), positions, store.appearance(sid))
+    groups = stitch(frags, fps=store.get_session(sid).get("fps"), metres=positions.calibration is not None,
+                    cannot_link=store.cannot_link(sid), **params)
+    store.assign_players(sid, groups, source="stitch")
     return groups
-
-
-def _with_series(f: Fragment, t: np.ndarray, points: np.ndarray,
-                 project: Callable[[np.ndarray], np.ndarray] | None = None) -> Fragment:
-    """`f` with the ends of its series. With `project`, the ends of the samples the metrics keep
-    (kinematics.kept_samples): the last box or two of a track lost in a bunch often takes in the
-    player in front, or jumps onto them, and its ground point lands metres off (1.7-3.8 m on the
-    harness's tripod), which priced the player's own next fragment out of the speed gate. Those
-    samples are not the player's, so they do not count as the fragment seen (as with ghost ends)."""
-    if project is not None:
-        keep = kept_samples(t, project(np.asarray(points, float)))
-        if keep.any():
-            t, points = np.asarray(t)[keep], np.asarray(points)[keep]
-    return replace(f, first_t=float(t[0]), last_t=float(t[-1]),
-                   first_point=tuple(points[0]), last_point=tuple(points[-1]))

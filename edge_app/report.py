@@ -1,4 +1,4 @@
-"""From a stored session to its summary: stitch players, project to the pitch, run the metrics.
+"""From a stored session to its summary: its positions, the players stitched from them, their metrics.
 
 This is the after-session step of ARCHITECTURE §1 (store → summary). It reads only the
 store, so it can be re-run after the coach names, merges or splits players (edge_app.player_edits).
@@ -9,18 +9,18 @@ from __future__ import annotations
 import csv
 import json
 import uuid
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
 from edge_app.errors import AxolotlError
+from edge_app.identity import stitch_session
 from edge_app.metrics.engine import player_kpis
 from edge_app.metrics.profiles import get_profile
 from edge_app.pitch import Calibration
+from edge_app.positions.session import SessionPositions, read_positions
 from edge_app.summary import SCHEMA, SessionSummary, validate_summary
 from edge_app.timeutil import utc_now_iso
-from edge_app.vision.detections import PERSON
 
 MIN_FRAMES = 10  # players seen in fewer frames are detector noise, not players
 
@@ -29,76 +29,24 @@ def _player_label(p: dict) -> str:
     return p["name"] or p["player"]
 
 
-def player_series(store, sid: str, calibration: Calibration | None = None) -> tuple[dict[int, tuple], dict[int, list]]:
-    """Per track: (t, ground points in px) and pose samples (t, world landmarks).
-
-    A track's ghost ends (identity.ghost_ends) are left out. With a calibration, a player whose feet are hidden behind a nearer player stands under their
-    head, not at the bottom of what the detector saw (edge_app/vision/ground.py)."""
-    from edge_app.identity import ghost_ends
-    from edge_app.positions.ground import feet_hidden, track_ground_points
-
-    size = store.get_session(sid).get("frame_size")
-    frame_h = float(size[1]) if size else float("inf")
-    ts, boxes, hidden, poses = defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list)
-    for f in store.frames(sid):
-        d = f.detections
-        if len(d):
-            person = d.class_id == PERSON
-            xyxy = d.xyxy[person]
-            for tid, box, hid in zip(d.tracker_id[person], xyxy, feet_hidden(xyxy, frame_h)):
-                ts[int(tid)].append(f.t)
-                boxes[int(tid)].append(box)
-                hidden[int(tid)].append(hid)
-        for p in f.poses:
-            if p.world_landmarks is not None:
-                poses[int(p.track_id)].append((f.t, p.world_landmarks))
-    scale = None
-    if calibration is not None and size:
-        from edge_app.positions.camera import CalibratedScale
-
-        scale = CalibratedScale(calibration, tuple(size))
-    series = {}
-    for tid in ts:
-        keep = ghost_ends(ts[tid])
-        series[tid] = (np.asarray(ts[tid][keep], float),
-                       track_ground_points(np.asarray(boxes[tid][keep], float), hidden[tid][keep], scale))
-    return series, poses
-
-
-def player_positions(series: dict, track_ids, calibration: Calibration | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """One player's (t, xy) from all their tracks, in time order: pitch metres with a
-    calibration (points above the horizon dropped), image pixels without."""
-    parts = [series[t] for t in track_ids if t in series]
-    if not parts:
-        return np.zeros(0), np.zeros((0, 2))
-    t = np.concatenate([a for a, _ in parts])
-    xy = np.concatenate([b for _, b in parts])
-    order = np.argsort(t, kind="stable")
-    t, xy = t[order], xy[order]
-    if calibration is not None:
-        xy = calibration.project(xy)
-        ok = np.isfinite(xy).all(axis=1)  # points above the horizon project nowhere
-        t, xy = t[ok], xy[ok]
-    return t, xy
-
-
 def summary_calibration(summary: dict) -> Calibration | None:
     """The calibration a stored summary was made with (None for a pixel summary)."""
     return Calibration.from_dict(summary["calibration"]) if summary["units"] == "m" else None
 
 
 def build_summary(store, session_id: str, *, calibration: Calibration | None = None, profile: str = "adult",
-                  player_profiles: dict | None = None, series: tuple | None = None) -> SessionSummary:
-    """`series`: `player_series` of this session and calibration, when the caller has it already."""
+                  player_profiles: dict | None = None, positions: SessionPositions | None = None) -> SessionSummary:
+    """`positions`: this session's with this calibration (`read_positions`), when the caller has them already."""
     sid = store.resolve_id(session_id)
     session = store.get_session(sid)
     prof = get_profile(profile)
-    series, poses = series or player_series(store, sid, calibration)
+    positions = positions or read_positions(store, sid, calibration)
+    poses = store.world_poses(sid)
     units = "m" if calibration is not None else "px"
     pitch = (calibration.template.length, calibration.template.width) if calibration is not None else None
     players = []
     for p in store.players(sid):
-        t, xy = player_positions(series, p["track_ids"], calibration)
+        t, xy = positions.player(p["track_ids"])
         if len(t) < MIN_FRAMES:
             continue
         label = _player_label(p)
@@ -120,16 +68,15 @@ def build_summary(store, session_id: str, *, calibration: Calibration | None = N
 
 def summarize_session(store, session_id: str, *, calibration: Calibration | None = None, profile: str = "adult",
                       stitch: bool = True, player_profiles: dict | None = None) -> dict:
-    """Stitch (unless told not to), build, validate and store the summary; returns it as JSON data."""
-    from edge_app.identity import stitch_session
-
+    """Stitch (unless told not to), build, validate and store the summary; returns it as JSON data.
+    The session's data goes one way: stored boxes → positions → identity → metrics → summary."""
     sid = store.resolve_id(session_id)
-    series = player_series(store, sid, calibration)
+    positions = read_positions(store, sid, calibration)
     if stitch:
-        stitch_session(store, sid, project=None if calibration is None else calibration.project, series=series[0])
+        stitch_session(store, sid, positions)
     # The summary and its outbox message are written in one transaction: sync sends it when it can.
     return store.save_summary(session_id, build_summary(store, sid, calibration=calibration, profile=profile,
-                                                        player_profiles=player_profiles, series=series), enqueue=True)
+                                                        player_profiles=player_profiles, positions=positions), enqueue=True)
 
 
 def summary_profile(summary: dict):

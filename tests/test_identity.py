@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from edge_app.config import TrackerConfig
-from edge_app.identity import (Fragment, _with_series, appearance_samples, ghost_ends, histogram_distance,
-                               link_costs, mean_histogram, stitch, torso_histogram)
+from edge_app.identity import (Fragment, appearance_samples, fragments, histogram_distance, link_costs, mean_histogram,
+                               stitch, torso_histogram)
+from edge_app.positions.session import SessionPositions, TrackPositions, ghost_ends
+from edge_app.positions.cleaning import kept_samples
 from edge_app.vision.detections import Detections
 from edge_app.vision.track import ByteTrack
 from tests.conftest import DATA, VTEST
@@ -34,10 +36,6 @@ H_BLUE = torso_histogram(BLUE, BOX)
 
 def frag(tid, t0, t1, p0, p1, hist=H_RED, h=100.0, fps=10.0):
     return Fragment(tid, int(round(t0 * fps)), int(round(t1 * fps)), t0, t1, p0, p1, h, h, hist, int((t1 - t0) * fps) + 1)
-
-
-def metres(points):  # fragments given in metres already: the calibrated path
-    return np.asarray(points, float)
 
 
 # ----------------------------------------------------------------------------- histograms
@@ -78,7 +76,7 @@ def test_appearance_samples_skip_occluded_torsos():
 
 def test_lost_for_two_seconds_nearby_same_shirt_is_merged():
     frags = [frag(1, 0, 10, (0, 0), (10, 5)), frag(2, 12, 20, (12, 6), (20, 0))]
-    assert stitch(frags, project=metres) == [[1, 2]]
+    assert stitch(frags, metres=True) == [[1, 2]]
 
 
 def test_pixels_are_scaled_by_box_height():
@@ -91,39 +89,35 @@ def test_pixels_are_scaled_by_box_height():
 
 def test_reappearing_40_m_away_one_second_later_is_not_merged():
     frags = [frag(1, 0, 10, (0, 0), (10, 5)), frag(2, 11, 20, (50, 5), (20, 0))]
-    assert stitch(frags, project=metres) == [[1], [2]]
+    assert stitch(frags, metres=True) == [[1], [2]]
 
 
 def test_different_shirts_are_not_merged():
     frags = [frag(1, 0, 10, (0, 0), (10, 5)), frag(2, 12, 20, (11, 5), (20, 0), hist=H_BLUE)]
-    assert stitch(frags, project=metres) == [[1], [2]]
+    assert stitch(frags, metres=True) == [[1], [2]]
 
 
 def test_overlapping_fragments_are_never_merged():
     # same shirt, same place, but seen at the same time (overlap by one frame): two people
     frags = [frag(1, 0, 10, (0, 0), (10, 5)), frag(2, 10, 20, (10, 5), (20, 0))]
-    assert stitch(frags, project=metres) == [[1], [2]]
+    assert stitch(frags, metres=True) == [[1], [2]]
     # and a chain never puts overlapping fragments together through a third one
     frags.append(frag(3, 21, 30, (20, 0), (25, 0)))
-    groups = stitch(frags, project=metres)
+    groups = stitch(frags, metres=True)
     assert sorted(map(sorted, groups)) in ([[1], [2, 3]], [[1, 3], [2]])
 
 
-def test_a_ghost_frame_after_a_long_loss_is_not_the_track():
-    fps = 25
-    body = np.arange(0, 100) / fps  # 4 s seen
-    # Re-found for one frame 0.8 s after it was lost, then gone: the track's end is where it was lost.
-    t = np.r_[body, body[-1] + 0.8]
-    assert ghost_ends(t) == slice(0, 100)
-    # Also at the start (two frames, then 0.6 s of nothing), and not for a short loss (0.2 s).
-    t = np.r_[0.0, 0.04, 0.64 + body]
-    assert ghost_ends(t) == slice(2, 102)
-    t = np.r_[body, body[-1] + 0.2]
-    assert ghost_ends(t) == slice(0, 101)
-    # Three frames after the loss are the player coming back, and a short track is left whole.
-    t = np.r_[body, body[-1] + 0.8 + np.arange(3) / fps]
-    assert ghost_ends(t) == slice(0, 103)
-    assert ghost_ends(np.array([0.0, 1.0, 2.0])) == slice(0, 3)
+def _on_pitch(tid, t, xy, kept=None):
+    """One track's positions in metres, as the positions stage hands them over."""
+    t, xy = np.asarray(t, float), np.asarray(xy, float)
+    return TrackPositions(tid, t, np.arange(len(t)), xy, np.full(len(t), 100.0), np.zeros(len(t), np.uint8), xy,
+                          kept_samples(t, xy) if kept is None else kept)
+
+
+def _fragments(*tracks):
+    rows = [(tr.track_id, 0, int(tr.t[0] * 25), int(tr.t[-1] * 25), tr.t[0], tr.t[-1], len(tr)) for tr in tracks]
+    positions = SessionPositions("s", {tr.track_id: tr for tr in tracks})
+    return fragments(rows, positions, {tr.track_id: [H_RED] for tr in tracks})
 
 
 def test_a_track_ending_on_a_ghost_frame_is_stitched_to_its_own_next_track():
@@ -133,11 +127,11 @@ def test_a_track_ending_on_a_ghost_frame_is_stitched_to_its_own_next_track():
     p1 = np.r_[np.c_[t1[:-1], np.zeros(100 + 1)], [[10.0, 0.0]]]
     t2 = 4.4 + np.arange(0, 50) / 25
     p2 = np.c_[t2, np.zeros(50)]
-    f1 = Fragment(1, 0, 120, t1[0], t1[-1], tuple(p1[0]), tuple(p1[-1]), 100.0, 100.0, H_RED, 101)
-    f2 = Fragment(2, 110, 159, t2[0], t2[-1], tuple(p2[0]), tuple(p2[-1]), 100.0, 100.0, H_RED, 50)
-    assert stitch([f1, f2], project=metres) == [[1], [2]]  # they overlap by the ghost frame: two people
+    whole = np.ones(len(t1), bool)
+    # they overlap by the ghost frame: two people
+    assert stitch(_fragments(_on_pitch(1, t1, p1, whole), _on_pitch(2, t2, p2)), metres=True) == [[1], [2]]
     keep = ghost_ends(t1)
-    assert stitch([_with_series(f1, t1[keep], p1[keep]), f2], project=metres) == [[1, 2]]
+    assert stitch(_fragments(_on_pitch(1, t1[keep], p1[keep]), _on_pitch(2, t2, p2)), metres=True) == [[1, 2]]
 
 
 def test_a_track_end_that_leapt_onto_the_player_in_front_does_not_break_the_link():
@@ -151,12 +145,12 @@ def test_a_track_end_that_leapt_onto_the_player_in_front_does_not_break_the_link
     p1[-2:, 1] += 3.0
     t2 = 4.2 + np.arange(50) / 25
     p2 = np.c_[1.5 * t2, np.zeros(50)]
-    f1 = Fragment(1, 0, 101, 0.0, 4.04, (0.0, 0.0), (6.06, 3.0), 100.0, 100.0, H_RED, 102)
-    f2 = Fragment(2, 105, 154, t2[0], t2[-1], tuple(p2[0]), tuple(p2[-1]), 100.0, 100.0, H_RED, 50)
-    assert stitch([_with_series(f1, t1, p1), f2], project=metres) == [[1], [2]]
-    kept = _with_series(f1, t1, p1, project=metres)
+    raw, _ = _fragments(_on_pitch(1, t1, p1, np.ones(102, bool)), _on_pitch(2, t2, p2))
+    assert raw.last_point == pytest.approx((6.06, 3.0))
+    assert stitch([raw, _], metres=True) == [[1], [2]]
+    kept, f2 = _fragments(_on_pitch(1, t1, p1), _on_pitch(2, t2, p2))
     assert kept.last_t == pytest.approx(3.96) and kept.last_point == pytest.approx((5.94, 0.0))
-    assert stitch([kept, f2], project=metres) == [[1, 2]]
+    assert stitch([kept, f2], metres=True) == [[1, 2]]
 
 
 def _shade(e):
@@ -181,25 +175,25 @@ def test_a_fragment_seen_in_the_gap_of_a_link_is_put_back_in_it():
     frags = [frag(1, 0, 1, (0, 0), (0, 0), hist=H_ONE), frag(2, 1.5, 3, (0.5, 0), (1.5, 0), hist=_shade(e)),
              frag(3, 3.5, 9, (2, 0), (5, 0), hist=H_ONE)]
     assert histogram_distance(H_ONE, _shade(e)) == pytest.approx(0.30, abs=1e-3)
-    cost = link_costs(frags, project=metres)
+    cost = link_costs(frags, metres=True)
     assert cost[0, 1] == pytest.approx(1.074, abs=1e-3) and cost[1, 2] == pytest.approx(1.074, abs=1e-3)
     assert cost[0, 2] == pytest.approx(0.391, abs=1e-3)
-    assert stitch(frags, project=metres) == [[1, 2, 3]]
+    assert stitch(frags, metres=True) == [[1, 2, 3]]
     # Colours 0.36 apart fail the appearance gate (0.35): a stranger, left alone.
     e = 1 - (1 - 0.36 ** 2) ** 2
     frags[1] = frag(2, 1.5, 3, (0.5, 0), (1.5, 0), hist=_shade(e))
-    assert stitch(frags, project=metres) == [[1, 3], [2]]
+    assert stitch(frags, metres=True) == [[1, 3], [2]]
     # Colours 0.34 apart pass the gate (and 1 -> 2 would cost 1.189 < 1.2), but 2 starting 2 m to the
     # side (2.06 m in 0.5 s) makes it 0.971 + 2.06/2.5 + 0.017 = 1.81 >= 1.2: left alone.
     e = 1 - (1 - 0.34 ** 2) ** 2
     frags[1] = frag(2, 1.5, 3, (0.5, 2), (1.5, 0), hist=_shade(e))
-    assert stitch(frags, project=metres) == [[1, 3], [2]]
+    assert stitch(frags, metres=True) == [[1, 3], [2]]
 
 
 def test_gap_longer_than_max_gap_is_not_merged():
     frags = [frag(1, 0, 10, (0, 0), (10, 5)), frag(2, 30, 40, (10, 5), (20, 0))]
-    assert stitch(frags, project=metres) == [[1], [2]]
-    assert stitch(frags, project=metres, max_gap_s=25) == [[1, 2]]
+    assert stitch(frags, metres=True) == [[1], [2]]
+    assert stitch(frags, metres=True, max_gap_s=25) == [[1, 2]]
 
 
 def test_global_assignment_beats_greedy():
@@ -209,13 +203,13 @@ def test_global_assignment_beats_greedy():
     # leaves A2 and B2 alone; the global assignment finds A1->B2 and A2->B1.
     frags = [frag(1, 0, 10, (0, 0), (0, 0)), frag(2, 0, 10.5, (2, 0), (2, 0)),
              frag(3, 11, 20, (1, 0), (1, 0)), frag(4, 10.2, 20, (-1.2, 0), (-1.2, 0))]
-    assert sorted(map(sorted, stitch(frags, project=metres))) == [[1, 4], [2, 3]]
-    assert sorted(map(sorted, stitch(frags, project=metres, method="greedy"))) == [[1, 3], [2], [4]]
+    assert sorted(map(sorted, stitch(frags, metres=True))) == [[1, 4], [2, 3]]
+    assert sorted(map(sorted, stitch(frags, metres=True, method="greedy"))) == [[1, 3], [2], [4]]
 
 
 def test_cannot_link_pairs_stay_apart():
     frags = [frag(1, 0, 10, (0, 0), (10, 5)), frag(2, 12, 20, (12, 6), (20, 0))]
-    assert stitch(frags, project=metres, cannot_link=[(1, 2)]) == [[1], [2]]
+    assert stitch(frags, metres=True, cannot_link=[(1, 2)]) == [[1], [2]]
 
 
 # ----------------------------------------------------------------------------- vtest.avi, real tracks

@@ -272,38 +272,22 @@ class PlayersMixin(StoreConnection):
         """Track id -> player key, for every person track (summaries keyed by player)."""
         return {t: p["player"] for p in self.players(session_id) for t in p["track_ids"]}
 
-    def fragments(self, session_id: str) -> list:
-        """Each person track as an `identity.Fragment`: first/last frame and time, ground points
-        (box bottom-centre, px) and box heights at both ends, the mean torso histogram."""
-        from edge_app.identity import Fragment, mean_histogram
-
+    def track_rows(self, session_id: str) -> list[tuple]:
+        """Every track of a session: (track_id, class_id, first_frame, last_frame, first_t, last_t, frames),
+        by first frame."""
         sid = self.resolve_id(session_id)
         self.flush()
-        with self._reader("reading track fragments") as conn:
-            tracks = conn.execute(
+        with self._reader("reading tracks") as conn:
+            return conn.execute(
                 "SELECT track_id, class_id, first_frame, last_frame, first_t, last_t, frames FROM tracks "
                 "WHERE session_id = ? ORDER BY first_frame, track_id", (sid,)).fetchall()
-            ends = {}
-            for which in ("first_frame", "last_frame"):
-                for tid, x1, y1, x2, y2 in conn.execute(
-                        f"""SELECT d.track_id, d.x1, d.y1, d.x2, d.y2 FROM tracks t JOIN detections d
-                            ON d.session_id = t.session_id AND d.frame = t.{which} AND d.track_id = t.track_id
-                            WHERE t.session_id = ? ORDER BY d.id""", (sid,)):
-                    ends.setdefault((tid, which), ((x1 + x2) / 2, y2, y2 - y1))
-            hists: dict[int, list] = {}
+
+    def appearance(self, session_id: str) -> dict[int, list[np.ndarray]]:
+        """Per track, its torso histograms in the order they were stored."""
+        sid = self.resolve_id(session_id)
+        self.flush()
+        out: dict[int, list] = {}
+        with self._reader("reading appearance") as conn:
             for tid, blob in conn.execute("SELECT track_id, hist FROM appearance WHERE session_id = ? ORDER BY id", (sid,)):
-                hists.setdefault(tid, []).append(np.frombuffer(blob, dtype="<f4"))
-        out = []
-        for tid, cls, ff, lf, ft, lt, n in tracks:
-            a, b = ends.get((tid, "first_frame")), ends.get((tid, "last_frame"))
-            if a is None or b is None:
-                continue
-            hs = hists.get(tid, [])
-            sizes = {len(h) for h in hs}
-            if len(sizes) > 1:  # a histogram layout changed mid-session: keep the commonest
-                common = max(sizes, key=lambda k: sum(len(h) == k for h in hs))
-                hs = [h for h in hs if len(h) == common]
-            out.append(Fragment(track_id=int(tid), first_frame=int(ff), last_frame=int(lf), first_t=ft, last_t=lt,
-                                first_point=(a[0], a[1]), last_point=(b[0], b[1]), first_height=a[2], last_height=b[2],
-                                hist=mean_histogram(hs), frames=int(n), class_id=cls, samples=len(hs)))
+                out.setdefault(int(tid), []).append(np.frombuffer(blob, dtype="<f4"))
         return out

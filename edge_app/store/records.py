@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
 from edge_app.vision.detections import Detections
+
+
+class BoxRows(NamedTuple):
+    """Person boxes read back as columns (`person_boxes`), one row per box."""
+
+    frame: np.ndarray  # (n,) int64
+    t: np.ndarray  # (n,) s, the frame's time
+    track_id: np.ndarray  # (n,) int64, -1 where untracked
+    xyxy: np.ndarray  # (n, 4) float32, px
 
 
 @dataclass(frozen=True)

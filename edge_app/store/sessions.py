@@ -6,9 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import Iterator
 
+import numpy as np
+
 from edge_app.store.connection import StoreConnection
 from edge_app.store.process import current_process
-from edge_app.store.records import StoredFrame, StoredPose, detections_from_rows, dumps, loads, unblob
+from edge_app.store.records import BoxRows, StoredFrame, StoredPose, detections_from_rows, dumps, loads, unblob
 from edge_app.timeutil import utc_now_iso
 
 STATUSES = ("running", "completed", "interrupted", "failed")
@@ -141,6 +143,33 @@ class SessionsMixin(StoreConnection):
                     plist.append(StoredPose(tid, unblob(lm, 4), unblob(world, 4), score))
                     pose_next = poses.fetchone()
                 yield StoredFrame(frame, t, detections_from_rows(rows), plist)
+
+    def person_boxes(self, session_id: str) -> BoxRows:
+        """Every person box of a session, in frame order then as stored: the rows the positions stage
+        reads (a 90-minute session is ~10^6 boxes: arrays, not an object per frame)."""
+        sid = self.resolve_id(session_id)
+        self.flush()
+        with self._reader("reading person boxes") as conn:
+            rows = conn.execute(
+                "SELECT d.frame, f.t, coalesce(d.track_id, -1), d.x1, d.y1, d.x2, d.y2 FROM detections d "
+                "JOIN frames f ON f.session_id = d.session_id AND f.frame = d.frame "
+                "WHERE d.session_id = ? AND d.class_id = 0 ORDER BY d.frame, d.id", (sid,)).fetchall()
+        a = np.array(rows, dtype=float).reshape(-1, 7)
+        # float32, as the boxes were given to `add_frame` (Detections), so every position is the same
+        return BoxRows(a[:, 0].astype(np.int64), a[:, 1], a[:, 2].astype(np.int64), a[:, 3:].astype(np.float32))
+
+    def world_poses(self, session_id: str) -> dict[int, list[tuple[float, np.ndarray]]]:
+        """Per track, (t, world landmarks) of every pose sample that has them, in frame order."""
+        sid = self.resolve_id(session_id)
+        self.flush()
+        out: dict[int, list] = {}
+        with self._reader("reading poses") as conn:
+            for t, tid, world in conn.execute(
+                    "SELECT f.t, p.track_id, p.world FROM pose_samples p JOIN frames f "
+                    "ON f.session_id = p.session_id AND f.frame = p.frame "
+                    "WHERE p.session_id = ? AND p.world IS NOT NULL ORDER BY p.frame, p.id", (sid,)):
+                out.setdefault(int(tid), []).append((t, unblob(world, 4)))
+        return out
 
     def get_summary(self, session_id: str) -> dict | None:
         sid = self.resolve_id(session_id)

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from edge_app.metrics.kinematics import LiveKinematics, SmoothingConfig, compute_kinematics, kept_samples, smooth
+from edge_app.metrics.kinematics import LiveKinematics, SmoothingConfig, compute_kinematics, smooth
+from edge_app.positions.cleaning import kept_samples
 from tests.metrics import track
 
 

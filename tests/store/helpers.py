@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from edge_app.identity import fragments
+from edge_app.positions.session import read_positions
 from edge_app.store import SessionStore
 from edge_app.vision.detections import Detections
 
@@ -24,6 +26,11 @@ class FakePose:  # duck-typed like vision.pose.PoseSample
     landmarks: np.ndarray
     world_landmarks: np.ndarray
     score: float = 0.9
+
+
+def stored_fragments(store, sid: str) -> list:
+    """A stored session's tracks as the stitching sees them (uncalibrated: pixel ends)."""
+    return fragments(store.track_rows(sid), read_positions(store, sid), store.appearance(sid))
 
 
 def make_frame(rng, n: int, *, track_offset: int = 1, keypoints: bool = True) -> Detections:

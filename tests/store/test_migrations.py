@@ -9,7 +9,7 @@ import pytest
 from edge_app.errors import AxolotlError
 from edge_app.store import SessionStore, schema_version
 from edge_app.store import migrations as migrations_mod
-from tests.store.helpers import assert_one_line, count, digest, populated, raw, record, scenario, user_version
+from tests.store.helpers import assert_one_line, count, digest, populated, raw, record, scenario, stored_fragments, user_version
 
 
 def test_migrates_an_empty_v0_file(tmp_path):
@@ -102,6 +102,6 @@ def test_migration_from_v1_keeps_data(tmp_path, monkeypatch):
             assert conn.execute(f"SELECT * FROM {t} ORDER BY {order}").fetchall() == rows, t
         conn.close()
         # the old session works with the new features (no histograms: stitched on motion only)
-        assert all(f.hist is None for f in s.fragments(sid))
+        assert all(f.hist is None for f in stored_fragments(s, sid))
         s.name_player(sid, 3, "Alex")
         assert any(p["name"] == "Alex" for p in s.players(sid))

@@ -9,15 +9,16 @@ import pytest
 
 from edge_app.errors import AxolotlError
 from edge_app.identity import stitch, stitch_session
+from edge_app.positions.session import read_positions
 from edge_app.store import SessionStore
-from tests.store.helpers import BLUE, RED, record, scenario
+from tests.store.helpers import BLUE, RED, record, scenario, stored_fragments
 
 
 def test_appearance_rows_and_fragments(tmp_path):
     with SessionStore(tmp_path / "a.db") as s:
         sid = record(s, scenario(), 100)
         assert s.write_stats["appearance"] == 15 + 15 + 50 + 5
-        frags = {f.track_id: f for f in s.fragments(sid)}
+        frags = {f.track_id: f for f in stored_fragments(s, sid)}
         assert set(frags) == {1, 2, 3, 4}
         f1 = frags[1]
         assert (f1.first_frame, f1.last_frame, f1.frames, f1.samples) == (0, 29, 30, 15)
@@ -30,7 +31,7 @@ def test_stitch_session_and_players(tmp_path):
     with SessionStore(tmp_path / "a.db") as s:
         sid = record(s, scenario(), 100)
         assert [p["player"] for p in s.players(sid)] == ["track-1", "track-3", "track-2", "track-4"]
-        groups = stitch_session(s, sid)
+        groups = stitch_session(s, sid, read_positions(s, sid))
         assert sorted(map(sorted, groups)) == [[1, 2], [3], [4]]
         players = s.players(sid)
         assert len(players) == 3
@@ -43,7 +44,7 @@ def test_stitch_session_and_players(tmp_path):
 def test_name_merge_and_manual_edits_survive_restitching(tmp_path):
     with SessionStore(tmp_path / "a.db") as s:
         sid = record(s, scenario(), 100)
-        stitch_session(s, sid)
+        stitch_session(s, sid, read_positions(s, sid))
         key = s.name_player(sid, 2, "Sam")  # a track of the stitched player
         assert s.name_player(sid, "track-3", "Alex").startswith("player-")
         # the coach knows track 4 is Sam too (too far for the stitcher)
@@ -52,7 +53,7 @@ def test_name_merge_and_manual_edits_survive_restitching(tmp_path):
         assert sam["track_ids"] == [1, 2, 4] and sam["ids_merged"] == 2 and sam["source"] == "manual"
         # re-stitching (even with groups that contradict the coach) keeps the manual edits
         s.assign_players(sid, [[1], [2, 3], [4]])
-        stitch_session(s, sid)
+        stitch_session(s, sid, read_positions(s, sid))
         by_name = {p["name"]: p for p in s.players(sid)}
         assert by_name["Sam"]["track_ids"] == [1, 2, 4]
         assert by_name["Alex"]["track_ids"] == [3]
@@ -64,7 +65,7 @@ def test_stitched_groups_are_replaced_but_join_a_coach_player(tmp_path):
     with SessionStore(tmp_path / "a.db") as s:
         sid = record(s, scenario(), 100)
         s.name_player(sid, 1, "Sam")  # named before any stitching: track 1 alone
-        stitch_session(s, sid)  # stitching finds 1 -> 2: track 2 joins Sam
+        stitch_session(s, sid, read_positions(s, sid))  # stitching finds 1 -> 2: track 2 joins Sam
         sam = next(p for p in s.players(sid) if p["name"] == "Sam")
         assert sam["track_ids"] == [1, 2]
         s.assign_players(sid, [])  # a stitching that links nothing takes back only its own rows
@@ -101,12 +102,12 @@ def test_split_relabels_rows_and_is_not_restitched(tmp_path):
         assert (tracks[1]["first_frame"], tracks[1]["last_frame"], tracks[1]["frames_seen"]) == (0, 19, 20)
         assert (tracks[5]["first_frame"], tracks[5]["last_frame"], tracks[5]["frames_seen"]) == (20, 29, 10)
         assert tracks[5]["first_t"] == pytest.approx(2.0)
-        frags = {f.track_id: f for f in s.fragments(sid)}
+        frags = {f.track_id: f for f in stored_fragments(s, sid)}
         assert frags[1].samples == 10 and frags[5].samples == 5
         assert s.cannot_link(sid) == [(1, 5)]
         # the stitcher would re-join 1 and 5 (same shirt, adjacent), but the split forbids it
-        assert [1, 5] in [g[:2] for g in stitch(s.fragments(sid), fps=10)]
-        groups = stitch_session(s, sid)
+        assert [1, 5] in [g[:2] for g in stitch(stored_fragments(s, sid), fps=10)]
+        groups = stitch_session(s, sid, read_positions(s, sid))
         g = {t: k for k, grp in enumerate(groups) for t in grp}
         assert g[1] != g[5]
         assert s.split_track(sid, 5, 25) == 6  # ids keep growing
