@@ -1,19 +1,15 @@
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
-import sys
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "tests" / "data"
-SAMPLE = ROOT / "samples" / "vtest-15s.avi"
-CALIBRATION = ROOT / "samples" / "vtest-calibration.json"  # the ground plane of vtest.avi's camera
-VTEST = ROOT.parent / "shared" / "data" / "vtest.avi"
+from tests import early
+# Re-exported: test modules import these from here (tests/paths.py holds them, so early.py needs no conftest).
+from tests.paths import CALIBRATION, DATA, ROOT, SAMPLE, VTEST, cli_path  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
@@ -29,11 +25,6 @@ def vtest() -> Path:
     return VTEST
 
 
-def cli_path() -> str:
-    exe = Path(sys.executable).with_name("axolotl-edge")
-    return str(exe) if exe.exists() else shutil.which("axolotl-edge") or "axolotl-edge"
-
-
 def run_cli(*args, env=None, timeout=600, **kw) -> subprocess.CompletedProcess:
     """Run the installed `axolotl-edge` entry point as a user would."""
     full_env = {**os.environ, **(env or {})}
@@ -44,8 +35,6 @@ def run_cli(*args, env=None, timeout=600, **kw) -> subprocess.CompletedProcess:
 def analysed_sample(tmp_path_factory):
     """`analyze` of the sample clip's first 80 frames as a coach runs it (calibrated, u13, no pose), made once
     for the suite: (database, the --json summary). Read only; a test that changes it takes a `copy_db`."""
-    from tests import early
-
     # `analyze SAMPLE --db DB --json --quiet --no-pose --max-frames 80 --calibration CALIBRATION --profile u13`,
     # started in the background when collection ended (tests/early.py)
     db = tmp_path_factory.mktemp("sample") / "sample.db"
@@ -62,12 +51,8 @@ def copy_db(src: Path, dst: Path) -> Path:
 
 
 def pytest_collection_finish(session):
-    from tests import early
-
     early.start(session.config, session.items)  # the longest CLI runs, in the background (tests/early.py)
 
 
 def pytest_sessionfinish(session):
-    from tests import early
-
     early.stop_all()

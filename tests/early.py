@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.conftest import CALIBRATION, SAMPLE, VTEST, cli_path
+from tests.paths import CALIBRATION, SAMPLE, VTEST, cli_path
 
 # name -> (the fixture whose tests need it, the CLI arguments, with {db} for the database path)
 RUNS = {

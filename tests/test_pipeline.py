@@ -13,6 +13,7 @@ import pytest
 
 from edge_app.capture import open_source
 from edge_app.config import load_config
+from edge_app.errors import AxolotlError
 from edge_app.pipeline import STAGES, Pipeline
 from edge_app.store import SessionStore
 from tests.conftest import SAMPLE, cli_path, run_cli
@@ -158,7 +159,7 @@ def test_live_session_in_the_background_publishes_metrics_and_stores_a_summary(t
     live = LiveSession(cfg, tmp_path / "l.db", publish=published.append, calibration=Calibration.load(CALIBRATION),
                        rate_hz=5)
     live.start(str(SAMPLE))
-    with pytest.raises(Exception, match="already running"):
+    with pytest.raises(AxolotlError, match="a live session is already running; stop it first"):
         live.start(str(SAMPLE))
     # Wait for what the assertions need (a slow machine gets there later), not for a fixed time.
     deadline = time.monotonic() + 300

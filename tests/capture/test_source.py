@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 import time
@@ -382,6 +383,8 @@ def test_gstreamer_pipeline_on_this_opencv():
 
 def test_frame_is_frozen():
     f = Frame(0, 1, 0.0, np.zeros((2, 2, 3), np.uint8))
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):  # what @dataclass(frozen=True) raises, nothing else
         f.index = 1  # type: ignore[misc]
-    assert isinstance(parse_source(0), SourceSpec)
+    assert f.index == 0
+    # an int is camera index 0, live, any backend, no properties: every field, not just the type
+    assert parse_source(0) == SourceSpec("camera", 0, True, cv2.CAP_ANY, ())

@@ -22,7 +22,9 @@ def test_youth_profiles_are_lower_and_ordered():
     for name, vals in expected.items():
         p = get_profile(name)
         assert (p.jog_kmh, p.run_kmh, p.hsr_kmh, p.sprint_kmh) == vals
-        assert p.source
+        # the youth method (Harley's per-age scaling) and the paper behind this group's peak speed
+        peak_paper = {"u17": "Mendez-Villanueva et al. 2011", "u15": "Atan et al. 2016", "u13": "Atan et al. 2016"}[name]
+        assert "Harley et al. 2010" in p.source and peak_paper in p.source, p.source
     order = ["adult", "u17", "u15", "u13"]
     for field in ("jog_kmh", "run_kmh", "hsr_kmh", "sprint_kmh"):
         vals = [getattr(PROFILES[n], field) for n in order]

@@ -119,6 +119,8 @@ def test_bad_files_are_one_line_errors(tmp_path):
 def test_locked_database_is_a_one_line_error(tmp_path):
     path = tmp_path / "a.db"
     populated(path)
+    with SessionStore(path) as s:
+        stored = s.device_id
     holder = LockHolder(path, "exclusive")
     try:
         with pytest.raises(AxolotlError) as e:
@@ -126,4 +128,4 @@ def test_locked_database_is_a_one_line_error(tmp_path):
         assert_one_line(e, str(path), "locked")
     finally:
         holder.release()
-    assert read_device_id(path) is not None
+    assert read_device_id(path) == stored  # the lock gone, the same id as the store's, not just any value

@@ -16,6 +16,7 @@ from tests.sync.helpers import (BACKLOG, RATE, REPO, RIVAL, TENANT, USERS, RawDe
 
 
 def test_store_outbox_same_transaction(tmp_path):
+    from edge_app.errors import AxolotlError
     from edge_app.store import SessionStore
 
     db = tmp_path / "e.db"
@@ -29,7 +30,8 @@ def test_store_outbox_same_transaction(tmp_path):
         rows = s.outbox_rows("pending", with_payload=True)
         assert len(rows) == 2 and len({r["id"] for r in rows}) == 2
         assert json.loads(rows[1]["payload"])["players"][1]["player"] == "track-2"
-        with pytest.raises(Exception):  # an invalid summary: neither summary nor outbox row
+        # an invalid summary: the schema's one-line error, and neither summary nor outbox row
+        with pytest.raises(AxolotlError, match="session summary is invalid"):
             s.save_summary(sid, {"schema": "nope"}, enqueue=True)
         assert s.outbox_counts()["pending"] == 2
         due = s.outbox_due(10, time.time())

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
 
 from ui.screens import summary as summary_mod
 
@@ -40,8 +41,18 @@ def test_charts_are_the_metrics_code_images(screen, recorded_kiosk):
     first = summary["players"][0]["player"]
     assert {f"{first}-heatmap.png", f"{first}-speed.png"} <= set(screen.charts)
     assert not screen.heatmap.pixmap().isNull() and not screen.speed.pixmap().isNull()
-    screen.table.selectRow(screen.table.rowCount() - 1)
-    assert screen.heatmap.pixmap().cacheKey() != 0
+    # a tap on another player's row shows that player's heatmap file (scaled as the label is), not the first's:
+    # any pixmap has a non-zero cacheKey, so the label's content is what is compared
+    row = max(r for r in range(screen.table.rowCount()) if screen.table.item(r, 0).text() != first)
+    other = screen.table.item(row, 0).text()
+    screen.table.selectRow(row)
+
+    def heatmap(player):
+        return QPixmap(str(screen.charts[f"{player}-heatmap.png"])).scaled(
+            max(200, screen.width() // 2 - 40), max(120, screen.tabs.height() - 60),
+            Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation).toImage()
+
+    assert screen.heatmap.pixmap().toImage() == heatmap(other) != heatmap(first)
 
 
 def test_export_to_a_usb_stick(screen, recorded_kiosk, tmp_path, monkeypatch, qtbot):
