@@ -4,6 +4,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tomllib
 from contextlib import closing
 from pathlib import Path
 
@@ -29,15 +30,23 @@ def vtest() -> Path:
     return VTEST
 
 
-def cli_path() -> str:
+def cli_command() -> list[str]:
+    """The installed `axolotl-edge` entry point, as a user starts it; `python -m cli` where the installed script
+    imports another entry point than pyproject.toml's (an editable install made before the CLI moved)."""
+    target = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]["axolotl-edge"]
+    module, _, func = target.partition(":")
     exe = Path(sys.executable).with_name("axolotl-edge")
-    return str(exe) if exe.exists() else shutil.which("axolotl-edge") or "axolotl-edge"
+    found = str(exe) if exe.exists() else shutil.which("axolotl-edge")
+    if found and f"from {module} import {func}" in Path(found).read_text(errors="replace"):
+        return [found]
+    return [sys.executable, "-m", module]
 
 
 def run_cli(*args, env=None, timeout=600, **kw) -> subprocess.CompletedProcess:
     """Run the installed `axolotl-edge` entry point as a user would."""
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([cli_path(), *map(str, args)], capture_output=True, text=True, env=full_env, timeout=timeout, **kw)
+    return subprocess.run([*cli_command(), *map(str, args)], capture_output=True, text=True, env=full_env,
+                          timeout=timeout, **kw)
 
 
 @pytest.fixture(scope="session")

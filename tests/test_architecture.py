@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PRODUCT = ("edge_app", "sync", "ui", "cloud_ingest")
+PRODUCT = ("edge_app", "sync", "ui", "cloud_ingest", "cli")
 MAX_LINES = 700
 
 
