@@ -53,7 +53,7 @@ def _run_cli(clip: Path, db_name: str, args: list[str]) -> tuple[subprocess.Comp
     home.mkdir(exist_ok=True)
     env = {**os.environ, "AXOLOTL_EDGE_HOME": str(home), "PYTHONPATH": os.pathsep.join(
         [str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))}
-    cmd = [sys.executable, "-m", "edge_app.cli", args[0], str(clip / "video.mp4"),
+    cmd = [sys.executable, "-m", "cli", args[0], str(clip / "video.mp4"),
            "--calibration", str(clip / "calibration.json"), "--db", str(db), "--json", *args[1:]]
     t0 = time.perf_counter()
     run = subprocess.run(cmd, capture_output=True, text=True, env=env)

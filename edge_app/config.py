@@ -1,8 +1,8 @@
 """Application configuration: pydantic models read from a TOML file, strict about typos.
 
-The detector section is a discriminated union on `type` (one config class per backend,
-`extra="forbid"`), so a misspelt key or an unknown backend is a one-line error, not a
-silently ignored setting.
+The detector section is a discriminated union on `type` (one config class per backend, declared in
+the backend's own module and found by the registry's discovery, `extra="forbid"`), so a misspelt key
+or an unknown backend is a one-line error, not a silently ignored setting.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from edge_app.errors import AxolotlError, describe_validation
+from edge_app.vision.detectors.registry import config_models
 
-Provider = Literal["tensorrt", "cuda", "cpu"]
 # The sample clip shipped in the repo: `bench`'s default source and the kiosk's demo source.
 SAMPLE_CLIP = Path(__file__).resolve().parents[1] / "samples" / "vtest-15s.avi"
 
@@ -25,66 +25,27 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class _DetectorCommon(_Strict):
-    model: str = "yolo11n-pose"  # a models/manifest.toml name (hash-checked) or a path
-    # 1280, not Ultralytics' 640: yolo11n-pose at 640 misses most people under ~80 px tall
-    # (1 of ~6 walkers per vtest.avi frame at 640, 3-5 at 960, 5-8 at 1280), and players seen
-    # from the touchline are that small. 320/480/640 trade recall for speed.
-    input_size: int = Field(1280, description="letterbox size; a multiple of 32 (320 ... 1280)")
-    conf: float = Field(0.25, ge=0.0, le=1.0, description=(
-        "score cut-off of a detector used alone (`detect`; Ultralytics' default). The pipeline hands the "
-        "tracker every box down to tracker.low_score_threshold instead"))
-    iou: float = Field(0.5, ge=0.0, le=1.0)  # 0.7 (Ultralytics) leaves double boxes on one player
-    classes: list[int] | None = [0, 32]  # COCO person and sports ball; None keeps every class
+# The detector section: one config model per backend, each declared in its own backend module
+# (edge_app/vision/detectors/) and found by the registry's discovery, so adding a backend is adding a module.
+DEFAULT_DETECTOR = "onnxruntime"  # a [detector] section without `type`
+DETECTOR_CONFIGS = config_models(DEFAULT_DETECTOR)  # {type: config model}, the default first
 
 
-class OnnxRuntimeDetectorConfig(_DetectorCommon):
-    type: Literal["onnxruntime"] = "onnxruntime"
-    providers: list[Provider] | Literal["auto"] = "auto"  # auto: TensorRT > CUDA > CPU, as installed
-    threads: int = Field(0, ge=0, description="intra-op threads; 0 lets ONNX Runtime decide")
-    # ORT's idle workers busy-wait by default, stealing the cores that decode and tracking
-    # need: off, the pipeline ran 8-14% faster end to end at 640 on 2 cores (benchmarks/README.md).
-    spinning: bool = False
-    trt_cache_dir: str | None = None  # engine cache for the TensorRT execution provider
-    trt_fp16: bool = True
+def detector_union(models):
+    """The discriminated union on `type` of the backends' config models."""
+    models = tuple(models)
+    return Annotated[Union[models], Field(discriminator="type")] if len(models) > 1 else models[0]
 
 
-class TensorRTDetectorConfig(_DetectorCommon):
-    type: Literal["tensorrt"]
-    # An engine only runs on the TensorRT and GPU that built it: it is built from `model` at
-    # first start (minutes, once; or ahead with scripts/build_trt.py) and rebuilt when either
-    # or the ONNX changes. `engine` pins a file; by default the name is derived in engine_dir.
-    engine: str | None = None
-    engine_dir: str | None = None  # default: the ONNX file's folder (models/)
-    build: bool = True  # False: refuse to start instead of building
-    precision: Literal["fp16", "int8", "fp32"] = "fp16"
-    dla_core: int | None = Field(None, ge=0)  # Jetson AGX/NX Orin: 0 or 1; unsupported layers fall back to the GPU
-    workspace_mb: int = Field(1024, ge=16, description="TensorRT builder workspace limit")
-    calib_videos: list[str] = []  # int8: your own session videos, frames drawn evenly from them
-    calib_frames: int = Field(256, ge=1)
-    calib_cache: str | None = None  # int8 calibration cache; default: beside the engine
-    warmup: int = Field(3, ge=0, description="inferences run at start (the first ones are slow)")
-    # Zoom tiles of one frame in one call (edge_app/vision/zoom.py logs how many); the engine's
-    # buffers are sized for this many full-size inputs, so 1 (tiles in turn) is the default.
-    max_batch: int = Field(1, ge=1, le=64)
-    device: int = Field(0, ge=0, description="CUDA device index")
+DetectorConfig = detector_union(DETECTOR_CONFIGS.values())
 
 
-class OpenVINODetectorConfig(_DetectorCommon):
-    type: Literal["openvino"]
-    # A device this machine lacks falls back to the CPU (one warning line); AUTO lets OpenVINO choose.
-    device: Literal["CPU", "GPU", "NPU", "AUTO"] = "CPU"
-    # int8 runs the NNCF model quantised on your own video (`axolotl-edge models quantize`, or built
-    # at start from calib_videos); it is refused unless its accuracy check against f32 passed.
-    precision: Literal["f32", "f16", "bf16", "int8"] = "f32"
-    threads: int = Field(0, ge=0, description="inference threads; 0 lets OpenVINO decide")
-    int8_dir: str | None = None  # the int8 model cache; default: models/ in the data folder
-    calib_videos: list[str] = []  # int8: rebuild from these when the cached model is missing or stale
-    calib_frames: int = Field(300, ge=20, le=1000)
-
-
-DetectorConfig = Annotated[Union[OnnxRuntimeDetectorConfig, TensorRTDetectorConfig, OpenVINODetectorConfig],
-                           Field(discriminator="type")]
+def __getattr__(name: str):
+    # `from edge_app.config import OnnxRuntimeDetectorConfig` keeps working without naming a backend here.
+    for model in DETECTOR_CONFIGS.values():
+        if model.__name__ == name:
+            return model
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class TrackerConfig(_Strict):
@@ -167,7 +128,7 @@ class SessionConfig(_Strict):
 
 
 class AppConfig(_Strict):
-    detector: DetectorConfig = Field(default_factory=OnnxRuntimeDetectorConfig)
+    detector: DetectorConfig = Field(default_factory=DETECTOR_CONFIGS[DEFAULT_DETECTOR])
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
     pose: PoseConfig = Field(default_factory=PoseConfig)
     zoom: ZoomConfig = Field(default_factory=ZoomConfig)
@@ -232,7 +193,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
     for section, values in (overrides or {}).items():
         raw.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
     if isinstance(raw.get("detector"), dict):
-        raw["detector"].setdefault("type", "onnxruntime")
+        raw["detector"].setdefault("type", DEFAULT_DETECTOR)
     try:
         return AppConfig.model_validate(raw)
     except ValidationError as exc:

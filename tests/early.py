@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.paths import CALIBRATION, SAMPLE, VTEST, cli_path
+from tests.paths import CALIBRATION, SAMPLE, VTEST, cli_command
 
 # name -> (the fixture whose tests need it, the CLI arguments, with {db} for the database path)
 RUNS = {
@@ -43,7 +43,7 @@ class _Run:
         # Its own data folder: the run starts before any test's isolated one exists.
         env = {**os.environ, "AXOLOTL_EDGE_HOME": str(self.dir / "home")}
         self.out, self.err = open(self.dir / "stdout", "wb"), open(self.dir / "stderr", "wb")  # a pipe would fill
-        self.args = [cli_path(), *(a.format(db=self.db) for a in args)]
+        self.args = [*cli_command(), *(a.format(db=self.db) for a in args)]
         self.proc = subprocess.Popen(self.args, stdout=self.out, stderr=self.err, env=env,
                                      preexec_fn=lambda: os.nice(19))
 
@@ -99,7 +99,7 @@ def result(name: str, db: Path) -> subprocess.CompletedProcess:
     if run is None:
         _, args = RUNS[name]
         env = {**os.environ, "AXOLOTL_EDGE_HOME": str(db.parent / "home")}
-        return subprocess.run([cli_path(), *(a.format(db=db) for a in args)], capture_output=True, text=True,
+        return subprocess.run([*cli_command(), *(a.format(db=db) for a in args)], capture_output=True, text=True,
                               env=env, timeout=TIMEOUT_S)
     try:
         proc = run.finish(TIMEOUT_S)

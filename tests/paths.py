@@ -3,6 +3,7 @@ early.py both import, so neither imports the other."""
 
 import shutil
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -12,6 +13,13 @@ CALIBRATION = ROOT / "samples" / "vtest-calibration.json"  # the ground plane of
 VTEST = ROOT.parent / "shared" / "data" / "vtest.avi"
 
 
-def cli_path() -> str:
+def cli_command() -> list[str]:
+    """The installed `axolotl-edge` entry point, as a user starts it; `python -m cli` where the installed script
+    imports another entry point than pyproject.toml's (an editable install made before the CLI moved)."""
+    target = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]["axolotl-edge"]
+    module, _, func = target.partition(":")
     exe = Path(sys.executable).with_name("axolotl-edge")
-    return str(exe) if exe.exists() else shutil.which("axolotl-edge") or "axolotl-edge"
+    found = str(exe) if exe.exists() else shutil.which("axolotl-edge")
+    if found and f"from {module} import {func}" in Path(found).read_text(errors="replace"):
+        return [found]
+    return [sys.executable, "-m", module]

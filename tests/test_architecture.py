@@ -1,5 +1,7 @@
 """The house rules of docs/ARCHITECTURE.md, checked on the code as it is.
 
+- every import of every product module (lazy ones too) is one its room may make (docs/layers.toml), and
+  §2's table is the one scripts/architecture_table.py writes from that file;
 - no product module over 700 lines;
 - no import circle between the product's modules (a package's own __init__ counts as a module);
 - every "ARCHITECTURE §N" in the code points at a section that exists;
@@ -9,10 +11,13 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PRODUCT = ("edge_app", "sync", "ui", "cloud_ingest")
+PRODUCT = ("edge_app", "sync", "ui", "cloud_ingest", "cli")
 MAX_LINES = 700
 
 
@@ -27,16 +32,21 @@ def _modules(packages, root: Path = ROOT) -> dict[str, Path]:
 
 def _imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
     """Product modules that `name` imports anywhere in its body (lazy imports count too)."""
+    return {dep for dep, _ in _import_lines(name, path, known)}
+
+
+def _import_lines(name: str, path: Path, known: dict[str, Path]) -> list[tuple[str, int]]:
+    """(product module, line) for every import in `name`'s body, lazy ones included."""
     def resolve(dotted: str | None) -> str | None:
         while dotted and dotted not in known:
             dotted = dotted.rpartition(".")[0]
         return dotted or None
 
-    deps = set()
+    deps = []
     package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
-            deps.update(filter(None, (resolve(a.name) for a in node.names)))
+            deps += [(d, node.lineno) for d in (resolve(a.name) for a in node.names) if d]
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package[:len(package) - node.level + 1]
@@ -46,10 +56,10 @@ def _imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
             for alias in node.names:
                 # `from pkg import submodule` depends on the submodule, `from pkg import name` on pkg.
                 sub = f"{module}.{alias.name}"
-                deps.add(sub if sub in known else resolve(module))
-    deps.discard(None)
-    deps.discard(name)
-    return deps
+                dep = sub if sub in known else resolve(module)
+                if dep:
+                    deps.append((dep, node.lineno))
+    return [(dep, line) for dep, line in deps if dep != name]
 
 
 def import_cycles(packages=PRODUCT, root: Path = ROOT) -> list[list[str]]:
@@ -146,3 +156,73 @@ def test_no_test_module_imports_another_test_module():
             if any(re.search(r"(^|\.)test_\w+$", n) for n in names):
                 offenders.append(str(path.relative_to(ROOT)))
     assert not offenders, f"move the shared helpers to conftest.py or a helpers module: {sorted(set(offenders))}"
+
+
+# -- the layers: docs/layers.toml ----------------------------------------------------------------
+
+LAYERS = ROOT / "docs" / "layers.toml"
+
+
+def layer_violations(root: Path = ROOT, layers_file: Path = LAYERS) -> list[str]:
+    """Every import from one room into another that the room's `may_import` leaves out, as readable lines."""
+    rooms = {name: room for name, room in tomllib.loads(layers_file.read_text())["rooms"].items() if room.get("paths")}
+    problems = [f"room {name} may import an unknown room {other}" for name, room in rooms.items()
+                for other in room["may_import"] if other not in rooms]
+    paths = {p: name for name, room in rooms.items() for p in room["paths"]}
+
+    def room_of(rel: str) -> str | None:
+        owners = [p for p in paths if rel == p or rel.startswith(p + "/")]
+        return paths[max(owners, key=len)] if owners else None
+
+    mods = _modules(sorted({p.split("/")[0] for p in paths}), root)
+    for name, path in mods.items():
+        rel = path.relative_to(root).as_posix()
+        here = room_of(rel)
+        if here is None:
+            problems.append(f"{rel} is in no room of {layers_file.name}")
+            continue
+        for dep, line in sorted(_import_lines(name, path, mods), key=lambda d: d[1]):
+            there = room_of(mods[dep].relative_to(root).as_posix())
+            if there not in (here, None) and there not in rooms[here]["may_import"]:
+                problems.append(f"room {here} imports room {there} ({rel}:{line}: {dep}) but may not")
+    return problems
+
+
+def test_every_import_is_one_its_room_may_make():
+    problems = layer_violations()
+    assert not problems, "imports that docs/layers.toml does not allow:\n" + "\n".join(problems)
+
+
+def test_the_core_imports_neither_the_border_nor_the_kiosk_nor_the_command_line():
+    """ARCHITECTURE §1: nothing in edge_app/ imports sync/, cloud_ingest/, ui/ (or cli/, which starts them)."""
+    rooms = tomllib.loads(LAYERS.read_text())["rooms"]
+    core = {name: room["may_import"] for name, room in rooms.items()
+            if room.get("paths") and all(p.startswith("edge_app/") for p in room["paths"])}
+    assert core and not {name: sorted(set(may) & {"sync", "cloud_ingest", "ui", "cli"}) for name, may in core.items()
+                         if set(may) & {"sync", "cloud_ingest", "ui", "cli"}}
+
+
+def test_the_layer_check_finds_a_forbidden_import(tmp_path):
+    (tmp_path / "core" / "low").mkdir(parents=True)
+    (tmp_path / "border").mkdir()
+    for pkg in ("core", "core/low", "border"):
+        (tmp_path / pkg / "__init__.py").write_text("")
+    (tmp_path / "core" / "low" / "a.py").write_text("import json\nfrom core import base\n")
+    (tmp_path / "core" / "base.py").write_text("X = 1\n")
+    (tmp_path / "border" / "api.py").write_text("from core.low import a\n")
+    layers = tmp_path / "layers.toml"
+    layers.write_text('[rooms.low]\npaths = ["core/low"]\nmay_import = ["base"]\n'
+                      '[rooms.base]\npaths = ["core/__init__.py", "core/base.py"]\nmay_import = []\n'
+                      '[rooms.border]\npaths = ["border"]\nmay_import = ["low", "base"]\n')
+    assert layer_violations(tmp_path, layers) == []
+    (tmp_path / "core" / "base.py").write_text("X = 1\n\ndef f():\n    from border.api import a  # lazy: counts too\n")
+    assert layer_violations(tmp_path, layers) == [
+        "room base imports room border (core/base.py:4: border.api) but may not"]
+    (tmp_path / "core" / "stray.py").write_text("")
+    assert "core/stray.py is in no room of layers.toml" in layer_violations(tmp_path, layers)
+
+
+def test_the_doc_table_of_rooms_is_the_one_the_layers_file_writes():
+    check = subprocess.run([sys.executable, str(ROOT / "scripts" / "architecture_table.py"), "--check"])
+    assert check.returncode == 0, ("docs/ARCHITECTURE.md §2 differs from docs/layers.toml: "
+                                   "run `python scripts/architecture_table.py` and commit both")

@@ -23,7 +23,7 @@ from paho.mqtt.client import topic_matches_sub
 
 from cloud_ingest.cli import build_parser as ingest_parser
 from cloud_ingest.consumer import share_filter
-from edge_app.cli import build_parser
+from cli import build_parser
 from sync.wire import status_topic, summary_topic
 from tests.conftest import ROOT
 

@@ -16,7 +16,7 @@ from edge_app.config import load_config
 from edge_app.errors import AxolotlError
 from edge_app.pipeline import STAGES, Pipeline
 from edge_app.store import SessionStore
-from tests.conftest import SAMPLE, cli_path, run_cli
+from tests.conftest import SAMPLE, cli_command, run_cli
 
 
 class FakeReplayCamera:
@@ -85,7 +85,7 @@ def test_live_camera_session_runs_until_stopped_and_never_blocks_the_camera(tmp_
 
 def test_sigterm_ends_a_file_analysis_as_interrupted_and_keeps_its_rows(tmp_path):
     db = tmp_path / "t.db"
-    proc = subprocess.Popen([cli_path(), "analyze", str(SAMPLE), "--db", str(db), "--quiet", "--no-pose", "--input-size", "640"],
+    proc = subprocess.Popen([*cli_command(), "analyze", str(SAMPLE), "--db", str(db), "--quiet", "--no-pose", "--input-size", "640"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
     deadline = time.time() + 120
     while time.time() < deadline and not (db.exists() and _rows(db) >= 20):

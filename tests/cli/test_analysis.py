@@ -1,4 +1,4 @@
-"""The analysing commands (edge_app.cli.analysis) as a user runs them: `analyze` end to end (real model, real
+"""The analysing commands (cli.analysis) as a user runs them: `analyze` end to end (real model, real
 video, real SQLite) and `kpis` on positions in metres."""
 
 import json
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from edge_app.summary import validate_summary
-from tests.conftest import SAMPLE, cli_path, run_cli
+from tests.conftest import SAMPLE, cli_command, run_cli
 
 
 def test_without_calibration_everything_says_pixels(tmp_path):
@@ -40,7 +40,7 @@ def _wait_for_rows(db, n, timeout=120):
 
 def test_sigkill_mid_analysis_leaves_a_database_that_opens_and_an_interrupted_session(tmp_path):
     db = tmp_path / "k.db"
-    proc = subprocess.Popen([cli_path(), "analyze", str(SAMPLE), "--db", str(db), "--quiet", "--no-pose"],
+    proc = subprocess.Popen([*cli_command(), "analyze", str(SAMPLE), "--db", str(db), "--quiet", "--no-pose"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
     try:
         assert _wait_for_rows(db, 40), "no rows reached the database"

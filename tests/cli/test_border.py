@@ -1,4 +1,4 @@
-"""`pair` (edge_app.cli.border) as a script and a person use it. `serve` and `pair --join` against a running
+"""`pair` (cli.border) as a script and a person use it. `serve` and `pair --join` against a running
 API are in tests/sync/test_cli_border.py."""
 
 import json

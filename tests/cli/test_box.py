@@ -1,4 +1,4 @@
-"""`calibrate` and `models` (edge_app.cli.box) as a user runs them."""
+"""`calibrate` and `models` (cli.box) as a user runs them."""
 
 import cv2
 import numpy as np

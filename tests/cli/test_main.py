@@ -1,10 +1,10 @@
-"""The command line's face (edge_app.cli.main): every command on the parser, the two ways to start it."""
+"""The command line's face (cli.main): every command on the parser, the two ways to start it."""
 
 import subprocess
 import sys
 
 from edge_app import __version__
-from edge_app.cli import build_parser
+from cli import build_parser
 from tests.conftest import run_cli
 
 COMMANDS = ["analyze", "kpis", "players", "feedback", "serve", "pair", "sync", "kiosk", "calibrate", "detect",
@@ -18,7 +18,7 @@ def test_every_command_is_on_the_parser_in_help_order():
 
 def test_the_entry_point_and_python_m_give_the_same_answers():
     assert run_cli("--version").stdout.strip() == f"axolotl-edge {__version__}"
-    mod = subprocess.run([sys.executable, "-m", "edge_app.cli", "--version"], capture_output=True, text=True, timeout=60)
+    mod = subprocess.run([sys.executable, "-m", "cli", "--version"], capture_output=True, text=True, timeout=60)
     assert mod.returncode == 0 and mod.stdout.strip() == f"axolotl-edge {__version__}"
     bad = run_cli("sessions", "show")  # a user mistake: one line, exit 2, no traceback
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "needs a session id" in bad.stderr

@@ -1,4 +1,4 @@
-"""The commands on stored sessions (edge_app.cli.sessions) as a coach runs them: `players` (name, merge,
+"""The commands on stored sessions (cli.sessions) as a coach runs them: `players` (name, merge,
 split), `sessions` (show, export, compare) and `feedback`."""
 
 import json

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from sync.pairing import PairingStore
-from tests.conftest import SAMPLE, cli_path, run_cli
+from tests.conftest import SAMPLE, cli_command, run_cli
 from tests.sync.helpers import free_port, wait_until
 
 
@@ -20,7 +20,7 @@ def start_serve(tmp_path):
     """The real `axolotl-edge serve` on 127.0.0.1 (TLS), stderr to serve.log, once it answers: (process, port, env)."""
     port = free_port()
     env = {**os.environ, "AXOLOTL_EDGE_HOME": str(tmp_path / "home")}
-    server = subprocess.Popen([cli_path(), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+    server = subprocess.Popen([*cli_command(), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=open(tmp_path / "serve.log", "wb"))
 
     def up():

@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.conftest import cli_path
+from tests.conftest import cli_command
 
 START_S = 180  # generous: a loaded 2-core machine takes seconds to import Qt and open the store
 STOP_S = 15  # issue 11: a SIGTERM at any moment of the start ends the kiosk within 15 s
@@ -16,7 +16,7 @@ STOP_S = 15  # issue 11: a SIGTERM at any moment of the start ends the kiosk wit
 
 def start_kiosk(home: Path, *args: str, **env: str) -> subprocess.Popen:
     full_env = {**os.environ, "AXOLOTL_EDGE_HOME": str(home), **env}
-    return subprocess.Popen([cli_path(), "kiosk", *args], env=full_env, stdout=subprocess.PIPE,
+    return subprocess.Popen([*cli_command(), "kiosk", *args], env=full_env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
 

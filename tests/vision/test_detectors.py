@@ -1,6 +1,8 @@
 """The detector on real photos, the YOLO head recognition and the letterbox maths."""
 
 import json
+import subprocess
+import sys
 
 import cv2
 import numpy as np
@@ -165,6 +167,47 @@ def test_registry_finds_a_backend_for_every_detector_config_type():
     union = typing.get_args(typing.get_args(DetectorConfig)[0])
     types = {typing.get_args(c.model_fields["type"].annotation)[0] for c in union}
     assert types == set(available()) == {"onnxruntime", "openvino", "tensorrt"}
+
+
+def test_a_backend_module_added_to_the_package_is_in_the_config_union(tmp_path, monkeypatch):
+    """Adding a backend is adding a module: discovery registers it and its config joins the [detector] union."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from edge_app.config import detector_union
+    from edge_app.vision.detectors import registry
+
+    pkg = tmp_path / "more_detectors"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "hailo.py").write_text(
+        "from typing import Literal\n"
+        "from edge_app.vision.detectors.base import DetectorBackend, DetectorConfigBase\n"
+        "from edge_app.vision.detectors.registry import register\n"
+        "class HailoDetectorConfig(DetectorConfigBase):\n"
+        "    type: Literal['hailo']\n"
+        "    chips: int = 1\n"
+        "@register(HailoDetectorConfig)\n"
+        "class HailoDetector(DetectorBackend):\n"
+        "    def infer(self, tensor):\n"
+        "        raise NotImplementedError\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(registry, "_PACKAGE", "more_detectors")
+    monkeypatch.setattr(registry, "_PATH", pkg)
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    monkeypatch.setattr(registry, "_discovered", False)
+    models = registry.config_models()
+    assert list(models) == ["onnxruntime", "hailo", "openvino", "tensorrt"]
+    union = TypeAdapter(detector_union(models.values()))
+    assert union.validate_python({"type": "hailo", "chips": 2}).chips == 2
+    with pytest.raises(ValidationError, match="hailo.chip"):
+        union.validate_python({"type": "hailo", "chip": 2})  # extra="forbid" from the shared base
+
+
+def test_importing_the_config_loads_no_inference_runtime():
+    """Discovery imports every backend module, none of which imports its runtime until it is used."""
+    code = "import sys, edge_app.config; print(sorted(m.split('.')[0] for m in sys.modules))"
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("'"))
+    assert not loaded & {"onnxruntime", "openvino", "tensorrt", "pycuda", "mediapipe", "llama_cpp", "nncf", "torch"}
 
 
 def test_unknown_detector_type_is_one_line():

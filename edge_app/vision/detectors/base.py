@@ -7,9 +7,27 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from edge_app.vision.detections import Detections
 from edge_app.vision.detectors.yolo import Letterbox, YoloLayout, decode
+
+
+class DetectorConfigBase(BaseModel):
+    """What every backend's config has; each backend module declares `type: Literal[...]` on top of it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = "yolo11n-pose"  # a models/manifest.toml name (hash-checked) or a path
+    # 1280, not Ultralytics' 640: yolo11n-pose at 640 misses most people under ~80 px tall
+    # (1 of ~6 walkers per vtest.avi frame at 640, 3-5 at 960, 5-8 at 1280), and players seen
+    # from the touchline are that small. 320/480/640 trade recall for speed.
+    input_size: int = Field(1280, description="letterbox size; a multiple of 32 (320 ... 1280)")
+    conf: float = Field(0.25, ge=0.0, le=1.0, description=(
+        "score cut-off of a detector used alone (`detect`; Ultralytics' default). The pipeline hands the "
+        "tracker every box down to tracker.low_score_threshold instead"))
+    iou: float = Field(0.5, ge=0.0, le=1.0)  # 0.7 (Ultralytics) leaves double boxes on one player
+    classes: list[int] | None = [0, 32]  # COCO person and sports ball; None keeps every class
 
 
 @dataclass(frozen=True)
@@ -29,6 +47,7 @@ class DetectorBackend(ABC):
     """
 
     type_key: ClassVar[str]
+    config_model: ClassVar[type[DetectorConfigBase]]
     info: ModelInfo
     layout: YoloLayout
     letterbox: Letterbox

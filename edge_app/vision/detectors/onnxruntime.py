@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
+from pydantic import Field
 
 from edge_app.errors import AxolotlError
 from edge_app.models import resolve_model
-from edge_app.vision.detectors.base import DetectorBackend, ModelInfo
+from edge_app.vision.detectors.base import DetectorBackend, DetectorConfigBase, ModelInfo
 from edge_app.vision.detectors.registry import register
 from edge_app.vision.detectors.yolo import Letterbox, layout_from
 
@@ -24,7 +26,21 @@ ORT_NAMES = {"tensorrt": "TensorrtExecutionProvider", "cuda": "CUDAExecutionProv
 SHORT = {v: k for k, v in ORT_NAMES.items()}
 
 
-@register("onnxruntime")
+Provider = Literal["tensorrt", "cuda", "cpu"]
+
+
+class OnnxRuntimeDetectorConfig(DetectorConfigBase):
+    type: Literal["onnxruntime"] = "onnxruntime"
+    providers: list[Provider] | Literal["auto"] = "auto"  # auto: TensorRT > CUDA > CPU, as installed
+    threads: int = Field(0, ge=0, description="intra-op threads; 0 lets ONNX Runtime decide")
+    # ORT's idle workers busy-wait by default, stealing the cores that decode and tracking
+    # need: off, the pipeline ran 8-14% faster end to end at 640 on 2 cores (benchmarks/README.md).
+    spinning: bool = False
+    trt_cache_dir: str | None = None  # engine cache for the TensorRT execution provider
+    trt_fp16: bool = True
+
+
+@register(OnnxRuntimeDetectorConfig)
 class OnnxRuntimeDetector(DetectorBackend):
     def __init__(self, config):
         import onnxruntime as ort

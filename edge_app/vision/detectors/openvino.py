@@ -13,12 +13,14 @@ Batches: the input's batch axis is made dynamic (`model.reshape`), so `infer` ta
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 import numpy as np
+from pydantic import Field
 
 from edge_app.errors import AxolotlError
 from edge_app.models import resolve_model
-from edge_app.vision.detectors.base import DetectorBackend, ModelInfo
+from edge_app.vision.detectors.base import DetectorBackend, DetectorConfigBase, ModelInfo
 from edge_app.vision.detectors.registry import register
 from edge_app.vision.detectors.yolo import Letterbox, layout_from
 from edge_app.vision.ov_model import dims, import_openvino, metadata_of, ov_error, with_dynamic_batch
@@ -64,7 +66,20 @@ def pick_device(core, wanted: str) -> str:
     return "CPU"
 
 
-@register("openvino")
+class OpenVINODetectorConfig(DetectorConfigBase):
+    type: Literal["openvino"]
+    # A device this machine lacks falls back to the CPU (one warning line); AUTO lets OpenVINO choose.
+    device: Literal["CPU", "GPU", "NPU", "AUTO"] = "CPU"
+    # int8 runs the NNCF model quantised on your own video (`axolotl-edge models quantize`, or built
+    # at start from calib_videos); it is refused unless its accuracy check against f32 passed.
+    precision: Literal["f32", "f16", "bf16", "int8"] = "f32"
+    threads: int = Field(0, ge=0, description="inference threads; 0 lets OpenVINO decide")
+    int8_dir: str | None = None  # the int8 model cache; default: models/ in the data folder
+    calib_videos: list[str] = []  # int8: rebuild from these when the cached model is missing or stale
+    calib_frames: int = Field(300, ge=20, le=1000)
+
+
+@register(OpenVINODetectorConfig)
 class OpenVINODetector(DetectorBackend):
     def __init__(self, config):
         ov = import_openvino()

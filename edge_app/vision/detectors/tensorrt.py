@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Literal
 
 import numpy as np
+from pydantic import Field
 
 from edge_app.errors import AxolotlError
 from edge_app.models import resolve_model
-from edge_app.vision.detectors.base import DetectorBackend, ModelInfo
+from edge_app.vision.detectors.base import DetectorBackend, DetectorConfigBase, ModelInfo
 from edge_app.vision.detectors.registry import register
 from edge_app.vision.detectors.yolo import Letterbox, layout_from
 from edge_app.vision import trt_engine  # a module import: trt_engine imports this package's yolo.py
@@ -98,7 +100,28 @@ def _check_io(n_in: int, n_out: int) -> None:
         raise AxolotlError(f"the engine has {n_in} inputs and {n_out} outputs; a YOLO detector has one of each: rebuild it from a YOLO ONNX")
 
 
-@register("tensorrt")
+class TensorRTDetectorConfig(DetectorConfigBase):
+    type: Literal["tensorrt"]
+    # An engine only runs on the TensorRT and GPU that built it: it is built from `model` at
+    # first start (minutes, once; or ahead with scripts/build_trt.py) and rebuilt when either
+    # or the ONNX changes. `engine` pins a file; by default the name is derived in engine_dir.
+    engine: str | None = None
+    engine_dir: str | None = None  # default: the ONNX file's folder (models/)
+    build: bool = True  # False: refuse to start instead of building
+    precision: Literal["fp16", "int8", "fp32"] = "fp16"
+    dla_core: int | None = Field(None, ge=0)  # Jetson AGX/NX Orin: 0 or 1; unsupported layers fall back to the GPU
+    workspace_mb: int = Field(1024, ge=16, description="TensorRT builder workspace limit")
+    calib_videos: list[str] = []  # int8: your own session videos, frames drawn evenly from them
+    calib_frames: int = Field(256, ge=1)
+    calib_cache: str | None = None  # int8 calibration cache; default: beside the engine
+    warmup: int = Field(3, ge=0, description="inferences run at start (the first ones are slow)")
+    # Zoom tiles of one frame in one call (edge_app/vision/zoom.py logs how many); the engine's
+    # buffers are sized for this many full-size inputs, so 1 (tiles in turn) is the default.
+    max_batch: int = Field(1, ge=1, le=64)
+    device: int = Field(0, ge=0, description="CUDA device index")
+
+
+@register(TensorRTDetectorConfig)
 class TensorRTDetector(DetectorBackend):
     def __init__(self, config):
         trt = trt_engine.import_tensorrt()

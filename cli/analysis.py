@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from edge_app.cli.common import (calibration, config, db_path, emit, open_store, player_profiles, profile,
+from cli.common import (calibration, config, db_path, emit, open_store, player_profiles, profile,
                                  write_charts)
-from edge_app.cli.text import detections_text, summary_text
+from cli.text import detections_text, summary_text
 from edge_app.errors import AxolotlError
 
 PHOTO_INPUT_SIZE = 640

@@ -9,7 +9,7 @@ import signal
 import sys
 
 from edge_app import __version__
-from edge_app.cli import analysis, border, box, kiosk, sessions
+from cli import analysis, border, box, kiosk, sessions
 from edge_app.errors import AxolotlError
 
 

@@ -6,6 +6,6 @@ players, feedback), `border` (serve, pair, sync), `kiosk`, `box` (calibrate, mod
 plain-text output in `text`, the shared argument handling in `common`, the parser in `main`.
 """
 
-from edge_app.cli.main import build_parser, main
+from cli.main import build_parser, main
 
 __all__ = ["build_parser", "main"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from edge_app.cli.common import emit, open_store, write_charts
-from edge_app.cli.text import compare_text, feedback_text, players_text, session_text, sessions_text, summary_text
+from cli.common import emit, open_store, write_charts
+from cli.text import compare_text, feedback_text, players_text, session_text, sessions_text, summary_text
 from edge_app.errors import AxolotlError
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from edge_app.cli.common import calibration, db_path, emit
+from cli.common import calibration, db_path, emit
 from edge_app.errors import AxolotlError
 
 

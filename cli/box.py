@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from edge_app.cli.common import config, emit
-from edge_app.cli.text import models_text
+from cli.common import config, emit
+from cli.text import models_text
 from edge_app.errors import AxolotlError
 
 
