@@ -10,6 +10,8 @@ subprocess with a fresh AXOLOTL_EDGE_HOME, so the defaults are the product's own
 in WORK/.../session.db), then score its stored tracks and its summary (benchmarks/accuracy/score.py).
 ms/frame is the analyze run's own wall time per frame (decode, detect, track, pose, store).
 Extra arguments after `--` go to `analyze` (e.g. `-- --input-size 1920`).
+`--resummarize`: no analyze; the session stored by an earlier run is stitched and summarised again
+with today's code and scored (a change after the session: positions, identity, metrics).
 `--paced`: `axolotl-edge bench video.mp4 --paced` instead (the clip played as a live camera, frames
 dropped when the box is busy), scored over the frames it processed, with position_hz per true person.
 """
@@ -67,6 +69,20 @@ def analyze(clip: Path, extra: list[str]) -> tuple[dict, Path, float]:
     """`axolotl-edge analyze` on the clip (fresh home and database); returns (summary, db, wall s)."""
     run, db, wall = _run_cli(clip, "session.db", ["analyze", "-q", *extra])
     return json.loads(run.stdout), db, wall
+
+
+def resummarize(clip: Path) -> tuple[dict, Path]:
+    """The clip's stored session stitched and summarised again with today's code (the detections as
+    stored): for a change after the session (positions, identity, metrics) without a new analyze."""
+    from edge_app.pitch import Calibration
+    from edge_app.report import summarize_session
+    from edge_app.store import SessionStore
+
+    db = clip / "session.db"
+    with SessionStore(db) as store:
+        sid = store.list_sessions()[0]["id"]
+        summary = summarize_session(store, sid, calibration=Calibration.load(clip / "calibration.json"))
+    return summary, db
 
 
 def bench_paced(clip: Path, extra: list[str]) -> dict:
@@ -179,6 +195,9 @@ def main(argv=None) -> int:
     ap.add_argument("--work", type=Path, default=WORK)
     ap.add_argument("--rerender", action="store_true", help="draw the clips again even if WORK has them")
     ap.add_argument("--json", type=Path, help="also write every figure (per band, per player) to this file")
+    ap.add_argument("--resummarize", action="store_true",
+                    help="score the session already stored for each clip, stitched and summarised again with "
+                         "today's code (no new analyze)")
     ap.add_argument("--paced", action="store_true",
                     help="play each clip as a live camera (`bench --paced`): recall over the frames processed, "
                          "position_hz per true person, lag")
@@ -196,7 +215,10 @@ def main(argv=None) -> int:
         return 0
     for name in args.setup or list(SETUPS):
         clip = rendered(name, args.seconds, args.fps, args.work, args.rerender)
-        summary, db, wall = analyze(clip, extra)
+        if args.resummarize:
+            (summary, db), wall = resummarize(clip), float("nan")
+        else:
+            summary, db, wall = analyze(clip, extra)
         r = evaluate(clip, summary, db)
         r["analyze_wall_s"] = wall
         results.append(r)
