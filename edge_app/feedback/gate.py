@@ -19,8 +19,9 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from edge_app.feedback.drill_choice import age_band, choose_drills_with_reasons
 from edge_app.feedback.drills import DrillLibrary
-from edge_app.feedback.insights import age_band, choose_drills_with_reasons, derive_insights
+from edge_app.feedback.insights import derive_insights
 from edge_app.feedback.llm import FeedbackWriter, Worded, template
 from edge_app.timeutil import utc_now_iso
 
