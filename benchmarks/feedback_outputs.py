@@ -25,7 +25,8 @@ from feedback_sessions import session  # noqa: E402
 from edge_app.feedback.drill_choice import age_band, choose_drills_with_reasons  # noqa: E402
 from edge_app.feedback.drills import DrillLibrary  # noqa: E402
 from edge_app.feedback.insights import derive_insights  # noqa: E402
-from edge_app.feedback.llm import FeedbackWriter, parse_output  # noqa: E402
+from edge_app.feedback.llm import FeedbackWriter  # noqa: E402
+from edge_app.feedback.wording import parse_output  # noqa: E402
 
 YOUTH = {"u13", "u15", "u17"}
 

@@ -1,11 +1,12 @@
-"""Shared helpers for the feedback tests: session summaries to derive facts from (insights, drill choice), and
-a stand-in for llama.cpp's model (named fake: the real SmolLM2 runs in the tests marked for it) that answers
-every prompt the same way, well or badly."""
+"""Shared helpers for the feedback tests: session summaries to derive facts from (insights, drill choice), facts
+and a model's answer to word (wording, llm), and a stand-in for llama.cpp's model (named fake: the real SmolLM2
+runs in the tests marked for it) that answers every prompt the same way, well or badly."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from benchmarks.bench_llm import Drill, Fact  # the benchmark's real-Fact helper and drill stand-in
 from edge_app.feedback.llm import FeedbackWriter
 from edge_app.metrics.profiles import get_profile
 from edge_app.summary import DataQuality, Effort, PlayerSummary, PoseKPIs, SessionSummary
@@ -67,6 +68,23 @@ def walkers(n=6, *, tracked=15.0, duration=15.0, top=1.6, profile="u13", pose=No
     s = summary(ps, profile=profile)
     s["duration_s"] = duration
     return s
+
+
+# ---- facts to word, and a model's answer ----------------------------------------------------------------
+
+FACTS = [
+    Fact("f1", "Sam", "trend_up", "endurance", {"distance_km": 5.23, "delta_km": 0.4},
+         "Sam ran 5.2 km, 0.4 km more than last session."),
+    Fact("f2", "Sam", "strength", "sprint", {"sprints": 7}, "Sam made 7 sprints above 20 km/h."),
+    Fact("f3", "Sam", "weakness", "top_speed", {"top_speed_kmh": 24.1}, "Sam's top speed was 24.1 km/h."),
+]
+DRILLS = [Drill("rondo", "Rondo 4v2", 10), Drill("weave", "Cone weave", 8)]
+TEMPLATE = ("Sam ran 5.2 km, 0.4 km more than last session. Sam made 7 sprints above 20 km/h. "
+            "Sam's top speed was 24.1 km/h. Try: Rondo 4v2, Cone weave.")
+
+
+def out(summary, strengths=(), work_on=()):
+    return json.dumps({"summary": summary, "strengths": list(strengths), "work_on": list(work_on)})
 
 
 # ---- a stand-in model -------------------------------------------------------------------------------------
