@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from edge_app.feedback import insights  # noqa: E402
-from edge_app.feedback.llm import FeedbackWriter, default_model_path, template  # noqa: E402
+from edge_app.feedback.llm import FeedbackWriter, default_model_path  # noqa: E402
+from edge_app.feedback.wording import template  # noqa: E402
 
 
 def Fact(id, player, kind, kpi, numbers, text, unit_text=None, priority=1.0):  # noqa: N802

@@ -22,9 +22,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from feedback_sessions import session  # noqa: E402
 
+from edge_app.feedback.drill_choice import age_band, choose_drills_with_reasons  # noqa: E402
 from edge_app.feedback.drills import DrillLibrary  # noqa: E402
-from edge_app.feedback.insights import age_band, choose_drills_with_reasons, derive_insights  # noqa: E402
-from edge_app.feedback.llm import FeedbackWriter, parse_output  # noqa: E402
+from edge_app.feedback.insights import derive_insights  # noqa: E402
+from edge_app.feedback.llm import FeedbackWriter  # noqa: E402
+from edge_app.feedback.wording import parse_output  # noqa: E402
 
 YOUTH = {"u13", "u15", "u17"}
 

@@ -19,8 +19,8 @@ import json
 import re
 
 from edge_app.feedback.insights import fact_slug
-from edge_app.feedback.llm import Worded, template
 from edge_app.feedback.service import word_feedback
+from edge_app.feedback.wording import Worded, template
 from edge_app.timeutil import utc_now_iso
 
 REGENERATED = "re-worded from the template after players were merged or split"

@@ -1,6 +1,6 @@
 """The drill library: a curated TOML file (`drills.toml`) served from SQLite with FTS5 retrieval.
 
-The insights (`edge_app.feedback.insights`) pick drills from here by KPI tag; nothing outside the library
+Drill choice (`edge_app.feedback.drill_choice`) picks drills from here by KPI tag; nothing outside the library
 is ever returned. `DrillLibrary(":memory:")` builds the index in memory; with a file path the index
 persists and is rebuilt whenever the TOML changes (its SHA-256 is kept in a `meta` table).
 

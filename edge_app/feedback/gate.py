@@ -4,7 +4,7 @@ A small model can pass each entry's checks now and then and still write mostly u
 not get a mix of both, and the box should say plainly which wording it uses. So the first time a model is used
 (and again whenever its file changes: name, size and modification time; or the gate's checks: `GATE_VERSION`), it words the feedback for a small
 built-in set of sessions (`GATE_SUMMARY`: a 60-minute adult session, six players, strengths, points to work
-on and a load warning); when fewer than `PASS_SHARE` of the entries pass every check (`llm.validate`), the box
+on and a load warning); when fewer than `PASS_SHARE` of the entries pass every check (`wording.validate`), the box
 uses the built-in wording. The verdict is cached in the data folder (`feedback_gate.json`, one entry per model
 file), so the gate runs once per model, not per session.
 
@@ -19,9 +19,11 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from edge_app.feedback.drill_choice import age_band, choose_drills_with_reasons
 from edge_app.feedback.drills import DrillLibrary
-from edge_app.feedback.insights import age_band, choose_drills_with_reasons, derive_insights
-from edge_app.feedback.llm import FeedbackWriter, Worded, template
+from edge_app.feedback.insights import derive_insights
+from edge_app.feedback.llm import FeedbackWriter
+from edge_app.feedback.wording import Worded, template
 from edge_app.timeutil import utc_now_iso
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,10 @@ import logging
 
 from edge_app.config import data_dir
 from edge_app.errors import AxolotlError
+from edge_app.feedback.drill_choice import age_band, choose_drills_with_reasons
 from edge_app.feedback.drills import DrillLibrary
 from edge_app.feedback.gate import GatedWriter
-from edge_app.feedback.insights import age_band, choose_drills_with_reasons, derive_insights
+from edge_app.feedback.insights import derive_insights
 from edge_app.feedback.llm import FeedbackWriter
 from edge_app.timeutil import utc_now_iso
 

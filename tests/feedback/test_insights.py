@@ -2,52 +2,13 @@ import re
 
 import pytest
 
-from edge_app.feedback.drills import KPIS, DrillLibrary
-from edge_app.feedback.insights import (KINDS, Fact, age_band_for_profile, choose_drills,
-                                        choose_drills_with_reasons, derive_insights, format_number)
-from edge_app.metrics.profiles import get_profile
-from edge_app.summary import DataQuality, Effort, PlayerSummary, PoseKPIs, SessionSummary
+from edge_app.feedback.drills import KPIS
+from edge_app.feedback.insights import KINDS, Fact, derive_insights, format_number
+from edge_app.summary import PoseKPIs
+from tests.feedback.helpers import history, player, summary, team, team_with_two_sprintless, walkers
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 MEDICAL = ("injur", "diagnos", "strain", "sprain", "tear", "pain", "overtrain", "medical", "damage", "risk")
-
-
-def player(label, *, top, dist, hsr, sprints, acc=8, dec=8, wr=95.0, tracked=3600.0, pose=None):
-    return PlayerSummary(
-        player=label, track_ids=[1], distance=dist, top_speed=top, zones=[], hsr_distance=hsr,
-        sprint_count=sprints,
-        sprints=[Effort(start_s=60.0 * i, duration_s=1.5, distance=9.0, peak=top) for i in range(sprints)],
-        acceleration_count=acc, deceleration_count=dec, accelerations=[], decelerations=[], work_rate_per_min=wr,
-        heatmap=[], pose=pose, quality=DataQuality(tracked_time_s=tracked, fraction_seen=0.95, gaps=0, gap_time_s=0.0,
-                                                   interpolated_time_s=0.0, outliers_dropped=0, ids_merged=0))
-
-
-def summary(players, *, units="m", profile="u15", sid="s-today"):
-    s = SessionSummary(schema="axolotl.session-summary/1", session_id=sid, device_id="box-1",
-                       started_at="2026-05-01T10:00:00Z", ended_at="2026-05-01T11:00:00Z", status="done",
-                       source="test", calibration={"h": [[1, 0, 0], [0, 1, 0], [0, 0, 1]]} if units == "m" else None,
-                       units=units, profile=get_profile(profile).info(), models={}, duration_s=3600.0, players=players)
-    return s.to_json_dict()
-
-
-def team(units="m", sam=None):
-    # u15 profile: hsr from 16.4 km/h, sprint from 20.9 km/h
-    sam = sam or dict(top=7.0, dist=7000.0, hsr=500.0, sprints=4, acc=10, dec=9, wr=100.0)
-    return summary([
-        player("Sam", **sam),
-        player("Alex", top=6.0, dist=5500.0, hsr=400.0, sprints=3, acc=8, dec=8, wr=95.0),
-        player("Jo", top=6.2, dist=5800.0, hsr=420.0, sprints=2, acc=9, dec=7, wr=98.0),
-        player("player-3", top=5.9, dist=5600.0, hsr=380.0, sprints=3, acc=7, dec=8, wr=96.0,
-               pose=PoseKPIs(samples=40, knee_flexion_deg=11.6, trunk_lean_sprint_deg=27.4, stride_cadence_spm=141.2)),
-        player("Lee", top=5.0, dist=5200.0, hsr=150.0, sprints=0, acc=6, dec=6, wr=90.0),
-    ], units=units)
-
-
-def history():
-    # Sam: three sessions of 4 km, top speeds 6.0 / 6.5 / 6.25 m/s, 6 sprints each
-    return [summary([player("Sam", top=t, dist=4000.0, hsr=500.0, sprints=6, acc=10, dec=9, wr=100.0),
-                     player("Alex", top=6.0, dist=5500.0, hsr=400.0, sprints=3)], sid=f"s-{i}")
-            for i, t in enumerate((6.0, 6.5, 6.25))]
 
 
 def by_id(facts):
@@ -198,46 +159,14 @@ def test_fewer_than_three_players_no_team_comparison():
     assert not any(f.kind == "strength" for f in facts)
 
 
-def test_team_focus_and_drills():
-    lib = DrillLibrary()
-    facts = derive_insights(team(), history())
+def test_team_focus():
     # Lee's only weaknesses are sprint / hsr / top speed; player-3's pose points
-    focus = [f for f in facts if f.id.endswith(".focus")]
-    drills = choose_drills(facts, lib, "u13")
-    assert set(drills) == {f.player for f in facts} and {"team", "Sam", "Lee", "player-3"} <= set(drills)
-    for who, chosen in drills.items():
-        assert len(chosen) <= 2 and len({d.id for d in chosen}) == len(chosen)
-        for d in chosen:
-            assert lib.get(d.id) == d and "u13" in d.age_bands
-    lee_kpis = {f.kpi for f in facts if f.player == "Lee" and f.kind == "weakness"}
-    assert len(drills["Lee"]) == 2 and all(set(d.kpis) & lee_kpis for d in drills["Lee"])
-    # Sam: the load warning asks for a low-intensity recovery drill first
-    assert "recovery" in drills["Sam"][0].kpis and drills["Sam"][0].intensity == "low"
-    assert drills.get("Alex", []) == []  # nothing to work on
-    p3 = {k for d in drills["player-3"] for k in d.kpis}
-    assert p3 & {"knee_control", "posture", "cadence"}
-    assert not focus and drills["team"] == []  # no weakness shared by two players here
-    # Jo and Lee both without sprints (median of 4, 3, 0, 3, 0 is 3): the team's focus is sprinting
-    two = summary([player("Sam", top=7.0, dist=7000.0, hsr=500.0, sprints=4),
-                   player("Alex", top=6.0, dist=5500.0, hsr=400.0, sprints=3),
-                   player("Jo", top=6.2, dist=5800.0, hsr=420.0, sprints=0),
-                   player("player-3", top=5.9, dist=5600.0, hsr=380.0, sprints=3),
-                   player("Lee", top=5.0, dist=5200.0, hsr=150.0, sprints=0)])
-    facts = derive_insights(two)
+    facts = derive_insights(team(), history())
+    assert not [f for f in facts if f.id.endswith(".focus")]  # no weakness shared by two players here
+    facts = derive_insights(team_with_two_sprintless())
     focus = by_id(facts)["team.sprint.focus"]
     assert focus.kind == "team" and focus.numbers == {"n_players": 2.0, "team_size": 5.0}
     check_numbers_in_text(facts, LABELS)
-    team_drills = choose_drills(facts, lib, "u15")["team"]
-    assert len(team_drills) == 2 and all("sprint" in d.kpis and "u15" in d.age_bands for d in team_drills)
-    adult = choose_drills(facts, lib, "adult", per_player=3)
-    assert all(len(v) <= 3 for v in adult.values()) and len(adult["Lee"]) == 3
-
-
-@pytest.mark.parametrize("name,band", [("adult", "adult"), ("u17", "u17"), ("u15", "u15"), ("u13", "u13"),
-                                       ("U16", "u17"), ("u14", "u15"), ("u11", "u13"), ("u19", "adult"),
-                                       ("senior", "adult"), ("something", "u13"), (None, "u13")])
-def test_age_band_for_profile(name, band):
-    assert age_band_for_profile(name) == band
 
 
 def test_fact_texts_pass_the_youth_safety_check():
@@ -251,15 +180,6 @@ def test_fact_texts_pass_the_youth_safety_check():
 
 # ---- issue 15: insights that fit the session ---------------------------------------------------------------
 
-def walkers(n=6, *, tracked=15.0, duration=15.0, top=1.6, profile="u13", pose=None):
-    """People walking (the sample clip's kind of session): slow, no sprints, no high-speed running."""
-    ps = [player(f"track-{i + 2}", top=top + 0.1 * i, dist=18.0 + i, hsr=0.0, sprints=0, acc=0, dec=0, wr=70.0 + i,
-                 tracked=tracked, pose=pose) for i in range(n)]
-    s = summary(ps, profile=profile)
-    s["duration_s"] = duration
-    return s
-
-
 @pytest.mark.parametrize("seconds", [15.0, 3600.0])
 def test_a_walking_session_is_not_a_failed_sprint_session(seconds):
     """Issue 15: "6 of 6 players had sprinting among their points to work on today" on a walking clip, with
@@ -269,8 +189,6 @@ def test_a_walking_session_is_not_a_failed_sprint_session(seconds):
     assert not any(f.kpi in ("sprint", "hsr", "top_speed") and f.kind in ("weakness", "strength") for f in facts)
     assert not any(f.id.endswith(".focus") for f in facts) and "points to work on" not in texts
     assert "made 0 sprints" not in texts and "No player made a sprint" not in texts
-    drills = choose_drills(facts, DrillLibrary(), "u13")
-    assert not any("sprint" in d.kpis for ds in drills.values() for d in ds)
     context = [f for f in facts if f.kind == "context" and f.player == "team"]
     assert len(context) == 1
     if seconds < 300:
@@ -339,23 +257,6 @@ def test_pose_points_only_for_players_who_ran():
     pose = PoseKPIs(samples=40, knee_flexion_deg=11.6, trunk_lean_sprint_deg=None, stride_cadence_spm=141.2)
     facts = derive_insights(walkers(tracked=3600.0, duration=3600.0, pose=pose))
     assert not any(f.kind == "pose" for f in facts)
-
-
-@pytest.mark.parametrize("band", ["u13", "u15", "u17", "adult"])
-def test_drills_suit_the_age_band_and_say_why_they_were_chosen(band):
-    facts = derive_insights(team(), history())
-    chosen = choose_drills_with_reasons(facts, DrillLibrary(), band)
-    by_fact = {f.id: f for f in facts}
-    assert any(chosen.values())
-    for who, cs in chosen.items():
-        for c in cs:
-            assert band in c.drill.age_bands and c.name == c.drill.name
-            f = by_fact[c.fact_id]
-            assert f.player == who and f.kpi in c.drill.kpis
-            assert ("suits adults" if band == "adult" else f"suits {band.upper()}") in c.reason
-            assert c.reason.startswith(("for ", "a light session"))
-    lee = chosen["Lee"][0]
-    assert lee.reason.startswith("for sprinting, a point to work on today")
 
 
 def test_no_trend_on_a_handful_of_sprints():

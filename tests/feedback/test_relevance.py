@@ -6,8 +6,8 @@ from types import SimpleNamespace
 import pytest
 
 from edge_app.feedback.insights import Fact
-from edge_app.feedback.llm import validate
 from edge_app.feedback.relevance import irrelevant, sentences
+from edge_app.feedback.wording import validate
 
 LABELLED = Path(__file__).parent / "data" / "labelled_outputs.jsonl"
 

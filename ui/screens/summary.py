@@ -11,7 +11,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QHBoxLayout, QListWidget, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QTextEdit,
                                QVBoxLayout, QWidget)
 
-from edge_app.feedback.llm import preview_text
+from edge_app.feedback.wording import preview_text
 from ui.bridge import run_job, run_store_job
 from ui.widgets import KMH, button, label, touch_scroll
 
