@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cli.common import config, emit
 from cli.text import models_text
 from edge_app.errors import AxolotlError
@@ -45,9 +47,7 @@ def cmd_models(args) -> int:
     from edge_app.models import check_file, load_manifest
 
     if args.action == "quantize":
-        from edge_app.vision import quantize
-
-        return quantize.run(args)
+        return quantize_model(args)
 
     entries = load_manifest()
     rows = []
@@ -86,3 +86,28 @@ def add_models(sub, common) -> None:
     q.add_argument("--int8-dir", help="the int8 cache (default: models/ in the data folder)")
     q.add_argument("--force", action="store_true", help="rebuild even if the cached model is current")
     m.set_defaults(func=cmd_models)
+
+
+def quantize_model(args) -> int:
+    """Build (or confirm) the int8 model and print its verdict; 1 when the verdict failed."""
+    from edge_app.config import load_config
+    from edge_app.models import resolve_model
+    from edge_app.vision.detectors.yolo import Letterbox
+    from edge_app.vision.quantize import EVAL_FRAMES, build, cache_paths, format_verdict
+
+    if not args.videos:
+        raise AxolotlError("quantize needs your own recordings: --videos REC1.mp4 [REC2.mp4 ...]")
+    if not 20 <= args.frames <= 1000:  # NNCF's own default is 300
+        raise AxolotlError(f"--frames {args.frames} is out of range; use 20 to 1000 (300 is NNCF's default)")
+    Letterbox(args.input_size)  # a bad size fails now, with its own message
+    onnx_path, _ = resolve_model(args.model)
+    sidecar, verdict, built = build(onnx_path, args.videos, frames=args.frames, input_size=args.input_size,
+                                    int8_dir=args.int8_dir, eval_frames=args.eval_frames or EVAL_FRAMES,
+                                    force=args.force,
+                                    tracker=load_config(getattr(args, "config", None)).tracker)  # the box's own thresholds
+    xml = cache_paths(onnx_path, args.int8_dir)[0]
+    print(f"{'built' if built else 'up to date'}: {xml} (from {Path(sidecar['source']).name} "
+          f"sha256 {sidecar['source_sha256'][:12]}, {sidecar['calibration']['frames']} frames, "
+          f"NNCF {sidecar['nncf']}, OpenVINO {sidecar['openvino']})")
+    print(format_verdict(verdict))
+    return 0 if verdict["passed"] else 1

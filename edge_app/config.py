@@ -15,7 +15,9 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from edge_app.errors import AxolotlError, describe_validation
+from edge_app.home import data_dir, default_config_path, default_db_path  # noqa: F401  (the config's own defaults; callers import them here)
 from edge_app.vision.detectors.registry import config_models
+from edge_app.vision.track_config import TrackerConfig  # noqa: F401  (the tracker's own settings, in [tracker])
 
 # The sample clip shipped in the repo: `bench`'s default source and the kiosk's demo source.
 SAMPLE_CLIP = Path(__file__).resolve().parents[1] / "samples" / "vtest-15s.avi"
@@ -46,28 +48,6 @@ def __getattr__(name: str):
         if model.__name__ == name:
             return model
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class TrackerConfig(_Strict):
-    """ByteTrack's two score thresholds and its reference values (as in supervision's ByteTrack)."""
-
-    track_activation_threshold: float = Field(0.25, ge=0.0, le=1.0, description=(
-        "the high threshold: boxes scoring above it are matched to tracks first, and may start a track "
-        "(from this + 0.1)"))
-    low_score_threshold: float = Field(0.1, ge=0.0, le=1.0, description=(
-        "the low threshold: boxes scoring above it, but not above track_activation_threshold, only continue "
-        "tracks already tracked (ByteTrack's second association); the pipeline's detector keeps every box "
-        "down to it, whatever detector.conf says"))
-    lost_track_buffer: int = 30
-    minimum_matching_threshold: float = 0.8
-    minimum_consecutive_frames: int = 1
-
-    @model_validator(mode="after")
-    def _low_below_high(self):
-        if self.low_score_threshold >= self.track_activation_threshold:
-            raise ValueError(f"low_score_threshold ({self.low_score_threshold}) must be below "
-                             f"track_activation_threshold ({self.track_activation_threshold})")
-        return self
 
 
 class PoseConfig(_Strict):
@@ -135,23 +115,6 @@ class AppConfig(_Strict):
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
     feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
     session: SessionConfig = Field(default_factory=SessionConfig)
-
-
-def data_dir() -> Path:
-    """`AXOLOTL_EDGE_HOME`, else $XDG_DATA_HOME/axolotl-edge (~/.local/share/axolotl-edge)."""
-    env = os.environ.get("AXOLOTL_EDGE_HOME")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "axolotl-edge"
-
-
-def default_db_path() -> Path:
-    return data_dir() / "axolotl.db"
-
-
-def default_config_path() -> Path:
-    return data_dir() / "config.toml"
 
 
 def save_config(config: AppConfig, path: str | Path | None = None) -> Path:

@@ -95,7 +95,7 @@ def model_identity(path: Path) -> str:
 
 
 def _cache_path(home: Path | None) -> Path:
-    from edge_app.config import data_dir  # the data folder, read at call time (tests move it)
+    from edge_app.home import data_dir  # the data folder, read at call time (tests move it)
 
     return Path(home or data_dir()) / CACHE_NAME
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from edge_app.config import data_dir
+from edge_app.home import data_dir
 from edge_app.errors import AxolotlError
 from edge_app.feedback.drill_choice import age_band, choose_drills_with_reasons
 from edge_app.feedback.drills import DrillLibrary

@@ -27,7 +27,7 @@ from typing import Iterator
 
 import numpy as np
 
-from edge_app.config import data_dir
+from edge_app.home import data_dir
 from edge_app.errors import AxolotlError
 from edge_app.models import resolve_model, sha256_of
 from edge_app.timeutil import utc_now_iso
@@ -224,8 +224,8 @@ def judge(result: dict) -> dict:
 def check_accuracy(onnx_path: Path, int8_xml: Path, frames: list[np.ndarray], size: int, *,
                    tracker=None, iou: float = 0.5) -> dict:
     """int8 against f32 (the reference) on `frames`, both on the CPU in f32 arithmetic elsewhere, at
-    the thresholds of `tracker` (an edge_app.config.TrackerConfig; default: its defaults)."""
-    from edge_app.config import TrackerConfig
+    the thresholds of `tracker` (a vision.track_config.TrackerConfig; default: its defaults)."""
+    from edge_app.vision.track_config import TrackerConfig
 
     tracker = tracker or TrackerConfig()
     high, low = tracker.track_activation_threshold, tracker.low_score_threshold
@@ -293,7 +293,7 @@ def build(onnx_path: Path, videos, *, frames: int = 300, input_size: int = 1280,
 
     Returns (sidecar, verdict, built).
     """
-    from edge_app.config import TrackerConfig
+    from edge_app.vision.track_config import TrackerConfig
 
     tracker = tracker or TrackerConfig()
     videos = [str(v) for v in videos]
@@ -341,7 +341,7 @@ def build(onnx_path: Path, videos, *, frames: int = 300, input_size: int = 1280,
 def ensure_int8(onnx_path: Path, config) -> Path:
     """The int8 model the detector may load (built first where the config names calibration videos), or
     a one-line refusal saying why and what to do."""
-    from edge_app.config import TrackerConfig
+    from edge_app.vision.track_config import TrackerConfig
 
     xml, side_path, verdict_path = cache_paths(onnx_path, config.int8_dir)
     reason = stale_reason(xml, read_json(side_path), sha256_of(onnx_path), config.calib_videos or None)
@@ -367,30 +367,3 @@ def format_verdict(v: dict) -> str:
     return (f"int8 vs f32 on {v['frames']} held-out frames: kept {v['recall']:.1%} ({v['matched']} of {v['reference_boxes']} "
             f"f32 boxes), added {1 - v['precision']:.1%} ({v.get('added', '?')} of {v['boxes']} int8 boxes), mean IoU {iou}"
             f"{also}: {'PASSED' if v['passed'] else 'FAILED'} ({v.get('why') or v['rule']})")
-
-
-def tracker_config(args):
-    """The tracker thresholds the verdict judges at: those of the config the box runs with."""
-    from edge_app.config import load_config
-
-    return load_config(getattr(args, "config", None)).tracker
-
-
-def run(args) -> int:
-    """Build (or confirm) the int8 model and print its verdict; 1 when the verdict failed."""
-    if not args.videos:
-        raise AxolotlError("quantize needs your own recordings: --videos REC1.mp4 [REC2.mp4 ...]")
-    if not 20 <= args.frames <= 1000:  # NNCF's own default is 300
-        raise AxolotlError(f"--frames {args.frames} is out of range; use 20 to 1000 (300 is NNCF's default)")
-    Letterbox(args.input_size)  # a bad size fails now, with its own message
-    onnx_path, _ = resolve_model(args.model)
-    sidecar, verdict, built = build(onnx_path, args.videos, frames=args.frames, input_size=args.input_size,
-                                    int8_dir=args.int8_dir, eval_frames=args.eval_frames or EVAL_FRAMES,
-                                    force=args.force, tracker=tracker_config(args))
-    xml = cache_paths(onnx_path, args.int8_dir)[0]
-    print(f"{'built' if built else 'up to date'}: {xml} (from {Path(sidecar['source']).name} "
-          f"sha256 {sidecar['source_sha256'][:12]}, {sidecar['calibration']['frames']} frames, "
-          f"NNCF {sidecar['nncf']}, OpenVINO {sidecar['openvino']})")
-    print(format_verdict(verdict))
-    return 0 if verdict["passed"] else 1
-
