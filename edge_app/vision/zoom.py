@@ -29,6 +29,7 @@ from edge_app.positions.camera import CalibratedScale
 from edge_app.vision.crops import CropPlanner, PackedPlan, decode_packed, packed_batch
 from edge_app.vision.motion import MotionMap
 from edge_app.vision.detections import Detections
+from edge_app.vision.detectors.base import DetectorBackend
 from edge_app.vision.person_size import ObservedScale
 from edge_app.vision.tiles import TilePlan, decode_tiles, grid_plan, merge_tiles, plan_tiles, row_profile, tile_batch
 
@@ -46,7 +47,7 @@ def full_frame_zoom(input_size: int, frame_size: tuple[int, int]) -> float:
     return min(size / h, size / w)
 
 
-class ZoomDetector:
+class ZoomDetector(DetectorBackend):
     """A detector backend with the zoom, keeping its preprocess → infer → postprocess split.
 
     `mode`: "tiles" runs the whole tile plan every frame; "crops" runs crops around the
@@ -129,8 +130,10 @@ class ZoomDetector:
                  ", ".join(f"{z:.2f}" for z in sorted({round(t[2], 2) for t in plan.tiles})))
         return plan
 
-    timed = True  # the pipeline hands `preprocess` the frame's media time
-    live = False  # set by the pipeline for a live source: never the whole tile plan in one frame
+    # The detector interface's hooks (detectors/base.py), which the plain backends leave off.
+    timed = True  # the crops widen with the time since their seed frame
+    plans_from_last_frame = True  # live: each frame's crops are seeded by the frame before
+    params = None  # an attribute `preprocess` sets, not the base's letterbox property
 
     def preprocess(self, image: np.ndarray, t: float | None = None) -> np.ndarray:
         size = (image.shape[1], image.shape[0])
