@@ -36,7 +36,7 @@ def warn_small_players(args, cal) -> None:
     """Players too small for the detector even zoomed: say so now, not after a match (issue 12)."""
     import sys
 
-    from edge_app.vision.zoom import view_warning
+    from edge_app.vision.view import view_warning
 
     warning = view_warning(cal, min_person_px=config(args).zoom.min_person_px)
     if warning:

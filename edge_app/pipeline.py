@@ -16,7 +16,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -47,6 +47,19 @@ class FrameResult:
     poses: list  # PoseSample per player that got a pose this frame
     timings_ms: dict[str, float]
     live: dict = field(default_factory=dict)  # track id -> LiveSample (causal speed, m/s) when calibrated
+
+
+@dataclass(frozen=True)
+class DetectedFrame:
+    """One frame off the detect thread: the model's raw output for the caller's thread to decode,
+    or (`decoded`, the live zoom) its detections, decoded there already."""
+
+    frame: Frame
+    decoded: bool
+    timings_ms: dict[str, float]  # decode, preprocess, inference (and nms when decoded); the caller adds its own
+    raw: np.ndarray | None = None  # not decoded: the model output ...
+    params: Any = None  # ... and what `postprocess` maps it back to the frame with (the letterbox or tile plan)
+    detections: Detections | None = None  # decoded
 
 
 @dataclass
@@ -123,11 +136,10 @@ class Pipeline:
 
     def _detect_loop(self, source, out: queue.Queue, errors: list) -> None:
         det = self.detector
-        timed = getattr(det, "timed", False)  # the zoom's crops widen with the time since their seed frame
         # Live: the zoom decodes its boxes here, before the next frame is planned, so the next
         # frame's crops are seeded by this one, not by the one before (1 processed frame of
         # movement instead of 2: frames are 0.2-0.5 s apart live, 0.04 in a file).
-        nms_here = source.is_live and hasattr(det, "live")
+        nms_here = source.is_live and det.plans_from_last_frame
         try:
             # Live: always the newest frame (older queued ones are dropped), so the box never falls
             # behind the camera; a file: every frame.
@@ -135,7 +147,7 @@ class Pipeline:
                 if self._stop.is_set():
                     break
                 t0 = time.perf_counter()
-                tensor = det.preprocess(frame.image, frame.pts_s) if timed else det.preprocess(frame.image)
+                tensor = det.preprocess(frame.image, frame.pts_s) if det.timed else det.preprocess(frame.image)
                 t1 = time.perf_counter()
                 raw = det.infer(tensor)
                 t2 = time.perf_counter()
@@ -143,13 +155,13 @@ class Pipeline:
                 if frame.decode_ms is not None:
                     timings["decode"] = frame.decode_ms
                 if nms_here:
-                    raw = det.postprocess(raw, det.params)
+                    dets = det.postprocess(raw, det.params)
                     timings["nms"] = (time.perf_counter() - t2) * 1e3
-                    out.put((frame, raw, None, timings))
+                    out.put(DetectedFrame(frame, decoded=True, timings_ms=timings, detections=dets))
                     continue
                 # NMS runs on the caller's thread: this one goes straight on to the next inference
                 # (letterbox + NMS were ~10% of a 320 px frame here, benchmarks/README.md).
-                out.put((frame, raw, det.params, timings))
+                out.put(DetectedFrame(frame, decoded=False, timings_ms=timings, raw=raw, params=det.params))
         except BaseException as exc:  # handed to the caller's thread, which re-raises it
             errors.append(exc)
         finally:
@@ -180,10 +192,7 @@ class Pipeline:
         if not isinstance(source, VideoSource):
             source = open_source(source, queue_size=cfg.pipeline.queue_size)
         fps = source.fps or 25.0
-        follow = None
-        if hasattr(self.detector, "live"):
-            self.detector.live = source.is_live
-            follow = self.detector.follow if source.is_live else None
+        self.detector.live = source.is_live
         tracker = ByteTrack(frame_rate=round(fps), **cfg.tracker.model_dump())
         session_id = None
         if self.store is not None:
@@ -212,20 +221,20 @@ class Pipeline:
                 item = detections_q.get()
                 if item is _END:
                     break
-                frame, raw, params, timings = item
+                frame, timings = item.frame, item.timings_ms
                 tn = time.perf_counter()
-                if params is None:  # decoded on the detect thread (live zoom)
-                    detections = raw
+                if item.decoded:
+                    detections = item.detections
                 else:
-                    detections = self.detector.postprocess(raw, params)
+                    detections = self.detector.postprocess(item.raw, item.params)
                     timings["nms"] = (time.perf_counter() - tn) * 1e3
                 t0 = time.perf_counter()
                 if source.is_live:  # frames 0.2-0.5 s apart: players move further than plain IoU can follow
                     tracker.iou_buffer = live_iou_buffer(frame.pts_s - last_pts) if last_pts is not None else 0.0
                     last_pts = frame.pts_s
                 tracked = tracker.update(detections)
-                if follow is not None:
-                    follow(tracked, frame.pts_s)
+                if source.is_live:  # the zoom's crops follow the tracked players
+                    self.detector.follow(tracked, frame.pts_s)
                 t1 = time.perf_counter()
                 poses = []
                 # Live, pose is the first thing shed when the box falls behind the camera (the next

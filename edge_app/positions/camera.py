@@ -10,7 +10,7 @@ the constraints), the fallback is the ground scale across the image (pixels per 
 along the image's x at that point) times 1.8 m: exact for a person facing a camera at eye
 level, a few % tall for an elevated one.
 
-The zoom plans its tiles from it (vision/zoom.py), and the positions stage hangs a player whose feet
+The zoom plans its tiles from it (vision/tiles.py), and the positions stage hangs a player whose feet
 are hidden under their head with it (positions/ground.py).
 """
 

@@ -1,6 +1,6 @@
 """Crops around the players already found, packed several to a model tile, plus a sweep.
 
-The zoom tiles (zoom.py) cover the whole pitch every frame; most of it is grass. The camera
+The zoom tiles (tiles.py) cover the whole pitch every frame; most of it is grass. The camera
 stands still and players move a few pixels a frame, so where they are next is known from
 where they were: each player found in the last merged frame gets a crop around them at the
 zoom that brings them to the target height, and the crops are packed side by side (shelf
@@ -330,7 +330,7 @@ class CropPlanner:
 
     def plan(self, tiles, config, t: float | None = None, live: bool = False, budget: float | None = None,
              max_height: int | None = None, motion=None, step: int = 32):
-        """`tiles`: the zoom plan (zoom.TilePlan); returns it whole when nobody is followed yet.
+        """`tiles`: the zoom plan (tiles.TilePlan); returns it whole when nobody is followed yet.
 
         `live` (a camera: the box must keep up with it) never runs the whole plan (20 tiles on the
         mast are 7-10 × a frame of crops: seconds behind the camera here). The crops come first:

@@ -10,6 +10,7 @@ import pytest
 
 from edge_app.config import OnnxRuntimeDetectorConfig, load_config
 from edge_app.errors import AxolotlError
+from edge_app.vision.detections import Detections
 from edge_app.vision.detectors import create_detector
 from edge_app.vision.detectors.yolo import Letterbox, decode, layout_from
 from tests.conftest import DATA, run_cli
@@ -209,6 +210,22 @@ def test_importing_the_config_loads_no_inference_runtime():
     loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("'"))
     assert not loaded & {"onnxruntime", "openvino", "tensorrt", "pycuda", "mediapipe", "llama_cpp", "nncf", "torch"}
 
+
+
+def test_every_backend_and_the_zoom_have_the_hooks_the_pipeline_calls():
+    """The pipeline calls `follow`, sets `live` and reads `timed` / `plans_from_last_frame` on any
+    detector, without probing: the base gives each backend the no-op defaults, the zoom its own."""
+    from edge_app.vision.detectors import DetectorBackend, available
+    from edge_app.vision.detectors.registry import _REGISTRY
+    from edge_app.vision.zoom import ZoomDetector
+
+    for type_key in available():
+        cls = _REGISTRY[type_key]
+        assert issubclass(cls, DetectorBackend), type_key
+        assert cls.follow is DetectorBackend.follow and not cls.live and not cls.timed and not cls.plans_from_last_frame
+    assert DetectorBackend.follow(None, Detections.empty(), 0.0) is None
+    assert issubclass(ZoomDetector, DetectorBackend) and ZoomDetector.follow is not DetectorBackend.follow
+    assert ZoomDetector.timed and ZoomDetector.plans_from_last_frame and not ZoomDetector.live
 
 def test_unknown_detector_type_is_one_line():
     from types import SimpleNamespace

@@ -196,7 +196,7 @@ def test_ort_tensorrt_provider_gets_engine_and_timing_cache(monkeypatch, tmp_pat
 
 
 def test_zoom_tiles_in_one_batched_call_or_in_turn(fakes, tmp_path, messi):
-    from edge_app.vision.zoom import TilePlan, tile_batch
+    from edge_app.vision.tiles import TilePlan, tile_batch
 
     trt, _ = fakes
     plan = TilePlan(((0, 0, 1.0), (200, 0, 1.0), (100, 50, 1.5)), (320, 256), (548, 342))

@@ -88,3 +88,13 @@ class DetectorBackend(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional for backends
         pass
+
+    # What the pipeline asks of every detector; a plain backend leaves them off, the zoom
+    # (vision/zoom.py) uses them.
+    timed: bool = False  # True: `preprocess(image, t)` takes the frame's media time too
+    live: bool = False  # set by the pipeline: the source is a live camera (or a paced file)
+    # True: live, decode each frame on the detect thread before planning the next (it plans from it).
+    plans_from_last_frame: bool = False
+
+    def follow(self, tracked: Detections, t: float) -> None:  # noqa: B027 - optional for backends
+        """Live: the tracked players (with ids) of the frame at media time `t`. Nothing here."""
