@@ -53,10 +53,26 @@ def _run_cli(clip: Path, db_name: str, args: list[str]) -> tuple[subprocess.Comp
         p.unlink()
     home = clip / "home"
     home.mkdir(exist_ok=True)
-    env = {**os.environ, "AXOLOTL_EDGE_HOME": str(home), "PYTHONPATH": os.pathsep.join(
-        [str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))}
-    cmd = [sys.executable, "-m", "cli", args[0], str(clip / "video.mp4"),
-           "--calibration", str(clip / "calibration.json"), "--db", str(db), "--json", *args[1:]]
+    env = {
+        **os.environ,
+        "AXOLOTL_EDGE_HOME": str(home),
+        "PYTHONPATH": os.pathsep.join(
+            [str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
+        ),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "cli",
+        args[0],
+        str(clip / "video.mp4"),
+        "--calibration",
+        str(clip / "calibration.json"),
+        "--db",
+        str(db),
+        "--json",
+        *args[1:],
+    ]
     t0 = time.perf_counter()
     run = subprocess.run(cmd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t0
@@ -94,14 +110,41 @@ def bench_paced(clip: Path, extra: list[str]) -> dict:
 
 
 def paced_table(results: list[dict]) -> str:
-    head = ["setup", "played", "processed", "dropped", "recall", "prec", "IDF1", "Hz med (truth)", "Hz p10 (truth)",
-            "Hz med (tracks)", "lag med s", "lag max s", "other load"]
+    head = [
+        "setup",
+        "played",
+        "processed",
+        "dropped",
+        "recall",
+        "prec",
+        "IDF1",
+        "Hz med (truth)",
+        "Hz p10 (truth)",
+        "Hz med (tracks)",
+        "lag med s",
+        "lag max s",
+        "other load",
+    ]
     rows = [head]
     for r in results:
         b, t = r["bench"], r["truth"]
-        rows.append([r["setup"], str(b["played_frames"]), str(b["frames"]), str(b["dropped"]), _f(t["recall"]),
-                     _f(t["precision"]), _f(t["IDF1"]), _f(t["position_hz"].get("median")), _f(t["position_hz"].get("p10")),
-                     _f(b["position_hz"]["median"]), _f(b["lag_s"]["median"]), _f(b["lag_s"]["max"]), _f(b["other_load"])])
+        rows.append(
+            [
+                r["setup"],
+                str(b["played_frames"]),
+                str(b["frames"]),
+                str(b["dropped"]),
+                _f(t["recall"]),
+                _f(t["precision"]),
+                _f(t["IDF1"]),
+                _f(t["position_hz"].get("median")),
+                _f(t["position_hz"].get("p10")),
+                _f(b["position_hz"]["median"]),
+                _f(b["lag_s"]["median"]),
+                _f(b["lag_s"]["max"]),
+                _f(b["other_load"]),
+            ]
+        )
     widths = [max(len(row[c]) for row in rows) for c in range(len(head))]
     lines = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -118,11 +161,23 @@ def evaluate(clip: Path, summary: dict, db: Path) -> dict:
         pred = score.boxes_from_frames(store.frames(sid))
         session = store.get_session(sid)
     m = score.match(truth, pred)
-    out = {"setup": meta["setup"]["name"], "frames": meta["frames"], "fps": meta["fps"], "source": meta["source"],
-           "detection": score.detection_scores(truth, pred, m),
-           "identity": score.identity_scores(truth, pred, m),
-           "kpis": score.kpi_scores(truth, pred, m, summary, score.truth_positions(clip / "positions.csv"),
-                                    frames=meta["frames"], pitch=tuple(meta["pitch"]))}
+    out = {
+        "setup": meta["setup"]["name"],
+        "frames": meta["frames"],
+        "fps": meta["fps"],
+        "source": meta["source"],
+        "detection": score.detection_scores(truth, pred, m),
+        "identity": score.identity_scores(truth, pred, m),
+        "kpis": score.kpi_scores(
+            truth,
+            pred,
+            m,
+            summary,
+            score.truth_positions(clip / "positions.csv"),
+            frames=meta["frames"],
+            pitch=tuple(meta["pitch"]),
+        ),
+    }
     stats = session.get("stats") or {}
     out["ms_per_frame"] = 1000 * stats["wall_s"] / stats["frames"] if stats.get("frames") else float("nan")
     out["stage_ms"] = stats.get("stage_ms", {})
@@ -144,8 +199,15 @@ def paced_scores(clip: Path, db: Path, session_id: str, *, min_visible_s: float 
     pred = score.boxes_from_frames(frames)
     care = score.headline(truth)
     seen = np.isin(truth.frame, done)
-    sub = score.Boxes(truth.frame[seen], truth.id[seen], truth.xyxy[seen], truth.height[seen], truth.visible[seen],
-                      truth.names, truth.xy[seen])
+    sub = score.Boxes(
+        truth.frame[seen],
+        truth.id[seen],
+        truth.xyxy[seen],
+        truth.height[seen],
+        truth.visible[seen],
+        truth.names,
+        truth.xy[seen],
+    )
     m = score.match(sub, pred)
     det = score.detection_scores(sub, pred, m)
     matched = np.zeros(len(sub), bool)
@@ -156,10 +218,22 @@ def paced_scores(clip: Path, db: Path, session_id: str, *, min_visible_s: float 
         visible_s = int((care & (truth.id == pid)).sum()) / meta["fps"]
         if visible_s >= min_visible_s:
             rates.append(int((matched & sub_care & (sub.id == pid)).sum()) / visible_s)
-    hz = {"median": float(np.median(rates)), "p10": float(np.percentile(rates, 10)), "people": len(rates)} if rates else {}
+    hz = (
+        {"median": float(np.median(rates)), "p10": float(np.percentile(rates, 10)), "people": len(rates)}
+        if rates
+        else {}
+    )
     ident = score.identity_scores(sub, pred, m)
-    return {"processed": int(len(done)), "frames": meta["frames"], "recall": det["recall"], "precision": det["precision"],
-            "truth": det["truth"], "position_hz": hz, "IDF1": ident["IDF1"], "id_switches": ident["id_switches"]}
+    return {
+        "processed": int(len(done)),
+        "frames": meta["frames"],
+        "recall": det["recall"],
+        "precision": det["precision"],
+        "truth": det["truth"],
+        "position_hz": hz,
+        "IDF1": ident["IDF1"],
+        "id_switches": ident["id_switches"],
+    }
 
 
 def _f(v, fmt="{:.2f}") -> str:
@@ -168,16 +242,31 @@ def _f(v, fmt="{:.2f}") -> str:
 
 def table(results: list[dict]) -> str:
     bands = [score.band_name(lo, hi) for lo, hi in score.BANDS]
-    head = (["setup", "frames", "people", "recall", "prec"] + [f"R{b}" for b in bands]
-            + ["HOTA", "IDF1", "IDsw", "whole", "matched", "dist%", "top m/s", "hsr m", "spr=", "phantom", "ms/frame"])
+    head = (
+        ["setup", "frames", "people", "recall", "prec"]
+        + [f"R{b}" for b in bands]
+        + ["HOTA", "IDF1", "IDsw", "whole", "matched", "dist%", "top m/s", "hsr m", "spr=", "phantom", "ms/frame"]
+    )
     rows = [head]
     for r in results:
         d, i, k = r["detection"], r["identity"], r["kpis"]
-        rows.append([r["setup"], str(r["frames"]), str(d["truth"]), _f(d["recall"]), _f(d["precision"])]
-                    + [_f(d["bands"][b]["recall"]) for b in bands]
-                    + [_f(i["HOTA"]), _f(i["IDF1"]), str(i["id_switches"]), str(k["people_whole_clip"]), str(k["matched"]),
-                       _f(k["distance_err_pct"], "{:.1f}"), _f(k["top_speed_err"]), _f(k["hsr_err_m"], "{:.1f}"),
-                       _f(k["sprints_equal"]), str(k["phantom_sprints"]), _f(r["ms_per_frame"], "{:.0f}")])
+        rows.append(
+            [r["setup"], str(r["frames"]), str(d["truth"]), _f(d["recall"]), _f(d["precision"])]
+            + [_f(d["bands"][b]["recall"]) for b in bands]
+            + [
+                _f(i["HOTA"]),
+                _f(i["IDF1"]),
+                str(i["id_switches"]),
+                str(k["people_whole_clip"]),
+                str(k["matched"]),
+                _f(k["distance_err_pct"], "{:.1f}"),
+                _f(k["top_speed_err"]),
+                _f(k["hsr_err_m"], "{:.1f}"),
+                _f(k["sprints_equal"]),
+                str(k["phantom_sprints"]),
+                _f(r["ms_per_frame"], "{:.0f}"),
+            ]
+        )
     widths = [max(len(row[c]) for row in rows) for c in range(len(head))]
     lines = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -186,8 +275,8 @@ def table(results: list[dict]) -> str:
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    extra = argv[argv.index("--") + 1:] if "--" in argv else []
-    argv = argv[:argv.index("--")] if "--" in argv else argv
+    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
+    argv = argv[: argv.index("--")] if "--" in argv else argv
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--setup", action="append", choices=sorted(SETUPS), help="repeatable; default: every setup")
     ap.add_argument("--seconds", type=float, default=10.0)
@@ -195,21 +284,29 @@ def main(argv=None) -> int:
     ap.add_argument("--work", type=Path, default=WORK)
     ap.add_argument("--rerender", action="store_true", help="draw the clips again even if WORK has them")
     ap.add_argument("--json", type=Path, help="also write every figure (per band, per player) to this file")
-    ap.add_argument("--resummarize", action="store_true",
-                    help="score the session already stored for each clip, stitched and summarised again with "
-                         "today's code (no new analyze)")
-    ap.add_argument("--paced", action="store_true",
-                    help="play each clip as a live camera (`bench --paced`): recall over the frames processed, "
-                         "position_hz per true person, lag")
+    ap.add_argument(
+        "--resummarize",
+        action="store_true",
+        help="score the session already stored for each clip, stitched and summarised again with "
+        "today's code (no new analyze)",
+    )
+    ap.add_argument(
+        "--paced",
+        action="store_true",
+        help="play each clip as a live camera (`bench --paced`): recall over the frames processed, "
+        "position_hz per true person, lag",
+    )
     args = ap.parse_args(argv)
     results = []
     if args.paced:
         for name in args.setup or list(SETUPS):
             results.append(bench_paced(rendered(name, args.seconds, args.fps, args.work, args.rerender), extra))
         print(paced_table(results))
-        print("\nrecall, prec, IDF1: over the frames the box processed (people >= 40 px, < 50% hidden); Hz (truth): per "
-              "person in view >= 1 s, frames they were found in per second in view; Hz (tracks): bench's own, per "
-              "track id; lag: result out minus the frame's due time")
+        print(
+            "\nrecall, prec, IDF1: over the frames the box processed (people >= 40 px, < 50% hidden); Hz (truth): per "
+            "person in view >= 1 s, frames they were found in per second in view; Hz (tracks): bench's own, per "
+            "track id; lag: result out minus the frame's due time"
+        )
         if args.json:
             args.json.write_text(json.dumps(results, indent=2, default=float) + "\n")
         return 0
@@ -225,9 +322,11 @@ def main(argv=None) -> int:
         print(f"{name}: done ({r['frames']} frames, analyze {wall:.0f} s)", file=sys.stderr)
     print(table(results))
     bands = ", ".join(score.band_name(lo, hi) for lo, hi in score.BANDS)
-    print(f"\npeople: truth boxes >= {score.MIN_HEIGHT:g} px and < 50% hidden (recall/precision/HOTA/IDF1 over these); "
-          f"R<band>: recall by true height ({bands} px); whole/matched: people in view the whole clip / with a product "
-          "player; dist%, top, hsr: median |error| over those; spr=: share whose sprint count equals the truth's")
+    print(
+        f"\npeople: truth boxes >= {score.MIN_HEIGHT:g} px and < 50% hidden (recall/precision/HOTA/IDF1 over these); "
+        f"R<band>: recall by true height ({bands} px); whole/matched: people in view the whole clip / with a product "
+        "player; dist%, top, hsr: median |error| over those; spr=: share whose sprint count equals the truth's"
+    )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=float) + "\n")
     return 0

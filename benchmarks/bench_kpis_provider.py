@@ -29,8 +29,11 @@ from edge_app.metrics import LiveKinematics, SmoothingConfig, compute_kinematics
 from edge_app.metrics.live_stats import LiveStats  # noqa: E402
 from tests.metrics.provider import PLAYER_ROLES, hawkeye_tracks, kloppy_files  # noqa: E402
 
-SMOOTHINGS = {"before (0.6 Hz fixed)": SmoothingConfig(cutoff_hz=0.6), "after (residual analysis)": None,
-              "live (causal 1 Hz)": "live"}
+SMOOTHINGS = {
+    "before (0.6 Hz fixed)": SmoothingConfig(cutoff_hz=0.6),
+    "after (residual analysis)": None,
+    "live (causal 1 Hz)": "live",
+}
 
 
 def measure(tracks, step: int, smoothing) -> list[tuple[float, float, float | None]]:
@@ -46,8 +49,10 @@ def measure(tracks, step: int, smoothing) -> list[tuple[float, float, float | No
             out.append((stats.tracks[0].distance, stats.tracks[0].top_speed, 1.0))
         return out
     summaries = session_kpis({i: (tr.t[::step], tr.xy[::step]) for i, tr in enumerate(tracks)}, smoothing=smoothing)
-    return [(s.distance, s.top_speed, compute_kinematics(tr.t[::step], tr.xy[::step], smoothing=smoothing).cutoff_hz)
-            for s, tr in zip(summaries, tracks)]
+    return [
+        (s.distance, s.top_speed, compute_kinematics(tr.t[::step], tr.xy[::step], smoothing=smoothing).cutoff_hz)
+        for s, tr in zip(summaries, tracks)
+    ]
 
 
 def worst(x: np.ndarray) -> float:
@@ -63,23 +68,32 @@ def main(argv=None) -> int:
         print("kloppy is not installed: pip install 'kloppy==3.19.1' (or the project's test extra)", file=sys.stderr)
         return 2
     tracks = hawkeye_tracks(folder)
-    print("| source | rate | smoothing | group | n | distance: median / worst "
-          "| top speed m/s: median / worst | cut-off Hz: median (range) |")
+    print(
+        "| source | rate | smoothing | group | n | distance: median / worst "
+        "| top speed m/s: median / worst | cut-off Hz: median (range) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for source, (step, rate), (label, smoothing), (group, keep) in itertools.product(
-            [*sorted({tr.source for tr in tracks}), "both"], ((1, 50), (2, 25)), SMOOTHINGS.items(),
-            (("players", True), ("officials", False))):
+        [*sorted({tr.source for tr in tracks}), "both"],
+        ((1, 50), (2, 25)),
+        SMOOTHINGS.items(),
+        (("players", True), ("officials", False)),
+    ):
         sel = [tr for tr in tracks if source in (tr.source, "both") and (tr.role in PLAYER_ROLES) == keep]
         got = measure(sel, step, smoothing)
         d = np.array([g[0] / tr.distance - 1 for g, tr in zip(got, sel)])
         v = np.array([g[1] - tr.top_speed for g, tr in zip(got, sel)])
         fc = np.array([g[2] for g in got])
-        print(f"| {source} | {rate} Hz | {label} | {group} | {len(sel)} | {np.median(d):+.2%} / {worst(d):+.2%} "
-              f"| {np.median(v):+.3f} / {worst(v):+.3f} | {np.median(fc):.2f} ({fc.min():.2f}-{fc.max():.2f}) |")
+        print(
+            f"| {source} | {rate} Hz | {label} | {group} | {len(sel)} | {np.median(d):+.2%} / {worst(d):+.2%} "
+            f"| {np.median(v):+.3f} / {worst(v):+.3f} | {np.median(fc):.2f} ({fc.min():.2f}-{fc.max():.2f}) |"
+        )
         if args.per_player:
             for tr, g, di, vi in zip(sel, got, d, v):
-                print(f"    {tr.role:18s} {tr.person} provider {tr.distance:7.2f} m {tr.top_speed:5.2f} m/s | "
-                      f"ours {g[0]:7.2f} m ({di:+.2%}) {g[1]:5.2f} m/s ({vi:+.3f}) at {g[2]:.2f} Hz")
+                print(
+                    f"    {tr.role:18s} {tr.person} provider {tr.distance:7.2f} m {tr.top_speed:5.2f} m/s | "
+                    f"ours {g[0]:7.2f} m ({di:+.2%}) {g[1]:5.2f} m/s ({vi:+.3f}) at {g[2]:.2f} Hz"
+                )
     return 0
 
 

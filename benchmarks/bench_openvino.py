@@ -41,8 +41,8 @@ sys.path.insert(0, str(ROOT))
 
 from edge_app.config import load_config  # noqa: E402
 from edge_app.errors import AxolotlError  # noqa: E402
-from edge_app.vision.detectors import create_detector  # noqa: E402
 from edge_app.vision import quantize  # noqa: E402
+from edge_app.vision.detectors import create_detector  # noqa: E402
 from edge_app.vision.sample_frames import even_frames  # noqa: E402
 
 BACKENDS = {
@@ -86,10 +86,13 @@ def run(dets: dict, frames: list[np.ndarray]) -> dict:
     res = {}
     for name, stages in times.items():
         total = np.sum([stages[s] for s in stages], axis=0)
-        res[name] = {"providers": list(dets[name].info.providers),
-                     "stages_ms": {s: float(np.median(v)) for s, v in stages.items()},
-                     "frame_ms": float(np.median(total)), "fps": 1e3 / float(np.median(total)),
-                     "people_per_frame": float(np.mean(counts[name]))}
+        res[name] = {
+            "providers": list(dets[name].info.providers),
+            "stages_ms": {s: float(np.median(v)) for s, v in stages.items()},
+            "frame_ms": float(np.median(total)),
+            "fps": 1e3 / float(np.median(total)),
+            "people_per_frame": float(np.mean(counts[name])),
+        }
     ref = res.get("ORT CPU")
     for r in res.values():
         r["ratio"] = r["fps"] / ref["fps"] if ref else None
@@ -103,8 +106,13 @@ def run_shapes(dets: dict, frames: list[np.ndarray], shapes: list[str]) -> dict:
     res = {}
     for shape in shapes:
         n, h, w = (int(v) for v in shape.split("x"))
-        batches = [np.stack([cv2.resize(f, (w, h))[:, :, ::-1].transpose(2, 0, 1) for f in frames[i:i + n]]).astype(np.float32) / 255
-                   for i in range(0, len(frames) - n + 1, n)]
+        batches = [
+            np.stack([cv2.resize(f, (w, h))[:, :, ::-1].transpose(2, 0, 1) for f in frames[i : i + n]]).astype(
+                np.float32
+            )
+            / 255
+            for i in range(0, len(frames) - n + 1, n)
+        ]
         ms = {name: [] for name in dets}
         for i, x in enumerate(batches):
             for name, det in dets.items():
@@ -113,8 +121,10 @@ def run_shapes(dets: dict, frames: list[np.ndarray], shapes: list[str]) -> dict:
                 if i >= 1:  # the first call per shape compiles it
                     ms[name].append((time.perf_counter() - t0) * 1e3)
         ref = float(np.median(ms["ORT CPU"])) if "ORT CPU" in ms else None
-        res[shape] = {name: {"ms": float(np.median(v)), "ratio": ref / float(np.median(v)) if ref else None}
-                      for name, v in ms.items()}
+        res[shape] = {
+            name: {"ms": float(np.median(v)), "ratio": ref / float(np.median(v)) if ref else None}
+            for name, v in ms.items()
+        }
     return res
 
 
@@ -149,11 +159,17 @@ def run_zoom(dets: dict, clip: Path, n: int, mode: str) -> dict:
     for name, stages in times.items():
         total = np.sum([stages[s] for s in stages], axis=0)
         tp, counted, tp_boxes, boxes = tally[name]
-        res[name] = {"providers": list(dets[name].info.providers),
-                     "stages_ms": {s: float(np.median(v)) for s, v in stages.items()},
-                     "frame_ms": float(np.median(total)), "fps": 1e3 / float(np.median(total)),
-                     "mean_fps": 1e3 / float(np.mean(total)), "tiles_per_frame": float(np.mean(tiles[name])),
-                     "recall": tp / max(counted, 1), "precision": tp_boxes / max(boxes, 1), "people": int(counted)}
+        res[name] = {
+            "providers": list(dets[name].info.providers),
+            "stages_ms": {s: float(np.median(v)) for s, v in stages.items()},
+            "frame_ms": float(np.median(total)),
+            "fps": 1e3 / float(np.median(total)),
+            "mean_fps": 1e3 / float(np.mean(total)),
+            "tiles_per_frame": float(np.mean(tiles[name])),
+            "recall": tp / max(counted, 1),
+            "precision": tp_boxes / max(boxes, 1),
+            "people": int(counted),
+        }
     ref = res.get("ORT CPU")
     for r in res.values():
         r["ratio"] = r["fps"] / ref["fps"] if ref else None
@@ -169,8 +185,12 @@ def main(argv=None) -> int:
     p.add_argument("--int8-dir", default=None)
     p.add_argument("--json", default=None)
     p.add_argument("--ignore-verdict", action="store_true", help="time a refused int8 model anyway (speed only)")
-    p.add_argument("--clip", type=Path, help="an accuracy-harness clip folder: the zoom workload on its frames, with recall")
-    p.add_argument("--zoom", choices=["auto", "tiles"], default="auto", help="with --clip: the default crops (auto) or every tile")
+    p.add_argument(
+        "--clip", type=Path, help="an accuracy-harness clip folder: the zoom workload on its frames, with recall"
+    )
+    p.add_argument(
+        "--zoom", choices=["auto", "tiles"], default="auto", help="with --clip: the default crops (auto) or every tile"
+    )
     p.add_argument("--shapes", nargs="+", help="time the model call alone at these NxHxW inputs")
     p.add_argument("--backends", nargs="+", choices=list(BACKENDS), default=list(BACKENDS))
     args = p.parse_args(argv)
@@ -198,8 +218,10 @@ def main(argv=None) -> int:
         print(f"\ninput {size}, {len(frames) - WARMUP} frames of {Path(args.video).name} (medians, ms)\n{h}")
         for name, r in res.items():
             s = r["stages_ms"]
-            print(f"{name:<15}{r['providers'][0]:<11}{s['preprocess']:>7.1f}{s['inference']:>8.1f}{s['postprocess']:>7.1f}"
-                  f"{r['frame_ms']:>10.1f}{r['fps']:>7.2f}{r['ratio']:>7.2f}x{r['people_per_frame']:>8.2f}")
+            print(
+                f"{name:<15}{r['providers'][0]:<11}{s['preprocess']:>7.1f}{s['inference']:>8.1f}{s['postprocess']:>7.1f}"
+                f"{r['frame_ms']:>10.1f}{r['fps']:>7.2f}{r['ratio']:>7.2f}x{r['people_per_frame']:>8.2f}"
+            )
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
     return 0
@@ -208,7 +230,9 @@ def main(argv=None) -> int:
 def main_shapes(args, frames) -> int:
     res = run_shapes(load(load_config().detector.input_size, args.int8_dir), frames, args.shapes)
     names = list(next(iter(res.values())))
-    print(f"\nthe model call alone, median ms over {len(frames)} frames of {Path(args.video).name} per shape (x: ORT's ms / this one's)")
+    print(
+        f"\nthe model call alone, median ms over {len(frames)} frames of {Path(args.video).name} per shape (x: ORT's ms / this one's)"
+    )
     print(f"{'input NxHxW':<14}" + "".join(f"{n:>22}" for n in names))
     for shape, r in res.items():
         print(f"{shape:<14}" + "".join(f"{r[n]['ms']:>14.1f} ({r[n]['ratio']:.2f}x)" for n in names))
@@ -222,18 +246,26 @@ def main_zoom(args) -> int:
 
     z = ZoomConfig()
     res = run_zoom(load(load_config().detector.input_size, args.int8_dir), args.clip, args.frames, args.zoom)
-    print(f"\nzoom {args.zoom}, tiles {z.tile_width}x{z.tile_height} in one batched call, {args.frames} consecutive frames "
-          f"of {args.clip.name} (medians, ms; boxes down to the tracker's low threshold)")
-    print(f"{'backend':<15}{'runs on':<11}{'tiles':>6}{'pre':>7}{'infer':>8}{'post':>7}{'ms/frame':>10}{'FPS':>7}{'vs ORT':>8}"
-          f"{'mean vs ORT':>12}{'recall':>8}{'prec':>7}")
+    print(
+        f"\nzoom {args.zoom}, tiles {z.tile_width}x{z.tile_height} in one batched call, {args.frames} consecutive frames "
+        f"of {args.clip.name} (medians, ms; boxes down to the tracker's low threshold)"
+    )
+    print(
+        f"{'backend':<15}{'runs on':<11}{'tiles':>6}{'pre':>7}{'infer':>8}{'post':>7}{'ms/frame':>10}{'FPS':>7}{'vs ORT':>8}"
+        f"{'mean vs ORT':>12}{'recall':>8}{'prec':>7}"
+    )
     for name, r in res.items():
         s = r["stages_ms"]
-        print(f"{name:<15}{r['providers'][0]:<11}{r['tiles_per_frame']:>6.1f}{s['preprocess']:>7.1f}{s['inference']:>8.1f}"
-              f"{s['postprocess']:>7.1f}{r['frame_ms']:>10.1f}{r['fps']:>7.2f}{r['ratio']:>7.2f}x{r['mean_ratio']:>11.2f}x"
-              f"{r['recall']:>8.3f}{r['precision']:>7.3f}")
+        print(
+            f"{name:<15}{r['providers'][0]:<11}{r['tiles_per_frame']:>6.1f}{s['preprocess']:>7.1f}{s['inference']:>8.1f}"
+            f"{s['postprocess']:>7.1f}{r['frame_ms']:>10.1f}{r['fps']:>7.2f}{r['ratio']:>7.2f}x{r['mean_ratio']:>11.2f}x"
+            f"{r['recall']:>8.3f}{r['precision']:>7.3f}"
+        )
     if args.json:
-        Path(args.json).write_text(json.dumps({"clip": str(args.clip), "zoom": args.zoom, "frames": args.frames, "backends": res},
-                                              indent=2) + "\n")
+        Path(args.json).write_text(
+            json.dumps({"clip": str(args.clip), "zoom": args.zoom, "frames": args.frames, "backends": res}, indent=2)
+            + "\n"
+        )
     return 0
 
 

@@ -45,8 +45,17 @@ def peer(video: Path, size: int, frames: int | None) -> dict | None:
     if not py.exists():
         print(f"(peer skipped: {py} missing; run benchmarks/setup_peers.sh)", file=sys.stderr)
         return None
-    cmd = [str(py), str(ROOT / "benchmarks" / "peer_ultralytics.py"), str(video), "--imgsz", str(size),
-           "--model", str(ROOT / "models" / "yolo11n-pose.onnx"), "--frames", str(frames or 0)]
+    cmd = [
+        str(py),
+        str(ROOT / "benchmarks" / "peer_ultralytics.py"),
+        str(video),
+        "--imgsz",
+        str(size),
+        "--model",
+        str(ROOT / "models" / "yolo11n-pose.onnx"),
+        "--frames",
+        str(frames or 0),
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=tempfile.gettempdir())
     if out.returncode:
         print(out.stderr[-2000:], file=sys.stderr)
@@ -56,7 +65,9 @@ def peer(video: Path, size: int, frames: int | None) -> dict | None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--video", type=Path, default=DEFAULT_VIDEO if DEFAULT_VIDEO.exists() else ROOT / "samples" / "vtest-15s.avi")
+    ap.add_argument(
+        "--video", type=Path, default=DEFAULT_VIDEO if DEFAULT_VIDEO.exists() else ROOT / "samples" / "vtest-15s.avi"
+    )
     ap.add_argument("--sizes", type=int, nargs="+", default=[640, 320])
     ap.add_argument("--frames", type=int, help="limit frames per run")
     ap.add_argument("--pose", action="store_true", help="also run with MediaPipe pose on (our side only)")
@@ -64,7 +75,9 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
 
-    print(f"video {args.video.name}, {os.cpu_count()} CPUs, ONNX Runtime on CPU, {args.repeats} alternating repeats (medians)")
+    print(
+        f"video {args.video.name}, {os.cpu_count()} CPUs, ONNX Runtime on CPU, {args.repeats} alternating repeats (medians)"
+    )
     for size in args.sizes:
         runs, peers, ratios = [], [], []
         for _ in range(args.repeats):  # A B A B: a noisy neighbour slows both sides alike
@@ -95,10 +108,14 @@ def main() -> int:
             peers.sort(key=lambda q: q["fps"])
             q = peers[len(peers) // 2]
             every = ", ".join(f"{x['fps']:.2f}" for x in peers)
-            print(f"peer ultralytics track (median): {q['fps']:.2f} FPS (pre {q['preprocess_ms']:.1f} / infer {q['inference_ms']:.1f} / "
-                  f"post {q['postprocess_ms']:.1f} ms, {q['track_ids']} ids); every repeat: {every}")
-            print(f"ratio ours / ultralytics = {float(np.median(ratios)):.2f}x (median of {len(ratios)} paired runs; "
-                  f"range {min(ratios):.2f}-{max(ratios):.2f})")
+            print(
+                f"peer ultralytics track (median): {q['fps']:.2f} FPS (pre {q['preprocess_ms']:.1f} / infer {q['inference_ms']:.1f} / "
+                f"post {q['postprocess_ms']:.1f} ms, {q['track_ids']} ids); every repeat: {every}"
+            )
+            print(
+                f"ratio ours / ultralytics = {float(np.median(ratios)):.2f}x (median of {len(ratios)} paired runs; "
+                f"range {min(ratios):.2f}-{max(ratios):.2f})"
+            )
     return 0
 
 

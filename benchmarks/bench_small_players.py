@@ -112,7 +112,14 @@ def run_ours(name: str, detector, frames, *, calls_per_frame: int, tiles: int, m
         dets: Detections = detector.detect(image)
         ms.append((time.perf_counter() - t0) * 1e3)
         tally += score(dets.xyxy, dets.confidence, truth, visible)
-    return {"name": name, "calls": calls_per_frame, "tiles": tiles, "mpx": mpx, "ms": float(np.median(ms)), "tally": tally}
+    return {
+        "name": name,
+        "calls": calls_per_frame,
+        "tiles": tiles,
+        "mpx": mpx,
+        "ms": float(np.median(ms)),
+        "tally": tally,
+    }
 
 
 def run_crops(backend, cal, frames, note: str = "") -> dict:
@@ -127,15 +134,27 @@ def run_crops(backend, cal, frames, note: str = "") -> dict:
             tiles.append(len(det.params[1]))
             mpx.append(det.params[1].model_pixels / 1e6)
         tally += score(dets.xyxy, dets.confidence, truth, visible)
-    return {"name": f"**ours: crops around found players + 2 sweep tiles, one batched call (default){', ' + note if note else ''}**",
-            "calls": 1, "tiles": f"{np.mean(tiles):.1f}", "mpx": float(np.mean(mpx)), "ms": float(np.median(ms)), "tally": tally}
+    return {
+        "name": f"**ours: crops around found players + 2 sweep tiles, one batched call (default){', ' + note if note else ''}**",
+        "calls": 1,
+        "tiles": f"{np.mean(tiles):.1f}",
+        "mpx": float(np.mean(mpx)),
+        "ms": float(np.median(ms)),
+        "tally": tally,
+    }
 
 
 def run_peer(slice_px: int, frames) -> dict | None:
     if not PEER_PY.exists():
         print(f"no peers venv ({PEER_PY}); run benchmarks/setup_peers.sh", file=sys.stderr)
         return None
-    cmd = [str(PEER_PY), str(ROOT / "benchmarks" / "peer_sahi.py"), *[str(f[0]) for f in frames], "--slice", str(slice_px)]
+    cmd = [
+        str(PEER_PY),
+        str(ROOT / "benchmarks" / "peer_sahi.py"),
+        *[str(f[0]) for f in frames],
+        "--slice",
+        str(slice_px),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "YOLO_OFFLINE": "1"})
     rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     if len(rows) != len(frames):
@@ -148,8 +167,14 @@ def run_peer(slice_px: int, frames) -> dict | None:
     # SAHI's slices: a 1920x1080 frame at 20% overlap, each slice resized to 640 px, + the full frame at 640.
     step = int(slice_px * 0.8)
     n = (-(-(1920 - slice_px) // step) + 1) * (-(-(1080 - slice_px) // step) + 1)
-    return {"name": f"SAHI {slice_px} px slices + full pass (first {len(frames)} frames)", "calls": n + 1, "tiles": n + 1, "mpx": (n + 1) * 640 * 640 / 1e6,
-            "ms": float(np.median([r["ms"] for r in rows])), "tally": tally}
+    return {
+        "name": f"SAHI {slice_px} px slices + full pass (first {len(frames)} frames)",
+        "calls": n + 1,
+        "tiles": n + 1,
+        "mpx": (n + 1) * 640 * 640 / 1e6,
+        "ms": float(np.median([r["ms"] for r in rows])),
+        "tally": tally,
+    }
 
 
 def main() -> int:
@@ -157,20 +182,31 @@ def main() -> int:
     ap.add_argument("--frames", type=int, default=4)
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--no-peer", action="store_true")
-    ap.add_argument("--clip", type=Path, help="an accuracy-harness clip folder instead of the pasted stills: "
-                    "every --stride'th frame, crops mode included (it follows players from frame to frame)")
+    ap.add_argument(
+        "--clip",
+        type=Path,
+        help="an accuracy-harness clip folder instead of the pasted stills: "
+        "every --stride'th frame, crops mode included (it follows players from frame to frame)",
+    )
     ap.add_argument("--stride", type=int, default=1)
     ap.add_argument("--peer-frames", type=int, default=4, help="SAHI runs on the first N frames only (it is slow)")
-    ap.add_argument("--variants", nargs="*", default=["640x384x100", "640x640x100", "960x384x90", "960x384x110"],
-                    help="other tile shapes and targets: WIDTHxHEIGHTxTARGET")
+    ap.add_argument(
+        "--variants",
+        nargs="*",
+        default=["640x384x100", "640x640x100", "960x384x90", "960x384x110"],
+        help="other tile shapes and targets: WIDTHxHEIGHTxTARGET",
+    )
     args = ap.parse_args()
     if args.clip:
         frames, cal = harness_clip(args.clip, args.frames, args.stride)
     else:
         frames, cal = render(args.frames, args.seed), scene.MAST.calibration()
     heights = np.concatenate([f[2][:, 3] - f[2][:, 1] for f in frames])
-    print(f"{len(frames)} frames, {len(heights)} people, {heights.min():.0f}-{heights.max():.0f} px tall, "
-          f"median {np.median(heights):.0f}", file=sys.stderr)
+    print(
+        f"{len(frames)} frames, {len(heights)} people, {heights.min():.0f}-{heights.max():.0f} px tall, "
+        f"median {np.median(heights):.0f}",
+        file=sys.stderr,
+    )
     backend = create_detector(OnnxRuntimeDetectorConfig())
     size = (frames[0][1].shape[1], frames[0][1].shape[0])
     lb = backend.letterbox
@@ -185,9 +221,26 @@ def main() -> int:
     rows = []
     default = ZoomConfig(mode="tiles")
     det, n, mpx = zoomed(default)
-    rows.append(run_ours(f"ours: full frame at {backend.info.input_size} (old default)", backend, frames, calls_per_frame=1, tiles=1, mpx=full_mpx))
-    rows.append(run_ours(f"ours: zoom tiles {default.tile_width}x{default.tile_height}, target {default.target_px} px, one batched call",
-                         det, frames, calls_per_frame=1, tiles=n, mpx=mpx))
+    rows.append(
+        run_ours(
+            f"ours: full frame at {backend.info.input_size} (old default)",
+            backend,
+            frames,
+            calls_per_frame=1,
+            tiles=1,
+            mpx=full_mpx,
+        )
+    )
+    rows.append(
+        run_ours(
+            f"ours: zoom tiles {default.tile_width}x{default.tile_height}, target {default.target_px} px, one batched call",
+            det,
+            frames,
+            calls_per_frame=1,
+            tiles=n,
+            mpx=mpx,
+        )
+    )
     if args.clip:  # crops follow players from frame to frame: only on consecutive video frames
         rows.append(run_crops(backend, cal, frames))
     backend.max_batch = 1
@@ -195,7 +248,7 @@ def main() -> int:
     backend.max_batch = None
     if not args.no_peer:
         for s in (256, 384):
-            peer = run_peer(s, frames[:args.peer_frames])
+            peer = run_peer(s, frames[: args.peer_frames])
             if peer:
                 rows.append(peer)
     det, n, mpx = zoomed(default)
@@ -205,15 +258,19 @@ def main() -> int:
     for spec in args.variants:
         tw, th, target = map(int, spec.split("x"))
         det, n, mpx = zoomed(ZoomConfig(mode="tiles", tile_width=tw, tile_height=th, target_px=target))
-        rows.append(run_ours(f"ours: tiles {tw}x{th}, target {target} px", det, frames, calls_per_frame=1, tiles=n, mpx=mpx))
+        rows.append(
+            run_ours(f"ours: tiles {tw}x{th}, target {target} px", det, frames, calls_per_frame=1, tiles=n, mpx=mpx)
+        )
 
     print("| detector | model calls / frame | tiles (model Mpx) / frame | recall ≥ 40 px | precision | ms / frame |")
     print("|---|---|---|---|---|---|")
     for r in rows:
         tp, counted, tp_boxes, boxes = r["tally"]
         tiles = f"{r['tiles']} ({r['mpx']:.1f})"
-        print(f"| {r['name']} | {r['calls']} | {tiles} | {tp / max(counted, 1):.0%} ({int(tp)}/{int(counted)}) | "
-              f"{tp_boxes / max(boxes, 1):.0%} | {r['ms']:.0f} |")
+        print(
+            f"| {r['name']} | {r['calls']} | {tiles} | {tp / max(counted, 1):.0%} ({int(tp)}/{int(counted)}) | "
+            f"{tp_boxes / max(boxes, 1):.0%} | {r['ms']:.0f} |"
+        )
     return 0
 
 

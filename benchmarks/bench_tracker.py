@@ -61,8 +61,9 @@ def compare(frames, **params) -> dict:
     our_ids, sv_ids = set(), set()
     for xy, conf in frames:
         a = ours.update(Detections(xy, conf, np.zeros(len(conf), np.int32)))
-        b = theirs.update_with_detections(sv.Detections(xyxy=xy.copy(), confidence=conf.copy(),
-                                                        class_id=np.zeros(len(conf), int)))
+        b = theirs.update_with_detections(
+            sv.Detections(xyxy=xy.copy(), confidence=conf.copy(), class_id=np.zeros(len(conf), int))
+        )
         ka = dict(zip(map(tuple, a.xyxy.tolist()), a.tracker_id.tolist()))
         kb = dict(zip(map(tuple, b.xyxy.tolist()), b.tracker_id.tolist()))
         our_ids.update(ka.values())
@@ -87,11 +88,14 @@ def compare(frames, **params) -> dict:
     else:
         agreed = 0
     return {
-        "rows_common": common, "rows_only_ours": only_ours, "rows_only_sv": only_sv,
+        "rows_common": common,
+        "rows_only_ours": only_ours,
+        "rows_only_sv": only_sv,
         "only_ours_explained": explained,
         "id_agreement": agreed / common if common else 1.0,
         "coverage": common / max(common + only_ours + only_sv, 1),
-        "ids_ours": len(our_ids), "ids_sv": len(sv_ids),
+        "ids_ours": len(our_ids),
+        "ids_sv": len(sv_ids),
     }
 
 
@@ -141,14 +145,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{'tracker':<28}{'mean ms':>10}{'p50 ms':>10}{'p95 ms':>10}")
     for name, t in (("edge_app ByteTrack", ours_ms), ("supervision 0.26.1 ByteTrack", sv_ms)):
         print(f"{name:<28}{t.mean():>10.3f}{np.median(t):>10.3f}{np.percentile(t, 95):>10.3f}")
-    print(f"{'speed-up (sv / ours)':<28}{sv_ms.mean() / ours_ms.mean():>9.1f}x"
-          f"{np.median(sv_ms) / np.median(ours_ms):>9.1f}x{np.percentile(sv_ms, 95) / np.percentile(ours_ms, 95):>9.1f}x")
+    print(
+        f"{'speed-up (sv / ours)':<28}{sv_ms.mean() / ours_ms.mean():>9.1f}x"
+        f"{np.median(sv_ms) / np.median(ours_ms):>9.1f}x{np.percentile(sv_ms, 95) / np.percentile(ours_ms, 95):>9.1f}x"
+    )
 
     c = compare(frames, **params)
     print(f"\nid agreement on rows both output: {c['id_agreement'] * 100:.2f}% of {c['rows_common']} track-frames")
-    print(f"rows only ours: {c['rows_only_ours']} ({c['only_ours_explained']} on tracks supervision also tracks, "
-          f"dropped by its output re-match), rows only supervision: {c['rows_only_sv']}, "
-          f"coverage {c['coverage'] * 100:.2f}%")
+    print(
+        f"rows only ours: {c['rows_only_ours']} ({c['only_ours_explained']} on tracks supervision also tracks, "
+        f"dropped by its output re-match), rows only supervision: {c['rows_only_sv']}, "
+        f"coverage {c['coverage'] * 100:.2f}%"
+    )
     print(f"track ids: ours {c['ids_ours']}, supervision {c['ids_sv']}")
     return 0
 

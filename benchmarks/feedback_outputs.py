@@ -8,6 +8,7 @@ given and what the validator said; the labels (fit / unfit for a coach, and why)
 
     nice python benchmarks/feedback_outputs.py --clip-summary clip.json --out /tmp/outputs.jsonl
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,10 +68,17 @@ def main(argv=None) -> int:
     for name, start, seconds, profile, people, slow, hist in SESSIONS:
         if args.only and name not in args.only:
             continue
-        history = [session(s, n, profile=profile, people=people, started_at=f"2026-05-0{i + 1}T10:00:00Z")
-                   for i, (s, n) in enumerate(hist)]
-        sessions.append((name, session(start, seconds, profile=profile, people=people, slow=slow,
-                                       started_at="2026-05-09T10:00:00Z"), history))
+        history = [
+            session(s, n, profile=profile, people=people, started_at=f"2026-05-0{i + 1}T10:00:00Z")
+            for i, (s, n) in enumerate(hist)
+        ]
+        sessions.append(
+            (
+                name,
+                session(start, seconds, profile=profile, people=people, slow=slow, started_at="2026-05-09T10:00:00Z"),
+                history,
+            )
+        )
     writer = FeedbackWriter(args.model)
     n = 0
     t0 = time.perf_counter()
@@ -81,12 +89,21 @@ def main(argv=None) -> int:
                 names = {p["player"] for p in summary["players"]} - {who}
                 w = writer.word(who, facts, drills, youth=profile in YOUTH, allowed_names=names)
                 obj, _ = parse_output(w.raw or "")
-                rec = {"tag": args.tag, "session": name, "profile": profile, "player": who,
-                       "facts": [{"id": f.id, "kind": f.kind, "kpi": f.kpi, "text": f.text, "numbers": f.numbers}
-                                 for f in facts],
-                       "drills": [{"id": d.id, "name": d.name, "reason": d.reason} for d in drills],
-                       "raw": w.raw, "prose": obj["summary"] if obj else None,
-                       "names": sorted(names), "source": w.source, "fallback_reason": w.fallback_reason}
+                rec = {
+                    "tag": args.tag,
+                    "session": name,
+                    "profile": profile,
+                    "player": who,
+                    "facts": [
+                        {"id": f.id, "kind": f.kind, "kpi": f.kpi, "text": f.text, "numbers": f.numbers} for f in facts
+                    ],
+                    "drills": [{"id": d.id, "name": d.name, "reason": d.reason} for d in drills],
+                    "raw": w.raw,
+                    "prose": obj["summary"] if obj else None,
+                    "names": sorted(names),
+                    "source": w.source,
+                    "fallback_reason": w.fallback_reason,
+                }
                 out.write(json.dumps(rec) + "\n")
                 out.flush()
                 n += 1

@@ -11,6 +11,7 @@ summary. `slow` stretches time (a factor of 3 turns match running into a walking
     python benchmarks/feedback_sessions.py --start 600 --minutes 20 --profile u13 --store sessions.db
         [--history 0:10 --history 900:10]   # stored (earlier windows first), for `feedback ID --db sessions.db`
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,7 @@ def _skillcorner() -> tuple[np.ndarray, dict[int, list[tuple[float, float, float
     path = resources.files("kloppy") / "tests" / "files" / "skillcorner_structured_data.json"
     frames = json.loads(path.read_text())
     match = json.loads((resources.files("kloppy") / "tests" / "files" / "skillcorner_match_data.json").read_text())
-    outfield = {p["trackable_object"] for p in match["players"]
-                if p.get("player_role", {}).get("acronym") != "GK"}
+    outfield = {p["trackable_object"] for p in match["players"] if p.get("player_role", {}).get("acronym") != "GK"}
     tracks: dict[int, list[tuple[float, float, float]]] = {}
     times = []
     for f in frames:
@@ -52,8 +52,9 @@ def _skillcorner() -> tuple[np.ndarray, dict[int, list[tuple[float, float, float
     return np.array(times), tracks
 
 
-def positions(start_s: float, seconds: float, *, people: int = 8, slow: float = 1.0, labels=NAMES,
-              min_coverage: float = 0.6) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def positions(
+    start_s: float, seconds: float, *, people: int = 8, slow: float = 1.0, labels=NAMES, min_coverage: float = 0.6
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """{label: (t, xy)} for the `people` players seen most in [start_s, start_s + seconds] of the match."""
     times, tracks = _skillcorner()
     n_frames = int(((times >= start_s) & (times < start_s + seconds)).sum())
@@ -72,18 +73,27 @@ def positions(start_s: float, seconds: float, *, people: int = 8, slow: float = 
         picked.append((len(a), pid, a))
     picked.sort(key=lambda x: (-x[0], x[1]))
     out = {}
-    for k, (_, pid, a) in enumerate(picked[:people]):
+    for k, (_, _pid, a) in enumerate(picked[:people]):
         label = labels[k] if k < len(labels) else f"player-{k + 1}"
         out[label] = ((a[:, 0] - start_s) * slow, a[:, 1:].copy())
     return out
 
 
-def session(start_s: float, seconds: float, *, profile: str, people: int = 8, slow: float = 1.0,
-            labels=NAMES, started_at: str | None = None) -> dict:
+def session(
+    start_s: float,
+    seconds: float,
+    *,
+    profile: str,
+    people: int = 8,
+    slow: float = 1.0,
+    labels=NAMES,
+    started_at: str | None = None,
+) -> dict:
     """A session summary (`positions_summary`) of a window of the match."""
     pos = positions(start_s, seconds, people=people, slow=slow, labels=labels)
-    summary = positions_summary(pos, source=f"skillcorner:{start_s:.0f}+{seconds:.0f}s", device_id="box-feedback",
-                                profile=profile)
+    summary = positions_summary(
+        pos, source=f"skillcorner:{start_s:.0f}+{seconds:.0f}s", device_id="box-feedback", profile=profile
+    )
     if started_at:
         summary["started_at"] = summary["ended_at"] = started_at
     return summary
@@ -96,8 +106,9 @@ def store_session(db: Path, summary: dict) -> str:
     with SessionStore(db) as store:
         sid = store.start_session(summary["source"])
         store.end_session(sid)
-        summary = dict(summary, session_id=sid, device_id=store.device_id,
-                       started_at=store.get_session(sid)["started_at"])
+        summary = dict(
+            summary, session_id=sid, device_id=store.device_id, started_at=store.get_session(sid)["started_at"]
+        )
         store.save_summary(sid, summary)
     return sid
 
@@ -128,8 +139,9 @@ def main(argv=None) -> int:
         for h in args.history:
             start, minutes = (float(v) for v in h.split(":"))
             store_session(args.store, session(start, minutes * 60, profile=args.profile, people=args.people))
-        sid = store_session(args.store, session(args.start, args.minutes * 60, profile=args.profile,
-                                                people=args.people, slow=args.slow))
+        sid = store_session(
+            args.store, session(args.start, args.minutes * 60, profile=args.profile, people=args.people, slow=args.slow)
+        )
         print(sid)
     return 0
 

@@ -48,9 +48,14 @@ def main(argv=None) -> int:
     sha = sha256_of(xml.with_suffix(".bin"))
     before = verdict_path.read_text() if verdict_path.exists() else None
     f32 = run(args.clip, '[detector]\ntype = "openvino"\nprecision = "f32"\n')
-    quantize.write_json(verdict_path, {"method": "harness", "passed": True, "int8_sha256": sha, "why": "provisional, being measured"})
+    quantize.write_json(
+        verdict_path, {"method": "harness", "passed": True, "int8_sha256": sha, "why": "provisional, being measured"}
+    )
     try:
-        int8 = run(args.clip, f'[detector]\ntype = "openvino"\nprecision = "int8"\nint8_dir = "{Path(args.int8_dir).resolve()}"\n')
+        int8 = run(
+            args.clip,
+            f'[detector]\ntype = "openvino"\nprecision = "int8"\nint8_dir = "{Path(args.int8_dir).resolve()}"\n',
+        )
     except BaseException:
         if before is None:
             verdict_path.unlink(missing_ok=True)
@@ -58,10 +63,20 @@ def main(argv=None) -> int:
             verdict_path.write_text(before)
         raise
     passed = int8["recall"] >= f32["recall"] - POINT and int8["IDF1"] >= f32["IDF1"] - POINT
-    why = (f"on {args.clip.name}: recall {int8['recall']:.3f} against f32's {f32['recall']:.3f}, IDF1 {int8['IDF1']:.3f} "
-           f"against {f32['IDF1']:.3f}; the rule: each within 1 point of f32's or better")
-    verdict = {"method": "harness", "passed": bool(passed), "int8_sha256": sha, "why": why, "f32": f32, "int8": int8,
-               "clip": str(args.clip.resolve()), "checked_at": utc_now_iso("seconds")}
+    why = (
+        f"on {args.clip.name}: recall {int8['recall']:.3f} against f32's {f32['recall']:.3f}, IDF1 {int8['IDF1']:.3f} "
+        f"against {f32['IDF1']:.3f}; the rule: each within 1 point of f32's or better"
+    )
+    verdict = {
+        "method": "harness",
+        "passed": bool(passed),
+        "int8_sha256": sha,
+        "why": why,
+        "f32": f32,
+        "int8": int8,
+        "clip": str(args.clip.resolve()),
+        "checked_at": utc_now_iso("seconds"),
+    }
     quantize.write_json(verdict_path, verdict)
     print(quantize.format_verdict(verdict))
     return 0 if passed else 1

@@ -59,14 +59,19 @@ def dataset() -> Path:
             h, w = image.shape[:2]
             cv2.imwrite(str(root / "images" / "val" / f"{i:05d}.jpg"), image)
             kpts = " ".join(["0"] * 51)
-            rows = [f"0 {(x1 + x2) / 2 / w:.6f} {(y1 + y2) / 2 / h:.6f} {(x2 - x1) / w:.6f} {(y2 - y1) / h:.6f} {kpts}"
-                    for x1, y1, x2, y2 in boxes[i] if x2 > x1 and y2 > y1]
+            rows = [
+                f"0 {(x1 + x2) / 2 / w:.6f} {(y1 + y2) / 2 / h:.6f} {(x2 - x1) / w:.6f} {(y2 - y1) / h:.6f} {kpts}"
+                for x1, y1, x2, y2 in boxes[i]
+                if x2 > x1 and y2 > y1
+            ]
             (root / "labels" / "val" / f"{i:05d}.txt").write_text("\n".join(rows) + "\n")
             n += 1
         i += 1
     yaml = root / "data.yaml"
-    yaml.write_text(f"path: {root}\ntrain: images/val\nval: images/val\nnames:\n  0: person\nkpt_shape: [17, 3]\n"
-                    "flip_idx: [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]\n")
+    yaml.write_text(
+        f"path: {root}\ntrain: images/val\nval: images/val\nnames:\n  0: person\nkpt_shape: [17, 3]\n"
+        "flip_idx: [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]\n"
+    )
     return yaml
 
 

@@ -23,16 +23,28 @@ ap.add_argument("--conf", type=float, default=0.25)
 ap.add_argument("--no-full", action="store_true", help="leave out SAHI's extra full-frame pass")
 args = ap.parse_args()
 
-model = AutoDetectionModel.from_pretrained(model_type="ultralytics", model_path=args.model, confidence_threshold=args.conf,
-                                           device="cpu", image_size=args.imgsz)
+model = AutoDetectionModel.from_pretrained(
+    model_type="ultralytics", model_path=args.model, confidence_threshold=args.conf, device="cpu", image_size=args.imgsz
+)
 for i, path in enumerate(args.frames):
     image = cv2.cvtColor(cv2.imread(path), cv2.COLOR_BGR2RGB)
     if i == 0:  # warm-up, as on our side
         get_sliced_prediction(image, model, slice_height=args.slice, slice_width=args.slice, verbose=0)
     t0 = time.perf_counter()
-    result = get_sliced_prediction(image, model, slice_height=args.slice, slice_width=args.slice,
-                                   overlap_height_ratio=args.overlap, overlap_width_ratio=args.overlap,
-                                   perform_standard_pred=not args.no_full, verbose=0)
+    result = get_sliced_prediction(
+        image,
+        model,
+        slice_height=args.slice,
+        slice_width=args.slice,
+        overlap_height_ratio=args.overlap,
+        overlap_width_ratio=args.overlap,
+        perform_standard_pred=not args.no_full,
+        verbose=0,
+    )
     ms = (time.perf_counter() - t0) * 1e3
-    boxes = [[float(v) for v in (*p.bbox.to_xyxy(), p.score.value)] for p in result.object_prediction_list if p.category.id == 0]
+    boxes = [
+        [float(v) for v in (*p.bbox.to_xyxy(), p.score.value)]
+        for p in result.object_prediction_list
+        if p.category.id == 0
+    ]
     print(json.dumps({"frame": path, "ms": ms, "boxes": boxes}), flush=True)

@@ -53,8 +53,15 @@ def boxes(rows: list[tuple[int, list]]) -> score.Boxes:
 
 def only(b: score.Boxes, frames) -> score.Boxes:
     keep = np.isin(b.frame, list(frames))
-    return score.Boxes(b.frame[keep], b.id[keep], b.xyxy[keep], b.height[keep], b.visible[keep], b.names,
-                       None if b.xy is None else b.xy[keep])
+    return score.Boxes(
+        b.frame[keep],
+        b.id[keep],
+        b.xyxy[keep],
+        b.height[keep],
+        b.visible[keep],
+        b.names,
+        None if b.xy is None else b.xy[keep],
+    )
 
 
 def scores(truth: score.Boxes, pred: score.Boxes, frames=None, identity: bool = True) -> dict:
@@ -75,14 +82,28 @@ def run_ours(clip: Path, name: str, config: str | None, truth, sahi_frames) -> d
     r = evaluate(clip, summary, db)
     with SessionStore(db) as store:
         pred = score.boxes_from_frames(store.frames(summary["session_id"]))
-    return {"name": name, "fps": 1e3 / r["ms_per_frame"], "frames": r["frames"], **scores(truth, pred),
-            "on_sahi_frames": scores(truth, pred, sahi_frames, identity=False)}
+    return {
+        "name": name,
+        "fps": 1e3 / r["ms_per_frame"],
+        "frames": r["frames"],
+        **scores(truth, pred),
+        "on_sahi_frames": scores(truth, pred, sahi_frames, identity=False),
+    }
 
 
 def run_ultralytics(clip: Path, name: str, model: str, imgsz: list[int], truth, sahi_frames, out: Path) -> dict | None:
     dump = out / f"ultralytics-{name}.jsonl"
-    cmd = [str(PEER_PY), str(ROOT / "benchmarks" / "peer_ultralytics.py"), str(clip / "video.mp4"), "--model", model,
-           "--imgsz", *map(str, imgsz), "--dump", str(dump)]
+    cmd = [
+        str(PEER_PY),
+        str(ROOT / "benchmarks" / "peer_ultralytics.py"),
+        str(clip / "video.mp4"),
+        "--model",
+        model,
+        "--imgsz",
+        *map(str, imgsz),
+        "--dump",
+        str(dump),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=ENV)
     line = [x for x in proc.stdout.splitlines() if x.startswith("{")]
     if proc.returncode or not line:
@@ -91,11 +112,19 @@ def run_ultralytics(clip: Path, name: str, model: str, imgsz: list[int], truth, 
     res = json.loads(line[-1])
     rows = [json.loads(x) for x in dump.read_text().splitlines()]
     pred = boxes([(r["frame"], r["boxes"]) for r in rows])
-    return {"name": name, "fps": res["fps"], "frames": res["frames"], "inference_ms": res["inference_ms"], **scores(truth, pred),
-            "on_sahi_frames": scores(truth, pred, sahi_frames, identity=False)}
+    return {
+        "name": name,
+        "fps": res["fps"],
+        "frames": res["frames"],
+        "inference_ms": res["inference_ms"],
+        **scores(truth, pred),
+        "on_sahi_frames": scores(truth, pred, sahi_frames, identity=False),
+    }
 
 
-def run_sahi(clip: Path, name: str, model: str, slice_px: int, imgsz: int, frames: list[int], truth, out: Path) -> dict | None:
+def run_sahi(
+    clip: Path, name: str, model: str, slice_px: int, imgsz: int, frames: list[int], truth, out: Path
+) -> dict | None:
     import cv2
 
     cap = cv2.VideoCapture(str(clip / "video.mp4"))
@@ -108,8 +137,17 @@ def run_sahi(clip: Path, name: str, model: str, slice_px: int, imgsz: int, frame
             paths.append(out / f"sahi-{i:05d}.png")
             cv2.imwrite(str(paths[-1]), image)
         i += 1
-    cmd = [str(PEER_PY), str(ROOT / "benchmarks" / "peer_sahi.py"), *map(str, paths), "--model", model,
-           "--slice", str(slice_px), "--imgsz", str(imgsz)]
+    cmd = [
+        str(PEER_PY),
+        str(ROOT / "benchmarks" / "peer_sahi.py"),
+        *map(str, paths),
+        "--model",
+        model,
+        "--slice",
+        str(slice_px),
+        "--imgsz",
+        str(imgsz),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=ENV)
     rows = [json.loads(x) for x in proc.stdout.splitlines() if x.startswith("{")]
     if len(rows) != len(paths):
@@ -150,15 +188,19 @@ def main(argv=None) -> int:
         rows.append(run_ours(args.clip, name, config, truth, sahi_frames))
     rows = [r for r in rows if r]
     load = os.getloadavg()
-    print(f"\n{args.clip.name}: {n} frames; SAHI on frames {sahi_frames}; {time.time() - t0:.0f} s; load average now "
-          f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"\n{args.clip.name}: {n} frames; SAHI on frames {sahi_frames}; {time.time() - t0:.0f} s; load average now "
+        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores"
+    )
     print("| run | frames | FPS | recall | precision | IDF1 | recall on SAHI's frames |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         idf1 = f"{r['IDF1']:.3f}" if "IDF1" in r else "-"
         sub = r.get("on_sahi_frames", r)
-        print(f"| {r['name']} | {r['frames']} | {r['fps']:.2f} | {r['recall']:.3f} ({r['people']}) | {r['precision']:.3f} | {idf1} | "
-              f"{sub['recall']:.3f} ({sub['people']}) |")
+        print(
+            f"| {r['name']} | {r['frames']} | {r['fps']:.2f} | {r['recall']:.3f} ({r['people']}) | {r['precision']:.3f} | {idf1} | "
+            f"{sub['recall']:.3f} ({sub['people']}) |"
+        )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2, default=float) + "\n")
     return 0

@@ -25,7 +25,9 @@ model = YOLO(args.model, task="pose")
 imgsz = args.imgsz[0] if len(args.imgsz) == 1 else args.imgsz
 speeds, ids, frames, stamps = [], set(), 0, []
 dump = open(args.dump, "w") if args.dump else None
-for r in model.track(source=args.video, stream=True, imgsz=imgsz, tracker="bytetrack.yaml", verbose=False, device="cpu"):
+for r in model.track(
+    source=args.video, stream=True, imgsz=imgsz, tracker="bytetrack.yaml", verbose=False, device="cpu"
+):
     frames += 1
     stamps.append(time.perf_counter())
     speeds.append([r.speed.get("preprocess", 0), r.speed.get("inference", 0), r.speed.get("postprocess", 0)])
@@ -43,5 +45,16 @@ for r in model.track(source=args.video, stream=True, imgsz=imgsz, tracker="bytet
 # Steady state, first result to last: model loading and warm-up are left out on both sides.
 wall = stamps[-1] - stamps[0]
 s = np.mean(speeds, axis=0)
-print(json.dumps({"frames": frames, "wall_s": wall, "fps": (frames - 1) / wall, "preprocess_ms": s[0],
-                  "inference_ms": s[1], "postprocess_ms": s[2], "track_ids": len(ids)}))
+print(
+    json.dumps(
+        {
+            "frames": frames,
+            "wall_s": wall,
+            "fps": (frames - 1) / wall,
+            "preprocess_ms": s[0],
+            "inference_ms": s[1],
+            "postprocess_ms": s[2],
+            "track_ids": len(ids),
+        }
+    )
+)

@@ -6,8 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli.common import (calibration, config, db_path, emit, open_store, player_profiles, profile,
-                                 write_charts)
+from cli.common import calibration, config, db_path, emit, open_store, player_profiles, profile, write_charts
 from cli.text import detections_text, summary_text
 from edge_app.errors import AxolotlError
 
@@ -28,9 +27,16 @@ def cmd_analyze(args) -> int:
     store = open_store(args)
     try:
         source = open_source(args.video, queue_size=cfg.pipeline.queue_size)
-        result, summary = run_and_summarize(cfg, store, source, calibration=cal, profile=args.profile,
-                                            player_profiles=per_player, max_frames=args.max_frames,
-                                            progress=not args.quiet)
+        result, summary = run_and_summarize(
+            cfg,
+            store,
+            source,
+            calibration=cal,
+            profile=args.profile,
+            player_profiles=per_player,
+            max_frames=args.max_frames,
+            progress=not args.quiet,
+        )
         if args.charts:
             write_charts(store, summary, Path(args.charts))
     finally:
@@ -60,8 +66,15 @@ def cmd_detect(args) -> int:
     records = dets.to_records()
     for r in records:
         r["class_name"] = names[r["class_id"]] if r["class_id"] < len(names) else str(r["class_id"])
-    data = {"image": str(path), "width": image.shape[1], "height": image.shape[0], "model": detector.info.name,
-            "input_size": detector.info.input_size, "providers": list(detector.info.providers), "detections": records}
+    data = {
+        "image": str(path),
+        "width": image.shape[1],
+        "height": image.shape[0],
+        "model": detector.info.name,
+        "input_size": detector.info.input_size,
+        "providers": list(detector.info.providers),
+        "detections": records,
+    }
     emit(args, data, detections_text(path, detector.info, records))
     return 0
 
@@ -73,7 +86,9 @@ def cmd_kpis(args) -> int:
 
     profile(args.profile)
     players = read_positions_csv(args.positions)
-    summary = positions_summary(players, source=args.positions, device_id=ensure_device_id(db_path(args)), profile=args.profile, rate=args.rate)
+    summary = positions_summary(
+        players, source=args.positions, device_id=ensure_device_id(db_path(args)), profile=args.profile, rate=args.rate
+    )
     emit(args, summary, summary_text(summary))
     return 0
 
@@ -86,8 +101,14 @@ def cmd_bench(args) -> int:
     if args.pose is not None:
         cfg.pose.enabled = args.pose
     cal = calibration(args.calibration)
-    report = bench.run_bench(cfg, args.source or str(SAMPLE_CLIP), frames=args.frames, paced=args.paced,
-                             calibration=cal, db=Path(args.db) if args.paced and args.db else None)
+    report = bench.run_bench(
+        cfg,
+        args.source or str(SAMPLE_CLIP),
+        frames=args.frames,
+        paced=args.paced,
+        calibration=cal,
+        db=Path(args.db) if args.paced and args.db else None,
+    )
     emit(args, report, bench.format_report(report))
     return 0
 
@@ -102,13 +123,19 @@ def add_analyze(sub, common) -> None:
     a.add_argument("--calibration", help="pitch calibration JSON (from `calibrate`); without it metrics are in pixels")
     a.add_argument("--profile", default="adult", help="age profile for speed zones: adult, u17, u15, u13")
     a.add_argument("--charts", help="also write heatmap and speed PNGs per player into this folder")
-    a.add_argument("--player-profile", action="append", metavar="PLAYER=PROFILE",
-                   help="another profile for one player (by name or player-N), e.g. Sam=u13; repeatable")
+    a.add_argument(
+        "--player-profile",
+        action="append",
+        metavar="PLAYER=PROFILE",
+        help="another profile for one player (by name or player-N), e.g. Sam=u13; repeatable",
+    )
     a.set_defaults(func=cmd_analyze)
 
 
 def add_kpis(sub, common) -> None:
-    k = sub.add_parser("kpis", parents=[common], help="the metrics engine on pitch positions (CSV t,player,x,y in s and m)")
+    k = sub.add_parser(
+        "kpis", parents=[common], help="the metrics engine on pitch positions (CSV t,player,x,y in s and m)"
+    )
     k.add_argument("positions")
     k.add_argument("--profile", default="adult", help="adult, u17, u15, u13")
     k.add_argument("--rate", type=float, help="resample to this rate in Hz (default: the data's median rate)")
@@ -124,13 +151,24 @@ def add_detect(sub, common) -> None:
 
 
 def add_bench(sub, common) -> None:
-    b = sub.add_parser("bench", parents=[common], help="per-stage latency, end-to-end vs raw inference FPS, memory, GFLOPs")
-    b.add_argument("source", nargs="?", help="video file, camera index, rtsp:// URL or GStreamer pipeline (default: samples/vtest-15s.avi)")
+    b = sub.add_parser(
+        "bench", parents=[common], help="per-stage latency, end-to-end vs raw inference FPS, memory, GFLOPs"
+    )
+    b.add_argument(
+        "source",
+        nargs="?",
+        help="video file, camera index, rtsp:// URL or GStreamer pipeline (default: samples/vtest-15s.avi)",
+    )
     b.add_argument("--input-size", type=int, help="detector input size (default: the config's)")
     b.add_argument("--frames", type=int, help="stop after this many frames")
-    b.add_argument("--pose", action=argparse.BooleanOptionalAction, help="MediaPipe pose on player crops (default: the config's)")
-    b.add_argument("--paced", action="store_true",
-                   help="play the file as a live camera (its own frame rate, frames dropped when busy, zoom as configured): "
-                        "adds position_hz and lag_s; with --db the session is kept there")
+    b.add_argument(
+        "--pose", action=argparse.BooleanOptionalAction, help="MediaPipe pose on player crops (default: the config's)"
+    )
+    b.add_argument(
+        "--paced",
+        action="store_true",
+        help="play the file as a live camera (its own frame rate, frames dropped when busy, zoom as configured): "
+        "adds position_hz and lag_s; with --db the session is kept there",
+    )
     b.add_argument("--calibration", help="pitch calibration JSON: the zoom plans from it (--paced)")
     b.set_defaults(func=cmd_bench)

@@ -15,7 +15,9 @@ def cmd_serve(args) -> int:
     cfg = load_config(args.config)
     db = db_path(args)
     broadcaster = LiveBroadcaster()
-    live = LiveSession(cfg, db, publish=broadcaster.publish, calibration=calibration(args.calibration), profile=args.profile)
+    live = LiveSession(
+        cfg, db, publish=broadcaster.publish, calibration=calibration(args.calibration), profile=args.profile
+    )
 
     def on_live_start(options: dict) -> dict:
         live.start(options.get("source") or args.camera)
@@ -24,9 +26,17 @@ def cmd_serve(args) -> int:
     def on_live_stop() -> dict:
         return {"session_id": live.stop(), "error": live.error}
 
-    run_serve(db, data_dir(), host=args.host, port=args.port, name=args.name,
-              cameras=[args.camera, cfg.session.camera],  # what a phone may name besides the recordings
-              on_live_start=on_live_start, on_live_stop=on_live_stop, live_metrics=broadcaster.subscribe)
+    run_serve(
+        db,
+        data_dir(),
+        host=args.host,
+        port=args.port,
+        name=args.name,
+        cameras=[args.camera, cfg.session.camera],  # what a phone may name besides the recordings
+        on_live_start=on_live_start,
+        on_live_stop=on_live_stop,
+        live_metrics=broadcaster.subscribe,
+    )
     return 0
 
 
@@ -48,8 +58,17 @@ def cmd_pair(args) -> int:
         info = new_pairing(db_path(args), data_dir(), port=args.port, host=args.host)
         expires = datetime.fromtimestamp(time.time() + info["expires_in_s"], timezone.utc)
         uri = parse_pairing_uri(info["uri"])
-        emit(args, {**info, "port": uri["port"], "device_id": uri["device_id"], "name": uri["name"],
-                    "expires_at": expires.isoformat(timespec="seconds").replace("+00:00", "Z")}, "")
+        emit(
+            args,
+            {
+                **info,
+                "port": uri["port"],
+                "device_id": uri["device_id"],
+                "name": uri["name"],
+                "expires_at": expires.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            },
+            "",
+        )
         return 0
     from sync.pairing import show_pairing
 
@@ -71,8 +90,10 @@ def cmd_sync(args) -> int:
                 print(status_text(store, config))
         return 0
     if config is None:
-        raise AxolotlError("sync is not configured: pair a phone and send cloud credentials (POST /cloud), "
-                           "or write sync.toml in the data folder")
+        raise AxolotlError(
+            "sync is not configured: pair a phone and send cloud credentials (POST /cloud), "
+            "or write sync.toml in the data folder"
+        )
     with Uplink(db, config) as uplink:
         if args.once:
             from sync.uplink import ConnectFailed
@@ -80,8 +101,10 @@ def cmd_sync(args) -> int:
             try:
                 result = uplink.run_once(timeout=args.timeout)
             except ConnectFailed as exc:
-                raise AxolotlError(f"cannot reach the broker {config.host}:{config.port} ({exc}); "
-                                   "the summaries stay in the outbox and go out on the next run") from None
+                raise AxolotlError(
+                    f"cannot reach the broker {config.host}:{config.port} ({exc}); "
+                    "the summaries stay in the outbox and go out on the next run"
+                ) from None
             emit(args, result, f"sync: {result}")
         else:
             import threading
@@ -106,7 +129,9 @@ def add_serve(sub, common) -> None:
 
 
 def add_pair(sub, common) -> None:
-    pa = sub.add_parser("pair", parents=[common], help="show the pairing QR code and code; --join URI acts as the phone")
+    pa = sub.add_parser(
+        "pair", parents=[common], help="show the pairing QR code and code; --join URI acts as the phone"
+    )
     pa.add_argument("--join", metavar="URI", help="pair with a box from its QR URI (pins its certificate)")
     pa.add_argument("--client-name", default="cli")
     pa.add_argument("--port", type=int, help="the API port in the QR (default: serve's)")

@@ -19,16 +19,25 @@ def cmd_calibrate(args) -> int:
         try:
             px, pitch = pair.split("=", 1)
             image_pts.append([float(v) for v in px.split(",")])
-            pitch_pts.append(template.point(pitch) if not pitch.replace(",", "").replace(".", "").replace("-", "").isdigit()
-                             else [float(v) for v in pitch.split(",")])
+            pitch_pts.append(
+                template.point(pitch)
+                if not pitch.replace(",", "").replace(".", "").replace("-", "").isdigit()
+                else [float(v) for v in pitch.split(",")]
+            )
         except ValueError:
-            raise AxolotlError(f"bad --pair '{pair}'; write PX,PY=LANDMARK or PX,PY=X,Y, e.g. 102,388=corner_bottom_left") from None
+            raise AxolotlError(
+                f"bad --pair '{pair}'; write PX,PY=LANDMARK or PX,PY=X,Y, e.g. 102,388=corner_bottom_left"
+            ) from None
     cal = Calibration.fit(image_pts, pitch_pts, template=template, camera=args.camera)
     cal.save(args.out)
     warn_small_players(args, cal)
     data = cal.to_dict()
-    emit(args, data, f"saved {args.out}: {len(image_pts)} points, {sum(cal.inliers)} inliers, "
-                     f"reprojection error {cal.reprojection_error_m:.2f} m on the pitch")
+    emit(
+        args,
+        data,
+        f"saved {args.out}: {len(image_pts)} points, {sum(cal.inliers)} inliers, "
+        f"reprojection error {cal.reprojection_error_m:.2f} m on the pitch",
+    )
     return 0
 
 
@@ -52,14 +61,23 @@ def cmd_models(args) -> int:
     entries = load_manifest()
     rows = []
     for e in entries.values():
-        row = {"name": e.name, "file": str(e.path), "task": e.task, "input_size": e.input_size, "license": e.license, "sha256": e.sha256}
+        row = {
+            "name": e.name,
+            "file": str(e.path),
+            "task": e.task,
+            "input_size": e.input_size,
+            "license": e.license,
+            "sha256": e.sha256,
+        }
         if args.action == "verify":
             row["state"] = check_file(e)
         rows.append(row)
     emit(args, rows, models_text(rows))
     bad = [r for r in rows if r.get("state", "ok") != "ok"]
     if bad:
-        raise AxolotlError(f"{len(bad)} model file(s) failed verification ({', '.join(r['name'] + ': ' + r['state'] for r in bad)}); restore with `git checkout models/` or re-export with scripts/export_onnx.py")
+        raise AxolotlError(
+            f"{len(bad)} model file(s) failed verification ({', '.join(r['name'] + ': ' + r['state'] for r in bad)}); restore with `git checkout models/` or re-export with scripts/export_onnx.py"
+        )
     return 0
 
 
@@ -75,7 +93,9 @@ def add_calibrate(sub, common) -> None:
 
 
 def add_models(sub, common) -> None:
-    m = sub.add_parser("models", parents=[common], help="the model manifest: list, verify hashes; quantize for OpenVINO")
+    m = sub.add_parser(
+        "models", parents=[common], help="the model manifest: list, verify hashes; quantize for OpenVINO"
+    )
     m.add_argument("action", choices=["list", "verify", "quantize"])
     q = m.add_argument_group("quantize: an INT8 model for detector type 'openvino' from your own recordings (NNCF)")
     q.add_argument("--videos", nargs="+", help="your own recordings; frames are drawn evenly from all")
@@ -101,13 +121,21 @@ def quantize_model(args) -> int:
         raise AxolotlError(f"--frames {args.frames} is out of range; use 20 to 1000 (300 is NNCF's default)")
     Letterbox(args.input_size)  # a bad size fails now, with its own message
     onnx_path, _ = resolve_model(args.model)
-    sidecar, verdict, built = build(onnx_path, args.videos, frames=args.frames, input_size=args.input_size,
-                                    int8_dir=args.int8_dir, eval_frames=args.eval_frames or EVAL_FRAMES,
-                                    force=args.force,
-                                    tracker=load_config(getattr(args, "config", None)).tracker)  # the box's own thresholds
+    sidecar, verdict, built = build(
+        onnx_path,
+        args.videos,
+        frames=args.frames,
+        input_size=args.input_size,
+        int8_dir=args.int8_dir,
+        eval_frames=args.eval_frames or EVAL_FRAMES,
+        force=args.force,
+        tracker=load_config(getattr(args, "config", None)).tracker,
+    )  # the box's own thresholds
     xml = cache_paths(onnx_path, args.int8_dir)[0]
-    print(f"{'built' if built else 'up to date'}: {xml} (from {Path(sidecar['source']).name} "
-          f"sha256 {sidecar['source_sha256'][:12]}, {sidecar['calibration']['frames']} frames, "
-          f"NNCF {sidecar['nncf']}, OpenVINO {sidecar['openvino']})")
+    print(
+        f"{'built' if built else 'up to date'}: {xml} (from {Path(sidecar['source']).name} "
+        f"sha256 {sidecar['source_sha256'][:12]}, {sidecar['calibration']['frames']} frames, "
+        f"NNCF {sidecar['nncf']}, OpenVINO {sidecar['openvino']})"
+    )
     print(format_verdict(verdict))
     return 0 if verdict["passed"] else 1

@@ -8,8 +8,8 @@ import os
 import signal
 import sys
 
-from edge_app import __version__
 from cli import analysis, border, box, kiosk, sessions
+from edge_app import __version__
 from edge_app.errors import AxolotlError
 
 
@@ -24,9 +24,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"axolotl-edge {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # The order of `--help`'s command list.
-    for add in (analysis.add_analyze, analysis.add_kpis, sessions.add_players, sessions.add_feedback,
-                border.add_serve, border.add_pair, border.add_sync, kiosk.add_kiosk, box.add_calibrate,
-                analysis.add_detect, sessions.add_sessions, box.add_models, analysis.add_bench):
+    for add in (
+        analysis.add_analyze,
+        analysis.add_kpis,
+        sessions.add_players,
+        sessions.add_feedback,
+        border.add_serve,
+        border.add_pair,
+        border.add_sync,
+        kiosk.add_kiosk,
+        box.add_calibrate,
+        analysis.add_detect,
+        sessions.add_sessions,
+        box.add_models,
+        analysis.add_bench,
+    ):
         add(sub, common)
     return p
 
@@ -37,8 +49,11 @@ def _raise_interrupt(signum, frame):
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     if not args.verbose:
         # OpenCV prints its own WARN/ERROR lines for failed opens; ours say what to do.
         # Read when OpenCV first logs, and the commands import cv2 lazily, so this is early enough.

@@ -140,7 +140,9 @@ def add_players(sub, common) -> None:
 
 
 def add_feedback(sub, common) -> None:
-    f = sub.add_parser("feedback", parents=[common], help="coaching feedback with drills for a stored session (local LLM)")
+    f = sub.add_parser(
+        "feedback", parents=[common], help="coaching feedback with drills for a stored session (local LLM)"
+    )
     f.add_argument("id", help="session id (or its first 8 characters)")
     f.add_argument("--player", help="only this player (their label or name)")
     f.add_argument("--model", help="a GGUF model file instead of the default SmolLM2-135M")
@@ -149,11 +151,17 @@ def add_feedback(sub, common) -> None:
 
 
 def add_sessions(sub, common) -> None:
-    s = sub.add_parser("sessions", parents=[common], help="stored sessions: list, show ID, export ID, charts ID, compare ID ID")
+    s = sub.add_parser(
+        "sessions", parents=[common], help="stored sessions: list, show ID, export ID, charts ID, compare ID ID"
+    )
     s.add_argument("action", choices=["list", "show", "export", "charts", "compare"])
     s.add_argument("id", nargs="?", help="session id (or its first 8 characters)")
     s.add_argument("other", nargs="?", help="compare: the second session")
-    s.add_argument("--format", choices=["json", "csv", "summary", "players"], default="json",
-                   help="export: json/csv every frame and box; summary the summary JSON; players a CSV row per player")
+    s.add_argument(
+        "--format",
+        choices=["json", "csv", "summary", "players"],
+        default="json",
+        help="export: json/csv every frame and box; summary the summary JSON; players a CSV row per player",
+    )
     s.add_argument("-o", "--output", help="export: write to this file instead of stdout; charts: the folder")
     s.set_defaults(func=cmd_sessions)

@@ -46,9 +46,21 @@ def share_filter(group: str | None = "ingest") -> str:
 class Ingest:
     """One worker: connects, subscribes, stores each message through `sink` and acknowledges it after the commit."""
 
-    def __init__(self, sink, *, host: str, port: int = 8883, username: str | None = None, password: str | None = None,
-                 tls_ca: str | None = None, client_id: str | None = None, group: str = "ingest",
-                 session_expiry: int = 7 * 24 * 3600, keepalive: int = 30, max_attempts: int = 5):
+    def __init__(
+        self,
+        sink,
+        *,
+        host: str,
+        port: int = 8883,
+        username: str | None = None,
+        password: str | None = None,
+        tls_ca: str | None = None,
+        client_id: str | None = None,
+        group: str = "ingest",
+        session_expiry: int = 7 * 24 * 3600,
+        keepalive: int = 30,
+        max_attempts: int = 5,
+    ):
         self.sink = sink
         self.host, self.port = host, int(port)
         self.username, self.password, self.tls_ca = username, password, tls_ca
@@ -71,19 +83,29 @@ class Ingest:
             return self._reject(topic, payload, props, str(exc))
         registered = self.sink.device_tenant(device_id)
         if registered is None:
-            return self._reject(topic, payload, props, f"device {device_id} is not registered with the ingest; "
-                                f"register it with `axolotl-ingest --add-device {device_id} TENANT`")
+            return self._reject(
+                topic,
+                payload,
+                props,
+                f"device {device_id} is not registered with the ingest; "
+                f"register it with `axolotl-ingest --add-device {device_id} TENANT`",
+            )
         if registered != tenant:
-            return self._reject(topic, payload, props,
-                                f"device {device_id} belongs to tenant {registered}, not to the topic's {tenant}")
+            return self._reject(
+                topic, payload, props, f"device {device_id} belongs to tenant {registered}, not to the topic's {tenant}"
+            )
         if self.sink.store(device_id, mid, sid, tenant, text):
             self.stats["stored"] += 1
             log.debug("stored %s/%s session %s", device_id, mid, sid)
             return "stored"
         first = self.sink.stored_session(device_id, mid)
         if first is not None and first != sid:
-            return self._reject(topic, payload, props,
-                                f"message_id {mid} was already stored for session {first}; this one says session {sid}")
+            return self._reject(
+                topic,
+                payload,
+                props,
+                f"message_id {mid} was already stored for session {first}; this one says session {sid}",
+            )
         self.stats["duplicates"] += 1
         log.info("duplicate %s/%s ignored", device_id, mid)
         return "duplicate"
@@ -92,8 +114,13 @@ class Ingest:
         parts = parse_summary_topic(topic)
         mid = user_props(props).get(MESSAGE_ID)
         log.warning("rejected a message on %s (message_id %s): %s", topic[:200], str(mid)[:100], reason)
-        self.sink.reject(topic[:500], parts[1] if parts else None, None if mid is None else str(mid)[:100], reason[:1000],
-                         payload[:200].decode("utf-8", "replace"))
+        self.sink.reject(
+            topic[:500],
+            parts[1] if parts else None,
+            None if mid is None else str(mid)[:100],
+            reason[:1000],
+            payload[:200].decode("utf-8", "replace"),
+        )
         self.stats["rejected"] += 1
         return "rejected"
 
@@ -115,14 +142,20 @@ class Ingest:
                 self._failures[key] = n
                 while len(self._failures) > 10_000:  # bounded: forget the oldest
                     self._failures.pop(next(iter(self._failures)))
-                log.error("could not store a message on %s (attempt %d of %d: %s); not acknowledged",
-                          topic[:200], n, self.max_attempts, error)
+                log.error(
+                    "could not store a message on %s (attempt %d of %d: %s); not acknowledged",
+                    topic[:200],
+                    n,
+                    self.max_attempts,
+                    error,
+                )
                 return False
             parts = parse_summary_topic(topic)
             mid = user_props(props).get(MESSAGE_ID)
             try:
-                self.sink.dead_letter(topic[:500], parts[1] if parts else None, None if mid is None else str(mid)[:100],
-                                      n, error, payload)
+                self.sink.dead_letter(
+                    topic[:500], parts[1] if parts else None, None if mid is None else str(mid)[:100], n, error, payload
+                )
             except Exception as exc2:  # noqa: BLE001 (the dead-letter table failed too: try again later)
                 self._failures[key] = n
                 log.error("could not dead-letter a message on %s (%s); not acknowledged", topic[:200], first_line(exc2))
@@ -150,8 +183,13 @@ class Ingest:
                 state["connected"], state["error"] = False, f"broker refused the connection: {rc}"
                 return
             state["connected"] = True
-            log.info("connected to %s:%s as %s (session present: %s)", self.host, self.port, self.client_id,
-                     flags.session_present)
+            log.info(
+                "connected to %s:%s as %s (session present: %s)",
+                self.host,
+                self.port,
+                self.client_id,
+                flags.session_present,
+            )
             c.subscribe(share_filter(self.group), options=SubscribeOptions(qos=1))
 
         def on_subscribe(_c, _u, _mid, rcs, _props):
@@ -194,14 +232,20 @@ class Ingest:
             try:
                 client.connect(self.host, self.port, keepalive=self.keepalive, clean_start=False, properties=props)
             except (OSError, ValueError) as exc:
-                state["connected"], state["error"] = False, f"cannot reach broker {self.host}:{self.port} ({first_line(exc)})"
+                state["connected"], state["error"] = (
+                    False,
+                    f"cannot reach broker {self.host}:{self.port} ({first_line(exc)})",
+                )
             if state["connected"] is not False:
                 while not stop.is_set():
                     rc = client.loop(timeout=0.2)
                     if state["connected"] is False or rc not in (mqtt.MQTT_ERR_SUCCESS,):
                         break
-                    if (idle_exit is not None and self.subscribed.is_set()
-                            and time.monotonic() - self.last_message > idle_exit):
+                    if (
+                        idle_exit is not None
+                        and self.subscribed.is_set()
+                        and time.monotonic() - self.last_message > idle_exit
+                    ):
                         stop.set()
                 if stop.is_set():
                     client.disconnect()
@@ -211,6 +255,6 @@ class Ingest:
             else:
                 failures += 1
             log.warning("%s", state["error"] or "connection lost")
-            delay = min(30.0, 0.5 * 2 ** failures)
+            delay = min(30.0, 0.5 * 2**failures)
             stop.wait(delay / 2 + random.uniform(0, delay / 2))
         log.info("ingest stopped: %s", json.dumps(self.stats))

@@ -84,6 +84,10 @@ def _parse(topic: str, payload: bytes, props) -> tuple[str, str, str, str, str]:
     if checked["session_id"] != session_id:
         raise Rejected(f"summary is of session {checked['session_id'][:36]}, topic says {session_id[:36]}")
     if checked["device_id"] != device_id:  # the topic (checked by the broker's ACL) is what counts
-        log.warning("message %s: summary device_id %s differs from the topic's %s; kept under the topic's",
-                    message_id, checked["device_id"], device_id)
+        log.warning(
+            "message %s: summary device_id %s differs from the topic's %s; kept under the topic's",
+            message_id,
+            checked["device_id"],
+            device_id,
+        )
     return tenant, device_id, session_id, message_id, json.dumps(checked, separators=(",", ":"))

@@ -102,26 +102,37 @@ class SqliteSink:
         cur = self.conn.execute(
             "INSERT INTO received (device_id, message_id, session_id, tenant, received_at, summary) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, message_id) DO NOTHING",
-            (device_id, message_id, session_id, tenant, utc_now_iso(), summary_text))
+            (device_id, message_id, session_id, tenant, utc_now_iso(), summary_text),
+        )
         return cur.rowcount == 1  # autocommit: committed when execute returns
 
     def reject(self, topic, device_id, message_id, reason, payload_head) -> None:
-        self.conn.execute("INSERT INTO rejected (received_at, topic, device_id, message_id, reason, payload_head) "
-                          "VALUES (?, ?, ?, ?, ?, ?)", (utc_now_iso(), topic, device_id, message_id, reason, payload_head))
+        self.conn.execute(
+            "INSERT INTO rejected (received_at, topic, device_id, message_id, reason, payload_head) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (utc_now_iso(), topic, device_id, message_id, reason, payload_head),
+        )
 
     def stored_session(self, device_id, message_id) -> str | None:
         """The session of the stored message (device_id, message_id), None if there is none."""
-        row = self.conn.execute("SELECT session_id FROM received WHERE device_id = ? AND message_id = ?",
-                                (device_id, message_id)).fetchone()
+        row = self.conn.execute(
+            "SELECT session_id FROM received WHERE device_id = ? AND message_id = ?", (device_id, message_id)
+        ).fetchone()
         return row[0] if row else None
 
     def dead_letter(self, topic, device_id, message_id, attempts, error, payload: bytes) -> None:
-        self.conn.execute("INSERT INTO dead_letter (received_at, topic, device_id, message_id, attempts, error, payload) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?)", (utc_now_iso(), topic, device_id, message_id, attempts, error, payload))
+        self.conn.execute(
+            "INSERT INTO dead_letter (received_at, topic, device_id, message_id, attempts, error, payload) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (utc_now_iso(), topic, device_id, message_id, attempts, error, payload),
+        )
 
     def register_device(self, device_id, tenant) -> None:
-        self.conn.execute("INSERT INTO devices (device_id, tenant, added_at) VALUES (?, ?, ?) "
-                          "ON CONFLICT (device_id) DO UPDATE SET tenant = excluded.tenant", (device_id, tenant, utc_now_iso()))
+        self.conn.execute(
+            "INSERT INTO devices (device_id, tenant, added_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (device_id) DO UPDATE SET tenant = excluded.tenant",
+            (device_id, tenant, utc_now_iso()),
+        )
 
     def device_tenant(self, device_id) -> str | None:
         """The tenant the device is registered with, None for an unregistered device."""
@@ -147,25 +158,36 @@ class PostgresSink:
     def store(self, device_id, message_id, session_id, tenant, summary_text) -> bool:
         cur = self.conn.execute(
             "INSERT INTO received (device_id, message_id, session_id, tenant, summary) VALUES (%s, %s, %s, %s, %s::jsonb) "
-            "ON CONFLICT (device_id, message_id) DO NOTHING", (device_id, message_id, session_id, tenant, summary_text))
+            "ON CONFLICT (device_id, message_id) DO NOTHING",
+            (device_id, message_id, session_id, tenant, summary_text),
+        )
         return cur.rowcount == 1
 
     def reject(self, topic, device_id, message_id, reason, payload_head) -> None:
-        self.conn.execute("INSERT INTO rejected (topic, device_id, message_id, reason, payload_head) "
-                          "VALUES (%s, %s, %s, %s, %s)", (topic, device_id, message_id, reason, payload_head))
+        self.conn.execute(
+            "INSERT INTO rejected (topic, device_id, message_id, reason, payload_head) VALUES (%s, %s, %s, %s, %s)",
+            (topic, device_id, message_id, reason, payload_head),
+        )
 
     def stored_session(self, device_id, message_id) -> str | None:
-        row = self.conn.execute("SELECT session_id FROM received WHERE device_id = %s AND message_id = %s",
-                                (device_id, message_id)).fetchone()
+        row = self.conn.execute(
+            "SELECT session_id FROM received WHERE device_id = %s AND message_id = %s", (device_id, message_id)
+        ).fetchone()
         return row[0] if row else None
 
     def dead_letter(self, topic, device_id, message_id, attempts, error, payload: bytes) -> None:
-        self.conn.execute("INSERT INTO dead_letter (topic, device_id, message_id, attempts, error, payload) "
-                          "VALUES (%s, %s, %s, %s, %s, %s)", (topic, device_id, message_id, attempts, error, payload))
+        self.conn.execute(
+            "INSERT INTO dead_letter (topic, device_id, message_id, attempts, error, payload) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            (topic, device_id, message_id, attempts, error, payload),
+        )
 
     def register_device(self, device_id, tenant) -> None:
-        self.conn.execute("INSERT INTO devices (device_id, tenant) VALUES (%s, %s) "
-                          "ON CONFLICT (device_id) DO UPDATE SET tenant = excluded.tenant", (device_id, tenant))
+        self.conn.execute(
+            "INSERT INTO devices (device_id, tenant) VALUES (%s, %s) "
+            "ON CONFLICT (device_id) DO UPDATE SET tenant = excluded.tenant",
+            (device_id, tenant),
+        )
 
     def device_tenant(self, device_id) -> str | None:
         row = self.conn.execute("SELECT tenant FROM devices WHERE device_id = %s", (device_id,)).fetchone()

@@ -51,7 +51,9 @@ def measure(config, source, *, frames: int | None = None) -> dict:
     from edge_app.store import SessionStore
 
     if frames is not None and frames < 2 * WARMUP:
-        raise AxolotlError(f"--frames {frames} is too few: the first {WARMUP} results are warm-up; use {2 * WARMUP} or more")
+        raise AxolotlError(
+            f"--frames {frames} is too few: the first {WARMUP} results are warm-up; use {2 * WARMUP} or more"
+        )
     src = open_source(source, queue_size=config.pipeline.queue_size)  # a bad source fails before the models load
     stamps: list[float] = []
     first: list[np.ndarray] = []
@@ -72,7 +74,9 @@ def measure(config, source, *, frames: int | None = None) -> dict:
                     before = raw_inference(pipe.detector, np.full((h, w, 3), 114, np.uint8)) if w and h else np.empty(0)
                     result = pipe.run(src, max_frames=frames)
                     if len(stamps) < 2 * WARMUP:
-                        raise AxolotlError(f"source {source} gave {len(stamps)} frame(s); bench needs at least {2 * WARMUP}")
+                        raise AxolotlError(
+                            f"source {source} gave {len(stamps)} frame(s); bench needs at least {2 * WARMUP}"
+                        )
                     steady = stamps[WARMUP:]
                     after = raw_inference(pipe.detector, first[0])
                     runs = np.concatenate([before, after])
@@ -80,15 +84,24 @@ def measure(config, source, *, frames: int | None = None) -> dict:
                     det = pipe.detector
                     shape = det.preprocess(first[0]).shape
                     out = {
-                        "source": str(source), "frames": result.frames, "input_size": det.info.input_size,
-                        "tensor_shape": list(shape), "model": det.info.name, "backend": det.type_key,
-                        "providers": list(det.info.providers), "pose": pipe.pose is not None,
-                        "stages": stage_percentiles(result.stage_ms), "tracks": len(result.track_ids),
+                        "source": str(source),
+                        "frames": result.frames,
+                        "input_size": det.info.input_size,
+                        "tensor_shape": list(shape),
+                        "model": det.info.name,
+                        "backend": det.type_key,
+                        "providers": list(det.info.providers),
+                        "pose": pipe.pose is not None,
+                        "stages": stage_percentiles(result.stage_ms),
+                        "tracks": len(result.track_ids),
                         # after warm-up to the last result: model loading and the first inference are left out
-                        "fps": (len(steady) - 1) / (steady[-1] - steady[0]), "raw_fps": float(runs.size / runs.sum()),
+                        "fps": (len(steady) - 1) / (steady[-1] - steady[0]),
+                        "raw_fps": float(runs.size / runs.sum()),
                         # medians: the typical frame, which a burst of other processes barely moves
-                        "median_fps": 1 / float(np.median(np.diff(steady))), "raw_median_fps": 1 / float(np.median(runs)),
-                        "memory": {"rss_peak_mb": peak_rss_mb(), "gpu_mb": gpu_mb}, "gpu": gpu_name,
+                        "median_fps": 1 / float(np.median(np.diff(steady))),
+                        "raw_median_fps": 1 / float(np.median(runs)),
+                        "memory": {"rss_peak_mb": peak_rss_mb(), "gpu_mb": gpu_mb},
+                        "gpu": gpu_name,
                     }
                 finally:
                     pipe.close()
@@ -159,15 +172,29 @@ def measure_paced(config, source, *, frames: int | None = None, calibration=None
                 gpu_name, gpu_mb = gpu_memory()
                 fps = src.fps
                 out = {
-                    "source": str(source), "paced": True, "frames": result.frames, "due_frames": due,
-                    "played_frames": played, "dropped": result.dropped, "clip_fps": fps,
-                    "input_size": det.info.input_size, "tensor_shape": list(shape), "model": det.info.name,
-                    "backend": det.type_key, "providers": list(det.info.providers), "pose": pipe.pose is not None,
-                    "zoom": config.zoom.mode, "calibrated": calibration is not None, "session_id": result.session_id,
-                    "stages": stage_percentiles(result.stage_ms), "tracks": len(result.track_ids),
-                    "fps": result.frames / wall, "raw_fps": float(runs.size / runs.sum()),
+                    "source": str(source),
+                    "paced": True,
+                    "frames": result.frames,
+                    "due_frames": due,
+                    "played_frames": played,
+                    "dropped": result.dropped,
+                    "clip_fps": fps,
+                    "input_size": det.info.input_size,
+                    "tensor_shape": list(shape),
+                    "model": det.info.name,
+                    "backend": det.type_key,
+                    "providers": list(det.info.providers),
+                    "pose": pipe.pose is not None,
+                    "zoom": config.zoom.mode,
+                    "calibrated": calibration is not None,
+                    "session_id": result.session_id,
+                    "stages": stage_percentiles(result.stage_ms),
+                    "tracks": len(result.track_ids),
+                    "fps": result.frames / wall,
+                    "raw_fps": float(runs.size / runs.sum()),
                     "raw_median_fps": 1 / float(np.median(runs)),
-                    "memory": {"rss_peak_mb": peak_rss_mb(), "gpu_mb": gpu_mb}, "gpu": gpu_name,
+                    "memory": {"rss_peak_mb": peak_rss_mb(), "gpu_mb": gpu_mb},
+                    "gpu": gpu_name,
                 }
             finally:
                 pipe.close()
@@ -193,7 +220,7 @@ def position_rates(results, min_span_s: float = MIN_SPAN_S) -> dict:
     over those tracks. `results`: (pts_s, person track ids) per processed frame."""
     seen: dict[int, list[float]] = {}
     for t, ids in results:
-        for tid in ([] if ids is None else ids.tolist()):
+        for tid in [] if ids is None else ids.tolist():
             seen.setdefault(int(tid), []).append(t)
     rates = [(len(ts) - 1) / (ts[-1] - ts[0]) for ts in seen.values() if ts[-1] - ts[0] >= min_span_s]
     if not rates:
@@ -290,12 +317,17 @@ def machine_info(gpu: str | None = None) -> dict:
     board = Path("/proc/device-tree/model")  # Jetson and other arm64 boards name themselves here
     if board.exists():
         cpu = f"{board.read_text(errors='replace').strip(chr(0))} ({cpu or platform.machine()})"
-    return {"cpu": cpu or platform.processor() or platform.machine(), "cores": os.cpu_count(),
-            "arch": platform.machine(), "gpu": gpu}
+    return {
+        "cpu": cpu or platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "arch": platform.machine(),
+        "gpu": gpu,
+    }
 
 
-def run_bench(config, source, *, frames: int | None = None, paced: bool = False, calibration=None,
-              db: Path | None = None) -> dict:
+def run_bench(
+    config, source, *, frames: int | None = None, paced: bool = False, calibration=None, db: Path | None = None
+) -> dict:
     """The whole report: pipeline vs raw inference, memory, GFLOPs, machine, verdict.
     `paced`: the file played as a live camera, zoom as configured (`measure_paced`)."""
     from edge_app.models import resolve_model
@@ -321,13 +353,17 @@ def run_bench(config, source, *, frames: int | None = None, paced: bool = False,
     overhead = 1 - report["ratio"]
     report["overhead_pct"] = 100 * overhead
     report["within_budget"] = bool(overhead <= BUDGET)
-    report["verdict"] = f"pipeline overhead {100 * overhead:.1f}%: {'within' if overhead <= BUDGET else 'over'} the {100 * BUDGET:.0f}% budget"
+    report["verdict"] = (
+        f"pipeline overhead {100 * overhead:.1f}%: {'within' if overhead <= BUDGET else 'over'} the {100 * BUDGET:.0f}% budget"
+    )
     if paced:
         hz, lag = report["position_hz"]["median"], report["lag_s"]["max"]
         ok = hz is not None and hz >= LIVE_HZ and lag < LIVE_LAG_S
         report["within_budget"] = bool(ok)
-        report["verdict"] = (f"live: position {'n/a' if hz is None else f'{hz:.1f}'} Hz (median), lag up to {lag:.2f} s: "
-                             f"{'meets' if ok else 'misses'} the {LIVE_HZ:g} Hz / {LIVE_LAG_S:g} s budget")
+        report["verdict"] = (
+            f"live: position {'n/a' if hz is None else f'{hz:.1f}'} Hz (median), lag up to {lag:.2f} s: "
+            f"{'meets' if ok else 'misses'} the {LIVE_HZ:g} Hz / {LIVE_LAG_S:g} s budget"
+        )
     return report
 
 
@@ -338,45 +374,67 @@ def format_report(r: dict) -> str:
     if r.get("paced"):
         n = r["tensor_shape"][0]
         shape = f"last frame: {n} tiles of {w}x{h}" if n > 1 else f"{w}x{h} as run"
-        head = (f"bench {r['source']} --paced: {r['played_frames']} frames played at {r['clip_fps']:g} fps, "
-                f"{r['frames']} processed, {r['dropped']} dropped; input {r['input_size']} ({shape}), "
-                f"zoom {r['zoom']}{'' if r['calibrated'] else ' (no calibration)'}, pose {'on' if r['pose'] else 'off'}")
+        head = (
+            f"bench {r['source']} --paced: {r['played_frames']} frames played at {r['clip_fps']:g} fps, "
+            f"{r['frames']} processed, {r['dropped']} dropped; input {r['input_size']} ({shape}), "
+            f"zoom {r['zoom']}{'' if r['calibrated'] else ' (no calibration)'}, pose {'on' if r['pose'] else 'off'}"
+        )
     else:
-        head = (f"bench {r['source']}: {r['frames']} frames at input {r['input_size']} ({w}x{h} as letterboxed), "
-                f"pose {'on' if r['pose'] else 'off'}")
-    lines = [head,
-             f"backend {r['backend']} on {', '.join(r['providers'])}; model {r['model']}",
-             f"machine {m['cpu']}, {m['cores']} cores ({m['arch']}); GPU {m['gpu'] or 'n/a'}{busy}",
-             "", f"{'stage':<12}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}   (after warm-up)"]
+        head = (
+            f"bench {r['source']}: {r['frames']} frames at input {r['input_size']} ({w}x{h} as letterboxed), "
+            f"pose {'on' if r['pose'] else 'off'}"
+        )
+    lines = [
+        head,
+        f"backend {r['backend']} on {', '.join(r['providers'])}; model {r['model']}",
+        f"machine {m['cpu']}, {m['cores']} cores ({m['arch']}); GPU {m['gpu'] or 'n/a'}{busy}",
+        "",
+        f"{'stage':<12}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}   (after warm-up)",
+    ]
     for stage, s in r["stages"].items():
         lines.append(f"{stage:<12}{s['p50']:>10.2f}{s['p95']:>10.2f}{s['p99']:>10.2f}")
     gpu = "n/a" if mem["gpu_mb"] is None else f"{mem['gpu_mb']:.0f} MB"
-    flops = "n/a" if r["gflops"] is None else f"{r['gflops']:.2f} at {r['input_size']}x{r['input_size']}, {r['gflops_as_run']:.2f} at {w}x{h} as run"
+    flops = (
+        "n/a"
+        if r["gflops"] is None
+        else f"{r['gflops']:.2f} at {r['input_size']}x{r['input_size']}, {r['gflops_as_run']:.2f} at {w}x{h} as run"
+    )
     if r.get("paced"):
         hz, lag = r["position_hz"], r["lag_s"]
-        fmt = (lambda v: "     n/a" if v is None else f"{v:>8.2f}")
-        lines += ["",
-                  f"{'position_hz':<22}{fmt(hz['median'])}  median, p10 {fmt(hz['p10']).strip()}  (per player track followed "
-                  f">= {MIN_SPAN_S:g} s: positions a second over its span; {hz['tracks']} tracks)",
-                  f"{'lag_s':<22}{lag['median']:>8.2f}  median, p90 {lag['p90']:.2f}, max {lag['max']:.2f}  "
-                  "(result out minus the frame's due time on the paced clock)",
-                  f"{'processed FPS':<22}{r['fps']:>8.2f}  (frames processed a second, of {r['clip_fps']:g} played)",
-                  f"{'raw inference FPS':<22}{r['raw_fps']:>8.2f}  (detector.infer back to back after the run, "
-                  "one frame's batch as run)",
-                  f"{'peak memory':<22}  RSS {mem['rss_peak_mb']:.0f} MB",
-                  "", r["verdict"]]
+
+        def fmt(v):
+            return "     n/a" if v is None else f"{v:>8.2f}"
+
+        lines += [
+            "",
+            f"{'position_hz':<22}{fmt(hz['median'])}  median, p10 {fmt(hz['p10']).strip()}  (per player track followed "
+            f">= {MIN_SPAN_S:g} s: positions a second over its span; {hz['tracks']} tracks)",
+            f"{'lag_s':<22}{lag['median']:>8.2f}  median, p90 {lag['p90']:.2f}, max {lag['max']:.2f}  "
+            "(result out minus the frame's due time on the paced clock)",
+            f"{'processed FPS':<22}{r['fps']:>8.2f}  (frames processed a second, of {r['clip_fps']:g} played)",
+            f"{'raw inference FPS':<22}{r['raw_fps']:>8.2f}  (detector.infer back to back after the run, "
+            "one frame's batch as run)",
+            f"{'peak memory':<22}  RSS {mem['rss_peak_mb']:.0f} MB",
+            "",
+            r["verdict"],
+        ]
         if (r["other_load"] or 0) > NOISY_LOAD:
             lines.append("(other processes competed for the cores: the figures are noisy; re-run on a quiet machine)")
         return "\n".join(lines)
-    lines += ["",
-              f"{'end-to-end FPS':<22}{r['fps']:>8.2f}  (result {WARMUP + 1} to the last; model load and warm-up excluded)",
-              f"{'raw inference FPS':<22}{r['raw_fps']:>8.2f}  (detector.infer back to back, same backend and input, before and after the run)",
-              f"{'end-to-end / raw':<22}{r['ratio']:>8.2f}  (typical frame, from medians: {r['median_ratio']:.2f})",
-              f"{'peak memory':<22}  RSS {mem['rss_peak_mb']:.0f} MB, GPU {gpu}",
-              f"{'model GFLOPs':<22}  {flops}",
-              "", r["verdict"]]
+    lines += [
+        "",
+        f"{'end-to-end FPS':<22}{r['fps']:>8.2f}  (result {WARMUP + 1} to the last; model load and warm-up excluded)",
+        f"{'raw inference FPS':<22}{r['raw_fps']:>8.2f}  (detector.infer back to back, same backend and input, before and after the run)",
+        f"{'end-to-end / raw':<22}{r['ratio']:>8.2f}  (typical frame, from medians: {r['median_ratio']:.2f})",
+        f"{'peak memory':<22}  RSS {mem['rss_peak_mb']:.0f} MB, GPU {gpu}",
+        f"{'model GFLOPs':<22}  {flops}",
+        "",
+        r["verdict"],
+    ]
     if (r["other_load"] or 0) > NOISY_LOAD:
         lines.append("(other processes competed for the cores: the figures are noisy; re-run on a quiet machine)")
     if r["pose"] and not r["within_budget"]:
-        lines.append("(pose is on: MediaPipe shares the cores with the detector; --no-pose measures detection, tracking and store alone)")
+        lines.append(
+            "(pose is on: MediaPipe shares the cores with the detector; --no-pose measures detection, tracking and store alone)"
+        )
     return "\n".join(lines)

@@ -16,8 +16,10 @@ from edge_app.errors import AxolotlError
 
 def _plt():
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     return plt
 
 
@@ -45,14 +47,23 @@ def heatmap_png(heatmap, template, path, title: str = "", *, dpi: int = 100, cma
     """
     grid = np.asarray(heatmap, dtype=float)
     if grid.ndim != 2 or grid.size == 0:
-        raise AxolotlError(f"a heatmap must be a 2-D grid (rows × cols), got shape {grid.shape}: pass the summary's heatmap grid")
+        raise AxolotlError(
+            f"a heatmap must be a 2-D grid (rows × cols), got shape {grid.shape}: pass the summary's heatmap grid"
+        )
     grid = np.where(np.isfinite(grid), grid, 0.0)
     plt = _plt()
     from mplsoccer import Pitch
 
     length, width = float(template.length), float(template.width)
-    pitch = Pitch(pitch_type="custom", pitch_length=length, pitch_width=width,
-                  pitch_color="#2e7d32", line_color="white", line_zorder=3, linewidth=1.5)
+    pitch = Pitch(
+        pitch_type="custom",
+        pitch_length=length,
+        pitch_width=width,
+        pitch_color="#2e7d32",
+        line_color="white",
+        line_zorder=3,
+        linewidth=1.5,
+    )
     fig, ax = pitch.draw(figsize=(8, 8 * width / length + 0.6))
     rows, cols = grid.shape
     vmax = grid.max() if grid.max() > 0 else 1.0
@@ -77,8 +88,16 @@ def heatmap_png(heatmap, template, path, title: str = "", *, dpi: int = 100, cma
 _ZONE_COLOURS = ["#e3f2fd", "#e8f5e9", "#fffde7", "#fff3e0", "#ffebee", "#f3e5f5", "#eceff1"]
 
 
-def speed_png(t, speed, zones: Sequence[tuple[str, float, float | None]], path, title: str = "",
-              unit: str = "m/s", *, dpi: int = 100) -> Path:
+def speed_png(
+    t,
+    speed,
+    zones: Sequence[tuple[str, float, float | None]],
+    path,
+    title: str = "",
+    unit: str = "m/s",
+    *,
+    dpi: int = 100,
+) -> Path:
     """Speed over time with each zone (name, lower, upper; upper None = open) shaded.
 
     ``unit`` labels the axis: "m/s", "km/h", or "px/s" when there is no calibration (and
@@ -99,7 +118,16 @@ def speed_png(t, speed, zones: Sequence[tuple[str, float, float | None]], path, 
         if lo >= ymax:
             continue
         ax.axhspan(lo, hi_, color=_ZONE_COLOURS[i % len(_ZONE_COLOURS)], zorder=0, lw=0)
-        ax.text(t[0] if len(t) else 0, (lo + hi_) / 2, f" {name}", va="center", ha="left", fontsize=8, color="#455a64", zorder=1)
+        ax.text(
+            t[0] if len(t) else 0,
+            (lo + hi_) / 2,
+            f" {name}",
+            va="center",
+            ha="left",
+            fontsize=8,
+            color="#455a64",
+            zorder=1,
+        )
     ax.plot(t, v, color="#1565c0", lw=1.5, zorder=3)
     ax.set_xlabel("time (s)")
     ax.set_ylabel(f"speed ({unit})")
@@ -133,11 +161,23 @@ def session_charts(store, summary: dict, out) -> list[Path]:
     for p in summary["players"]:
         t, xy = positions.player(p["track_ids"])
         if cal is not None:
-            written.append(heatmap_png(p["heatmap"], cal.template, out / f"{p['player']}-heatmap.png", title=f"{p['player']}: where"))
+            written.append(
+                heatmap_png(
+                    p["heatmap"], cal.template, out / f"{p['player']}-heatmap.png", title=f"{p['player']}: where"
+                )
+            )
         kin = compute_kinematics(t, xy, max_speed=12.5 if cal is not None else None)
         zones = [(z["name"], z["lower"], z["upper"]) for z in p["zones"]]
         st = np.concatenate([seg.t for seg in kin.segments]) if kin.segments else np.zeros(0)
         sv = np.concatenate([seg.v for seg in kin.segments]) if kin.segments else np.zeros(0)
-        written.append(speed_png(st, sv, zones, out / f"{p['player']}-speed.png", title=f"{p['player']}: speed",
-                                 unit="m/s" if cal is not None else "px/s"))
+        written.append(
+            speed_png(
+                st,
+                sv,
+                zones,
+                out / f"{p['player']}-speed.png",
+                title=f"{p['player']}: speed",
+                unit="m/s" if cal is not None else "px/s",
+            )
+        )
     return written

@@ -8,11 +8,11 @@ or an unknown backend is a one-line error, not a silently ignored setting.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+import tomllib
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from edge_app.errors import AxolotlError, describe_validation
 from edge_app.home import data_dir, default_config_path, default_db_path  # noqa: F401  (the config's own defaults; callers import them here)

@@ -102,9 +102,12 @@ def torso_histogram(frame_bgr: np.ndarray, box_xyxy) -> np.ndarray | None:
     hsv = cv2.cvtColor(frame_bgr[y1:y2, x1:x2], cv2.COLOR_BGR2HSV)  # a view in, a small array out
     h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     chroma = (s >= MIN_SAT) & (v >= MIN_VAL)
-    idx = np.where(chroma,
-                   (h.astype(np.int32) * HUE_BINS // 180) * SAT_BINS + (s.astype(np.int32) - MIN_SAT) * SAT_BINS // (256 - MIN_SAT),
-                   HUE_BINS * SAT_BINS + v.astype(np.int32) * GREY_BINS // 256)
+    idx = np.where(
+        chroma,
+        (h.astype(np.int32) * HUE_BINS // 180) * SAT_BINS
+        + (s.astype(np.int32) - MIN_SAT) * SAT_BINS // (256 - MIN_SAT),
+        HUE_BINS * SAT_BINS + v.astype(np.int32) * GREY_BINS // 256,
+    )
     hist = np.bincount(idx.ravel(), minlength=HIST_SIZE).astype(np.float32)
     return hist / hist.sum()
 
@@ -129,8 +132,9 @@ def mean_histogram(hists: Iterable[np.ndarray]) -> np.ndarray | None:
     return m / s if s > 0 else None
 
 
-def appearance_samples(frame_bgr: np.ndarray, tracked, *, min_height: float = 24.0,
-                       max_overlap: float = 0.3, class_id: int = 0) -> dict[int, np.ndarray]:
+def appearance_samples(
+    frame_bgr: np.ndarray, tracked, *, min_height: float = 24.0, max_overlap: float = 0.3, class_id: int = 0
+) -> dict[int, np.ndarray]:
     """Torso histograms of the tracked people in a frame, for `SessionStore.add_frame(..., appearance=)`.
 
     Skips boxes under `min_height` px and boxes whose torso overlaps another box by more than
@@ -190,10 +194,18 @@ def _times(f: Fragment, fps: float | None) -> tuple[float, float]:
     return f.first_frame / fps, f.last_frame / fps
 
 
-def link_costs(fragments: Sequence[Fragment], *, max_gap_s: float = 15.0, max_speed: float = 7.0,
-               max_appearance_distance: float = 0.35, slack_m: float = 1.5, typical_speed: float = 2.0,
-               fps: float | None = None, metres: bool = False,
-               cannot_link: Iterable[tuple[int, int]] = ()) -> np.ndarray:
+def link_costs(
+    fragments: Sequence[Fragment],
+    *,
+    max_gap_s: float = 15.0,
+    max_speed: float = 7.0,
+    max_appearance_distance: float = 0.35,
+    slack_m: float = 1.5,
+    typical_speed: float = 2.0,
+    fps: float | None = None,
+    metres: bool = False,
+    cannot_link: Iterable[tuple[int, int]] = (),
+) -> np.ndarray:
     """(N, N) cost of linking fragment i's end to fragment j's start; `inf` where a gate forbids it."""
     n = len(fragments)
     cost = np.full((n, n), np.inf)
@@ -266,11 +278,20 @@ def _assign_greedy(cost: np.ndarray, max_cost: float) -> list[tuple[int, int]]:
     return out
 
 
-def stitch(fragments: Sequence[Fragment], *, max_gap_s: float = 15.0, max_speed: float = 7.0,
-           max_appearance_distance: float = 0.35, slack_m: float = 1.5, typical_speed: float = 2.0,
-           max_cost: float = 1.2,
-           fps: float | None = None, metres: bool = False,
-           cannot_link: Iterable[tuple[int, int]] = (), method: str = "global") -> list[list[int]]:
+def stitch(
+    fragments: Sequence[Fragment],
+    *,
+    max_gap_s: float = 15.0,
+    max_speed: float = 7.0,
+    max_appearance_distance: float = 0.35,
+    slack_m: float = 1.5,
+    typical_speed: float = 2.0,
+    max_cost: float = 1.2,
+    fps: float | None = None,
+    metres: bool = False,
+    cannot_link: Iterable[tuple[int, int]] = (),
+    method: str = "global",
+) -> list[list[int]]:
     """Group the fragments that are one person: a list of track-id lists, every fragment in
     exactly one group (singletons included), each group in time order, groups by first frame.
 
@@ -281,10 +302,17 @@ def stitch(fragments: Sequence[Fragment], *, max_gap_s: float = 15.0, max_speed:
     """
     frags = list(fragments)
     cannot = [tuple(p) for p in cannot_link]
-    cost = link_costs(frags, max_gap_s=max_gap_s, max_speed=max_speed,
-                      max_appearance_distance=max_appearance_distance, slack_m=slack_m,
-                      typical_speed=typical_speed, fps=fps,
-                      metres=metres, cannot_link=cannot)
+    cost = link_costs(
+        frags,
+        max_gap_s=max_gap_s,
+        max_speed=max_speed,
+        max_appearance_distance=max_appearance_distance,
+        slack_m=slack_m,
+        typical_speed=typical_speed,
+        fps=fps,
+        metres=metres,
+        cannot_link=cannot,
+    )
     if method == "global":
         links = _assign_global(cost, max_cost)
     elif method == "greedy":
@@ -328,8 +356,11 @@ def _fill_gaps(succ: dict[int, int], cost: np.ndarray, max_cost: float) -> dict[
             while z in succ:
                 z = succ[z]
             # a's own chain never fits its gap: its head starts before a ends (infinite cost)
-            fits += [(cost[a, h] + cost[z, succ[a]], a, h, z) for a in map(int, np.flatnonzero(ok[:, h]))
-                     if a in succ and ok[z, succ[a]]]
+            fits += [
+                (cost[a, h] + cost[z, succ[a]], a, h, z)
+                for a in map(int, np.flatnonzero(ok[:, h]))
+                if a in succ and ok[z, succ[a]]
+            ]
         if not fits:
             return succ
         _, a, h, z = min(fits)
@@ -343,11 +374,11 @@ def _cut(chain: list[int], cost: np.ndarray, frags: Sequence[Fragment], cannot: 
     if not bad:
         return [chain]
     ids = [frags[k].track_id for k in chain]
-    clash = any(frozenset((a, b)) in bad for x, a in enumerate(ids) for b in ids[x + 1:])
+    clash = any(frozenset((a, b)) in bad for x, a in enumerate(ids) for b in ids[x + 1 :])
     if not clash or len(chain) < 2:
         return [chain]
     worst = max(range(len(chain) - 1), key=lambda x: cost[chain[x], chain[x + 1]])
-    return _cut(chain[:worst + 1], cost, frags, cannot) + _cut(chain[worst + 1:], cost, frags, cannot)
+    return _cut(chain[: worst + 1], cost, frags, cannot) + _cut(chain[worst + 1 :], cost, frags, cannot)
 
 
 def fragments(track_rows, positions: SessionPositions, appearance: dict[int, list] | None = None) -> list[Fragment]:
@@ -373,11 +404,23 @@ def fragments(track_rows, positions: SessionPositions, appearance: dict[int, lis
         if len(sizes) > 1:  # a histogram layout changed mid-session: keep the commonest
             common = max(sizes, key=lambda k: sum(len(h) == k for h in hs))
             hs = [h for h in hs if len(h) == common]
-        out.append(Fragment(track_id=int(tid), first_frame=int(ff), last_frame=int(lf),
-                            first_t=float(tr.t[a]), last_t=float(tr.t[b]),
-                            first_point=tuple(tr.points[a]), last_point=tuple(tr.points[b]),
-                            first_height=float(tr.height[a]), last_height=float(tr.height[b]),
-                            hist=mean_histogram(hs), frames=int(n), class_id=cls, samples=len(hs)))
+        out.append(
+            Fragment(
+                track_id=int(tid),
+                first_frame=int(ff),
+                last_frame=int(lf),
+                first_t=float(tr.t[a]),
+                last_t=float(tr.t[b]),
+                first_point=tuple(tr.points[a]),
+                last_point=tuple(tr.points[b]),
+                first_height=float(tr.height[a]),
+                last_height=float(tr.height[b]),
+                hist=mean_histogram(hs),
+                frames=int(n),
+                class_id=cls,
+                samples=len(hs),
+            )
+        )
     return out
 
 
@@ -386,7 +429,12 @@ def stitch_session(store, session_id: str, positions: SessionPositions, **params
     groups (the coach's edits win). Returns every group (singletons included). `params` go to `stitch`."""
     sid = store.resolve_id(session_id)
     frags = fragments(store.track_rows(sid), positions, store.appearance(sid))
-    groups = stitch(frags, fps=store.get_session(sid).get("fps"), metres=positions.calibration is not None,
-                    cannot_link=store.cannot_link(sid), **params)
+    groups = stitch(
+        frags,
+        fps=store.get_session(sid).get("fps"),
+        metres=positions.calibration is not None,
+        cannot_link=store.cannot_link(sid),
+        **params,
+    )
     store.assign_players(sid, groups, source="stitch")
     return groups

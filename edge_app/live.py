@@ -26,10 +26,18 @@ log = logging.getLogger(__name__)
 
 
 class LiveSession:
-    def __init__(self, config: AppConfig, db_path, *, publish: Callable[[dict], None] | None = None,
-                 on_frame: Callable[[FrameResult, dict], None] | None = None,
-                 on_end: Callable[["LiveSession"], None] | None = None,
-                 calibration=None, profile: str = "adult", rate_hz: float = 2.0):
+    def __init__(
+        self,
+        config: AppConfig,
+        db_path,
+        *,
+        publish: Callable[[dict], None] | None = None,
+        on_frame: Callable[[FrameResult, dict], None] | None = None,
+        on_end: Callable[["LiveSession"], None] | None = None,
+        calibration=None,
+        profile: str = "adult",
+        rate_hz: float = 2.0,
+    ):
         self.config, self.db_path, self.publish, self.on_frame, self.on_end = config, db_path, publish, on_frame, on_end
         self.calibration, self.profile, self.period = calibration, profile, 1.0 / rate_hz
         self._thread: threading.Thread | None = None
@@ -79,19 +87,36 @@ class LiveSession:
         players = []
         for i, tid in enumerate(r.tracked.tracker_id.tolist() if r.tracked.tracker_id is not None else []):
             live = r.live.get(tid)
-            players.append({"track_id": tid, "box": [round(float(v), 1) for v in r.tracked.xyxy[i]],
-                            "speed": None if live is None else round(live.speed, 2),
-                            "xy": None if live is None else [round(v, 2) for v in live.xy],
-                            "totals": totals.get(tid)})
-        self.publish({"t": round(r.frame.pts_s, 2), "frame": r.frame.index, "players": players,
-                      "fps_ms": round(sum(r.timings_ms.values()), 1)})
+            players.append(
+                {
+                    "track_id": tid,
+                    "box": [round(float(v), 1) for v in r.tracked.xyxy[i]],
+                    "speed": None if live is None else round(live.speed, 2),
+                    "xy": None if live is None else [round(v, 2) for v in live.xy],
+                    "totals": totals.get(tid),
+                }
+            )
+        self.publish(
+            {
+                "t": round(r.frame.pts_s, 2),
+                "frame": r.frame.index,
+                "players": players,
+                "fps_ms": round(sum(r.timings_ms.values()), 1),
+            }
+        )
 
     def _run(self, src) -> None:
         store = SessionStore(self.db_path)
         try:
-            result, self.summary = run_and_summarize(self.config, store, src, calibration=self.calibration,
-                                                     profile=self.profile, on_result=self._on_result,
-                                                     on_pipeline=self._started)
+            result, self.summary = run_and_summarize(
+                self.config,
+                store,
+                src,
+                calibration=self.calibration,
+                profile=self.profile,
+                on_result=self._on_result,
+                on_pipeline=self._started,
+            )
             self.session_id = result.session_id
         except Exception as exc:  # reported through the API / the kiosk, not lost in a thread
             self.error = first_line(exc)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 from edge_app.errors import AxolotlError
 
@@ -39,15 +40,23 @@ def load_manifest() -> dict[str, ModelEntry]:
     try:
         raw = tomllib.loads(path.read_text())
     except FileNotFoundError:
-        raise AxolotlError(f"model manifest not found at {path}; set AXOLOTL_EDGE_MODELS to the models folder") from None
+        raise AxolotlError(
+            f"model manifest not found at {path}; set AXOLOTL_EDGE_MODELS to the models folder"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise AxolotlError(f"model manifest {path} is not valid TOML ({exc}); restore it from git") from None
     entries = {}
     for m in raw.get("model", []):
         entries[m["name"]] = ModelEntry(
-            name=m["name"], file=m["file"], sha256=m["sha256"], format=m["format"], task=m["task"],
-            input_size=int(m["input_size"]), classes=tuple(m.get("classes", ())),
-            license=m.get("license", "unknown"), source=m.get("source", ""),
+            name=m["name"],
+            file=m["file"],
+            sha256=m["sha256"],
+            format=m["format"],
+            task=m["task"],
+            input_size=int(m["input_size"]),
+            classes=tuple(m.get("classes", ())),
+            license=m.get("license", "unknown"),
+            source=m.get("source", ""),
         )
     return entries
 
@@ -75,12 +84,18 @@ def resolve_model(name_or_path: str, *, verify: bool = True) -> tuple[Path, Mode
         path = Path(name_or_path).expanduser()
         if not path.exists():
             known = ", ".join(sorted(manifest)) or "none"
-            raise AxolotlError(f"model '{name_or_path}' is neither a file nor a manifest name (known: {known}); pass a path to an .onnx file")
+            raise AxolotlError(
+                f"model '{name_or_path}' is neither a file nor a manifest name (known: {known}); pass a path to an .onnx file"
+            )
         return path, None
     if verify:
         state = check_file(entry)
         if state == "missing":
-            raise AxolotlError(f"model file {entry.path} is missing; restore it with `git checkout models/` or re-export with scripts/export_onnx.py")
+            raise AxolotlError(
+                f"model file {entry.path} is missing; restore it with `git checkout models/` or re-export with scripts/export_onnx.py"
+            )
         if state != "ok":
-            raise AxolotlError(f"model file {entry.path} does not match its sha256 in models/manifest.toml (corrupt or replaced); restore it with `git checkout models/` or re-export with scripts/export_onnx.py")
+            raise AxolotlError(
+                f"model file {entry.path} does not match its sha256 in models/manifest.toml (corrupt or replaced); restore it with `git checkout models/` or re-export with scripts/export_onnx.py"
+            )
     return entry.path, entry

@@ -83,16 +83,21 @@ class RunResult:
             values = self.stage_ms.get(stage)
             if values:
                 arr = np.asarray(values)
-                out[stage] = {"mean": float(arr.mean()), "p50": float(np.percentile(arr, 50)),
-                              "p95": float(np.percentile(arr, 95)), "p99": float(np.percentile(arr, 99))}
+                out[stage] = {
+                    "mean": float(arr.mean()),
+                    "p50": float(np.percentile(arr, 50)),
+                    "p95": float(np.percentile(arr, 95)),
+                    "p99": float(np.percentile(arr, 99)),
+                }
         return out
 
 
 class Pipeline:
     """Build once (loads the models), then `run` a source. `stop()` ends a live run cleanly."""
 
-    def __init__(self, config: AppConfig, store=None, *, on_result: Callable[[FrameResult], None] | None = None,
-                 calibration=None):
+    def __init__(
+        self, config: AppConfig, store=None, *, on_result: Callable[[FrameResult], None] | None = None, calibration=None
+    ):
         self.config = config
         self.store = store
         self.on_result = on_result
@@ -128,8 +133,15 @@ class Pipeline:
 
     def models_info(self) -> dict:
         info = self.detector.info
-        models = {"detector": {"name": info.name, "task": info.task, "input_size": info.input_size,
-                               "providers": list(info.providers), "backend": self.detector.type_key}}
+        models = {
+            "detector": {
+                "name": info.name,
+                "task": info.task,
+                "input_size": info.input_size,
+                "providers": list(info.providers),
+                "backend": self.detector.type_key,
+            }
+        }
         if self.pose is not None:
             models["pose"] = {"name": "mediapipe-pose-full", "version": self.pose.version}
         return models
@@ -143,7 +155,7 @@ class Pipeline:
         try:
             # Live: always the newest frame (older queued ones are dropped), so the box never falls
             # behind the camera; a file: every frame.
-            for frame in (source.newest() if source.is_live else source):
+            for frame in source.newest() if source.is_live else source:
                 if self._stop.is_set():
                     break
                 t0 = time.perf_counter()
@@ -197,8 +209,13 @@ class Pipeline:
         session_id = None
         if self.store is not None:
             session_id = self.store.start_session(
-                source=source.spec.describe(), config=cfg.model_dump(), models=self.models_info(), fps=fps,
-                frame_size=source.size, live=source.is_live)
+                source=source.spec.describe(),
+                config=cfg.model_dump(),
+                models=self.models_info(),
+                fps=fps,
+                frame_size=source.size,
+                live=source.is_live,
+            )
         self.session_id = session_id
         result = RunResult(session_id, "running", 0, 0.0, self.detector.info.providers)
         live_filters: dict = {}
@@ -206,7 +223,9 @@ class Pipeline:
         last_pose = -np.inf  # media time of the last live pose run
         detections_q: queue.Queue = queue.Queue(maxsize=2)
         errors: list = []
-        worker = threading.Thread(target=self._detect_loop, args=(source, detections_q, errors), name="detect", daemon=True)
+        worker = threading.Thread(
+            target=self._detect_loop, args=(source, detections_q, errors), name="detect", daemon=True
+        )
         bar = None
         if progress:
             from tqdm import tqdm
@@ -241,16 +260,20 @@ class Pipeline:
                 # frame's boxes already here, or this frame over LIVE_POSE_LAG_S old): MediaPipe
                 # (~30 ms a player here; 140-180 ms a processed vtest frame) would add to the lag
                 # and take a core from the detector (benchmarks/README.md, "A live budget").
-                behind = source.is_live and (not detections_q.empty()
-                                             or time.monotonic_ns() - frame.t_ns > LIVE_POSE_LAG_S * 1e9
-                                             or frame.pts_s - last_pose < LIVE_POSE_EVERY_S)
+                behind = source.is_live and (
+                    not detections_q.empty()
+                    or time.monotonic_ns() - frame.t_ns > LIVE_POSE_LAG_S * 1e9
+                    or frame.pts_s - last_pose < LIVE_POSE_EVERY_S
+                )
                 if self.pose is not None and len(tracked) and not behind:
                     last_pose = frame.pts_s
                     poses = self.pose.process(frame.image, tracked[tracked.class_id == PERSON], int(frame.pts_s * 1000))
                 t2 = time.perf_counter()
                 if self.store is not None:
                     # Torso colours for the after-session stitching pass: every 5th frame is plenty.
-                    appearance = appearance_samples(frame.image, tracked) if frame.index % APPEARANCE_EVERY == 0 else None
+                    appearance = (
+                        appearance_samples(frame.image, tracked) if frame.index % APPEARANCE_EVERY == 0 else None
+                    )
                     self.store.add_frame(session_id, frame.index, frame.pts_s, tracked, poses, appearance=appearance)
                 t3 = time.perf_counter()
                 timings.update(tracking=(t1 - t0) * 1e3, pose=(t2 - t1) * 1e3, store=(t3 - t2) * 1e3)
@@ -289,11 +312,18 @@ class Pipeline:
                 status = "failed"
             result.status = status
             if self.store is not None:
-                self.store.end_session(session_id, status=status, stats={
-                    "frames": result.frames, "wall_s": round(result.wall_s, 3), "fps": round(result.fps, 2),
-                    "dropped": result.dropped, "providers": list(result.providers),
-                    "stage_ms": {k: round(v["mean"], 2) for k, v in result.stage_summary().items()},
-                })
+                self.store.end_session(
+                    session_id,
+                    status=status,
+                    stats={
+                        "frames": result.frames,
+                        "wall_s": round(result.wall_s, 3),
+                        "fps": round(result.fps, 2),
+                        "dropped": result.dropped,
+                        "providers": list(result.providers),
+                        "stage_ms": {k: round(v["mean"], 2) for k, v in result.stage_summary().items()},
+                    },
+                )
         if errors:
             raise errors[0]
         return result

@@ -34,6 +34,7 @@ SCHEMA = "axolotl.calibration/1"
 # Templates
 # ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PitchTemplate:
     """A rectangle of ``length`` × ``width`` metres with named landmarks (x, y) in metres."""
@@ -76,9 +77,17 @@ class PitchTemplate:
         return out
 
 
-def _landmarks(length: float, width: float, *, circle_r: float, box_depth: float, box_width: float,
-               spot: float, goal_depth: float | None = None, goal_width: float | None = None
-               ) -> dict[str, tuple[float, float]]:
+def _landmarks(
+    length: float,
+    width: float,
+    *,
+    circle_r: float,
+    box_depth: float,
+    box_width: float,
+    spot: float,
+    goal_depth: float | None = None,
+    goal_width: float | None = None,
+) -> dict[str, tuple[float, float]]:
     L, W = float(length), float(width)
     cy = W / 2
     lm: dict[str, tuple[float, float]] = {
@@ -101,9 +110,9 @@ def _landmarks(length: float, width: float, *, circle_r: float, box_depth: float
         boxes.append(("goal_area", goal_depth, goal_width))
     for tag, depth, wid in boxes:
         lo, hi = cy - wid / 2, cy + wid / 2
-        lm[f"left_{tag}_goal_bottom"] = (0.0, lo)      # where the box meets the goal line
+        lm[f"left_{tag}_goal_bottom"] = (0.0, lo)  # where the box meets the goal line
         lm[f"left_{tag}_goal_top"] = (0.0, hi)
-        lm[f"left_{tag}_edge_bottom"] = (depth, lo)    # the box's corners in the field
+        lm[f"left_{tag}_edge_bottom"] = (depth, lo)  # the box's corners in the field
         lm[f"left_{tag}_edge_top"] = (depth, hi)
         lm[f"right_{tag}_goal_bottom"] = (L, lo)
         lm[f"right_{tag}_goal_top"] = (L, hi)
@@ -117,21 +126,34 @@ YARD = 0.9144
 # Full size: IFAB Laws of the Game, Law 1 (105 × 68 m is the FIFA/UEFA recommended size):
 # centre circle radius 9.15 m, penalty area 16.5 m deep and 40.32 m wide (16.5 m either side
 # of the 7.32 m goal), penalty mark 11 m, goal area 5.5 m deep and 18.32 m wide.
-FULL = PitchTemplate("full", 105.0, 68.0, _landmarks(
-    105.0, 68.0, circle_r=9.15, box_depth=16.5, box_width=40.32, spot=11.0,
-    goal_depth=5.5, goal_width=18.32))
+FULL = PitchTemplate(
+    "full",
+    105.0,
+    68.0,
+    _landmarks(
+        105.0, 68.0, circle_r=9.15, box_depth=16.5, box_width=40.32, spot=11.0, goal_depth=5.5, goal_width=18.32
+    ),
+)
 
 # 9v9 (U11–U12): The FA, "Guide to Pitch and Goalpost Dimensions" (2012, youth
 # development review): recommended 80 × 50 yd (given by the FA as 73 × 46 m); penalty
 # area 13 yd deep × 32 yd wide, penalty mark 9 yd, centre circle radius 7 yd. These are
 # the FA's documented youth sizes, not the full-size ones scaled.
-NINE = PitchTemplate("9v9", 73.0, 46.0, _landmarks(
-    73.0, 46.0, circle_r=7 * YARD, box_depth=13 * YARD, box_width=32 * YARD, spot=9 * YARD))
+NINE = PitchTemplate(
+    "9v9",
+    73.0,
+    46.0,
+    _landmarks(73.0, 46.0, circle_r=7 * YARD, box_depth=13 * YARD, box_width=32 * YARD, spot=9 * YARD),
+)
 
 # 7v7 (U9–U10): same FA guide: recommended 60 × 40 yd (55 × 37 m); penalty area 10 yd deep
 # × 18 yd wide, penalty mark 8 yd, centre circle radius 6 yd (optional at this size).
-SEVEN = PitchTemplate("7v7", 55.0, 37.0, _landmarks(
-    55.0, 37.0, circle_r=6 * YARD, box_depth=10 * YARD, box_width=18 * YARD, spot=8 * YARD))
+SEVEN = PitchTemplate(
+    "7v7",
+    55.0,
+    37.0,
+    _landmarks(55.0, 37.0, circle_r=6 * YARD, box_depth=10 * YARD, box_width=18 * YARD, spot=8 * YARD),
+)
 
 TEMPLATES = {"full": FULL, "9v9": NINE, "7v7": SEVEN}
 
@@ -143,13 +165,29 @@ def custom(length: float, width: float) -> PitchTemplate:
     try:
         length, width = float(length), float(width)
     except (TypeError, ValueError):
-        raise AxolotlError("a custom pitch needs a numeric length and width in metres: pass e.g. length=60, width=40") from None
+        raise AxolotlError(
+            "a custom pitch needs a numeric length and width in metres: pass e.g. length=60, width=40"
+        ) from None
     if not (math.isfinite(length) and math.isfinite(width)) or length <= 0 or width <= 0 or length > 500 or width > 500:
-        raise AxolotlError(f"custom pitch {length}×{width} m is not a plausible area: give a length and width in metres between 0 and 500")
+        raise AxolotlError(
+            f"custom pitch {length}×{width} m is not a plausible area: give a length and width in metres between 0 and 500"
+        )
     k = length / 105.0
-    return PitchTemplate("custom", length, width, _landmarks(
-        length, width, circle_r=9.15 * k, box_depth=16.5 * k, box_width=min(40.32 * k, width),
-        spot=11.0 * k, goal_depth=5.5 * k, goal_width=min(18.32 * k, width)))
+    return PitchTemplate(
+        "custom",
+        length,
+        width,
+        _landmarks(
+            length,
+            width,
+            circle_r=9.15 * k,
+            box_depth=16.5 * k,
+            box_width=min(40.32 * k, width),
+            spot=11.0 * k,
+            goal_depth=5.5 * k,
+            goal_width=min(18.32 * k, width),
+        ),
+    )
 
 
 def get_template(name: str, length: float | None = None, width: float | None = None) -> PitchTemplate:
@@ -183,6 +221,7 @@ def draw_template(template: PitchTemplate, pitch_to_image, size: tuple[int, int]
 # Calibration
 # ---------------------------------------------------------------------------
 
+
 def _as_points(a, what: str) -> np.ndarray:
     try:
         arr = np.asarray(a, dtype=np.float64)
@@ -191,7 +230,9 @@ def _as_points(a, what: str) -> np.ndarray:
     if arr.ndim == 1 and arr.size == 2:
         arr = arr.reshape(1, 2)
     if arr.ndim != 2 or arr.shape[1] != 2:
-        raise AxolotlError(f"{what} must be an N×2 list of (x, y) pairs, got shape {arr.shape}: pass one (x, y) per point")
+        raise AxolotlError(
+            f"{what} must be an N×2 list of (x, y) pairs, got shape {arr.shape}: pass one (x, y) per point"
+        )
     if not np.all(np.isfinite(arr)):
         raise AxolotlError(f"{what} contain NaN or infinite values: pass finite coordinates")
     return arr
@@ -213,17 +254,20 @@ def _check_spread(p: np.ndarray, what: str, tol: float) -> None:
     i, j = iu[0][dist[iu] <= tol], iu[1][dist[iu] <= tol]
     if len(i):
         raise AxolotlError(
-            f"{what} {i[0] + 1} and {j[0] + 1} are the same point: every pair must use a distinct point; remove or move the duplicate")
+            f"{what} {i[0] + 1} and {j[0] + 1} are the same point: every pair must use a distinct point; remove or move the duplicate"
+        )
     centred = p - p.mean(axis=0)
     sv = np.linalg.svd(centred, compute_uv=False)
     if sv[1] <= 1e-3 * sv[0] or sv[1] / math.sqrt(n) <= tol:
         raise AxolotlError(
-            f"the {what} lie on one line, so they cannot fix a plane: use at least 4 points spread over the area, no 3 of any 4 in a row")
+            f"the {what} lie on one line, so they cannot fix a plane: use at least 4 points spread over the area, no 3 of any 4 in a row"
+        )
     # A homography needs 4 points in general position: some 4 of them with no 3 collinear.
     # Check that the most spread 4-subset (greedy) is non-degenerate.
     if not _has_general_quad(p, tol):
         raise AxolotlError(
-            f"no 4 of the {what} are in general position (3 or more lie on a line): add a point off that line, e.g. a corner of the area")
+            f"no 4 of the {what} are in general position (3 or more lie on a line): add a point off that line, e.g. a corner of the area"
+        )
 
 
 def _has_general_quad(p: np.ndarray, tol: float) -> bool:
@@ -236,6 +280,7 @@ def _has_general_quad(p: np.ndarray, tol: float) -> bool:
     min_area = max(1e-3 * scale * scale, tol * scale)
     if n <= 12:
         from itertools import combinations
+
         for q in combinations(range(n), 4):
             pts = p[list(q)]
             if all(area(*pts[list(t)]) > min_area for t in combinations(range(4), 3)):
@@ -254,11 +299,22 @@ def _has_general_quad(p: np.ndarray, tol: float) -> bool:
 class Calibration:
     """An image → pitch homography for one camera, with its provenance and error in metres."""
 
-    def __init__(self, H, *, template: PitchTemplate, camera: str = "default",
-                 image_size: tuple[int, int] | None = None,
-                 image_points=None, pitch_points=None, landmarks: Sequence[str | None] | None = None,
-                 inliers=None, reprojection_error_m: float = float("nan"),
-                 max_error_m: float = 1.0, created_at: str | None = None, notes: str = ""):
+    def __init__(
+        self,
+        H,
+        *,
+        template: PitchTemplate,
+        camera: str = "default",
+        image_size: tuple[int, int] | None = None,
+        image_points=None,
+        pitch_points=None,
+        landmarks: Sequence[str | None] | None = None,
+        inliers=None,
+        reprojection_error_m: float = float("nan"),
+        max_error_m: float = 1.0,
+        created_at: str | None = None,
+        notes: str = "",
+    ):
         H = np.asarray(H, dtype=np.float64)
         if H.shape != (3, 3) or not np.all(np.isfinite(H)) or abs(np.linalg.det(H)) < 1e-300:
             raise AxolotlError("the calibration's homography is not an invertible 3×3 matrix: recalibrate the camera")
@@ -268,29 +324,46 @@ class Calibration:
         self.camera = str(camera)
         self.image_size = tuple(int(v) for v in image_size) if image_size is not None else None
         # the tapped points (a saved file's too) must be finite: a NaN would make every projection NaN
-        self.image_points = np.zeros((0, 2)) if image_points is None else _as_points(image_points, "calibration image points")
-        self.pitch_points = np.zeros((0, 2)) if pitch_points is None else _as_points(pitch_points, "calibration pitch points")
+        self.image_points = (
+            np.zeros((0, 2)) if image_points is None else _as_points(image_points, "calibration image points")
+        )
+        self.pitch_points = (
+            np.zeros((0, 2)) if pitch_points is None else _as_points(pitch_points, "calibration pitch points")
+        )
         self.landmarks = list(landmarks) if landmarks is not None else [None] * len(self.image_points)
-        self.inliers = (np.ones(len(self.image_points), bool) if inliers is None
-                        else np.asarray(inliers, bool).reshape(-1))
+        self.inliers = (
+            np.ones(len(self.image_points), bool) if inliers is None else np.asarray(inliers, bool).reshape(-1)
+        )
         self.reprojection_error_m = float(reprojection_error_m)
         self.max_error_m = float(max_error_m)
         self.created_at = created_at or utc_now_iso("seconds")
         self.notes = notes
         # Which sign of w is "in front of the camera", for each direction (points across
         # the horizon get the other sign and project to NaN).
-        img_ref = self.image_points if len(self.image_points) else (
-            np.array([[self.image_size[0] / 2, self.image_size[1] - 1]]) if self.image_size else np.zeros((1, 2)))
+        img_ref = (
+            self.image_points
+            if len(self.image_points)
+            else (np.array([[self.image_size[0] / 2, self.image_size[1] - 1]]) if self.image_size else np.zeros((1, 2)))
+        )
         pit_ref = self.pitch_points if len(self.pitch_points) else np.array([[template.length / 2, template.width / 2]])
         self._sign = float(np.sign(np.median(np.c_[img_ref, np.ones(len(img_ref))] @ self.H[2]))) or 1.0
         self._sign_inv = float(np.sign(np.median(np.c_[pit_ref, np.ones(len(pit_ref))] @ self.H_inv[2]))) or 1.0
 
     # -- fitting ---------------------------------------------------------------
     @classmethod
-    def fit(cls, image_points, pitch_points, *, template: PitchTemplate | str = "full",
-            camera: str = "default", image_size: tuple[int, int] | None = None,
-            ransac_threshold_m: float = 1.0, max_error_m: float = 1.0,
-            min_inliers: int = 5, notes: str = "") -> "Calibration":
+    def fit(
+        cls,
+        image_points,
+        pitch_points,
+        *,
+        template: PitchTemplate | str = "full",
+        camera: str = "default",
+        image_size: tuple[int, int] | None = None,
+        ransac_threshold_m: float = 1.0,
+        max_error_m: float = 1.0,
+        min_inliers: int = 5,
+        notes: str = "",
+    ) -> "Calibration":
         """Fit image (N×2 px) → pitch (N×2 m, or N landmark names) with RANSAC.
 
         ``ransac_threshold_m`` is the reprojection distance on the pitch beyond which a pair
@@ -317,9 +390,13 @@ class Calibration:
                 names = [None] * len(pitch)
         n = len(img)
         if len(pitch) != n:
-            raise AxolotlError(f"got {n} image points but {len(pitch)} pitch points: give one pitch point per image point")
+            raise AxolotlError(
+                f"got {n} image points but {len(pitch)} pitch points: give one pitch point per image point"
+            )
         if n < 4:
-            raise AxolotlError(f"a calibration needs at least 4 image↔pitch point pairs, got {n}: tap at least 4 landmarks spread over the pitch")
+            raise AxolotlError(
+                f"a calibration needs at least 4 image↔pitch point pairs, got {n}: tap at least 4 landmarks spread over the pitch"
+            )
         _check_spread(img, "image points", tol=0.5)
         _check_spread(pitch, "pitch points", tol=0.01)
 
@@ -330,14 +407,17 @@ class Calibration:
         thr_n = float(ransac_threshold_m) * Tp[0, 0]
         Hn, mask = cv2.findHomography(img_n, pit_n, cv2.RANSAC, thr_n, maxIters=5000, confidence=0.999)
         if Hn is None or mask is None:
-            raise AxolotlError("no homography fits these points (they may be degenerate or mismatched): check that each image point is tapped on its own landmark")
+            raise AxolotlError(
+                "no homography fits these points (they may be degenerate or mismatched): check that each image point is tapped on its own landmark"
+            )
         inl = mask.reshape(-1).astype(bool)
         # Any 4 points fit a homography exactly, so with more than 4 pairs a fit must be
         # confirmed by a 5th point and by most of the points.
         need = 4 if n == 4 else max(5, math.ceil(0.6 * n), min_inliers)
         if inl.sum() < need:
             raise AxolotlError(
-                f"only {int(inl.sum())} of {n} point pairs agree on one homography (need {need}): re-tap the mismatched points or raise ransac_threshold_m")
+                f"only {int(inl.sum())} of {n} point pairs agree on one homography (need {need}): re-tap the mismatched points or raise ransac_threshold_m"
+            )
         # Refine: least squares on the inliers, then re-select the inliers with the refined
         # homography (RANSAC's minimal-sample model can wrongly drop good far-field points).
         for _ in range(3):
@@ -346,33 +426,49 @@ class Calibration:
                 break
             Hn = Hr
             res = cv2.perspectiveTransform(img_n.reshape(-1, 1, 2), Hn).reshape(-1, 2) - pit_n
-            new_inl = np.sqrt((res ** 2).sum(axis=1)) <= thr_n
+            new_inl = np.sqrt((res**2).sum(axis=1)) <= thr_n
             if new_inl.sum() < need or np.array_equal(new_inl, inl):
                 break
             inl = new_inl
         H = np.linalg.inv(Tp) @ Hn @ Ti
         if not np.all(np.isfinite(H)) or abs(H[2, 2]) < 1e-12:
-            raise AxolotlError("the fitted homography is degenerate: use at least 4 points spread over the pitch, no 3 in a row")
+            raise AxolotlError(
+                "the fitted homography is degenerate: use at least 4 points spread over the pitch, no 3 in a row"
+            )
         H = H / H[2, 2]
         cond = np.linalg.cond(Hn)
         if not np.isfinite(cond) or cond > 1e7:
             raise AxolotlError(
-                f"the fitted homography is ill-conditioned (condition number {cond:.1e}): spread the points over the whole visible pitch")
+                f"the fitted homography is ill-conditioned (condition number {cond:.1e}): spread the points over the whole visible pitch"
+            )
         # Every inlier must be in front of the camera (same sign of w) — a flip means a
         # mirrored or impossible mapping.
         hom = np.c_[img, np.ones(n)] @ H.T
         w = hom[:, 2]
         if np.any(w[inl] * np.sign(np.median(w[inl])) <= 0):
-            raise AxolotlError("the points fold the pitch over the horizon (the horizon runs between them): check the point order or remove points near the horizon")
+            raise AxolotlError(
+                "the points fold the pitch over the horizon (the horizon runs between them): check the point order or remove points near the horizon"
+            )
         proj = hom[:, :2] / w[:, None]
         err = np.sqrt(((proj - pitch) ** 2).sum(axis=1))
         rms = float(np.sqrt(np.mean(err[inl] ** 2)))
         if not math.isfinite(rms) or rms > max_error_m:
             raise AxolotlError(
-                f"calibration error {rms:.2f} m exceeds the {max_error_m:.2f} m limit: re-tap the landmarks more precisely or add more points")
-        return cls(H, template=tpl, camera=camera, image_size=image_size, image_points=img,
-                   pitch_points=pitch, landmarks=names, inliers=inl, reprojection_error_m=rms,
-                   max_error_m=max_error_m, notes=notes)
+                f"calibration error {rms:.2f} m exceeds the {max_error_m:.2f} m limit: re-tap the landmarks more precisely or add more points"
+            )
+        return cls(
+            H,
+            template=tpl,
+            camera=camera,
+            image_size=image_size,
+            image_points=img,
+            pitch_points=pitch,
+            landmarks=names,
+            inliers=inl,
+            reprojection_error_m=rms,
+            max_error_m=max_error_m,
+            notes=notes,
+        )
 
     # -- projection ------------------------------------------------------------
     def project(self, points_px) -> np.ndarray:
@@ -406,8 +502,7 @@ class Calibration:
             "template": self.template.to_dict(),
             "image_size": list(self.image_size) if self.image_size else None,
             "points": [
-                {"image": [float(a), float(b)], "pitch": [float(c), float(d)],
-                 "landmark": name, "inlier": bool(ok)}
+                {"image": [float(a), float(b)], "pitch": [float(c), float(d)], "landmark": name, "inlier": bool(ok)}
                 for (a, b), (c, d), name, ok in zip(self.image_points, self.pitch_points, self.landmarks, self.inliers)
             ],
             "H": self.H.tolist(),
@@ -422,7 +517,9 @@ class Calibration:
         if not isinstance(d, Mapping):
             raise AxolotlError(f"{source} is not a calibration object: recalibrate and save it again")
         if d.get("schema") != SCHEMA:
-            raise AxolotlError(f"{source} has schema {d.get('schema')!r}, expected {SCHEMA!r}: recalibrate and save it with this version")
+            raise AxolotlError(
+                f"{source} has schema {d.get('schema')!r}, expected {SCHEMA!r}: recalibrate and save it with this version"
+            )
         try:
             t = d["template"]
             name = t["name"]
@@ -432,16 +529,26 @@ class Calibration:
             pit = [p["pitch"] for p in pts]
             names = [p.get("landmark") for p in pts]
             inl = [bool(p.get("inlier", True)) for p in pts]
-            return cls(d["H"], template=tpl, camera=d.get("camera", "default"),
-                       image_size=d.get("image_size"), image_points=img or None, pitch_points=pit or None,
-                       landmarks=names, inliers=inl or None,
-                       reprojection_error_m=float(d.get("reprojection_error_m", float("nan"))),
-                       max_error_m=float(d.get("max_error_m", 1.0)), created_at=d.get("created_at"),
-                       notes=str(d.get("notes", "")))
+            return cls(
+                d["H"],
+                template=tpl,
+                camera=d.get("camera", "default"),
+                image_size=d.get("image_size"),
+                image_points=img or None,
+                pitch_points=pit or None,
+                landmarks=names,
+                inliers=inl or None,
+                reprojection_error_m=float(d.get("reprojection_error_m", float("nan"))),
+                max_error_m=float(d.get("max_error_m", 1.0)),
+                created_at=d.get("created_at"),
+                notes=str(d.get("notes", "")),
+            )
         except AxolotlError:
             raise
         except (KeyError, TypeError, ValueError, IndexError) as e:
-            raise AxolotlError(f"{source} is missing or has a malformed field ({type(e).__name__}: {e}): recalibrate and save it again") from None
+            raise AxolotlError(
+                f"{source} is missing or has a malformed field ({type(e).__name__}: {e}): recalibrate and save it again"
+            ) from None
 
     def save(self, path) -> Path:
         path = Path(path)
@@ -457,14 +564,22 @@ class Calibration:
         try:
             data = json.loads(path.read_text())
         except FileNotFoundError:
-            raise AxolotlError(f"calibration file {path} does not exist: check the path or calibrate the camera first") from None
+            raise AxolotlError(
+                f"calibration file {path} does not exist: check the path or calibrate the camera first"
+            ) from None
         except (OSError, UnicodeDecodeError) as e:
-            raise AxolotlError(f"cannot read calibration file {path} ({e.__class__.__name__}): check its permissions") from None
+            raise AxolotlError(
+                f"cannot read calibration file {path} ({e.__class__.__name__}): check its permissions"
+            ) from None
         except json.JSONDecodeError as e:
-            raise AxolotlError(f"calibration file {path} is not valid JSON (line {e.lineno}): recalibrate or restore the file") from None
+            raise AxolotlError(
+                f"calibration file {path} is not valid JSON (line {e.lineno}): recalibrate or restore the file"
+            ) from None
         return cls.from_dict(data, source=f"calibration file {path}")
 
     def __repr__(self) -> str:
-        return (f"Calibration(camera={self.camera!r}, template={self.template.name} "
-                f"{self.template.length}×{self.template.width} m, points={len(self.image_points)}, "
-                f"inliers={int(self.inliers.sum())}, error={self.reprojection_error_m:.3f} m)")
+        return (
+            f"Calibration(camera={self.camera!r}, template={self.template.name} "
+            f"{self.template.length}×{self.template.width} m, points={len(self.image_points)}, "
+            f"inliers={int(self.inliers.sum())}, error={self.reprojection_error_m:.3f} m)"
+        )

@@ -18,8 +18,9 @@ def resummarize(store, session_id: str) -> dict | None:
     old = store.get_summary(session_id)
     if old is None:
         return None
-    new = build_summary(store, session_id, calibration=summary_calibration(old),
-                        profile=summary_profile(old)).to_json_dict()
+    new = build_summary(
+        store, session_id, calibration=summary_calibration(old), profile=summary_profile(old)
+    ).to_json_dict()
     new["feedback"] = carry_feedback(store, old, new)
     # The summary and its outbox message in one transaction, as in report.summarize_session.
     return store.save_summary(session_id, new, enqueue=True)

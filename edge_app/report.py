@@ -34,8 +34,15 @@ def summary_calibration(summary: dict) -> Calibration | None:
     return Calibration.from_dict(summary["calibration"]) if summary["units"] == "m" else None
 
 
-def build_summary(store, session_id: str, *, calibration: Calibration | None = None, profile: str = "adult",
-                  player_profiles: dict | None = None, positions: SessionPositions | None = None) -> SessionSummary:
+def build_summary(
+    store,
+    session_id: str,
+    *,
+    calibration: Calibration | None = None,
+    profile: str = "adult",
+    player_profiles: dict | None = None,
+    positions: SessionPositions | None = None,
+) -> SessionSummary:
     """`positions`: this session's with this calibration (`read_positions`), when the caller has them already."""
     sid = store.resolve_id(session_id)
     session = store.get_session(sid)
@@ -52,22 +59,54 @@ def build_summary(store, session_id: str, *, calibration: Calibration | None = N
         label = _player_label(p)
         pose = sorted((s for tid in p["track_ids"] for s in poses.get(tid, [])), key=lambda s: s[0])
         override = (player_profiles or {}).get(label)  # a profile name, or field overrides of the session's
-        player_prof = prof if override is None else get_profile(override) if isinstance(override, str) else get_profile(profile, override)
-        players.append(player_kpis(
-            t, xy, profile=player_prof,
-            units=units, pitch=pitch, player=label, track_ids=p["track_ids"], ids_merged=p["ids_merged"], pose=pose or None))
+        player_prof = (
+            prof
+            if override is None
+            else get_profile(override)
+            if isinstance(override, str)
+            else get_profile(profile, override)
+        )
+        players.append(
+            player_kpis(
+                t,
+                xy,
+                profile=player_prof,
+                units=units,
+                pitch=pitch,
+                player=label,
+                track_ids=p["track_ids"],
+                ids_merged=p["ids_merged"],
+                pose=pose or None,
+            )
+        )
     frames = session.get("frames") or 0
     summary = SessionSummary(
-        schema=SCHEMA, session_id=sid, device_id=session["device_id"], started_at=session["started_at"],
-        ended_at=session.get("ended_at"), status=session["status"], source=session["source"],
-        calibration=None if calibration is None else calibration.to_dict(), units=units, profile=prof.info(),
-        models=session.get("models") or {}, duration_s=round(frames / session["fps"], 3) if session.get("fps") else 0.0,
-        players=players)
+        schema=SCHEMA,
+        session_id=sid,
+        device_id=session["device_id"],
+        started_at=session["started_at"],
+        ended_at=session.get("ended_at"),
+        status=session["status"],
+        source=session["source"],
+        calibration=None if calibration is None else calibration.to_dict(),
+        units=units,
+        profile=prof.info(),
+        models=session.get("models") or {},
+        duration_s=round(frames / session["fps"], 3) if session.get("fps") else 0.0,
+        players=players,
+    )
     return validate_summary(summary.to_json_dict())
 
 
-def summarize_session(store, session_id: str, *, calibration: Calibration | None = None, profile: str = "adult",
-                      stitch: bool = True, player_profiles: dict | None = None) -> dict:
+def summarize_session(
+    store,
+    session_id: str,
+    *,
+    calibration: Calibration | None = None,
+    profile: str = "adult",
+    stitch: bool = True,
+    player_profiles: dict | None = None,
+) -> dict:
     """Stitch (unless told not to), build, validate and store the summary; returns it as JSON data.
     The session's data goes one way: stored boxes → positions → identity → metrics → summary."""
     sid = store.resolve_id(session_id)
@@ -75,8 +114,13 @@ def summarize_session(store, session_id: str, *, calibration: Calibration | None
     if stitch:
         stitch_session(store, sid, positions)
     # The summary and its outbox message are written in one transaction: sync sends it when it can.
-    return store.save_summary(session_id, build_summary(store, sid, calibration=calibration, profile=profile,
-                                                        player_profiles=player_profiles, positions=positions), enqueue=True)
+    return store.save_summary(
+        session_id,
+        build_summary(
+            store, sid, calibration=calibration, profile=profile, player_profiles=player_profiles, positions=positions
+        ),
+        enqueue=True,
+    )
 
 
 def summary_profile(summary: dict):
@@ -85,13 +129,28 @@ def summary_profile(summary: dict):
     info = summary["profile"]
     prof = get_profile(info["name"])
     sprint = info["thresholds"].get("sprint_lower_ms")
-    if info["mode"] == "absolute" and sprint is not None and abs(sprint - prof.info().thresholds["sprint_lower_ms"]) > 1e-3:
+    if (
+        info["mode"] == "absolute"
+        and sprint is not None
+        and abs(sprint - prof.info().thresholds["sprint_lower_ms"]) > 1e-3
+    ):
         return get_profile(info["name"], {"sprint_kmh": round(sprint * 3.6, 3)})
     return prof
 
 
-PLAYER_CSV_COLUMNS = ("player", "track_ids", "units", "distance", "top_speed", "hsr_distance", "sprints",
-                      "accelerations", "decelerations", "work_rate_per_min", "tracked_time_s")
+PLAYER_CSV_COLUMNS = (
+    "player",
+    "track_ids",
+    "units",
+    "distance",
+    "top_speed",
+    "hsr_distance",
+    "sprints",
+    "accelerations",
+    "decelerations",
+    "work_rate_per_min",
+    "tracked_time_s",
+)
 
 
 def write_summary(summary: dict, fmt: str, fp) -> None:
@@ -103,9 +162,21 @@ def write_summary(summary: dict, fmt: str, fp) -> None:
     w = csv.writer(fp, lineterminator="\n")
     w.writerow(PLAYER_CSV_COLUMNS)
     for p in summary["players"]:
-        w.writerow((p["player"], " ".join(map(str, p["track_ids"])), summary["units"], p["distance"], p["top_speed"],
-                    p["hsr_distance"], p["sprint_count"], p["acceleration_count"], p["deceleration_count"],
-                    p["work_rate_per_min"], p["quality"]["tracked_time_s"]))
+        w.writerow(
+            (
+                p["player"],
+                " ".join(map(str, p["track_ids"])),
+                summary["units"],
+                p["distance"],
+                p["top_speed"],
+                p["hsr_distance"],
+                p["sprint_count"],
+                p["acceleration_count"],
+                p["deceleration_count"],
+                p["work_rate_per_min"],
+                p["quality"]["tracked_time_s"],
+            )
+        )
 
 
 def team_totals(summary: dict) -> dict:
@@ -113,25 +184,32 @@ def team_totals(summary: dict) -> dict:
     ps = summary["players"]
     n = len(ps)
     total = sum(p["distance"] for p in ps)
-    return {"players": n, "duration_s": summary["duration_s"], "distance": round(total, 1),
-            "distance_per_player": round(total / n, 1) if n else 0.0,
-            "top_speed": round(max((p["top_speed"] for p in ps), default=0.0), 2),
-            "hsr_distance": round(sum(p["hsr_distance"] for p in ps), 1),
-            "sprints": sum(p["sprint_count"] for p in ps),
-            "accelerations": sum(p["acceleration_count"] for p in ps)}
+    return {
+        "players": n,
+        "duration_s": summary["duration_s"],
+        "distance": round(total, 1),
+        "distance_per_player": round(total / n, 1) if n else 0.0,
+        "top_speed": round(max((p["top_speed"] for p in ps), default=0.0), 2),
+        "hsr_distance": round(sum(p["hsr_distance"] for p in ps), 1),
+        "sprints": sum(p["sprint_count"] for p in ps),
+        "accelerations": sum(p["acceleration_count"] for p in ps),
+    }
 
 
 def compare_sessions(a: dict, b: dict) -> dict:
     """Two summaries side by side: {figure: (a, b, b - a)}. Refuses a metres-vs-pixels comparison."""
     if a["units"] != b["units"]:
-        raise AxolotlError("one session is calibrated (metres) and the other is not (pixels): they cannot be compared; "
-                           "calibrate the pitch and re-run the uncalibrated one")
+        raise AxolotlError(
+            "one session is calibrated (metres) and the other is not (pixels): they cannot be compared; "
+            "calibrate the pitch and re-run the uncalibrated one"
+        )
     ta, tb = team_totals(a), team_totals(b)
     return {k: (ta[k], tb[k], round(tb[k] - ta[k], 2)) for k in ta}
 
 
-def positions_summary(players: dict, *, source: str, device_id: str, profile: str = "adult",
-                      rate: float | None = None) -> dict:
+def positions_summary(
+    players: dict, *, source: str, device_id: str, profile: str = "adult", rate: float | None = None
+) -> dict:
     """The summary of positions that are already in metres (`kpis POSITIONS.csv`)."""
     prof = get_profile(profile)
     out, t_min, t_max = [], np.inf, -np.inf
@@ -142,8 +220,18 @@ def positions_summary(players: dict, *, source: str, device_id: str, profile: st
         raise AxolotlError(f"{source} holds no player positions; it needs rows of t,player,x,y")
     now = utc_now_iso("seconds")
     summary = SessionSummary(
-        schema=SCHEMA, session_id=str(uuid.uuid4()), device_id=device_id, started_at=now, ended_at=now,
-        status="completed", source=str(Path(source)), units="m", profile=prof.info(), models={},
+        schema=SCHEMA,
+        session_id=str(uuid.uuid4()),
+        device_id=device_id,
+        started_at=now,
+        ended_at=now,
+        status="completed",
+        source=str(Path(source)),
+        units="m",
+        profile=prof.info(),
+        models={},
         calibration={"type": "positions-in-metres", "note": "positions were given on the pitch, in metres"},
-        duration_s=round(t_max - t_min, 3), players=out)
+        duration_s=round(t_max - t_min, 3),
+        players=out,
+    )
     return validate_summary(summary.to_json_dict()).to_json_dict()

@@ -12,10 +12,19 @@ from edge_app.pipeline import FrameResult, Pipeline, RunResult
 from edge_app.report import summarize_session
 
 
-def run_and_summarize(config, store, source, *, calibration=None, profile: str = "adult",
-                      player_profiles: dict | None = None, max_frames: int | None = None, progress: bool = False,
-                      on_result: Callable[[FrameResult], None] | None = None,
-                      on_pipeline: Callable[[Pipeline], None] | None = None) -> tuple[RunResult, dict]:
+def run_and_summarize(
+    config,
+    store,
+    source,
+    *,
+    calibration=None,
+    profile: str = "adult",
+    player_profiles: dict | None = None,
+    max_frames: int | None = None,
+    progress: bool = False,
+    on_result: Callable[[FrameResult], None] | None = None,
+    on_pipeline: Callable[[Pipeline], None] | None = None,
+) -> tuple[RunResult, dict]:
     """Load the models, run the opened `source` to its end (or `max_frames`, or the pipeline's stop),
     then stitch and summarise the session. Returns (run result, stored summary).
 
@@ -31,6 +40,7 @@ def run_and_summarize(config, store, source, *, calibration=None, profile: str =
         source.close()
         if pipeline is not None:
             pipeline.close()
-    summary = summarize_session(store, result.session_id, calibration=calibration, profile=profile,
-                                player_profiles=player_profiles)
+    summary = summarize_session(
+        store, result.session_id, calibration=calibration, profile=profile, player_profiles=player_profiles
+    )
     return result, summary

@@ -106,4 +106,6 @@ def validate_summary(data: dict) -> SessionSummary:
     try:
         return SessionSummary.model_validate(data)
     except ValidationError as exc:
-        raise AxolotlError(f"session summary is invalid {describe_validation(exc)}; it does not follow {SCHEMA}") from None
+        raise AxolotlError(
+            f"session summary is invalid {describe_validation(exc)}; it does not follow {SCHEMA}"
+        ) from None

@@ -9,8 +9,9 @@ tests/test_architecture.py runs the check and checks the code's imports against 
 from __future__ import annotations
 
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ROOT / "docs" / "layers.toml"
@@ -21,8 +22,11 @@ BEGIN, END = "<!-- layers:begin -->", "<!-- layers:end -->"
 def table(layers: dict) -> str:
     lines = ["| room | owns | may import |", "|---|---|---|"]
     for room in layers["rooms"].values():
-        may = room.get("may_import_text") or "; ".join(
-            filter(None, [", ".join(room.get("may_import", [])), room.get("libs", "")])) or "–"
+        may = (
+            room.get("may_import_text")
+            or "; ".join(filter(None, [", ".join(room.get("may_import", [])), room.get("libs", "")]))
+            or "–"
+        )
         lines.append(f"| {room['label']} | {room['owns']} | {may} |")
     return "\n".join(lines)
 

@@ -31,11 +31,15 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="yolo11n-pose", help="a models/manifest.toml name or an .onnx path")
     ap.add_argument("--precision", choices=["fp16", "int8", "fp32"], default="fp16")
-    ap.add_argument("--input-size", type=int, default=1280, help="letterbox size: the profile's opt and max height/width")
+    ap.add_argument(
+        "--input-size", type=int, default=1280, help="letterbox size: the profile's opt and max height/width"
+    )
     ap.add_argument("--min-size", type=int, default=32, help="smallest height/width the profile accepts")
     ap.add_argument("--max-batch", type=int, default=1)
     ap.add_argument("--workspace-mb", type=int, default=1024, help="builder workspace limit")
-    ap.add_argument("--dla-core", type=int, default=None, help="run on this DLA core (Jetson AGX/NX Orin), GPU fallback")
+    ap.add_argument(
+        "--dla-core", type=int, default=None, help="run on this DLA core (Jetson AGX/NX Orin), GPU fallback"
+    )
     ap.add_argument("--calib-video", action="append", default=[], help="int8: your own video; repeat for several")
     ap.add_argument("--calib-frames", type=int, default=256, help="int8: frames drawn evenly from the videos")
     ap.add_argument("--calib-batch", type=int, default=1)
@@ -61,19 +65,31 @@ def main(argv=None) -> int:
         onnx_path, _ = resolve_model(args.model)
         gpu = CudaDevice(args.device)
         try:
-            opts = BuildOptions(precision=args.precision, input_size=args.input_size, min_size=args.min_size,
-                                max_batch=args.max_batch, workspace_mb=args.workspace_mb, dla_core=args.dla_core,
-                                calib_videos=tuple(args.calib_video), calib_frames=args.calib_frames,
-                                calib_batch=args.calib_batch, calib_cache=args.calib_cache)
-            path, meta, built = ensure_engine(trt, gpu, onnx_path, opts, engine=args.engine,
-                                              engine_dir=args.out_dir, build=True, force=args.force)
+            opts = BuildOptions(
+                precision=args.precision,
+                input_size=args.input_size,
+                min_size=args.min_size,
+                max_batch=args.max_batch,
+                workspace_mb=args.workspace_mb,
+                dla_core=args.dla_core,
+                calib_videos=tuple(args.calib_video),
+                calib_frames=args.calib_frames,
+                calib_batch=args.calib_batch,
+                calib_cache=args.calib_cache,
+            )
+            path, meta, built = ensure_engine(
+                trt, gpu, onnx_path, opts, engine=args.engine, engine_dir=args.out_dir, build=True, force=args.force
+            )
         finally:
             gpu.close()
     except AxolotlError as exc:
         print(f"build_trt: error: {exc}", file=sys.stderr)
         return 2
     state = f"built in {meta['build_seconds']} s" if built else "up to date, kept"
-    print(f"{path.name}: {state} (TensorRT {meta['tensorrt']}, {meta['gpu']}, {meta['precision']}, {meta['input_size']})", file=sys.stderr)
+    print(
+        f"{path.name}: {state} (TensorRT {meta['tensorrt']}, {meta['gpu']}, {meta['precision']}, {meta['input_size']})",
+        file=sys.stderr,
+    )
     print(path)
     return 0
 

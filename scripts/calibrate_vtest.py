@@ -34,12 +34,12 @@ from edge_app.pitch import Calibration, custom  # noqa: E402
 OUT = ROOT / "samples" / "vtest-calibration.json"
 
 IMAGE_SIZE = (768, 576)
-CX = 384.0            # principal point, x (image centre)
-V_HORIZON = -86.0     # horizon row (above the frame), from the people's heights
-BOX_HEIGHT_M = 1.75   # a walking adult's detector box, feet to top of the head (+ margin)
-SLOPE = 0.229         # box height px per row below the horizon (least squares, 3098 boxes)
-HC = BOX_HEIGHT_M / SLOPE   # camera height above the ground: 7.64 m
-F = 900.0             # focal length in px (depth scale), from the road markings
+CX = 384.0  # principal point, x (image centre)
+V_HORIZON = -86.0  # horizon row (above the frame), from the people's heights
+BOX_HEIGHT_M = 1.75  # a walking adult's detector box, feet to top of the head (+ margin)
+SLOPE = 0.229  # box height px per row below the horizon (least squares, 3098 boxes)
+HC = BOX_HEIGHT_M / SLOPE  # camera height above the ground: 7.64 m
+F = 900.0  # focal length in px (depth scale), from the road markings
 
 # Pitch frame ("custom" template): x = lateral + 16 m (left → right in the frame),
 # y = distance from the camera - 10 m (grows away from the camera, up the frame).
@@ -79,10 +79,16 @@ def build() -> Calibration:
     img = np.array(list(FEATURES.values()), float)
     pitch = ground(img[:, 0], img[:, 1])
     return Calibration.fit(
-        img, pitch, template=custom(LENGTH, WIDTH), camera="vtest", image_size=IMAGE_SIZE,
-        ransac_threshold_m=0.25, max_error_m=0.5,
+        img,
+        pitch,
+        template=custom(LENGTH, WIDTH),
+        camera="vtest",
+        image_size=IMAGE_SIZE,
+        ransac_threshold_m=0.25,
+        max_error_m=0.5,
         notes="vtest.avi ground plane (road and lawn); assumptions in samples/vtest-calibration.md; "
-              "built by scripts/calibrate_vtest.py")
+        "built by scripts/calibrate_vtest.py",
+    )
 
 
 def check(cal: Calibration) -> None:

@@ -27,16 +27,18 @@ import json
 import subprocess
 import sys
 import tempfile
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import tomllib
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
 # No wheels on PyPI for any platform: pip compiles them on the box (cmake and a C++ compiler).
-SDIST_ONLY = {"llama-cpp-python": "no wheels on PyPI: pip compiles llama.cpp on the box (cmake, a C++ compiler; 2-10 min)"}
+SDIST_ONLY = {
+    "llama-cpp-python": "no wheels on PyPI: pip compiles llama.cpp on the box (cmake, a C++ compiler; 2-10 min)"
+}
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,16 @@ class Box:
     def environment(self) -> dict[str, str]:
         """PEP 508 marker values on this box (what `packaging.markers` evaluates requirements with)."""
         env = default_environment()
-        env.update(platform_machine=self.machine, python_version=self.python, python_full_version=f"{self.python}.0",
-                   sys_platform="linux", platform_system="Linux", os_name="posix",
-                   implementation_name="cpython", platform_python_implementation="CPython")
+        env.update(
+            platform_machine=self.machine,
+            python_version=self.python,
+            python_full_version=f"{self.python}.0",
+            sys_platform="linux",
+            platform_system="Linux",
+            os_name="posix",
+            implementation_name="cpython",
+            platform_python_implementation="CPython",
+        )
         return env
 
 
@@ -94,16 +103,43 @@ def spec_of(req: Requirement) -> str:
 
 
 def download_command(box: Box, req: Requirement, dest: str) -> list[str]:
-    cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary", ":all:", "--no-deps",
-           "--python-version", box.python, "--dest", dest]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--only-binary",
+        ":all:",
+        "--no-deps",
+        "--python-version",
+        box.python,
+        "--dest",
+        dest,
+    ]
     for tag in box.platforms():
         cmd += ["--platform", tag]
     return [*cmd, spec_of(req)]
 
 
 def resolve_command(box: Box, reqs: list[Requirement], target: str, report: str) -> list[str]:
-    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed", "--only-binary", ":all:",
-           "--python-version", box.python, "--target", target, "--report", report]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--dry-run",
+        "--ignore-installed",
+        "--only-binary",
+        ":all:",
+        "--python-version",
+        box.python,
+        "--target",
+        target,
+        "--report",
+        report,
+    ]
     for tag in box.platforms():
         cmd += ["--platform", tag]
     return [*cmd, *map(spec_of, reqs)]
@@ -119,8 +155,10 @@ def check_box(box: Box, deps, extras, *, resolve: bool = False, verbose: bool = 
     failures = []
     reqs = requirements_for(box, deps, extras)
     wheels = [r for r in reqs if r.name.lower() not in SDIST_ONLY]
-    print(f"== {box.name}: {box.machine}, Python {box.python}, glibc {box.glibc[0]}.{box.glibc[1]}, "
-          f"extras {list(box.extras) or 'none'}: {len(reqs)} requirements")
+    print(
+        f"== {box.name}: {box.machine}, Python {box.python}, glibc {box.glibc[0]}.{box.glibc[1]}, "
+        f"extras {list(box.extras) or 'none'}: {len(reqs)} requirements"
+    )
     with tempfile.TemporaryDirectory(prefix="check-wheels-") as tmp:
         for req in reqs:
             if req.name.lower() in SDIST_ONLY:
@@ -136,8 +174,9 @@ def check_box(box: Box, deps, extras, *, resolve: bool = False, verbose: bool = 
                 print(f"  FAIL   {spec_of(req):<40} {pip_error(proc.stderr)}")
         if resolve:
             report = Path(tmp) / "report.json"
-            proc = subprocess.run(resolve_command(box, wheels, str(Path(tmp) / "target"), str(report)),
-                                  capture_output=True, text=True)
+            proc = subprocess.run(
+                resolve_command(box, wheels, str(Path(tmp) / "target"), str(report)), capture_output=True, text=True
+            )
             if proc.returncode == 0:
                 n = len(json.loads(report.read_text())["install"])
                 print(f"  ok     the whole set resolves with its dependencies: {n} wheels")
@@ -150,7 +189,9 @@ def check_box(box: Box, deps, extras, *, resolve: bool = False, verbose: bool = 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--box", choices=sorted(BOXES), action="append", help="check only this box (repeatable)")
-    p.add_argument("--resolve", action="store_true", help="also resolve each box's whole set with transitive dependencies")
+    p.add_argument(
+        "--resolve", action="store_true", help="also resolve each box's whole set with transitive dependencies"
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="print the wheel file names")
     args = p.parse_args(argv)
     deps, extras = project_requirements()

@@ -80,12 +80,15 @@ def main(argv: list[str] | None = None) -> int:
     frame = np.concatenate(frames) if frames else np.zeros(0, np.int32)
     xyxy = np.concatenate(boxes) if boxes else np.zeros((0, 4), np.float32)
     confidence = np.concatenate(scores) if scores else np.zeros(0, np.float32)
-    np.savez_compressed(args.out, frame=frame, xyxy=xyxy, confidence=confidence,
-                        num_frames=np.int32(n), conf=np.float32(args.conf))
+    np.savez_compressed(
+        args.out, frame=frame, xyxy=xyxy, confidence=confidence, num_frames=np.int32(n), conf=np.float32(args.conf)
+    )
     high = int((confidence >= 0.25).sum())
-    print(f"{args.out}: {n} frames, {len(frame)} boxes ({high} with score >= 0.25, "
-          f"{high / max(n, 1):.1f} per frame), {args.out.stat().st_size / 1024:.0f} KiB, "
-          f"input {detector.info.input_size}, {time.perf_counter() - t0:.0f} s")
+    print(
+        f"{args.out}: {n} frames, {len(frame)} boxes ({high} with score >= 0.25, "
+        f"{high / max(n, 1):.1f} per frame), {args.out.stat().st_size / 1024:.0f} KiB, "
+        f"input {detector.info.input_size}, {time.perf_counter() - t0:.0f} s"
+    )
     return 0
 
 

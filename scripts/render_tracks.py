@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Draw a stored session's boxes and track ids on frames of its video, for checking by eye.
 
-    .venv/bin/python scripts/render_tracks.py --db S.db SESSION VIDEO --frames 0 50 100 --out /tmp/sheet.png
+.venv/bin/python scripts/render_tracks.py --db S.db SESSION VIDEO --frames 0 50 100 --out /tmp/sheet.png
 """
 
 import argparse
@@ -39,10 +39,15 @@ def main() -> int:
         if dets is not None:
             for box, tid in zip(dets.xyxy.astype(int), dets.tracker_id):
                 cv2.rectangle(img, tuple(box[:2]), tuple(box[2:]), (0, 0, 255), 2)
-                cv2.putText(img, str(int(tid)), (int(box[0]), int(box[1]) - 4), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (0, 255, 255), 2)
+                cv2.putText(
+                    img, str(int(tid)), (int(box[0]), int(box[1]) - 4), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (0, 255, 255), 2
+                )
         cv2.putText(img, f"frame {idx}", (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (255, 255, 255), 2)
         tiles.append(cv2.resize(img, None, fx=args.scale, fy=args.scale))
-    rows = [np.hstack(tiles[i:i + 2] + [np.zeros_like(tiles[0])] * (2 - len(tiles[i:i + 2]))) for i in range(0, len(tiles), 2)]
+    rows = [
+        np.hstack(tiles[i : i + 2] + [np.zeros_like(tiles[0])] * (2 - len(tiles[i : i + 2])))
+        for i in range(0, len(tiles), 2)
+    ]
     cv2.imwrite(args.out, np.vstack(rows))
     print(args.out)
     return 0

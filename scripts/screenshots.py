@@ -54,16 +54,16 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="axolotl-shots-"))
     os.environ["AXOLOTL_EDGE_HOME"] = str(home)
 
-    from edge_app.config import load_config
+    from edge_app.config import SAMPLE_CLIP, load_config
     from edge_app.pitch import draw_template, get_template
-    from edge_app.config import SAMPLE_CLIP
-    from ui.window import MainWindow
     from ui.context import Kiosk
+    from ui.window import MainWindow
 
     app = QApplication.instance() or QApplication([])
     kiosk = Kiosk(home=home, calibration=ROOT / "samples" / "vtest-calibration.json")
-    kiosk.save_config(load_config(overrides={"detector": {"input_size": 960},
-                                             "session": {"roster": ROSTER, "profile": "u13"}}))
+    kiosk.save_config(
+        load_config(overrides={"detector": {"input_size": 960}, "session": {"roster": ROSTER, "profile": "u13"}})
+    )
     win = MainWindow(kiosk, str(SAMPLE_CLIP))
     win.resize(*SIZES[0])
     win.show()
@@ -86,7 +86,13 @@ def main() -> int:
     summary.tabs.setCurrentIndex(0)
     shoot(app, win, "summary", out)
     summary.tabs.setCurrentWidget(summary.feedback)
-    shoot(app, win, "feedback", out, before=lambda: (win.show_screen("summary"), summary.tabs.setCurrentWidget(summary.feedback)))
+    shoot(
+        app,
+        win,
+        "feedback",
+        out,
+        before=lambda: (win.show_screen("summary"), summary.tabs.setCurrentWidget(summary.feedback)),
+    )
     shoot(app, win, "players", out)
 
     # History: a second, shorter session of the same clip, then compare the two.
@@ -107,8 +113,9 @@ def main() -> int:
 
     # Calibration: landmarks tapped on a drawn touchline view of a full-size pitch.
     cal = win.screens["calibrate"]
-    H = cv2.getPerspectiveTransform(np.float32([(0, 0), (105, 0), (105, 68), (0, 68)]),
-                                    np.float32([(60, 680), (1220, 680), (930, 170), (350, 170)]))
+    H = cv2.getPerspectiveTransform(
+        np.float32([(0, 0), (105, 0), (105, 68), (0, 68)]), np.float32([(60, 680), (1220, 680), (930, 170), (350, 170)])
+    )
 
     def calibrate():
         win.stack.setCurrentWidget(cal)

@@ -65,8 +65,10 @@ class BodyLimit:
 
 def _validation_errors(_request, exc: RequestValidationError) -> JSONResponse:
     """Where and what, never the input (it may be huge, or someone else's)."""
-    detail = [{"loc": [str(p)[:64] for p in e.get("loc", ())][:8], "msg": str(e.get("msg", ""))[:200],
-               "type": e.get("type")} for e in exc.errors()[:10]]
+    detail = [
+        {"loc": [str(p)[:64] for p in e.get("loc", ())][:8], "msg": str(e.get("msg", ""))[:200], "type": e.get("type")}
+        for e in exc.errors()[:10]
+    ]
     return JSONResponse({"detail": detail}, status_code=422)
 
 
@@ -119,9 +121,15 @@ def write_sync_config(data_dir: Path, creds: CloudCredentials, device_id: str) -
     data_dir.mkdir(parents=True, exist_ok=True)
     ca_path = data_dir / "cloud-ca.pem"
     write_private(ca_path, creds.ca_pem.encode())
-    lines = [f"host = {_toml_str(url.hostname)}", f"port = {port}", f"tls_ca = {_toml_str(ca_path)}",
-             f"username = {_toml_str(creds.username)}", f"password = {_toml_str(creds.password)}",
-             f"tenant = {_toml_str(creds.tenant)}", f"device_id = {_toml_str(device_id)}"]
+    lines = [
+        f"host = {_toml_str(url.hostname)}",
+        f"port = {port}",
+        f"tls_ca = {_toml_str(ca_path)}",
+        f"username = {_toml_str(creds.username)}",
+        f"password = {_toml_str(creds.password)}",
+        f"tenant = {_toml_str(creds.tenant)}",
+        f"device_id = {_toml_str(device_id)}",
+    ]
     path = data_dir / "sync.toml"
     write_private(path, ("\n".join(lines) + "\n").encode())
     return path
@@ -175,11 +183,18 @@ async def _call(fn, *args):
     return result
 
 
-def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: PairingStore | None = None,
-               on_live_start: Callable | None = None, on_live_stop: Callable | None = None,
-               live_metrics: Callable[[], AsyncIterator[dict]] | None = None,
-               device_id: str | None = None, on_paired: Callable | None = None,
-               live_sources: LiveSources | None = None) -> FastAPI:
+def create_app(
+    store_path: str | Path,
+    data_dir: str | Path,
+    *,
+    pairing: PairingStore | None = None,
+    on_live_start: Callable | None = None,
+    on_live_stop: Callable | None = None,
+    live_metrics: Callable[[], AsyncIterator[dict]] | None = None,
+    device_id: str | None = None,
+    on_paired: Callable | None = None,
+    live_sources: LiveSources | None = None,
+) -> FastAPI:
     """The local API. `store_path`: the sessions database (opened on first use); `data_dir`: where
     pairing.db, sync.toml and the CA live. Callbacks may be sync or async:
     `on_live_start(LiveStart-as-dict) -> dict|str|None`, `on_live_stop() -> dict|None`,
@@ -188,8 +203,11 @@ def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: Pairing
     the videos in `<data_dir>/recordings`)."""
     data_dir = Path(data_dir).expanduser()
     live_sources = live_sources or LiveSources((), data_dir / RECORDINGS)
-    hidden = sorted({str(Path(store_path)), str(Path(store_path).expanduser().resolve()), str(data_dir),
-                     str(data_dir.resolve())}, key=len, reverse=True)
+    hidden = sorted(
+        {str(Path(store_path)), str(Path(store_path).expanduser().resolve()), str(data_dir), str(data_dir.resolve())},
+        key=len,
+        reverse=True,
+    )
 
     def public(exc: Exception) -> str:
         """An error's text for the phone: the box's own paths left out."""
@@ -197,6 +215,7 @@ def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: Pairing
         for path in hidden:
             text = text.replace(path, "the box")
         return text
+
     pairing = pairing or PairingStore(data_dir / "pairing.db")
     state: dict = {"store": None}
     store_lock = threading.Lock()
@@ -220,8 +239,12 @@ def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: Pairing
                 state["store"].close()
                 state["store"] = None
 
-    app = FastAPI(title="Axolotl Edge local API", version=API_VERSION, lifespan=lifespan,
-                  description="Pairing, cloud provisioning, sessions and live metrics of one Axolotl Edge box.")
+    app = FastAPI(
+        title="Axolotl Edge local API",
+        version=API_VERSION,
+        lifespan=lifespan,
+        description="Pairing, cloud provisioning, sessions and live metrics of one Axolotl Edge box.",
+    )
 
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY)
     app.add_exception_handler(RequestValidationError, _validation_errors)
@@ -231,7 +254,9 @@ def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: Pairing
     def auth(creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> dict:
         who = pairing.identify(creds.credentials) if creds and creds.scheme.lower() == "bearer" else None
         if who is None:
-            raise HTTPException(401, "missing, unknown or revoked token; pair again", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401, "missing, unknown or revoked token; pair again", headers={"WWW-Authenticate": "Bearer"}
+            )
         return who
 
     @app.post("/pair", response_model=PairResponse, tags=["pairing"])
@@ -299,7 +324,9 @@ def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: Pairing
     def get_feedback(session_id: str, who: dict = Depends(auth)):
         feedback = _session_or_404(session_id).get("feedback")
         if not feedback:
-            raise HTTPException(404, f"no feedback for session {session_id} yet; run `axolotl-edge feedback {session_id}` on the box")
+            raise HTTPException(
+                404, f"no feedback for session {session_id} yet; run `axolotl-edge feedback {session_id}` on the box"
+            )
         return feedback
 
     @app.post("/live/start", tags=["live"])
@@ -324,8 +351,17 @@ def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: Pairing
             raise HTTPException(409, public(exc)) from None
         return result if isinstance(result, dict) else {"ok": True}
 
-    @app.get("/live/metrics", tags=["live"], response_class=StreamingResponse,
-             responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events: `event: metrics`, JSON data"}})
+    @app.get(
+        "/live/metrics",
+        tags=["live"],
+        response_class=StreamingResponse,
+        responses={
+            200: {
+                "content": {"text/event-stream": {}},
+                "description": "Server-Sent Events: `event: metrics`, JSON data",
+            }
+        },
+    )
     async def live_metrics_stream(who: dict = Depends(auth)):
         if live_metrics is None:
             raise HTTPException(503, "live metrics are not available on this server")
@@ -344,8 +380,9 @@ def create_app(store_path: str | Path, data_dir: str | Path, *, pairing: Pairing
                 if close is not None:
                     await close()
 
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            events(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        )
 
     app.state.pairing = pairing
     app.state.live_streams = set()  # an asyncio.Event per open /live/metrics stream; set = end it
@@ -392,8 +429,15 @@ def make_server(app, host: str, port: int, certfile: str | Path, keyfile: str | 
     # for the phone's close_notify (asyncio's 30 s). A few seconds let a request in progress finish; then
     # the rest are cut.
     kw.setdefault("timeout_graceful_shutdown", SHUTDOWN_GRACE_S)
-    config = uvicorn.Config(app, host=host, port=int(port), ssl_certfile=str(certfile), ssl_keyfile=str(keyfile),
-                            log_level=kw.pop("log_level", "warning"), **kw)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=int(port),
+        ssl_certfile=str(certfile),
+        ssl_keyfile=str(keyfile),
+        log_level=kw.pop("log_level", "warning"),
+        **kw,
+    )
     return Server(config)
 
 
@@ -402,9 +446,18 @@ def serve(app, host: str, port: int, certfile: str | Path, keyfile: str | Path, 
     make_server(app, host, port, certfile, keyfile, **kw).run()
 
 
-def run_serve(db_path: str | Path, data_dir: str | Path, host: str = "0.0.0.0", port: int = DEFAULT_PORT, *,
-              name: str | None = None, version: str | None = None, advertise: bool = True, cameras=(),
-              **callbacks) -> None:
+def run_serve(
+    db_path: str | Path,
+    data_dir: str | Path,
+    host: str = "0.0.0.0",
+    port: int = DEFAULT_PORT,
+    *,
+    name: str | None = None,
+    version: str | None = None,
+    advertise: bool = True,
+    cameras=(),
+    **callbacks,
+) -> None:
     """`axolotl-edge serve`: certificate (made on first start), zeroconf advertisement, then the API over TLS.
 
     `cameras`: the sources a phone may name (besides the recordings); `callbacks`: on_live_start,
@@ -418,8 +471,14 @@ def run_serve(db_path: str | Path, data_dir: str | Path, host: str = "0.0.0.0", 
     cert, key, fp = ensure_certificate(data_dir)
     pairing = PairingStore(data_dir / "pairing.db")
     ad = None
-    app = create_app(db_path, data_dir, pairing=pairing, live_sources=LiveSources(cameras, data_dir / RECORDINGS),
-                     on_paired=lambda _client: ad.update(paired=True) if ad is not None else None, **callbacks)
+    app = create_app(
+        db_path,
+        data_dir,
+        pairing=pairing,
+        live_sources=LiveSources(cameras, data_dir / RECORDINGS),
+        on_paired=lambda _client: ad.update(paired=True) if ad is not None else None,
+        **callbacks,
+    )
     if advertise:
         from sync.discovery import advertise as zc_advertise
 

@@ -21,7 +21,13 @@ def _instance_name(name: str, device_id: str) -> str:
 
 
 def _txt(device_id: str, name: str, version: str, port: int, paired: bool) -> dict[str, str]:
-    return {"id": device_id, "name": name, "version": version, "port": str(int(port)), "paired": "yes" if paired else "no"}
+    return {
+        "id": device_id,
+        "name": name,
+        "version": version,
+        "port": str(int(port)),
+        "paired": "yes" if paired else "no",
+    }
 
 
 def _zeroconf(interfaces):
@@ -46,8 +52,9 @@ class Advertisement:
             changes["paired"] = "yes" if changes["paired"] else "no"
         self.txt = {**self.txt, **{k: str(v) for k, v in changes.items()}}
         old = self.info
-        self.info = ServiceInfo(old.type, old.name, port=old.port, properties=self.txt,
-                                server=old.server, addresses=old.addresses)
+        self.info = ServiceInfo(
+            old.type, old.name, port=old.port, properties=self.txt, server=old.server, addresses=old.addresses
+        )
         self.zc.update_service(self.info)
 
     def close(self) -> None:
@@ -66,8 +73,16 @@ class Advertisement:
         self.close()
 
 
-def advertise(device_id: str, name: str, version: str, port: int, paired: bool, *,
-              addresses: list[str] | None = None, interfaces=None) -> Advertisement:
+def advertise(
+    device_id: str,
+    name: str,
+    version: str,
+    port: int,
+    paired: bool,
+    *,
+    addresses: list[str] | None = None,
+    interfaces=None,
+) -> Advertisement:
     """Register `<name> <id8>._axolotl._tcp.local.` on `addresses` (default: the LAN address).
 
     `interfaces`: zeroconf's InterfaceChoice or a list of interface addresses (e.g. ["127.0.0.1"])."""
@@ -76,23 +91,35 @@ def advertise(device_id: str, name: str, version: str, port: int, paired: bool, 
     addresses = addresses or [lan_address()]
     host = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname() or "axolotl-edge")[:50]
     txt = _txt(device_id, name, version, port, paired)
-    info = ServiceInfo(SERVICE_TYPE, _instance_name(name, device_id), port=int(port), properties=txt,
-                       server=f"{host}.local.", addresses=[socket.inet_aton(a) for a in addresses])
+    info = ServiceInfo(
+        SERVICE_TYPE,
+        _instance_name(name, device_id),
+        port=int(port),
+        properties=txt,
+        server=f"{host}.local.",
+        addresses=[socket.inet_aton(a) for a in addresses],
+    )
     try:
         zc = _zeroconf(interfaces)
     except OSError as exc:
-        raise AxolotlError(f"cannot start zeroconf ({first_line(exc)}); the box will not be discoverable, pair with the QR code") from None
+        raise AxolotlError(
+            f"cannot start zeroconf ({first_line(exc)}); the box will not be discoverable, pair with the QR code"
+        ) from None
     try:
         zc.register_service(info, allow_name_change=True)
     except Exception as exc:  # NonUniqueNameException, OSError, timeouts
         zc.close()
-        raise AxolotlError(f"cannot advertise {SERVICE_TYPE} ({type(exc).__name__}: {first_line(exc)}); pair with the QR code") from None
+        raise AxolotlError(
+            f"cannot advertise {SERVICE_TYPE} ({type(exc).__name__}: {first_line(exc)}); pair with the QR code"
+        ) from None
     return Advertisement(zc, info, txt)
 
 
 def _decode(props: dict) -> dict[str, str]:
-    return {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else (v or ""))
-            for k, v in (props or {}).items()}
+    return {
+        (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else (v or ""))
+        for k, v in (props or {}).items()
+    }
 
 
 def browse(timeout_s: float = 3.0, *, interfaces=None) -> list[dict]:
@@ -121,10 +148,18 @@ def browse(timeout_s: float = 3.0, *, interfaces=None) -> list[dict]:
             if info is None:
                 continue
             txt = _decode(info.properties)
-            out.append({"name": txt.get("name", name), "service": name, "device_id": txt.get("id", ""),
-                        "host": (info.server or "").rstrip("."), "addresses": info.parsed_addresses(),
-                        "port": int(txt.get("port") or info.port), "version": txt.get("version", ""),
-                        "paired": txt.get("paired") == "yes"})
+            out.append(
+                {
+                    "name": txt.get("name", name),
+                    "service": name,
+                    "device_id": txt.get("id", ""),
+                    "host": (info.server or "").rstrip("."),
+                    "addresses": info.parsed_addresses(),
+                    "port": int(txt.get("port") or info.port),
+                    "version": txt.get("version", ""),
+                    "paired": txt.get("paired") == "yes",
+                }
+            )
         return out
     finally:
         zc.close()

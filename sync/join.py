@@ -26,7 +26,9 @@ def fetch_peer_certificate(host: str, port: int, timeout_s: float = 10.0) -> byt
             with ctx.wrap_socket(raw, server_hostname=host) as tls:
                 der = tls.getpeercert(binary_form=True)
     except (OSError, ssl.SSLError) as exc:
-        raise AxolotlError(f"cannot reach the box at {host}:{port} over TLS ({first_line(exc)}); is `axolotl-edge serve` running and on this network?") from None
+        raise AxolotlError(
+            f"cannot reach the box at {host}:{port} over TLS ({first_line(exc)}); is `axolotl-edge serve` running and on this network?"
+        ) from None
     if not der:
         raise AxolotlError(f"the box at {host}:{port} presented no certificate")
     return der
@@ -54,12 +56,16 @@ def join(uri: str, client_name: str = "cli", timeout_s: float = 10.0) -> str:
     der = fetch_peer_certificate(host, port, timeout_s)
     seen = cert_fingerprint(der)
     if not hmac.compare_digest(seen, info["fingerprint"]):
-        raise AxolotlError(f"the box at {host}:{port} presented a different TLS certificate (sha256 {seen[:16]}..., "
-                           f"expected {info['fingerprint'][:16]}...); not sending the code: scan a fresh QR code on the box")
+        raise AxolotlError(
+            f"the box at {host}:{port} presented a different TLS certificate (sha256 {seen[:16]}..., "
+            f"expected {info['fingerprint'][:16]}...); not sending the code: scan a fresh QR code on the box"
+        )
     url_host = f"[{host}]" if ":" in host else host
     try:
         with httpx.Client(verify=pinned_context(der), timeout=timeout_s) as client:
-            resp = client.post(f"https://{url_host}:{port}/pair", json={"code": info["code"], "client_name": client_name})
+            resp = client.post(
+                f"https://{url_host}:{port}/pair", json={"code": info["code"], "client_name": client_name}
+            )
     except httpx.HTTPError as exc:
         raise AxolotlError(f"pairing with {host}:{port} failed ({type(exc).__name__}: {first_line(exc)})") from None
     if resp.status_code != 200:

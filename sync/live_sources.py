@@ -13,8 +13,10 @@ from pathlib import Path
 from edge_app.errors import AxolotlError
 
 RECORDINGS = "recordings"
-REFUSED = ("that source is not one of this box's cameras or a video in its recordings folder; "
-           "leave source out for the box's camera, or name a recording")
+REFUSED = (
+    "that source is not one of this box's cameras or a video in its recordings folder; "
+    "leave source out for the box's camera, or name a recording"
+)
 
 
 class SourceRefused(AxolotlError):

@@ -101,9 +101,18 @@ class PairingStore:
     """One-time pairing codes and hashed bearer tokens in one SQLite file. Thread-safe; several
     processes may share the file (`pair` issues codes, `serve` redeems them)."""
 
-    def __init__(self, path: str | Path, *, clock=time.time, max_failures: int = 5, window_s: float = 60.0,
-                 lockout_s: float = 60.0, max_failures_per_code: int = 10, keep_attempts_s: float = 86400.0,
-                 max_attempt_rows: int = 5000):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        clock=time.time,
+        max_failures: int = 5,
+        window_s: float = 60.0,
+        lockout_s: float = 60.0,
+        max_failures_per_code: int = 10,
+        keep_attempts_s: float = 86400.0,
+        max_attempt_rows: int = 5000,
+    ):
         self.path = Path(path).expanduser()
         self.clock = clock
         self.max_failures, self.window_s, self.lockout_s = max_failures, window_s, lockout_s
@@ -117,7 +126,9 @@ class PairingStore:
             self._conn = sqlite3.connect(str(self.path), timeout=5.0, check_same_thread=False, isolation_level=None)
             self._conn.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
-            raise AxolotlError(f"cannot open the pairing database {self.path} ({first_line(exc)}); check AXOLOTL_EDGE_HOME") from None
+            raise AxolotlError(
+                f"cannot open the pairing database {self.path} ({first_line(exc)}); check AXOLOTL_EDGE_HOME"
+            ) from None
 
     def close(self) -> None:
         with self._lock:
@@ -141,23 +152,30 @@ class PairingStore:
             with self._lock, self._tx() as c:
                 c.execute("DELETE FROM codes WHERE expires_at < ?", (now - 86400,))
                 while True:
-                    code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+                    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
                     try:
-                        c.execute("INSERT INTO codes (code_hash, created_at, expires_at) VALUES (?, ?, ?)",
-                                  (_sha256(code), now, now + float(ttl_s)))
+                        c.execute(
+                            "INSERT INTO codes (code_hash, created_at, expires_at) VALUES (?, ?, ?)",
+                            (_sha256(code), now, now + float(ttl_s)),
+                        )
                         return code
                     except sqlite3.IntegrityError:  # the same code issued before: draw again
                         continue
         except sqlite3.Error as exc:  # e.g. a full disk
-            raise AxolotlError(f"cannot store a pairing code in {self.path} ({first_line(exc)}); "
-                               "free some space on that disk") from None
+            raise AxolotlError(
+                f"cannot store a pairing code in {self.path} ({first_line(exc)}); free some space on that disk"
+            ) from None
 
     def locked_for(self, source: str | None = None) -> float:
         """Seconds until pairing is unlocked for this source address (0: not locked)."""
         now = self.clock()
-        rows = [r[0] for r in self._conn.execute(
-            "SELECT at FROM attempts WHERE ok = ? AND source IS ? AND at > ? ORDER BY at DESC",
-            (WRONG, source, now - self.window_s - self.lockout_s))]
+        rows = [
+            r[0]
+            for r in self._conn.execute(
+                "SELECT at FROM attempts WHERE ok = ? AND source IS ? AND at > ? ORDER BY at DESC",
+                (WRONG, source, now - self.window_s - self.lockout_s),
+            )
+        ]
         # locked when max_failures wrong attempts fell within one window; until lockout_s after the last one
         for i in range(len(rows) - self.max_failures + 1):
             newest, oldest = rows[i], rows[i + self.max_failures - 1]
@@ -168,8 +186,10 @@ class PairingStore:
     def _attempt(self, c, now: float, client_name: str, source: str | None, ok: int) -> None:
         c.execute("INSERT INTO attempts (at, client, source, ok) VALUES (?, ?, ?, ?)", (now, client_name, source, ok))
         # bounded: by age, and by count (a flood from many addresses)
-        c.execute("DELETE FROM attempts WHERE at < ? OR id <= (SELECT max(id) FROM attempts) - ?",
-                  (now - self.keep_attempts_s, self.max_attempt_rows))
+        c.execute(
+            "DELETE FROM attempts WHERE at < ? OR id <= (SELECT max(id) FROM attempts) - ?",
+            (now - self.keep_attempts_s, self.max_attempt_rows),
+        )
 
     def redeem(self, code: str, client_name: str, source: str | None = None) -> str:
         """Exchange a live one-time code for a new bearer token (returned once; only its hash is kept).
@@ -184,32 +204,44 @@ class PairingStore:
             if wait > 0:
                 with self._tx() as c:
                     self._attempt(c, now, client_name, source, LOCKED)
-                raise PairingRateLimited(f"too many wrong pairing codes from this address: locked out, try again in {int(wait) + 1} s", wait)
+                raise PairingRateLimited(
+                    f"too many wrong pairing codes from this address: locked out, try again in {int(wait) + 1} s", wait
+                )
             with self._tx() as c:
-                row = c.execute("SELECT id, expires_at, used_at, failures FROM codes WHERE code_hash = ?",
-                                (_sha256(code),)).fetchone()
+                row = c.execute(
+                    "SELECT id, expires_at, used_at, failures FROM codes WHERE code_hash = ?", (_sha256(code),)
+                ).fetchone()
                 if row is None:  # a guess: it counts against this address and every live code
                     self._count_guess(c, now, source)
                     self._attempt(c, now, client_name, source, WRONG)
                     raise PairingRefused("wrong pairing code; show a new one with `axolotl-edge pair` on the box")
                 if row[2] is not None or row[1] < now or row[3] >= self.max_failures_per_code:
                     self._attempt(c, now, client_name, source, KNOWN)  # a real code, not a guess: counts against nobody
-                    reason = ("pairing code already used" if row[2] is not None else "pairing code expired" if row[1] < now
-                              else "pairing code burnt after too many wrong guesses")
+                    reason = (
+                        "pairing code already used"
+                        if row[2] is not None
+                        else "pairing code expired"
+                        if row[1] < now
+                        else "pairing code burnt after too many wrong guesses"
+                    )
                     raise PairingRefused(f"{reason}; show a new one with `axolotl-edge pair` on the box")
                 c.execute("UPDATE codes SET used_at = ? WHERE id = ?", (now, row[0]))
                 self._attempt(c, now, client_name, source, OK)
                 token = "axo_" + secrets.token_urlsafe(32)
-                c.execute("INSERT INTO tokens (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                          (uuid.uuid4().hex[:12], client_name, _sha256(token), _iso(now)))
+                c.execute(
+                    "INSERT INTO tokens (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                    (uuid.uuid4().hex[:12], client_name, _sha256(token), _iso(now)),
+                )
                 return token
 
     def _count_guess(self, c, now: float, source: str | None) -> None:
         """A wrong guess counts against every live code, but one address adds at most max_failures to a code."""
-        for code_id, created in c.execute("SELECT id, created_at FROM codes WHERE used_at IS NULL AND expires_at >= ?",
-                                          (now,)).fetchall():
-            (before,) = c.execute("SELECT count(*) FROM attempts WHERE ok = ? AND source IS ? AND at >= ?",
-                                  (WRONG, source, created)).fetchone()
+        for code_id, created in c.execute(
+            "SELECT id, created_at FROM codes WHERE used_at IS NULL AND expires_at >= ?", (now,)
+        ).fetchall():
+            (before,) = c.execute(
+                "SELECT count(*) FROM attempts WHERE ok = ? AND source IS ? AND at >= ?", (WRONG, source, created)
+            ).fetchone()
             if before < self.max_failures:
                 c.execute("UPDATE codes SET failures = failures + 1 WHERE id = ?", (code_id,))
 
@@ -219,7 +251,9 @@ class PairingStore:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT source, count(*), max(at) FROM attempts WHERE ok IN (?, ?) AND at > ? "
-                "GROUP BY source ORDER BY count(*) DESC, max(at) DESC", (WRONG, LOCKED, self.clock() - since_s)).fetchall()
+                "GROUP BY source ORDER BY count(*) DESC, max(at) DESC",
+                (WRONG, LOCKED, self.clock() - since_s),
+            ).fetchall()
         return [{"source": src or "this box", "wrong": n, "last_at": last} for src, n, last in rows]
 
     # ---------------------------------------------------------------- tokens
@@ -234,7 +268,9 @@ class PairingStore:
             return None
         digest = _sha256(token)
         with self._lock:
-            rows = self._conn.execute("SELECT id, name, token_hash, created_at FROM tokens WHERE revoked_at IS NULL").fetchall()
+            rows = self._conn.execute(
+                "SELECT id, name, token_hash, created_at FROM tokens WHERE revoked_at IS NULL"
+            ).fetchall()
             found = None
             for tid, name, stored, created in rows:  # every row compared: no early exit
                 if hmac.compare_digest(stored, digest) and found is None:
@@ -247,15 +283,18 @@ class PairingStore:
     def revoke(self, token_id_or_name: str) -> int:
         """Revoke the tokens with this id or client name; returns how many were revoked."""
         with self._lock, self._tx() as c:
-            cur = c.execute("UPDATE tokens SET revoked_at = ? WHERE revoked_at IS NULL AND (id = ? OR name = ?)",
-                            (_iso(self.clock()), token_id_or_name, token_id_or_name))
+            cur = c.execute(
+                "UPDATE tokens SET revoked_at = ? WHERE revoked_at IS NULL AND (id = ? OR name = ?)",
+                (_iso(self.clock()), token_id_or_name, token_id_or_name),
+            )
             return cur.rowcount
 
     def tokens(self) -> list[dict]:
         """Every token's id, name, created/revoked/last-used times (never the hash)."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT id, name, created_at, revoked_at, last_used_at FROM tokens ORDER BY created_at, id").fetchall()
+                "SELECT id, name, created_at, revoked_at, last_used_at FROM tokens ORDER BY created_at, id"
+            ).fetchall()
         return [dict(zip(("id", "name", "created_at", "revoked_at", "last_used_at"), r)) for r in rows]
 
     def paired(self) -> bool:
@@ -280,10 +319,18 @@ class _Tx:
 
 # -- URI and QR ----------------------------------------------------------------------------------
 
+
 def pairing_uri(device_id: str, host: str, port: int, code: str, fingerprint: str, name: str = "") -> str:
     """`axolotl://pair?v=1&id=...&name=...&host=...&port=...&code=...&fp=<sha256 hex>`."""
-    query = {"v": "1", "id": device_id, "name": name, "host": host, "port": str(int(port)), "code": code,
-             "fp": fingerprint.replace(":", "").lower()}
+    query = {
+        "v": "1",
+        "id": device_id,
+        "name": name,
+        "host": host,
+        "port": str(int(port)),
+        "code": code,
+        "fp": fingerprint.replace(":", "").lower(),
+    }
     return f"{URI_SCHEME}://pair?" + urlencode(query)
 
 
@@ -305,8 +352,15 @@ def parse_pairing_uri(uri: str) -> dict:
         assert 0 < port < 65536
     except (ValueError, AssertionError):
         raise AxolotlError(f"pairing URI has a bad port {q['port']!r}") from None
-    return {"device_id": q["id"], "name": q.get("name", ""), "host": q["host"], "port": port,
-            "code": q["code"], "fingerprint": fp, "version": q.get("v", "1")}
+    return {
+        "device_id": q["id"],
+        "name": q.get("name", ""),
+        "host": q["host"],
+        "port": port,
+        "code": q["code"],
+        "fingerprint": fp,
+        "version": q.get("v", "1"),
+    }
 
 
 def qr_terminal(uri: str) -> str:
@@ -330,9 +384,14 @@ def qr_png(uri: str, path: str | Path, scale: int = 8) -> Path:
 # -- CLI entry points ----------------------------------------------------------------------------
 
 
-
-def new_pairing(db_path: str | Path, data_dir: str | Path, port: int | None = None, host: str | None = None,
-                name: str | None = None, ttl_s: float = 120.0) -> dict:
+def new_pairing(
+    db_path: str | Path,
+    data_dir: str | Path,
+    port: int | None = None,
+    host: str | None = None,
+    name: str | None = None,
+    ttl_s: float = 120.0,
+) -> dict:
     """Issue a one-time code; returns the pairing URI (what the QR code holds) and its parts."""
     data_dir = Path(data_dir).expanduser()
     _, _, fp = ensure_certificate(data_dir)
@@ -343,8 +402,16 @@ def new_pairing(db_path: str | Path, data_dir: str | Path, port: int | None = No
     return {"uri": uri, "code": code, "fingerprint": fp, "host": host, "expires_in_s": ttl_s}
 
 
-def show_pairing(db_path: str | Path, data_dir: str | Path, port: int | None = None, host: str | None = None,
-                 name: str | None = None, ttl_s: float = 120.0, png: str | Path | None = None, out=None) -> dict:
+def show_pairing(
+    db_path: str | Path,
+    data_dir: str | Path,
+    port: int | None = None,
+    host: str | None = None,
+    name: str | None = None,
+    ttl_s: float = 120.0,
+    png: str | Path | None = None,
+    out=None,
+) -> dict:
     """`axolotl-edge pair`: issue a code and print the QR code, the URI and the code (for `serve` to redeem)."""
     import sys
 
@@ -354,7 +421,9 @@ def show_pairing(db_path: str | Path, data_dir: str | Path, port: int | None = N
     if png:
         qr_png(uri, png)
     out.write(qr_terminal(uri))
-    out.write(f"\nPairing code: {code[:4]} {code[4:]}  (valid {int(ttl_s)} s, once)\n{uri}\n"
-              f"Certificate sha256: {info['fingerprint']}\n")
+    out.write(
+        f"\nPairing code: {code[:4]} {code[4:]}  (valid {int(ttl_s)} s, once)\n{uri}\n"
+        f"Certificate sha256: {info['fingerprint']}\n"
+    )
     out.flush()
     return info

@@ -40,8 +40,10 @@ def _write_atomic(path: Path, data: bytes, mode: int) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise AxolotlError(f"cannot write {path} ({exc.strerror or first_line(exc)}); free some space on that disk "
-                           "or point AXOLOTL_EDGE_HOME at a writable folder") from None
+        raise AxolotlError(
+            f"cannot write {path} ({exc.strerror or first_line(exc)}); free some space on that disk "
+            "or point AXOLOTL_EDGE_HOME at a writable folder"
+        ) from None
 
 
 def ensure_certificate(data_dir: str | Path) -> tuple[Path, Path, str]:
@@ -59,7 +61,9 @@ def ensure_certificate(data_dir: str | Path) -> tuple[Path, Path, str]:
         try:
             return cert_path, key_path, cert_fingerprint(cert_path.read_bytes())
         except (OSError, ValueError) as exc:
-            raise AxolotlError(f"cannot read the TLS certificate {cert_path} ({first_line(exc)}); delete {folder} to make a new one (phones must pair again)") from None
+            raise AxolotlError(
+                f"cannot read the TLS certificate {cert_path} ({first_line(exc)}); delete {folder} to make a new one (phones must pair again)"
+            ) from None
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -67,22 +71,32 @@ def ensure_certificate(data_dir: str | Path) -> tuple[Path, Path, str]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     hostname = socket.gethostname() or "axolotl-edge"
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname[:64]),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Axolotl Edge")])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, hostname[:64]),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Axolotl Edge"),
+        ]
+    )
     now = dt.datetime.now(dt.timezone.utc)
     sans = [x509.DNSName(hostname), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
     if hostname != "localhost":
         sans.insert(1, x509.DNSName("localhost"))
-    cert = (x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=3652))
-            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    write_private(key_path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                              serialization.NoEncryption()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=3652))
+        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    write_private(
+        key_path,
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+    )
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
     _write_atomic(cert_path, cert_pem, 0o644)
     return cert_path, key_path, cert_fingerprint(cert_pem)

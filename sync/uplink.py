@@ -185,7 +185,9 @@ class Uplink:
         try:
             client.connect(c.host, int(c.port), keepalive=int(c.keepalive), clean_start=True)
         except (OSError, ValueError) as exc:
-            raise ConnectFailed(f"cannot reach broker {c.host}:{c.port} ({type(exc).__name__}: {first_line(exc)})") from None
+            raise ConnectFailed(
+                f"cannot reach broker {c.host}:{c.port} ({type(exc).__name__}: {first_line(exc)})"
+            ) from None
         try:
             t_end = time.monotonic() + c.connect_timeout
             while ev["connack"] is None and time.monotonic() < t_end:
@@ -224,17 +226,22 @@ class Uplink:
                         self.stats["sent"] += 1
                 ev["acks"].clear()
                 if not ev["connected"]:
-                    for rid, _, attempts in inflight.values():
+                    for rid, _, _attempts in inflight.values():
                         self.store.outbox_mark_retry(rid, "connection lost before PUBACK", time.time())
-                    log.warning("connection lost (%s); %d message(s) in flight will be sent again",
-                                ev["disconnect"], len(inflight))
+                    log.warning(
+                        "connection lost (%s); %d message(s) in flight will be sent again",
+                        ev["disconnect"],
+                        len(inflight),
+                    )
                     self.store.meta_set("sync.last_error", f"{utc_now_iso()} connection lost ({ev['disconnect']})")
                     return True
                 now_m = time.monotonic()
                 for mid, (rid, t0, attempts) in list(inflight.items()):
                     if now_m - t0 > c.ack_timeout:
                         inflight.pop(mid)
-                        self.store.outbox_mark_retry(rid, f"no PUBACK within {c.ack_timeout:g} s", self._retry_at(attempts))
+                        self.store.outbox_mark_retry(
+                            rid, f"no PUBACK within {c.ack_timeout:g} s", self._retry_at(attempts)
+                        )
                 if stop.is_set() or (deadline is not None and time.monotonic() > deadline):
                     break
                 free = max(1, c.window) - len(inflight)
@@ -255,9 +262,11 @@ class Uplink:
                     info = client.publish(topic, payload, qos=1, properties=props)
                     last_pub = time.monotonic()
                     if info.rc != mqtt.MQTT_ERR_SUCCESS:
-                        self.store.outbox_mark_retry(row["id"], f"publish failed: {mqtt.error_string(info.rc)}",
-                                                     time.time() if info.rc == mqtt.MQTT_ERR_NO_CONN
-                                                     else self._retry_at(row["attempts"]))
+                        self.store.outbox_mark_retry(
+                            row["id"],
+                            f"publish failed: {mqtt.error_string(info.rc)}",
+                            time.time() if info.rc == mqtt.MQTT_ERR_NO_CONN else self._retry_at(row["attempts"]),
+                        )
                         if info.rc == mqtt.MQTT_ERR_NO_CONN:
                             ev["connected"] = False
                             break
@@ -310,7 +319,7 @@ class Uplink:
             if stop_event.is_set():
                 break
             failures = 0 if connected else failures + 1
-            delay = _jitter(min(c.backoff_max, c.backoff_initial * 2 ** failures))
+            delay = _jitter(min(c.backoff_max, c.backoff_initial * 2**failures))
             log.info("reconnecting in %.1f s", delay)
             stop_event.wait(delay)
 
@@ -318,10 +327,19 @@ class Uplink:
 # What a coach can read in the sun: the causes behind the usual connection errors.
 _PLAIN = (
     (("refused",), "the cloud server is not answering (connection refused)"),
-    (("name or service", "nodename", "getaddrinfo", "resolution"), "no internet here: the cloud's address cannot be found"),
+    (
+        ("name or service", "nodename", "getaddrinfo", "resolution"),
+        "no internet here: the cloud's address cannot be found",
+    ),
     (("timed out", "timeout"), "the network is too slow or down: the cloud did not answer in time"),
-    (("authoris", "authoriz", "bad user name"), "the cloud refused this box's login: pair the box with the cloud again"),
-    (("certificate", "ssl", "tls"), "the secure connection to the cloud failed (certificate): check the box's date and time"),
+    (
+        ("authoris", "authoriz", "bad user name"),
+        "the cloud refused this box's login: pair the box with the cloud again",
+    ),
+    (
+        ("certificate", "ssl", "tls"),
+        "the secure connection to the cloud failed (certificate): check the box's date and time",
+    ),
     (("unreachable", "no route"), "no network: connect the box to Wi-Fi or a hotspot"),
     (("connection lost",), "the connection to the cloud dropped"),
 )
@@ -350,8 +368,14 @@ def status_summary(store, config: SyncConfig | None = None) -> dict:
         headline = f"{counts['pending'] + counts['failed']} summaries waiting to upload; they go out by themselves when the network is back"
     else:
         headline = "Everything is uploaded"
-    return {"configured": config is not None, **counts, "last_upload": max(sent) if sent else None,
-            "last_connected": store.meta_get("sync.last_connected_at"), "error": plain_error(error), "headline": headline}
+    return {
+        "configured": config is not None,
+        **counts,
+        "last_upload": max(sent) if sent else None,
+        "last_connected": store.meta_get("sync.last_connected_at"),
+        "error": plain_error(error),
+        "headline": headline,
+    }
 
 
 def status_text(store, config: SyncConfig | None = None, *, limit: int = 20) -> str:
@@ -361,8 +385,10 @@ def status_text(store, config: SyncConfig | None = None, *, limit: int = 20) -> 
     if config is None:
         lines.append("sync: not configured (no sync.toml; pair the box with a cloud); messages wait in the outbox")
     else:
-        lines.append(f"sync: broker {config.host}:{config.port}{' (TLS)' if config.tls_ca else ''}, "
-                     f"tenant {config.tenant}, user {config.username or '-'}")
+        lines.append(
+            f"sync: broker {config.host}:{config.port}{' (TLS)' if config.tls_ca else ''}, "
+            f"tenant {config.tenant}, user {config.username or '-'}"
+        )
     lines.append(f"outbox: {counts['pending']} pending, {counts['sent']} sent, {counts['failed']} failing")
     last_ok = store.meta_get("sync.last_connected_at")
     last_err = store.meta_get("sync.last_error")
@@ -374,8 +400,10 @@ def status_text(store, config: SyncConfig | None = None, *, limit: int = 20) -> 
     now = time.time()
     for r in failing[:limit]:
         wait = max(0.0, r["next_try_at"] - now)
-        lines.append(f"  {r['id'][:8]} {r['topic_kind']} session {str(r['session_id'])[:8]}: "
-                     f"{r['attempts']} attempt(s), next in {wait:.0f} s: {r['last_error']}")
+        lines.append(
+            f"  {r['id'][:8]} {r['topic_kind']} session {str(r['session_id'])[:8]}: "
+            f"{r['attempts']} attempt(s), next in {wait:.0f} s: {r['last_error']}"
+        )
     if len(failing) > limit:
         lines.append(f"  ... and {len(failing) - limit} more")
     return "\n".join(lines)
@@ -390,8 +418,9 @@ def main(argv=None) -> int:
     ap.add_argument("--status", action="store_true", help="show what is pending, sent and failing, and exit")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
     from edge_app.config import default_db_path
     from edge_app.errors import AxolotlError
     from edge_app.store import SessionStore

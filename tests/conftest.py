@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests import early
+
 # Re-exported: test modules import these from here (tests/paths.py holds them, so early.py needs no conftest).
 from tests.paths import CALIBRATION, DATA, ROOT, SAMPLE, VTEST, cli_command  # noqa: F401
 
@@ -28,8 +29,9 @@ def vtest() -> Path:
 def run_cli(*args, env=None, timeout=600, **kw) -> subprocess.CompletedProcess:
     """Run the installed `axolotl-edge` entry point as a user would."""
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([*cli_command(), *map(str, args)], capture_output=True, text=True, env=full_env,
-                          timeout=timeout, **kw)
+    return subprocess.run(
+        [*cli_command(), *map(str, args)], capture_output=True, text=True, env=full_env, timeout=timeout, **kw
+    )
 
 
 @pytest.fixture(scope="session")

@@ -22,14 +22,43 @@ from tests.paths import CALIBRATION, SAMPLE, VTEST, cli_command
 
 # name -> (the fixture whose tests need it, the CLI arguments, with {db} for the database path)
 RUNS = {
-    "sample": ("analysed_sample",
-               ("analyze", str(SAMPLE), "--db", "{db}", "--json", "--quiet", "--no-pose", "--max-frames", "80",
-                "--calibration", str(CALIBRATION), "--profile", "u13")),
-    "quick_start": ("quick_start",
-                    ("analyze", str(SAMPLE), "--db", "{db}", "--json", "--quiet", "--calibration", str(CALIBRATION),
-                     "--charts", "{db}.charts")),
-    "vtest": ("vtest_module",
-              ("analyze", str(VTEST), "--db", "{db}", "--json", "--quiet", "--calibration", str(CALIBRATION))),
+    "sample": (
+        "analysed_sample",
+        (
+            "analyze",
+            str(SAMPLE),
+            "--db",
+            "{db}",
+            "--json",
+            "--quiet",
+            "--no-pose",
+            "--max-frames",
+            "80",
+            "--calibration",
+            str(CALIBRATION),
+            "--profile",
+            "u13",
+        ),
+    ),
+    "quick_start": (
+        "quick_start",
+        (
+            "analyze",
+            str(SAMPLE),
+            "--db",
+            "{db}",
+            "--json",
+            "--quiet",
+            "--calibration",
+            str(CALIBRATION),
+            "--charts",
+            "{db}.charts",
+        ),
+    ),
+    "vtest": (
+        "vtest_module",
+        ("analyze", str(VTEST), "--db", "{db}", "--json", "--quiet", "--calibration", str(CALIBRATION)),
+    ),
 }
 TIMEOUT_S = 900
 
@@ -44,8 +73,9 @@ class _Run:
         env = {**os.environ, "AXOLOTL_EDGE_HOME": str(self.dir / "home")}
         self.out, self.err = open(self.dir / "stdout", "wb"), open(self.dir / "stderr", "wb")  # a pipe would fill
         self.args = [*cli_command(), *(a.format(db=self.db) for a in args)]
-        self.proc = subprocess.Popen(self.args, stdout=self.out, stderr=self.err, env=env,
-                                     preexec_fn=lambda: os.nice(19))
+        self.proc = subprocess.Popen(
+            self.args, stdout=self.out, stderr=self.err, env=env, preexec_fn=lambda: os.nice(19)
+        )
 
     def finish(self, timeout: float) -> subprocess.CompletedProcess:
         _renice(self.proc.pid, 0)  # now the suite waits for it
@@ -57,8 +87,9 @@ class _Run:
                 self.proc.wait()
             self.out.close()
             self.err.close()
-        return subprocess.CompletedProcess(self.args, self.proc.returncode, (self.dir / "stdout").read_text(),
-                                           (self.dir / "stderr").read_text())
+        return subprocess.CompletedProcess(
+            self.args, self.proc.returncode, (self.dir / "stdout").read_text(), (self.dir / "stderr").read_text()
+        )
 
     def discard(self) -> None:
         if self.proc.poll() is None:
@@ -99,8 +130,13 @@ def result(name: str, db: Path) -> subprocess.CompletedProcess:
     if run is None:
         _, args = RUNS[name]
         env = {**os.environ, "AXOLOTL_EDGE_HOME": str(db.parent / "home")}
-        return subprocess.run([*cli_command(), *(a.format(db=db) for a in args)], capture_output=True, text=True,
-                              env=env, timeout=TIMEOUT_S)
+        return subprocess.run(
+            [*cli_command(), *(a.format(db=db) for a in args)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=TIMEOUT_S,
+        )
     try:
         proc = run.finish(TIMEOUT_S)
         for f in run.dir.glob("run.db*"):  # with any -wal / -shm (and charts folder) left beside it

@@ -7,14 +7,16 @@
 - every "ARCHITECTURE §N" in the code points at a section that exists;
 - no test module imports another test module (shared helpers live in conftest.py or helpers modules).
 """
+
 from __future__ import annotations
 
 import ast
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCT = ("edge_app", "sync", "ui", "cloud_ingest", "cli")
@@ -37,6 +39,7 @@ def _imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
 
 def _import_lines(name: str, path: Path, known: dict[str, Path]) -> list[tuple[str, int]]:
     """(product module, line) for every import in `name`'s body, lazy ones included."""
+
     def resolve(dotted: str | None) -> str | None:
         while dotted and dotted not in known:
             dotted = dotted.rpartition(".")[0]
@@ -49,7 +52,7 @@ def _import_lines(name: str, path: Path, known: dict[str, Path]) -> list[tuple[s
             deps += [(d, node.lineno) for d in (resolve(a.name) for a in node.names) if d]
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package[:len(package) - node.level + 1]
+                base = package[: len(package) - node.level + 1]
                 module = ".".join(base + ([node.module] if node.module else []))
             else:
                 module = node.module
@@ -108,8 +111,11 @@ def import_cycles(packages=PRODUCT, root: Path = ROOT) -> list[list[str]]:
 
 
 def test_no_product_module_is_over_700_lines():
-    too_long = {str(p.relative_to(ROOT)): n for p in _modules(PRODUCT).values()
-                if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    too_long = {
+        str(p.relative_to(ROOT)): n
+        for p in _modules(PRODUCT).values()
+        if (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
     assert not too_long, f"split these modules by job: {too_long}"
 
 
@@ -149,8 +155,11 @@ def test_no_test_module_imports_another_test_module():
     offenders = []
     for path in (ROOT / "tests").rglob("test_*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
-                [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else ([a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            )
             if isinstance(node, ast.ImportFrom) and node.level:
                 names = [a.name for a in node.names] + [node.module or ""]
             if any(re.search(r"(^|\.)test_\w+$", n) for n in names):
@@ -166,8 +175,12 @@ LAYERS = ROOT / "docs" / "layers.toml"
 def layer_violations(root: Path = ROOT, layers_file: Path = LAYERS) -> list[str]:
     """Every import from one room into another that the room's `may_import` leaves out, as readable lines."""
     rooms = {name: room for name, room in tomllib.loads(layers_file.read_text())["rooms"].items() if room.get("paths")}
-    problems = [f"room {name} may import an unknown room {other}" for name, room in rooms.items()
-                for other in room["may_import"] if other not in rooms]
+    problems = [
+        f"room {name} may import an unknown room {other}"
+        for name, room in rooms.items()
+        for other in room["may_import"]
+        if other not in rooms
+    ]
     paths = {p: name for name, room in rooms.items() for p in room["paths"]}
 
     def room_of(rel: str) -> str | None:
@@ -196,10 +209,16 @@ def test_every_import_is_one_its_room_may_make():
 def test_the_core_imports_neither_the_border_nor_the_kiosk_nor_the_command_line():
     """ARCHITECTURE §1: nothing in edge_app/ imports sync/, cloud_ingest/, ui/ (or cli/, which starts them)."""
     rooms = tomllib.loads(LAYERS.read_text())["rooms"]
-    core = {name: room["may_import"] for name, room in rooms.items()
-            if room.get("paths") and all(p.startswith("edge_app/") for p in room["paths"])}
-    assert core and not {name: sorted(set(may) & {"sync", "cloud_ingest", "ui", "cli"}) for name, may in core.items()
-                         if set(may) & {"sync", "cloud_ingest", "ui", "cli"}}
+    core = {
+        name: room["may_import"]
+        for name, room in rooms.items()
+        if room.get("paths") and all(p.startswith("edge_app/") for p in room["paths"])
+    }
+    assert core and not {
+        name: sorted(set(may) & {"sync", "cloud_ingest", "ui", "cli"})
+        for name, may in core.items()
+        if set(may) & {"sync", "cloud_ingest", "ui", "cli"}
+    }
 
 
 def test_the_layer_check_finds_a_forbidden_import(tmp_path):
@@ -211,18 +230,23 @@ def test_the_layer_check_finds_a_forbidden_import(tmp_path):
     (tmp_path / "core" / "base.py").write_text("X = 1\n")
     (tmp_path / "border" / "api.py").write_text("from core.low import a\n")
     layers = tmp_path / "layers.toml"
-    layers.write_text('[rooms.low]\npaths = ["core/low"]\nmay_import = ["base"]\n'
-                      '[rooms.base]\npaths = ["core/__init__.py", "core/base.py"]\nmay_import = []\n'
-                      '[rooms.border]\npaths = ["border"]\nmay_import = ["low", "base"]\n')
+    layers.write_text(
+        '[rooms.low]\npaths = ["core/low"]\nmay_import = ["base"]\n'
+        '[rooms.base]\npaths = ["core/__init__.py", "core/base.py"]\nmay_import = []\n'
+        '[rooms.border]\npaths = ["border"]\nmay_import = ["low", "base"]\n'
+    )
     assert layer_violations(tmp_path, layers) == []
     (tmp_path / "core" / "base.py").write_text("X = 1\n\ndef f():\n    from border.api import a  # lazy: counts too\n")
     assert layer_violations(tmp_path, layers) == [
-        "room base imports room border (core/base.py:4: border.api) but may not"]
+        "room base imports room border (core/base.py:4: border.api) but may not"
+    ]
     (tmp_path / "core" / "stray.py").write_text("")
     assert "core/stray.py is in no room of layers.toml" in layer_violations(tmp_path, layers)
 
 
 def test_the_doc_table_of_rooms_is_the_one_the_layers_file_writes():
     check = subprocess.run([sys.executable, str(ROOT / "scripts" / "architecture_table.py"), "--check"])
-    assert check.returncode == 0, ("docs/ARCHITECTURE.md §2 differs from docs/layers.toml: "
-                                   "run `python scripts/architecture_table.py` and commit both")
+    assert check.returncode == 0, (
+        "docs/ARCHITECTURE.md §2 differs from docs/layers.toml: "
+        "run `python scripts/architecture_table.py` and commit both"
+    )

@@ -19,11 +19,13 @@ ULTRALYTICS_GFLOPS_640 = 7.6  # yolo11n-pose, as Ultralytics publishes it (docs/
 
 def _row(text: str, label: str) -> list[float]:
     line = next(ln for ln in text.splitlines() if ln.startswith(label))
-    return [float(x) for x in re.findall(r"\d+\.\d+", line[len(label):])]
+    return [float(x) for x in re.findall(r"\d+\.\d+", line[len(label) :])]
 
 
 def test_bench_prints_the_table_on_the_sample_clip():
-    proc = run_cli("bench", "--input-size", "320", "--frames", "30")  # default source: the sample clip, pose as configured (on)
+    proc = run_cli(
+        "bench", "--input-size", "320", "--frames", "30"
+    )  # default source: the sample clip, pose as configured (on)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "vtest-15s.avi: 30 frames at input 320 (320x256 as letterboxed), pose on" in out
@@ -66,11 +68,14 @@ def test_gflops_match_ultralytics_published_figure(size):
     assert bench.model_gflops(path, size, size) == pytest.approx(expected, rel=0.10)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["no-such-clip.avi"], "video not found"),
-    (["--input-size", "333"], "input size 333 is not a multiple of 32"),
-    (["--frames", "3"], "--frames 3 is too few"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["no-such-clip.avi"], "video not found"),
+        (["--input-size", "333"], "input size 333 is not a multiple of 32"),
+        (["--frames", "3"], "--frames 3 is too few"),
+    ],
+)
 def test_bad_input_is_one_line_error(args, message):
     proc = run_cli("bench", *args)
     assert proc.returncode == 2
@@ -99,7 +104,10 @@ class FakePynvml(types.ModuleType):
         return b"NVIDIA H100 80GB HBM3"
 
     def nvmlDeviceGetComputeRunningProcesses(self, handle):
-        return [types.SimpleNamespace(pid=1, usedGpuMemory=1 << 30), types.SimpleNamespace(pid=self.pid, usedGpuMemory=300 << 20)]
+        return [
+            types.SimpleNamespace(pid=1, usedGpuMemory=1 << 30),
+            types.SimpleNamespace(pid=self.pid, usedGpuMemory=300 << 20),
+        ]
 
 
 def test_gpu_memory_reads_this_process_from_nvml(monkeypatch):
@@ -126,12 +134,16 @@ def test_bench_paced_plays_the_sample_clip_as_a_live_camera():
         assert 0 < float(hz[2]) <= float(hz[1]) <= 10.0
     lag = re.search(r"^lag_s +(\d+\.\d+)  median, p90 (\d+\.\d+), max (\d+\.\d+)", out, re.M)
     assert lag and 0 <= float(lag[1]) <= float(lag[2]) <= float(lag[3]), out
-    assert re.search(r"^live: position .* Hz \(median\), lag up to .* s: (meets|misses) the 5 Hz / 1 s budget$", out, re.M)
+    assert re.search(
+        r"^live: position .* Hz \(median\), lag up to .* s: (meets|misses) the 5 Hz / 1 s budget$", out, re.M
+    )
 
 
 def test_bench_paced_json_counts_add_up(tmp_path):
     db = tmp_path / "paced.db"
-    proc = run_cli("bench", str(SAMPLE), "--paced", "--input-size", "320", "--frames", "20", "--no-pose", "--json", "--db", db)
+    proc = run_cli(
+        "bench", str(SAMPLE), "--paced", "--input-size", "320", "--frames", "20", "--no-pose", "--json", "--db", db
+    )
     assert proc.returncode == 0, proc.stderr
     r = json.loads(proc.stdout)
     assert r["paced"] is True and 2 <= r["frames"] <= 20 and r["clip_fps"] == 10 and r["due_frames"] == 150

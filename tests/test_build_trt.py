@@ -81,7 +81,9 @@ def expected_calibration_frames(n):
 def test_int8_calibrates_on_video_frames_and_keeps_the_cache(fakes, tmp_path, monkeypatch, capsys):
     trt, _ = fakes
     cache = tmp_path / "calib.cache"
-    assert run(tmp_path, "--precision", "int8", "--calib-video", SAMPLE, "--calib-frames", 6, "--calib-cache", cache) == 0
+    assert (
+        run(tmp_path, "--precision", "int8", "--calib-video", SAMPLE, "--calib-frames", 6, "--calib-cache", cache) == 0
+    )
     rec = trt.BUILDS[0]
     assert rec.flags == {"FP16", "INT8"}
     assert rec.calibration_profile == {"images": ((1, 3, SIZE, SIZE),) * 3}
@@ -121,14 +123,17 @@ def test_dla_core_with_gpu_fallback(fakes, tmp_path, capsys):
     assert (tmp_path / "engines" / f"yolo11n-pose_trt10.3.0_Orin_fp16-dla1_{SIZE}.engine").exists()
 
 
-@pytest.mark.parametrize("args, says", [
-    (["--dla-core", 2], "DLA core 2 does not exist"),
-    (["--dla-core", 0, "--precision", "fp32"], "DLA runs fp16 or int8"),
-    (["--precision", "int8"], "int8 needs calibration frames"),
-    (["--precision", "int8", "--calib-video", "/nonexistent.mp4"], "calibration video not found"),
-    (["--model", "/nonexistent.onnx"], "neither a file nor a manifest name"),
-    (["--min-size", 48], "multiples of 32"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--dla-core", 2], "DLA core 2 does not exist"),
+        (["--dla-core", 0, "--precision", "fp32"], "DLA runs fp16 or int8"),
+        (["--precision", "int8"], "int8 needs calibration frames"),
+        (["--precision", "int8", "--calib-video", "/nonexistent.mp4"], "calibration video not found"),
+        (["--model", "/nonexistent.onnx"], "neither a file nor a manifest name"),
+        (["--min-size", 48], "multiples of 32"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(fakes, tmp_path, capsys, args, says):
     trt, _ = fakes
     assert run(tmp_path, *args) == 2
@@ -163,8 +168,13 @@ def test_gpu_name_is_sanitized(fakes, tmp_path, monkeypatch):
 def test_without_tensorrt_the_script_says_what_to_install(tmp_path):
     """The real environment here has no TensorRT: run the script as a user would."""
     env = {**os.environ, "AXOLOTL_EDGE_HOME": str(tmp_path)}
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_trt.py"), "--out-dir", str(tmp_path)],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_trt.py"), "--out-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     if proc.returncode == 0:
         pytest.skip("TensorRT is installed here")
     assert proc.returncode == 2

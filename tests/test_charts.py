@@ -21,8 +21,8 @@ def _red_mask(img):
 def test_heatmap_hot_cell_is_drawn_where_the_data_put_it(tmp_path, row, col):
     tpl = get_template("full")
     grid = np.zeros((4, 6))
-    grid[row, col] = 0.6            # the hottest cell
-    grid[1, 2] = 0.05               # a faint one elsewhere
+    grid[row, col] = 0.6  # the hottest cell
+    grid[1, 2] = 0.05  # a faint one elsewhere
     path = heatmap_png(grid, tpl, tmp_path / "heat.png", "Player 7")
     img = cv2.imread(str(path))
     assert img is not None and img.shape == (578, 800, 3)
@@ -32,12 +32,12 @@ def test_heatmap_hot_cell_is_drawn_where_the_data_put_it(tmp_path, row, col):
     x0, x1, y0, y1 = gx.min(), gx.max(), gy.min(), gy.max()
     assert x1 - x0 > 600 and y1 - y0 > 350
     red = _red_mask(img)
-    red[:, : x0] = False
-    red[:, x1 + 1:] = False
+    red[:, :x0] = False
+    red[:, x1 + 1 :] = False
     ys, xs = np.nonzero(red)
     assert len(xs) > 500, "no strongly red cell drawn on the pitch"
-    fx = (xs.mean() - x0) / (x1 - x0)            # 0 = left goal line … 1 = right
-    fy = 1 - (ys.mean() - y0) / (y1 - y0)         # 0 = bottom touchline … 1 = top
+    fx = (xs.mean() - x0) / (x1 - x0)  # 0 = left goal line … 1 = right
+    fy = 1 - (ys.mean() - y0) / (y1 - y0)  # 0 = bottom touchline … 1 = top
     exp_fx, exp_fy = (col + 0.5) / 6, (row + 0.5) / 4
     assert abs(fx - exp_fx) < 0.08 and abs(fy - exp_fy) < 0.1, (fx, fy, exp_fx, exp_fy)
 

@@ -50,8 +50,11 @@ def test_openvino_is_for_the_intel_box_only(project):
 
 def test_pyside6_lower_bound_admits_the_first_aarch64_wheel(project):
     # PySide6-Essentials has aarch64 wheels from 6.8.0.2 (manylinux_2_31): the pin must allow it.
-    spec = next(r.specifier for r in check_wheels.requirements_for(check_wheels.BOXES["jetson"], *project)
-                if r.name.lower() == "pyside6-essentials")
+    spec = next(
+        r.specifier
+        for r in check_wheels.requirements_for(check_wheels.BOXES["jetson"], *project)
+        if r.name.lower() == "pyside6-essentials"
+    )
     assert "6.8.0.2" in spec
 
 

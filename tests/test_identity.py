@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-
 import cv2
 import numpy as np
 import pytest
 
 from edge_app.config import TrackerConfig
-from edge_app.identity import (Fragment, appearance_samples, fragments, histogram_distance, link_costs, mean_histogram,
-                               stitch, torso_histogram)
-from edge_app.positions.session import SessionPositions, TrackPositions, ghost_ends
+from edge_app.identity import (
+    Fragment,
+    appearance_samples,
+    fragments,
+    histogram_distance,
+    link_costs,
+    mean_histogram,
+    stitch,
+    torso_histogram,
+)
 from edge_app.positions.cleaning import kept_samples
+from edge_app.positions.session import SessionPositions, TrackPositions, ghost_ends
 from edge_app.vision.detections import Detections
 from edge_app.vision.track import ByteTrack
 from tests.conftest import DATA, VTEST
@@ -24,7 +31,7 @@ def shirt(bgr, seed=0, size=(200, 80)):
     img = np.full((300, 300, 3), 128, np.uint8)
     h, w = size
     patch = np.clip(np.array(bgr, float) + rng.normal(0, 12, (h, w, 3)), 0, 255).astype(np.uint8)
-    img[50:50 + h, 100:100 + w] = patch
+    img[50 : 50 + h, 100 : 100 + w] = patch
     return img, (100, 50, 100 + w, 50 + h)
 
 
@@ -35,7 +42,9 @@ H_BLUE = torso_histogram(BLUE, BOX)
 
 
 def frag(tid, t0, t1, p0, p1, hist=H_RED, h=100.0, fps=10.0):
-    return Fragment(tid, int(round(t0 * fps)), int(round(t1 * fps)), t0, t1, p0, p1, h, h, hist, int((t1 - t0) * fps) + 1)
+    return Fragment(
+        tid, int(round(t0 * fps)), int(round(t1 * fps)), t0, t1, p0, p1, h, h, hist, int((t1 - t0) * fps) + 1
+    )
 
 
 # ----------------------------------------------------------------------------- histograms
@@ -64,8 +73,12 @@ def test_torso_histogram_reads_a_view_without_changing_the_frame():
 def test_appearance_samples_skip_occluded_torsos():
     img, box = shirt((30, 30, 200))
     far = (250, 0, 290, 60)
-    dets = Detections(np.array([box, far, box], np.float32), np.ones(3, np.float32), np.zeros(3, np.int32),
-                      tracker_id=np.array([1, 2, 3]))
+    dets = Detections(
+        np.array([box, far, box], np.float32),
+        np.ones(3, np.float32),
+        np.zeros(3, np.int32),
+        tracker_id=np.array([1, 2, 3]),
+    )
     s = appearance_samples(img, dets[:2])
     assert set(s) == {1, 2}
     assert appearance_samples(img, dets) == {} or set(appearance_samples(img, dets)) == {2}  # 1 and 3 hide each other
@@ -110,8 +123,16 @@ def test_overlapping_fragments_are_never_merged():
 def _on_pitch(tid, t, xy, kept=None):
     """One track's positions in metres, as the positions stage hands them over."""
     t, xy = np.asarray(t, float), np.asarray(xy, float)
-    return TrackPositions(tid, t, np.arange(len(t)), xy, np.full(len(t), 100.0), np.zeros(len(t), np.uint8), xy,
-                          kept_samples(t, xy) if kept is None else kept)
+    return TrackPositions(
+        tid,
+        t,
+        np.arange(len(t)),
+        xy,
+        np.full(len(t), 100.0),
+        np.zeros(len(t), np.uint8),
+        xy,
+        kept_samples(t, xy) if kept is None else kept,
+    )
 
 
 def _fragments(*tracks):
@@ -171,21 +192,24 @@ def test_a_fragment_seen_in_the_gap_of_a_link_is_put_back_in_it():
     #   1 -> 3: 0 + 2.0/6.5 + 1.25/15 = 0.391 (gap 2.5 s, 2 m).
     # The assignment compares 1->2->3 (2.148) with 1->3 and 2 left alone (0.391 + 2 x 0.6 = 1.591)
     # and skips 2; both of 2's links pass the gates and cost under max_cost (1.2): it is put back.
-    e = 1 - (1 - 0.30 ** 2) ** 2  # distance 0.30
-    frags = [frag(1, 0, 1, (0, 0), (0, 0), hist=H_ONE), frag(2, 1.5, 3, (0.5, 0), (1.5, 0), hist=_shade(e)),
-             frag(3, 3.5, 9, (2, 0), (5, 0), hist=H_ONE)]
+    e = 1 - (1 - 0.30**2) ** 2  # distance 0.30
+    frags = [
+        frag(1, 0, 1, (0, 0), (0, 0), hist=H_ONE),
+        frag(2, 1.5, 3, (0.5, 0), (1.5, 0), hist=_shade(e)),
+        frag(3, 3.5, 9, (2, 0), (5, 0), hist=H_ONE),
+    ]
     assert histogram_distance(H_ONE, _shade(e)) == pytest.approx(0.30, abs=1e-3)
     cost = link_costs(frags, metres=True)
     assert cost[0, 1] == pytest.approx(1.074, abs=1e-3) and cost[1, 2] == pytest.approx(1.074, abs=1e-3)
     assert cost[0, 2] == pytest.approx(0.391, abs=1e-3)
     assert stitch(frags, metres=True) == [[1, 2, 3]]
     # Colours 0.36 apart fail the appearance gate (0.35): a stranger, left alone.
-    e = 1 - (1 - 0.36 ** 2) ** 2
+    e = 1 - (1 - 0.36**2) ** 2
     frags[1] = frag(2, 1.5, 3, (0.5, 0), (1.5, 0), hist=_shade(e))
     assert stitch(frags, metres=True) == [[1, 3], [2]]
     # Colours 0.34 apart pass the gate (and 1 -> 2 would cost 1.189 < 1.2), but 2 starting 2 m to the
     # side (2.06 m in 0.5 s) makes it 0.971 + 2.06/2.5 + 0.017 = 1.81 >= 1.2: left alone.
-    e = 1 - (1 - 0.34 ** 2) ** 2
+    e = 1 - (1 - 0.34**2) ** 2
     frags[1] = frag(2, 1.5, 3, (0.5, 2), (1.5, 0), hist=_shade(e))
     assert stitch(frags, metres=True) == [[1, 3], [2]]
 
@@ -201,8 +225,12 @@ def test_global_assignment_beats_greedy():
     # B2 appears at x=-1.2 at t=10.2 s, while A2 is still seen, so B2 can only be A1; B1
     # appears at x=1 at t=11 s. The cheapest single link is A1->B1 (1 m): greedy takes it and
     # leaves A2 and B2 alone; the global assignment finds A1->B2 and A2->B1.
-    frags = [frag(1, 0, 10, (0, 0), (0, 0)), frag(2, 0, 10.5, (2, 0), (2, 0)),
-             frag(3, 11, 20, (1, 0), (1, 0)), frag(4, 10.2, 20, (-1.2, 0), (-1.2, 0))]
+    frags = [
+        frag(1, 0, 10, (0, 0), (0, 0)),
+        frag(2, 0, 10.5, (2, 0), (2, 0)),
+        frag(3, 11, 20, (1, 0), (1, 0)),
+        frag(4, 10.2, 20, (-1.2, 0), (-1.2, 0)),
+    ]
     assert sorted(map(sorted, stitch(frags, metres=True))) == [[1, 4], [2, 3]]
     assert sorted(map(sorted, stitch(frags, metres=True, method="greedy"))) == [[1, 3], [2], [4]]
 
@@ -245,8 +273,21 @@ def vtest_fragments():
     frags = []
     for tid, r in rows.items():
         a, b = r[0], r[-1]
-        frags.append(Fragment(tid, a[0], b[0], a[0] / 10, b[0] / 10, ((a[1] + a[3]) / 2, a[4]), ((b[1] + b[3]) / 2, b[4]),
-                              a[4] - a[2], b[4] - b[2], mean_histogram(hists.get(tid, [])), len(r)))
+        frags.append(
+            Fragment(
+                tid,
+                a[0],
+                b[0],
+                a[0] / 10,
+                b[0] / 10,
+                ((a[1] + a[3]) / 2, a[4]),
+                ((b[1] + b[3]) / 2, b[4]),
+                a[4] - a[2],
+                b[4] - b[2],
+                mean_histogram(hists.get(tid, [])),
+                len(r),
+            )
+        )
     return frags, tracked_at
 
 
@@ -256,8 +297,14 @@ def _owner(tracked_at, visit):
 
 def test_vtest_pair_is_stitched_across_the_far_end_and_kept_apart(vtest_fragments):
     frags, tracked_at = vtest_fragments
-    man_up, man_down = _owner(tracked_at, "red-jacket man, up the road"), _owner(tracked_at, "red-jacket man, back down")
-    woman_up, woman_down = _owner(tracked_at, "blonde woman, up the road"), _owner(tracked_at, "blonde woman, back down")
+    man_up, man_down = (
+        _owner(tracked_at, "red-jacket man, up the road"),
+        _owner(tracked_at, "red-jacket man, back down"),
+    )
+    woman_up, woman_down = (
+        _owner(tracked_at, "blonde woman, up the road"),
+        _owner(tracked_at, "blonde woman, back down"),
+    )
     assert len({man_up, man_down, woman_up, woman_down}) == 4  # ByteTrack lost both at the far end
 
     hist = {f.track_id: f.hist for f in frags}

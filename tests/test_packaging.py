@@ -12,18 +12,18 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
+import tomllib
 import yaml
 from paho.mqtt.client import topic_matches_sub
 
+from cli import build_parser
 from cloud_ingest.cli import build_parser as ingest_parser
 from cloud_ingest.consumer import share_filter
-from cli import build_parser
 from sync.wire import status_topic, summary_topic
 from tests.conftest import ROOT
 
@@ -35,6 +35,7 @@ VENV_BIN = Path(sys.executable).parent
 
 
 # -- cloud: docker-compose.yml -------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def compose() -> dict:
@@ -95,10 +96,12 @@ def test_emqx_is_a_two_node_static_cluster(compose):
 def test_ingest_workers_parse_with_the_real_ingest_parser(compose):
     services = compose["services"]
     hosts = {s.get("hostname") for s in services.values()}
-    workers = {n: s for n, s in services.items() if s.get("build", {}).get("dockerfile") == "packaging/cloud/Dockerfile.ingest"}
+    workers = {
+        n: s for n, s in services.items() if s.get("build", {}).get("dockerfile") == "packaging/cloud/Dockerfile.ingest"
+    }
     assert len(workers) >= 2
     client_ids = set()
-    for name, svc in workers.items():
+    for _name, svc in workers.items():
         args = ingest_parser().parse_args(svc["command"])  # SystemExit (a failure) on an unknown option
         assert args.host in hosts and args.username == "ingest" and not args.no_share
         assert args.group is None  # the default group: the $share/ingest/... the ACL allows
@@ -132,14 +135,22 @@ def test_ingest_image_installs_what_the_ingest_imports():
         (pin,) = [d.split("#")[0].strip() for d in deps if re.match(rf"{pkg}\b", d)]
         assert f'"{pin}"' in docker, f"Dockerfile.ingest must install {pin} as pyproject.toml does"
     # What importing the ingest, its schema and paho pulls in: nothing beyond pydantic and paho.
-    code = ("import sys, cloud_ingest.cli, edge_app.summary, paho.mqtt.client;"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] not in sys.stdlib_module_names))")
+    code = (
+        "import sys, cloud_ingest.cli, edge_app.summary, paho.mqtt.client;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] not in sys.stdlib_module_names))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
     loaded = set(eval(out))
     third_party = {m.split(".")[0] for m in loaded} - {"sync", "edge_app", "cloud_ingest", "__main__"}
     third_party = {m for m in third_party if not m.startswith("_")}
-    assert third_party <= {"pydantic", "pydantic_core", "paho", "annotated_types", "typing_extensions",
-                           "typing_inspection"}, third_party
+    assert third_party <= {
+        "pydantic",
+        "pydantic_core",
+        "paho",
+        "annotated_types",
+        "typing_extensions",
+        "typing_inspection",
+    }, third_party
     # Of the box's border only the wire contract: the image copies just that, and it is enough.
     border = {m for m in loaded if m.split(".")[0] == "sync"}
     assert border == {"sync", "sync.wire"}, border
@@ -153,6 +164,7 @@ def test_ingest_image_installs_what_the_ingest_imports():
 
 
 # -- the broker ACL (EMQX and Mosquitto) and the topics of ARCHITECTURE §3 ----------------------
+
 
 def _mosquitto_acl(path: Path = PKG / "mosquitto" / "acl") -> tuple[list[str], list[str], dict[str, list[str]]]:
     """(the ingest's read topics, `pattern` lines, {device user: its readwrite topics})."""
@@ -178,7 +190,9 @@ def _mosquitto_acl(path: Path = PKG / "mosquitto" / "acl") -> tuple[list[str], l
 def _emqx_acl() -> list[tuple[str, str, str, list[str]]]:
     text = re.sub(r"%%.*", "", (CLOUD / "emqx" / "acl.conf").read_text())
     rules = []
-    for m in re.finditer(r"\{(allow|deny),\s*(all|\{username,\s*\"[^\"]+\"\})(?:,\s*(\w+)(?:,\s*\[([^\]]*)\])?)?\}\.", text):
+    for m in re.finditer(
+        r"\{(allow|deny),\s*(all|\{username,\s*\"[^\"]+\"\})(?:,\s*(\w+)(?:,\s*\[([^\]]*)\])?)?\}\.", text
+    ):
         rules.append((m[1], m[2], m[3] or "all", re.findall(r'"([^"]+)"', m[4] or "")))
     assert len(rules) == text.count("}."), "a rule the test does not understand"
     return rules
@@ -187,8 +201,8 @@ def _emqx_acl() -> list[tuple[str, str, str, list[str]]]:
 def test_emqx_acl_is_the_mosquitto_acl():
     ingest, patterns, devices = _mosquitto_acl()
     rules = _emqx_acl()
-    assert ('allow', '{username, "ingest"}', "subscribe", ingest) in rules
-    assert ('deny', '{username, "ingest"}', "all", []) in rules
+    assert ("allow", '{username, "ingest"}', "subscribe", ingest) in rules
+    assert ("deny", '{username, "ingest"}', "all", []) in rules
     # no rule for every user: each device gets its own, bound to its tenant (issue 13)
     assert patterns == [] and devices == {} and [r for r in rules if r[:2] == ("allow", "all")] == []
     assert rules[-1] == ("deny", "all", "all", [])
@@ -210,10 +224,19 @@ def _added_device(tmp_path: Path, device: str, tenant: str) -> list[str]:
     acl = tmp_path / "acl"
     if not acl.exists():
         shutil.copy(PKG / "mosquitto" / "acl", acl)
-    env = {**os.environ, "AXOLOTL_MQTT_ACL": str(acl), "AXOLOTL_MQTT_PASSWD": str(tmp_path / "passwd"),
-           "PATH": f"{Path(mosquitto_passwd).parent}:{os.environ['PATH']}"}
-    res = subprocess.run(["bash", str(PKG / "mosquitto" / "add-device.sh"), device, tenant], env=env,
-                         capture_output=True, text=True, timeout=30)
+    env = {
+        **os.environ,
+        "AXOLOTL_MQTT_ACL": str(acl),
+        "AXOLOTL_MQTT_PASSWD": str(tmp_path / "passwd"),
+        "PATH": f"{Path(mosquitto_passwd).parent}:{os.environ['PATH']}",
+    }
+    res = subprocess.run(
+        ["bash", str(PKG / "mosquitto" / "add-device.sh"), device, tenant],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert res.returncode == 0, res.stderr
     assert f"{device} password: " in res.stdout and f"\n{device}:" in "\n" + (tmp_path / "passwd").read_text()
     return _mosquitto_acl(acl)[2][device]
@@ -240,13 +263,22 @@ def test_device_and_ingest_permissions_cover_the_topics(tmp_path):
 
 def test_add_device_refuses_names_that_would_widen_the_acl(tmp_path):
     for device, tenant in (("+", "club"), ("box-1", "#"), ("box/1", "club"), ("ingest", "club")):
-        res = subprocess.run(["bash", str(PKG / "mosquitto" / "add-device.sh"), device, tenant, "pw"], timeout=30,
-                             env={**os.environ, "AXOLOTL_MQTT_ACL": str(tmp_path / "acl"),
-                                  "AXOLOTL_MQTT_PASSWD": str(tmp_path / "passwd")}, capture_output=True, text=True)
+        res = subprocess.run(
+            ["bash", str(PKG / "mosquitto" / "add-device.sh"), device, tenant, "pw"],
+            timeout=30,
+            env={
+                **os.environ,
+                "AXOLOTL_MQTT_ACL": str(tmp_path / "acl"),
+                "AXOLOTL_MQTT_PASSWD": str(tmp_path / "passwd"),
+            },
+            capture_output=True,
+            text=True,
+        )
         assert res.returncode == 2 and "letters, digits" in res.stderr and not (tmp_path / "acl").exists()
 
 
 # -- systemd user units ---------------------------------------------------------------------------
+
 
 def _unit(name: str) -> dict[str, dict[str, list[str]]]:
     """A unit file as {section: {key: [values...]}} (systemd allows repeated keys, configparser does not)."""
@@ -265,8 +297,11 @@ def _unit(name: str) -> dict[str, dict[str, list[str]]]:
     return sections
 
 
-SERVICES = {"axolotl-serve.service": ("serve", None), "axolotl-sync.service": ("sync", "run"),
-            "axolotl-kiosk.service": ("kiosk", None)}
+SERVICES = {
+    "axolotl-serve.service": ("serve", None),
+    "axolotl-sync.service": ("sync", "run"),
+    "axolotl-kiosk.service": ("kiosk", None),
+}
 
 
 @pytest.mark.parametrize("unit", SERVICES)
@@ -314,13 +349,20 @@ def test_systemd_analyze_verify(tmp_path):
     units = sorted(str(p) for p in UNITS.glob("axolotl-*"))
     assert len(units) == 4
     env = dict(os.environ, HOME=str(tmp_path), XDG_RUNTIME_DIR=str(tmp_path))
-    res = subprocess.run(["systemd-analyze", "--user", "verify", *units], capture_output=True, text=True, env=env,
-                         timeout=60)
-    version = int(re.search(r"systemd (\d+)", subprocess.run(["systemd-analyze", "--version"], capture_output=True,
-                                                             text=True).stdout).group(1))
+    res = subprocess.run(
+        ["systemd-analyze", "--user", "verify", *units], capture_output=True, text=True, env=env, timeout=60
+    )
+    version = int(
+        re.search(
+            r"systemd (\d+)", subprocess.run(["systemd-analyze", "--version"], capture_output=True, text=True).stdout
+        ).group(1)
+    )
     # systemd < 254 does not know the backoff keys; it says so and ignores them (README.md). Nothing else may show.
-    other = [line for line in (res.stdout + res.stderr).splitlines()
-             if line.strip() and not (version < 254 and re.search(r"Unknown key '(RestartSteps|RestartMaxDelaySec)'", line))]
+    other = [
+        line
+        for line in (res.stdout + res.stderr).splitlines()
+        if line.strip() and not (version < 254 and re.search(r"Unknown key '(RestartSteps|RestartMaxDelaySec)'", line))
+    ]
     assert res.returncode == 0 and other == [], res.stdout + res.stderr
 
 
@@ -331,8 +373,12 @@ def test_env_example_is_key_value_lines():
 
 # -- install scripts and the udev rule -----------------------------------------------------------
 
-SCRIPTS = [PKG / "jetson" / "install.sh", PKG / "nuc" / "install.sh", UNITS / "install-units.sh",
-           PKG / "mosquitto" / "add-device.sh"]
+SCRIPTS = [
+    PKG / "jetson" / "install.sh",
+    PKG / "nuc" / "install.sh",
+    UNITS / "install-units.sh",
+    PKG / "mosquitto" / "add-device.sh",
+]
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: str(p.relative_to(PKG)))
@@ -352,14 +398,21 @@ def test_install_scripts_do_what_the_boards_need():
     for text in (jetson, nuc):
         assert "scripts/install.sh" in text and "packaging/systemd/install-units.sh" in text
         assert 'CMAKE_ARGS="-DGGML_CUDA=on"' in text
-        assert text.index("uninstall -y -q onnxruntime") < text.index("install -q", text.index("uninstall -y -q onnxruntime"))
+        assert text.index("uninstall -y -q onnxruntime") < text.index(
+            "install -q", text.index("uninstall -y -q onnxruntime")
+        )
     assert "--system-site-packages" in jetson and "python3-libnvinfer" in jetson and "nvidia-opencv" in jetson
     assert "https://pypi.jetson-ai-lab.io/jp6/cu126" in jetson and "uninstall -y -q opencv-python" in jetson
     units = (UNITS / "install-units.sh").read_text()
     assert "99-axolotl-camera.rules" in units and "enable-linger" in units and "video render" in units
     # The scripts read llama.cpp's pin from pyproject.toml with grep: it must find exactly one.
-    pin = subprocess.run("grep -o '\"llama-cpp-python==[^\"]*\"' pyproject.toml | tr -d '\"'", shell=True,
-                         capture_output=True, text=True, cwd=ROOT).stdout.split()
+    pin = subprocess.run(
+        "grep -o '\"llama-cpp-python==[^\"]*\"' pyproject.toml | tr -d '\"'",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.split()
     assert len(pin) == 1 and re.fullmatch(r"llama-cpp-python==\d+\.\d+\.\d+", pin[0])
 
 

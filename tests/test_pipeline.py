@@ -85,8 +85,13 @@ def test_live_camera_session_runs_until_stopped_and_never_blocks_the_camera(tmp_
 
 def test_sigterm_ends_a_file_analysis_as_interrupted_and_keeps_its_rows(tmp_path):
     db = tmp_path / "t.db"
-    proc = subprocess.Popen([*cli_command(), "analyze", str(SAMPLE), "--db", str(db), "--quiet", "--no-pose", "--input-size", "640"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    proc = subprocess.Popen(
+        [*cli_command(), "analyze", str(SAMPLE), "--db", str(db), "--quiet", "--no-pose", "--input-size", "640"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not (db.exists() and _rows(db) >= 20):
         time.sleep(0.2)
@@ -156,15 +161,19 @@ def test_live_session_in_the_background_publishes_metrics_and_stores_a_summary(t
     # What is tested is the live publishing: the small-player zoom (slower) is off, so a few seconds are enough.
     cfg = load_config(overrides={"detector": {"input_size": 640}, "pose": {"enabled": False}, "zoom": {"mode": "off"}})
     published = []
-    live = LiveSession(cfg, tmp_path / "l.db", publish=published.append, calibration=Calibration.load(CALIBRATION),
-                       rate_hz=5)
+    live = LiveSession(
+        cfg, tmp_path / "l.db", publish=published.append, calibration=Calibration.load(CALIBRATION), rate_hz=5
+    )
     live.start(str(SAMPLE))
     with pytest.raises(AxolotlError, match="a live session is already running; stop it first"):
         live.start(str(SAMPLE))
     # Wait for what the assertions need (a slow machine gets there later), not for a fixed time.
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and live.running and not any(
-            p["totals"] and p["totals"]["distance"] > 0.5 for m in published[5:] for p in m["players"]):
+    while (
+        time.monotonic() < deadline
+        and live.running
+        and not any(p["totals"] and p["totals"]["distance"] > 0.5 for m in published[5:] for p in m["players"])
+    ):
         time.sleep(0.2)
     sid = live.stop()
     assert live.error is None and sid and not live.running
@@ -198,8 +207,9 @@ def test_the_tracker_gets_every_box_down_to_the_configured_low_threshold(low, mo
 
     monkeypatch.setattr(pipeline_module, "ByteTrack", SpyTrack)
     # 320: the sample clip's first frames give boxes from 0.05 to 0.33 there
-    cfg = load_config(overrides={"detector": {"input_size": 320}, "pose": {"enabled": False},
-                                 "tracker": {"low_score_threshold": low}})
+    cfg = load_config(
+        overrides={"detector": {"input_size": 320}, "pose": {"enabled": False}, "tracker": {"low_score_threshold": low}}
+    )
     assert cfg.detector.conf == 0.25  # the standalone cut-off stays as configured, and is not used here
     Pipeline(cfg, None).run(str(SAMPLE), max_frames=10)
     assert [t.low_score_threshold for t in trackers] == [low]

@@ -19,15 +19,15 @@ def camera_view_of_full_pitch() -> np.ndarray:
     touchline is about 5.7 px per metre deep). Returns the pitch → image homography."""
     f, cx, cy = 2000.0, 1920.0, 1080.0
     K = np.array([[f, 0, cx], [0, f, cy], [0, 0, 1]])
-    C = np.array([52.5, -35.0, 30.0])                 # camera centre in pitch metres (z up)
+    C = np.array([52.5, -35.0, 30.0])  # camera centre in pitch metres (z up)
     tilt = np.radians(33.0)
     fwd = np.array([0, np.cos(tilt), -np.sin(tilt)])
     right = np.array([1.0, 0, 0])
     down = np.cross(fwd, right)
-    R = np.stack([right, down, fwd])                    # world → camera
+    R = np.stack([right, down, fwd])  # world → camera
     t = -R @ C
     P = K @ np.c_[R, t]
-    return P[:, [0, 1, 3]]                              # ground plane z = 0
+    return P[:, [0, 1, 3]]  # ground plane z = 0
 
 
 def to_image(Hpi, pts):
@@ -53,7 +53,7 @@ def test_recovers_known_homography_within_20cm_from_noisy_points():
         rng = np.random.default_rng(seed)
         img = to_image(Hpi, pitch) + rng.normal(0, 1.0, pitch.shape)
         cal = Calibration.fit(img, names, template="full", camera="cam1", image_size=(3840, 2160))
-        assert cal.inliers.sum() >= len(names) - 1     # noise alone is (almost) never an outlier
+        assert cal.inliers.sum() >= len(names) - 1  # noise alone is (almost) never an outlier
         assert cal.reprojection_error_m < 0.2
         err = np.linalg.norm(cal.project(to_image(Hpi, truth)) - truth, axis=1)
         worst.append(err.max())
@@ -70,7 +70,7 @@ def test_ransac_rejects_outliers():
     truth = grid_points(8, 5)
     img = to_image(Hpi, truth) + rng.normal(0, 1.0, truth.shape)
     bad = [3, 11, 25]
-    img[bad] += np.array([[140, -60], [-90, 120], [200, 40]])          # mis-tapped points
+    img[bad] += np.array([[140, -60], [-90, 120], [200, 40]])  # mis-tapped points
     cal = Calibration.fit(img, truth, template="full")
     assert not cal.inliers[bad].any()
     assert cal.inliers.sum() >= len(truth) - len(bad) - 2
@@ -88,17 +88,20 @@ GOOD_IMG = [(100, 100), (500, 110), (520, 400), (90, 380), (300, 250)]
 GOOD_PITCH = [(0, 0), (40, 0), (40, 30), (0, 30), (20, 15)]
 
 
-@pytest.mark.parametrize("img, pitch, words", [
-    (GOOD_IMG[:3], GOOD_PITCH[:3], "at least 4"),
-    ([(100, 100), (100, 100), (520, 400), (90, 380)], GOOD_PITCH[:4], "same point"),
-    (GOOD_IMG[:4], [(0, 0), (0, 0), (40, 30), (0, 30)], "same point"),
-    ([(0, 0), (100, 100), (200, 200), (300, 300), (400, 400)], GOOD_PITCH, "one line"),
-    (GOOD_IMG, [(0, 0), (10, 0), (20, 0), (30, 0), (40, 0)], "one line"),
-    ([(0, 0), (100, 0), (200, 0), (100, 300)], GOOD_PITCH[:4], "general position"),
-    (GOOD_IMG[:4], GOOD_PITCH[:3], "4 image points but 3"),
-    ([(1, 2, 3)] * 4, GOOD_PITCH[:4], "N×2"),
-    ([(np.nan, 1), (2, 3), (4, 5), (6, 7)], GOOD_PITCH[:4], "NaN"),
-])
+@pytest.mark.parametrize(
+    "img, pitch, words",
+    [
+        (GOOD_IMG[:3], GOOD_PITCH[:3], "at least 4"),
+        ([(100, 100), (100, 100), (520, 400), (90, 380)], GOOD_PITCH[:4], "same point"),
+        (GOOD_IMG[:4], [(0, 0), (0, 0), (40, 30), (0, 30)], "same point"),
+        ([(0, 0), (100, 100), (200, 200), (300, 300), (400, 400)], GOOD_PITCH, "one line"),
+        (GOOD_IMG, [(0, 0), (10, 0), (20, 0), (30, 0), (40, 0)], "one line"),
+        ([(0, 0), (100, 0), (200, 0), (100, 300)], GOOD_PITCH[:4], "general position"),
+        (GOOD_IMG[:4], GOOD_PITCH[:3], "4 image points but 3"),
+        ([(1, 2, 3)] * 4, GOOD_PITCH[:4], "N×2"),
+        ([(np.nan, 1), (2, 3), (4, 5), (6, 7)], GOOD_PITCH[:4], "NaN"),
+    ],
+)
 def test_degenerate_points_are_refused(img, pitch, words):
     with pytest.raises(AxolotlError) as e:
         Calibration.fit(img, pitch, template="full")
@@ -116,9 +119,12 @@ def test_too_large_error_is_refused():
 
 def test_mismatched_points_are_refused():
     with pytest.raises(AxolotlError) as e:
-        Calibration.fit([(100, 100), (500, 100), (500, 500), (100, 500), (300, 300), (120, 300), (480, 120)],
-                        [(0, 0), (40, 40), (40, 0), (0, 40), (3, 37), (20, 1), (35, 19)], template="full",
-                        ransac_threshold_m=0.5)
+        Calibration.fit(
+            [(100, 100), (500, 100), (500, 500), (100, 500), (300, 300), (120, 300), (480, 120)],
+            [(0, 0), (40, 40), (40, 0), (0, 40), (3, 37), (20, 1), (35, 19)],
+            template="full",
+            ransac_threshold_m=0.5,
+        )
     _one_line(e)
 
 
@@ -170,14 +176,21 @@ def test_save_load_round_trip(tmp_path):
     assert np.allclose(again.project(px), cal.project(px))
 
 
-@pytest.mark.parametrize("content, words", [
-    ("{not json", "not valid JSON"),
-    ('{"schema": "something/else"}', "schema"),
-    (json.dumps({"schema": SCHEMA, "template": {"name": "full"}}), "malformed"),
-    (json.dumps({"schema": SCHEMA, "template": {"name": "full", "length": 105, "width": 68},
-                 "H": [[1, 0], [0, 1]]}), "3×3"),
-    ("[1, 2]", "not a calibration"),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        ("{not json", "not valid JSON"),
+        ('{"schema": "something/else"}', "schema"),
+        (json.dumps({"schema": SCHEMA, "template": {"name": "full"}}), "malformed"),
+        (
+            json.dumps(
+                {"schema": SCHEMA, "template": {"name": "full", "length": 105, "width": 68}, "H": [[1, 0], [0, 1]]}
+            ),
+            "3×3",
+        ),
+        ("[1, 2]", "not a calibration"),
+    ],
+)
 def test_bad_files_give_one_line_errors(tmp_path, content, words):
     p = tmp_path / "cal.json"
     p.write_text(content)
@@ -214,6 +227,7 @@ def test_vtest_calibration_gives_plausible_scale():
     assert 1.2 <= np.linalg.norm(a - b) / 3.0 <= 2.0
     # The annotated walkers' average speeds, every visit of the acceptance data.
     from tests.vtest_people import VISITS
+
     walk = VISITS["red-jacket man, up the road"]
     xy = cal.project([(u, v) for _, u, v in walk])
     speed = np.linalg.norm(np.diff(xy, axis=0), axis=1).sum() / ((walk[-1][0] - walk[0][0]) / 10)

@@ -19,13 +19,20 @@ from edge_app.vision.detections import Detections
 
 FPS = 10.0
 SLOW = 40  # every track 40× longer: 130 × 40 frames span 520 s, long enough to judge efforts (issue 15: a
-           # session shorter than 5 minutes gets "too little to judge" and no comparisons)
+# session shorter than 5 minutes gets "too little to judge" and no comparisons)
 FRAMES = 130 * SLOW
 # track id -> (first frame, last frame, x at the start, px per frame): five people on a 800×600 image;
 # 1 and 4 are never seen together (a merge is allowed); a split of 5 gives two players of 40 × SLOW frames.
-TRACKS = {tid: (a * SLOW, b * SLOW + SLOW - 1, x, v) for tid, (a, b, x, v) in {
-    1: (0, 59, 50, 6.0), 2: (10, 89, 60, 2.0), 3: (10, 89, 70, 1.0), 4: (65, 129, 700, -5.0),
-    5: (10, 89, 100, 3.0)}.items()}
+TRACKS = {
+    tid: (a * SLOW, b * SLOW + SLOW - 1, x, v)
+    for tid, (a, b, x, v) in {
+        1: (0, 59, 50, 6.0),
+        2: (10, 89, 60, 2.0),
+        3: (10, 89, 70, 1.0),
+        4: (65, 129, 700, -5.0),
+        5: (10, 89, 100, 3.0),
+    }.items()
+}
 
 
 def _x(x0: float, v: float, n: int) -> float:
@@ -39,8 +46,12 @@ def _dets(frame: int) -> Detections:
     if not rows:
         return Detections.empty()
     xyxy = np.array([(x - 20, y - 80, x + 20, y) for _, x, y in rows], np.float32)
-    return Detections(xyxy, np.full(len(rows), 0.9, np.float32), np.zeros(len(rows), np.int32),
-                      tracker_id=np.array([r[0] for r in rows], np.int64))
+    return Detections(
+        xyxy,
+        np.full(len(rows), 0.9, np.float32),
+        np.zeros(len(rows), np.int32),
+        tracker_id=np.array([r[0] for r in rows], np.int64),
+    )
 
 
 @pytest.fixture
@@ -78,7 +89,10 @@ def test_a_rename_keeps_the_feedback_with_the_new_name(store, session):
     old = _entry(before["feedback"], "track-1")
     # An LLM's words are what a rename must not throw away: store some as the model would have.
     before["feedback"]["players"][[e["player"] for e in before["feedback"]["players"]].index("track-1")] = {
-        **old, "text": "track-1 covered the most ground today; track-1's pace held up.", "source": "llm"}
+        **old,
+        "text": "track-1 covered the most ground today; track-1's pace held up.",
+        "source": "llm",
+    }
     store.save_summary(sid, before)
 
     after = player_edits.name_player(store, sid, 1, "Sam")
@@ -128,7 +142,10 @@ def test_a_split_regenerates_the_feedback_for_both_parts_and_marks_it(store, ses
     after = player_edits.resummarize(store, sid)
 
     fb = after["feedback"]
-    assert fb is not None and fb["regenerated_after_edit"]["replaced"]["generated_at"] == before["feedback"]["generated_at"]
+    assert (
+        fb is not None
+        and fb["regenerated_after_edit"]["replaced"]["generated_at"] == before["feedback"]["generated_at"]
+    )
     labels = {e["player"] for e in fb["players"]}
     assert {"track-5", f"track-{new_track}"} <= labels
     assert labels == {p["player"] for p in after["players"]}  # the whole squad was covered before: still is

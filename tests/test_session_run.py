@@ -15,8 +15,14 @@ def test_the_run_is_summarised_and_the_pipeline_handed_out_before_the_first_fram
     seen = []
     with SessionStore(tmp_path / "r.db") as store:
         source = open_source(str(SAMPLE), queue_size=cfg.pipeline.queue_size)
-        result, summary = run_and_summarize(cfg, store, source, max_frames=15, on_pipeline=lambda p: seen.append(p),
-                                            on_result=lambda r: seen.append(r.frame.index))
+        result, summary = run_and_summarize(
+            cfg,
+            store,
+            source,
+            max_frames=15,
+            on_pipeline=lambda p: seen.append(p),
+            on_result=lambda r: seen.append(r.frame.index),
+        )
         assert source.closed
         assert seen[0].session_id == result.session_id and seen[1:] == list(range(15))
         assert store.get_summary(result.session_id) == summary and summary["session_id"] == result.session_id

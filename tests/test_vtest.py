@@ -61,13 +61,15 @@ def test_each_person_keeps_one_id_for_most_of_their_visit(analysed):
     seen_as = {}
     for name, points in VISITS.items():
         ids = [who(frames.get(f), x, y) for f, x, y in points]
-        best, hits = Counter(i for i in ids if i is not None).most_common(1)[0] if any(i is not None for i in ids) else (None, 0)
+        best, hits = (
+            Counter(i for i in ids if i is not None).most_common(1)[0] if any(i is not None for i in ids) else (None, 0)
+        )
         assert best is not None and hits / len(points) >= 0.75, f"{name}: ids along the visit {ids}"
         seen_as[name] = (best, {f for f, _, _ in points})
     # two people seen at the same time never share an id
     names = list(seen_as)
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             if seen_as[a][1] & seen_as[b][1]:
                 assert seen_as[a][0] != seen_as[b][0], f"{a} and {b} share id {seen_as[a][0]}"
 
@@ -98,8 +100,14 @@ def test_stitching_links_a_persons_passes_and_the_count_falls(analysed):
     db, session, summary = analysed
     frames = _frames(db)
     player_of = {t: p["player"] for p in summary["players"] for t in p["track_ids"]}
-    man_up, man_back = owner(frames, VISITS["red-jacket man, up the road"]), owner(frames, VISITS["red-jacket man, back down"])
-    woman_up, woman_back = owner(frames, VISITS["blonde woman, up the road"]), owner(frames, VISITS["blonde woman, back down"])
+    man_up, man_back = (
+        owner(frames, VISITS["red-jacket man, up the road"]),
+        owner(frames, VISITS["red-jacket man, back down"]),
+    )
+    woman_up, woman_back = (
+        owner(frames, VISITS["blonde woman, up the road"]),
+        owner(frames, VISITS["blonde woman, back down"]),
+    )
     # Without the zoom ByteTrack lost both far away at the top of the road (~3 s, ~50 px tall):
     # two ids each, linked by stitching. With the zoom (issue 12) they can stay tracked there:
     # one id or two, each of them is one player.

@@ -119,8 +119,9 @@ def run(*, db_path=None, config_path=None, calibration=None, fullscreen: bool = 
     # instead of dying mid-write, whenever in the start it comes.
     stop = StopRequest()
     try:
-        return _start(stop, db_path=db_path, config_path=config_path, calibration=calibration,
-                      fullscreen=fullscreen, size=size)
+        return _start(
+            stop, db_path=db_path, config_path=config_path, calibration=calibration, fullscreen=fullscreen, size=size
+        )
     finally:
         stop.close()
 

@@ -23,14 +23,22 @@ class Kiosk(QObject):
     calibration_changed = Signal()
     message = Signal(str)  # one line for the status bar (errors in plain words)
 
-    def __init__(self, db_path: str | Path | None = None, home: str | Path | None = None,
-                 config_path: str | Path | None = None, calibration: str | Path | None = None):
+    def __init__(
+        self,
+        db_path: str | Path | None = None,
+        home: str | Path | None = None,
+        config_path: str | Path | None = None,
+        calibration: str | Path | None = None,
+    ):
         super().__init__()
         self.home = Path(home) if home is not None else data_dir()
         self.home.mkdir(parents=True, exist_ok=True)
         self.db_path = Path(db_path) if db_path is not None else self.home / "axolotl.db"
-        self.config_path = Path(config_path) if config_path is not None else (
-            default_config_path() if home is None else self.home / "config.toml")
+        self.config_path = (
+            Path(config_path)
+            if config_path is not None
+            else (default_config_path() if home is None else self.home / "config.toml")
+        )
         self.config: AppConfig = load_config(self.config_path) if self.config_path.exists() else AppConfig()
         self.store = SessionStore(self.db_path)
         self.calibration: Calibration | None = None

@@ -4,11 +4,32 @@ every target at least `TOUCH` px (gloves), fonts scaled to the panel (1024×600 
 from __future__ import annotations
 
 TOUCH = 56  # px; above the 48 px minimum because coaches wear gloves
-COLORS = {"bg": "#000000", "panel": "#161616", "line": "#5a5a5a", "fg": "#ffffff", "muted": "#c8c8c8",
-          "accent": "#ffd600", "go": "#00e676", "stop": "#ff1744", "warn": "#ff9100"}
+COLORS = {
+    "bg": "#000000",
+    "panel": "#161616",
+    "line": "#5a5a5a",
+    "fg": "#ffffff",
+    "muted": "#c8c8c8",
+    "accent": "#ffd600",
+    "go": "#00e676",
+    "stop": "#ff1744",
+    "warn": "#ff9100",
+}
 # Per-track colours for boxes and trails: distinct, bright on both grass and black.
-TRACK_COLORS = ("#ffd600", "#00e5ff", "#ff4081", "#76ff03", "#ff9100", "#e040fb", "#ffffff", "#18ffff",
-                "#ff6e40", "#b2ff59", "#ea80fc", "#ffff00")
+TRACK_COLORS = (
+    "#ffd600",
+    "#00e5ff",
+    "#ff4081",
+    "#76ff03",
+    "#ff9100",
+    "#e040fb",
+    "#ffffff",
+    "#18ffff",
+    "#ff6e40",
+    "#b2ff59",
+    "#ea80fc",
+    "#ffff00",
+)
 
 
 def track_color(track_id: int) -> str:
@@ -26,33 +47,33 @@ def stylesheet(height: int = 600) -> str:
     f = font_px(height)
     c = COLORS
     return f"""
-    QWidget {{ background: {c['bg']}; color: {c['fg']}; font-size: {f}px; }}
-    QLabel#muted, QLabel[muted="true"] {{ color: {c['muted']}; }}
-    QLabel#title {{ font-size: {round(f * 1.35)}px; font-weight: bold; color: {c['accent']}; }}
+    QWidget {{ background: {c["bg"]}; color: {c["fg"]}; font-size: {f}px; }}
+    QLabel#muted, QLabel[muted="true"] {{ color: {c["muted"]}; }}
+    QLabel#title {{ font-size: {round(f * 1.35)}px; font-weight: bold; color: {c["accent"]}; }}
     QLabel#big {{ font-size: {round(f * 2.2)}px; font-weight: bold; }}
-    QLabel#badge {{ border: 2px solid {c['accent']}; border-radius: 6px; padding: 4px 10px; color: {c['accent']}; font-weight: bold; }}
-    QPushButton {{ min-height: {TOUCH}px; padding: 4px 16px; border: 2px solid {c['fg']};
-                   border-radius: 8px; background: {c['panel']}; font-weight: bold; }}
-    QPushButton:pressed, QPushButton:checked {{ background: {c['accent']}; color: #000; border-color: {c['accent']}; }}
-    QPushButton:disabled {{ color: {c['line']}; border-color: {c['line']}; }}
-    QPushButton#go {{ background: {c['go']}; color: #000; border-color: {c['go']}; font-size: {round(f * 1.3)}px; }}
-    QPushButton#stop {{ background: {c['stop']}; color: #fff; border-color: {c['stop']}; font-size: {round(f * 1.3)}px; }}
-    QPushButton#nav {{ border-radius: 0; border-width: 0 0 4px 0; border-color: {c['panel']}; }}
-    QPushButton#nav:checked {{ background: {c['panel']}; color: {c['accent']}; border-color: {c['accent']}; }}
-    QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox {{ min-height: {TOUCH}px; border: 2px solid {c['fg']};
-                   border-radius: 6px; padding: 0 10px; background: {c['panel']}; }}
-    QComboBox QAbstractItemView {{ background: {c['panel']}; selection-background-color: {c['accent']};
+    QLabel#badge {{ border: 2px solid {c["accent"]}; border-radius: 6px; padding: 4px 10px; color: {c["accent"]}; font-weight: bold; }}
+    QPushButton {{ min-height: {TOUCH}px; padding: 4px 16px; border: 2px solid {c["fg"]};
+                   border-radius: 8px; background: {c["panel"]}; font-weight: bold; }}
+    QPushButton:pressed, QPushButton:checked {{ background: {c["accent"]}; color: #000; border-color: {c["accent"]}; }}
+    QPushButton:disabled {{ color: {c["line"]}; border-color: {c["line"]}; }}
+    QPushButton#go {{ background: {c["go"]}; color: #000; border-color: {c["go"]}; font-size: {round(f * 1.3)}px; }}
+    QPushButton#stop {{ background: {c["stop"]}; color: #fff; border-color: {c["stop"]}; font-size: {round(f * 1.3)}px; }}
+    QPushButton#nav {{ border-radius: 0; border-width: 0 0 4px 0; border-color: {c["panel"]}; }}
+    QPushButton#nav:checked {{ background: {c["panel"]}; color: {c["accent"]}; border-color: {c["accent"]}; }}
+    QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox {{ min-height: {TOUCH}px; border: 2px solid {c["fg"]};
+                   border-radius: 6px; padding: 0 10px; background: {c["panel"]}; }}
+    QComboBox QAbstractItemView {{ background: {c["panel"]}; selection-background-color: {c["accent"]};
                    selection-color: #000; }}
     QComboBox QAbstractItemView::item {{ min-height: {TOUCH}px; }}
-    QListWidget, QTableWidget, QTextEdit, QScrollArea {{ background: {c['panel']}; border: 2px solid {c['line']}; }}
-    QListWidget::item {{ min-height: {TOUCH}px; border-bottom: 1px solid {c['line']}; }}
-    QListWidget::item:selected, QTableWidget::item:selected {{ background: {c['accent']}; color: #000; }}
-    QHeaderView::section {{ background: {c['bg']}; color: {c['accent']}; border: 0; border-bottom: 2px solid {c['accent']};
+    QListWidget, QTableWidget, QTextEdit, QScrollArea {{ background: {c["panel"]}; border: 2px solid {c["line"]}; }}
+    QListWidget::item {{ min-height: {TOUCH}px; border-bottom: 1px solid {c["line"]}; }}
+    QListWidget::item:selected, QTableWidget::item:selected {{ background: {c["accent"]}; color: #000; }}
+    QHeaderView::section {{ background: {c["bg"]}; color: {c["accent"]}; border: 0; border-bottom: 2px solid {c["accent"]};
                    min-height: {TOUCH}px; font-weight: bold; padding: 0 6px; }}
-    QTableWidget {{ gridline-color: {c['line']}; }}
-    QProgressBar {{ border: 2px solid {c['fg']}; border-radius: 6px; text-align: center; min-height: 20px; color: {c['fg']}; }}
-    QProgressBar::chunk {{ background: {c['accent']}; }}
-    QFrame#tile {{ background: {c['panel']}; border: 2px solid {c['line']}; border-radius: 10px; }}
-    QScrollBar:vertical {{ width: 28px; background: {c['panel']}; }}
-    QScrollBar::handle:vertical {{ background: {c['line']}; min-height: {TOUCH}px; border-radius: 6px; }}
+    QTableWidget {{ gridline-color: {c["line"]}; }}
+    QProgressBar {{ border: 2px solid {c["fg"]}; border-radius: 6px; text-align: center; min-height: 20px; color: {c["fg"]}; }}
+    QProgressBar::chunk {{ background: {c["accent"]}; }}
+    QFrame#tile {{ background: {c["panel"]}; border: 2px solid {c["line"]}; border-radius: 10px; }}
+    QScrollBar:vertical {{ width: 28px; background: {c["panel"]}; }}
+    QScrollBar::handle:vertical {{ background: {c["line"]}; min-height: {TOUCH}px; border-radius: 6px; }}
     """

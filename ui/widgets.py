@@ -7,8 +7,19 @@ from collections import deque
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
-from PySide6.QtWidgets import (QDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
-                               QPushButton, QSizePolicy, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from edge_app.vision.detections import PERSON
 from edge_app.vision.pose import SKELETON
@@ -212,8 +223,12 @@ class VideoView(ImageView):
                 text += f"  {self.speeds[tid] * KMH:.0f} km/h"
             top_left = self.to_widget(x0, y0)
             metrics = p.fontMetrics()
-            tag = QRectF(top_left.x(), top_left.y() - metrics.height() - 4, metrics.horizontalAdvance(text) + 12,
-                         metrics.height() + 4)
+            tag = QRectF(
+                top_left.x(),
+                top_left.y() - metrics.height() - 4,
+                metrics.horizontalAdvance(text) + 12,
+                metrics.height() + 4,
+            )
             p.fillRect(tag, color)
             p.setPen(QColor("#000"))
             p.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
@@ -246,8 +261,10 @@ class PlayerTile(QFrame):
             self.figures.setText("no metres yet (calibrate the pitch)")
             self.load.setValue(0)
             return
-        self.figures.setText(f"{totals['distance']:.0f} m · {totals['speed'] * KMH:.0f} km/h\n"
-                             f"sprints {totals['sprints']} · load {100 * totals['load']:.0f}%")
+        self.figures.setText(
+            f"{totals['distance']:.0f} m · {totals['speed'] * KMH:.0f} km/h\n"
+            f"sprints {totals['sprints']} · load {100 * totals['load']:.0f}%"
+        )
         self.load.setValue(round(100 * totals["load"]))
 
 

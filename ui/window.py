@@ -23,6 +23,7 @@ EXIT_CHORD = "Ctrl+Alt+Q"  # the admin's way out of fullscreen kiosk mode (packa
 def prepare() -> dict:
     """Import the screens and warm the chart libraries up: seconds of pure Python that writes nothing,
     done once per process (ui/app.py lets a SIGTERM cut it short)."""
+    from edge_app.charts import warm_up
     from ui.screens.calibration import CalibrationScreen
     from ui.screens.history import HistoryScreen
     from ui.screens.live import LiveScreen
@@ -31,11 +32,16 @@ def prepare() -> dict:
     from ui.screens.settings import SettingsScreen
     from ui.screens.summary import SummaryScreen
 
-    from edge_app.charts import warm_up
-
     warm_up()  # ~0.5 s once, before the window shows, instead of a UI freeze at the first summary
-    return {"live": LiveScreen, "players": PlayersScreen, "calibrate": CalibrationScreen, "summary": SummaryScreen,
-            "history": HistoryScreen, "pair": PairingScreen, "settings": SettingsScreen}
+    return {
+        "live": LiveScreen,
+        "players": PlayersScreen,
+        "calibrate": CalibrationScreen,
+        "summary": SummaryScreen,
+        "history": HistoryScreen,
+        "pair": PairingScreen,
+        "settings": SettingsScreen,
+    }
 
 
 class MainWindow(QMainWindow):
@@ -49,10 +55,18 @@ class MainWindow(QMainWindow):
         self.apply_style(600)  # before the first layout, so that the minimum size counts the real fonts
         self.setWindowTitle("Axolotl Edge")
         with_sample = {"live", "calibrate"}
-        self.screens = {key: screen(kiosk, sample) if key in with_sample else screen(kiosk)
-                        for key, screen in screens.items()}
-        titles = {"live": "Live", "players": "Players", "calibrate": "Calibrate", "summary": "Summary",
-                  "history": "History", "pair": "Phone", "settings": "Settings"}
+        self.screens = {
+            key: screen(kiosk, sample) if key in with_sample else screen(kiosk) for key, screen in screens.items()
+        }
+        titles = {
+            "live": "Live",
+            "players": "Players",
+            "calibrate": "Calibrate",
+            "summary": "Summary",
+            "history": "History",
+            "pair": "Phone",
+            "settings": "Settings",
+        }
         self.stack = QStackedWidget()
         nav = QHBoxLayout()
         nav.setSpacing(0)

@@ -80,8 +80,15 @@ class Camera:
         return feet, feet[:, 1] - heads[:, 1]
 
     @classmethod
-    def looking_at(cls, width: int, height: int, focal_mm: float, sensor_width_mm: float,
-                   position: tuple[float, float, float], target: tuple[float, float]) -> "Camera":
+    def looking_at(
+        cls,
+        width: int,
+        height: int,
+        focal_mm: float,
+        sensor_width_mm: float,
+        position: tuple[float, float, float],
+        target: tuple[float, float],
+    ) -> "Camera":
         """The pan and tilt that put a pitch point at the image centre."""
         dx, dy = target[0] - position[0], target[1] - position[1]
         pan = math.degrees(math.atan2(dy, dx))

@@ -40,8 +40,23 @@ from benchmarks.accuracy.sprites import SOURCE_FPS, WALK_SPEED_MS, WalkCycle, lo
 LINE_WIDTH_M = 0.12
 STRIPE_M = 5.0
 ALPHA_SOLID = 128  # a sprite pixel counts as the person's own from this alpha up
-TRUTH_FIELDS = ["frame", "t", "id", "role", "x_m", "y_m", "foot_u", "foot_v", "x1", "y1", "x2", "y2",
-                "height_px", "visible", "depth_m"]
+TRUTH_FIELDS = [
+    "frame",
+    "t",
+    "id",
+    "role",
+    "x_m",
+    "y_m",
+    "foot_u",
+    "foot_v",
+    "x1",
+    "y1",
+    "x2",
+    "y2",
+    "height_px",
+    "visible",
+    "depth_m",
+]
 
 
 @dataclass
@@ -64,7 +79,7 @@ def background(cam: Camera, template) -> np.ndarray:
     img[:] = (48, 120, 54)  # plain grass far from the pitch (stripes would alias into moiré there)
     # Sky above the horizon: with no roll it is the row where rays run level.
     horizon = cam.height / 2 - cam.f_px * np.tan(np.radians(cam.tilt_deg))
-    img[:max(0, min(h, int(np.ceil(horizon))))] = (200, 190, 170)
+    img[: max(0, min(h, int(np.ceil(horizon))))] = (200, 190, 170)
     # Stripes 5 m wide across the length, drawn top-down (4 px/m) 15 m around the pitch and
     # warped through the camera's ground homography.
     ppm, margin = 4.0, 15.0
@@ -92,8 +107,15 @@ def background(cam: Camera, template) -> np.ndarray:
                 continue
             if max(abs(p[0]), abs(q[0]), abs(p[1]), abs(q[1])) > 4 * max(w, h):
                 continue
-            cv2.line(img, (int(round(p[0] * 4)), int(round(p[1] * 4))), (int(round(q[0] * 4)), int(round(q[1] * 4))),
-                     (235, 240, 235), width, cv2.LINE_AA, shift=2)
+            cv2.line(
+                img,
+                (int(round(p[0] * 4)), int(round(p[1] * 4))),
+                (int(round(q[0] * 4)), int(round(q[1] * 4))),
+                (235, 240, 235),
+                width,
+                cv2.LINE_AA,
+                shift=2,
+            )
     return img
 
 
@@ -113,10 +135,20 @@ def calibration_for(cam: Camera, template, name: str):
     names = [n for n in template.landmarks]
     pitch = np.array([template.landmarks[n] for n in names])
     uv = cam.project(np.c_[pitch, np.zeros(len(pitch))])
-    inside = np.isfinite(uv).all(1) & (uv[:, 0] >= 0) & (uv[:, 0] < cam.width) & (uv[:, 1] >= 0) & (uv[:, 1] < cam.height)
-    return Calibration(H, template=template, camera=f"harness-{name}", image_size=(cam.width, cam.height),
-                       image_points=uv[inside], pitch_points=pitch[inside], landmarks=[n for n, k in zip(names, inside) if k],
-                       reprojection_error_m=0.0, notes="accuracy harness: the rendering camera's exact ground plane")
+    inside = (
+        np.isfinite(uv).all(1) & (uv[:, 0] >= 0) & (uv[:, 0] < cam.width) & (uv[:, 1] >= 0) & (uv[:, 1] < cam.height)
+    )
+    return Calibration(
+        H,
+        template=template,
+        camera=f"harness-{name}",
+        image_size=(cam.width, cam.height),
+        image_points=uv[inside],
+        pitch_points=pitch[inside],
+        landmarks=[n for n, k in zip(names, inside) if k],
+        reprojection_error_m=0.0,
+        notes="accuracy harness: the rendering camera's exact ground plane",
+    )
 
 
 class _Animator:
@@ -142,8 +174,17 @@ class _Animator:
         return img
 
 
-def render(setup: Setup | str, out: Path, *, seconds: float = 10.0, fps: float = 25.0, seed: int = 0,
-           bank: list[WalkCycle] | None = None, scene: scenes.Scene | None = None, progress: bool = False) -> Rendered:
+def render(
+    setup: Setup | str,
+    out: Path,
+    *,
+    seconds: float = 10.0,
+    fps: float = 25.0,
+    seed: int = 0,
+    bank: list[WalkCycle] | None = None,
+    scene: scenes.Scene | None = None,
+    progress: bool = False,
+) -> Rendered:
     """Draw the clip and write its truth (see the module's docstring). `scene` replaces the setup's
     provider movement (tests place people by hand); it must be sampled at `fps`."""
     import cv2
@@ -168,8 +209,15 @@ def render(setup: Setup | str, out: Path, *, seconds: float = 10.0, fps: float =
         noise.append((np.clip(n, 0, 255).astype(np.uint8), np.clip(-n, 0, 255).astype(np.uint8)))
 
     calib = calibration_for(cam, template, setup.name)
-    paths = Rendered(out / "video.mp4", out / "calibration.json", out / "truth.csv", out / "positions.csv",
-                     out / "meta.json", len(sc.t), fps)
+    paths = Rendered(
+        out / "video.mp4",
+        out / "calibration.json",
+        out / "truth.csv",
+        out / "positions.csv",
+        out / "meta.json",
+        len(sc.t),
+        fps,
+    )
     calib.save(paths.calibration)
     writer = cv2.VideoWriter(str(paths.video), cv2.VideoWriter_fourcc(*setup.codec), fps, (cam.width, cam.height))
     if not writer.isOpened():
@@ -205,18 +253,34 @@ def render(setup: Setup | str, out: Path, *, seconds: float = 10.0, fps: float =
                 y1 = y2 - sh
                 if x1 >= W or y1 >= H or x1 + sw <= 0 or y2 <= 0:
                     continue
-                spr = cv2.resize(np.ascontiguousarray(spr), (sw, sh),
-                                 interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+                spr = cv2.resize(
+                    np.ascontiguousarray(spr), (sw, sh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+                )
                 _paste(frame, owner, spr, x1, y1, i)
                 own = int((spr[..., 3] >= ALPHA_SOLID).sum())
                 people.append((i, x1, y1, x1 + sw, y2, hpx, own, depth[j], u, v))
             for i, x1, y1, x2, y2, hpx, own, d, u, v in people:
                 cx1, cy1, cx2, cy2 = max(x1, 0), max(y1, 0), min(x2, W), min(y2, H)
                 seen = int((owner[cy1:cy2, cx1:cx2] == i).sum())
-                tw.writerow([k, round(float(t), 4), sc.ids[i], sc.roles[i], round(float(sc.xy[k, i, 0]), 4),
-                             round(float(sc.xy[k, i, 1]), 4), round(float(u), 2), round(float(v), 2),
-                             cx1, cy1, cx2, cy2, round(float(hpx), 2), round(seen / own if own else 0.0, 4),
-                             round(float(d), 3)])
+                tw.writerow(
+                    [
+                        k,
+                        round(float(t), 4),
+                        sc.ids[i],
+                        sc.roles[i],
+                        round(float(sc.xy[k, i, 0]), 4),
+                        round(float(sc.xy[k, i, 1]), 4),
+                        round(float(u), 2),
+                        round(float(v), 2),
+                        cx1,
+                        cy1,
+                        cx2,
+                        cy2,
+                        round(float(hpx), 2),
+                        round(seen / own if own else 0.0, 4),
+                        round(float(d), 3),
+                    ]
+                )
             plus, minus = noise[k % len(noise)]
             writer.write(cv2.subtract(cv2.add(frame, plus), minus))
             if progress and k % 25 == 0:
@@ -230,11 +294,21 @@ def render(setup: Setup | str, out: Path, *, seconds: float = 10.0, fps: float =
         for i, pid in enumerate(sc.ids):
             for k, t in enumerate(sc.t):
                 if np.isfinite(sc.xy[k, i, 0]):
-                    pw.writerow([round(float(t), 4), pid, round(float(sc.xy[k, i, 0]), 4), round(float(sc.xy[k, i, 1]), 4)])
-    meta = {"setup": setup.to_dict(), "source": sc.source, "pitch": list(sc.pitch), "fps": fps, "seconds": seconds,
-            "frames": len(sc.t), "seed": seed, "people": [{"id": p, "role": r} for p, r in zip(sc.ids, sc.roles)],
-            "camera": {"f_px": cam.f_px, "hfov_deg": cam.hfov_deg, "pan_deg": cam.pan_deg, "tilt_deg": cam.tilt_deg},
-            "bank": [c.origin for c in anim.cycles]}
+                    pw.writerow(
+                        [round(float(t), 4), pid, round(float(sc.xy[k, i, 0]), 4), round(float(sc.xy[k, i, 1]), 4)]
+                    )
+    meta = {
+        "setup": setup.to_dict(),
+        "source": sc.source,
+        "pitch": list(sc.pitch),
+        "fps": fps,
+        "seconds": seconds,
+        "frames": len(sc.t),
+        "seed": seed,
+        "people": [{"id": p, "role": r} for p, r in zip(sc.ids, sc.roles)],
+        "camera": {"f_px": cam.f_px, "hfov_deg": cam.hfov_deg, "pan_deg": cam.pan_deg, "tilt_deg": cam.tilt_deg},
+        "bank": [c.origin for c in anim.cycles],
+    }
     paths.meta.write_text(json.dumps(meta, indent=2) + "\n")
     return paths
 
@@ -243,7 +317,7 @@ def _paste(frame: np.ndarray, owner: np.ndarray, spr: np.ndarray, x1: int, y1: i
     H, W = frame.shape[:2]
     h, w = spr.shape[:2]
     cx1, cy1, cx2, cy2 = max(x1, 0), max(y1, 0), min(x1 + w, W), min(y1 + h, H)
-    s = spr[cy1 - y1:cy2 - y1, cx1 - x1:cx2 - x1]
+    s = spr[cy1 - y1 : cy2 - y1, cx1 - x1 : cx2 - x1]
     a = s[..., 3:4].astype(np.float32) / 255.0
     region = frame[cy1:cy2, cx1:cx2]
     region[:] = (s[..., :3] * a + region * (1 - a) + 0.5).astype(np.uint8)

@@ -61,8 +61,10 @@ def kloppy_file(name: str):
     try:
         root = resources.files("kloppy")
     except ModuleNotFoundError:
-        raise SystemExit("the accuracy harness reads kloppy's provider files: pip install 'kloppy==3.19.1' "
-                         "(the project's [test] or [bench] extra)") from None
+        raise SystemExit(
+            "the accuracy harness reads kloppy's provider files: pip install 'kloppy==3.19.1' "
+            "(the project's [test] or [bench] extra)"
+        ) from None
     path = root / "tests" / "files" / name
     if not path.is_file():
         raise SystemExit(f"kloppy has no tests/files/{name}: install kloppy==3.19.1 (other versions ship other files)")
@@ -109,16 +111,24 @@ def hawkeye(name: str = "1_1", *, seconds: float = 20.0, fps: float = 25.0, star
     raw = _hawkeye_raw(name)
     t_out = start + np.arange(round(seconds * fps)) / fps
     xy = _resample([r[2] for r in raw], [r[3] + (FULL_LENGTH / 2, FULL_WIDTH / 2) for r in raw], t_out, max_gap=0.5)
-    return Scene(f"Hawk-Eye centroids {name} (kloppy 3.19.1 tests/files), 50 Hz", (FULL_LENGTH, FULL_WIDTH),
-                 t_out - start, [r[0][:8] for r in raw], [_role(r[1]) for r in raw], xy)
+    return Scene(
+        f"Hawk-Eye centroids {name} (kloppy 3.19.1 tests/files), 50 Hz",
+        (FULL_LENGTH, FULL_WIDTH),
+        t_out - start,
+        [r[0][:8] for r in raw],
+        [_role(r[1]) for r in raw],
+        xy,
+    )
 
 
 @lru_cache(maxsize=1)
 def _skillcorner_raw():
     frames = json.loads(kloppy_file("skillcorner_structured_data.json").read_text())
     match = json.loads(kloppy_file("skillcorner_match_data.json").read_text())
-    people = {p["trackable_object"]: "goalkeeper" if p.get("player_role", {}).get("acronym") == "GK" else "player"
-              for p in match["players"]}
+    people = {
+        p["trackable_object"]: "goalkeeper" if p.get("player_role", {}).get("acronym") == "GK" else "player"
+        for p in match["players"]
+    }
     people.update({r["trackable_object"]: "referee" for r in match.get("referees", [])})
     frames = [f for f in frames if f["data"] and f.get("time")]
     t = np.array([f["frame"] / 10.0 for f in frames])  # 10 Hz: frame number / 10
@@ -156,10 +166,17 @@ def _denoise(t: np.ndarray, xy: np.ndarray, cutoff_hz: float) -> np.ndarray:
     return np.stack([np.interp(t, grid, smooth[:, k]) for k in range(2)], axis=1)
 
 
-def skillcorner(*, seconds: float = 20.0, fps: float = 25.0, people: int = 14,
-                scale_to: tuple[float, float] | None = None, start: float | None = None,
-                coverage: float = 0.9, max_speed: float = 10.0,
-                denoise_hz: float | None = SKILLCORNER_DENOISE_HZ) -> Scene:
+def skillcorner(
+    *,
+    seconds: float = 20.0,
+    fps: float = 25.0,
+    people: int = 14,
+    scale_to: tuple[float, float] | None = None,
+    start: float | None = None,
+    coverage: float = 0.9,
+    max_speed: float = 10.0,
+    denoise_hz: float | None = SKILLCORNER_DENOISE_HZ,
+) -> Scene:
     """The window of SkillCorner tracking with the most people (up to `people`) that are tracked in
     `coverage` of its frames without a jump faster than `max_speed` m/s; their short gaps (out of
     the broadcast view) are bridged with straight lines, which the truth then follows too."""
@@ -167,7 +184,7 @@ def skillcorner(*, seconds: float = 20.0, fps: float = 25.0, people: int = 14,
     n = int(round(seconds * 10)) + 1
 
     def good(k):
-        return [i for i in range(len(ids)) if _clean(t[k:k + n], xy[k:k + n, i], coverage, max_speed)]
+        return [i for i in range(len(ids)) if _clean(t[k : k + n], xy[k : k + n, i], coverage, max_speed)]
 
     if start is None:
         # Windows every 5 s over frames contiguous at 10 Hz; ties go to the earliest.
@@ -202,11 +219,17 @@ def skillcorner(*, seconds: float = 20.0, fps: float = 25.0, people: int = 14,
         if ok.any():
             first, last = np.flatnonzero(ok)[[0, -1]]
             out[:first, j] = out[first, j]
-            out[last + 1:, j] = out[last, j]
-    return Scene(f"SkillCorner broadcast tracking (kloppy 3.19.1 tests/files), 10 Hz, from {t[start_k]:.1f} s"
-                 + ("" if not denoise_hz else f", smoothed at {denoise_hz:g} Hz")
-                 + ("" if scale_to is None else f", scaled onto {scale_to[0]:g}×{scale_to[1]:g} m"),
-                 pitch, t_out, [str(ids[i]) for i in keep], [roles[i] for i in keep], out)
+            out[last + 1 :, j] = out[last, j]
+    return Scene(
+        f"SkillCorner broadcast tracking (kloppy 3.19.1 tests/files), 10 Hz, from {t[start_k]:.1f} s"
+        + ("" if not denoise_hz else f", smoothed at {denoise_hz:g} Hz")
+        + ("" if scale_to is None else f", scaled onto {scale_to[0]:g}×{scale_to[1]:g} m"),
+        pitch,
+        t_out,
+        [str(ids[i]) for i in keep],
+        [roles[i] for i in keep],
+        out,
+    )
 
 
 SOURCES = {"hawkeye": hawkeye, "skillcorner": skillcorner}

@@ -84,7 +84,8 @@ def load_truth(path: Path) -> Boxes:
         height=np.array([float(r["height_px"]) for r in rows]),
         visible=np.array([float(r["visible"]) for r in rows]),
         names=names,
-        xy=np.array([[float(r["x_m"]), float(r["y_m"])] for r in rows]).reshape(-1, 2))
+        xy=np.array([[float(r["x_m"]), float(r["y_m"])] for r in rows]).reshape(-1, 2),
+    )
 
 
 def boxes_from_frames(frames) -> Boxes:
@@ -142,8 +143,15 @@ def headline(truth: Boxes, min_height: float = MIN_HEIGHT, max_hidden: float = M
     return (truth.height >= min_height) & (truth.visible > 1 - max_hidden)
 
 
-def detection_scores(truth: Boxes, pred: Boxes, m: Matching, *, min_height: float = MIN_HEIGHT,
-                     max_hidden: float = MAX_HIDDEN, bands=BANDS) -> dict:
+def detection_scores(
+    truth: Boxes,
+    pred: Boxes,
+    m: Matching,
+    *,
+    min_height: float = MIN_HEIGHT,
+    max_hidden: float = MAX_HIDDEN,
+    bands=BANDS,
+) -> dict:
     care = headline(truth, min_height, max_hidden)
     shown = truth.visible > 1 - max_hidden
     t_matched = np.zeros(len(truth), bool)
@@ -158,8 +166,14 @@ def detection_scores(truth: Boxes, pred: Boxes, m: Matching, *, min_height: floa
     p_ignore[hit] = ~care[p_to_t[hit]]
     p_ignore[_inside_ignored(truth, pred, m, care, t_matched, hit)] = True
     counted = int((~p_ignore).sum())
-    out = {"truth": int(care.sum()), "found": tp, "recall": tp / care.sum() if care.any() else float("nan"),
-           "boxes": len(pred), "precision": int(p_care.sum()) / counted if counted else float("nan"), "bands": {}}
+    out = {
+        "truth": int(care.sum()),
+        "found": tp,
+        "recall": tp / care.sum() if care.any() else float("nan"),
+        "boxes": len(pred),
+        "precision": int(p_care.sum()) / counted if counted else float("nan"),
+        "bands": {},
+    }
     for lo, hi in bands:
         tin = shown & (truth.height >= lo) & (truth.height < (np.inf if hi is None else hi))
         pin = (pred.height >= lo) & (pred.height < (np.inf if hi is None else hi))
@@ -169,7 +183,8 @@ def detection_scores(truth: Boxes, pred: Boxes, m: Matching, *, min_height: floa
             "truth": int(tin.sum()),
             "recall": float((tin & t_matched).sum() / tin.sum()) if tin.any() else float("nan"),
             "boxes": int(p_cnt.sum()),
-            "precision": float(p_ok.sum() / p_cnt.sum()) if p_cnt.any() else float("nan")}
+            "precision": float(p_ok.sum() / p_cnt.sum()) if p_cnt.any() else float("nan"),
+        }
     return out
 
 
@@ -206,14 +221,19 @@ def _identity_data(truth: Boxes, pred: Boxes, m: Matching, care: np.ndarray) -> 
         data["gt_ids"].append(np.array([gt_code[v] for v in truth.id[ti[tk]]], int))
         data["tracker_ids"].append(np.array([tr_code[v] for v in pred.id[pi[pk]]], int))
         data["similarity_scores"].append(sim[np.ix_(tk, pk)] if sim.size else np.zeros((int(tk.sum()), int(pk.sum()))))
-    data.update(num_timesteps=len(frames), num_gt_ids=len(gt_code), num_tracker_ids=len(tr_code),
-                num_gt_dets=int(sum(len(g) for g in data["gt_ids"])),
-                num_tracker_dets=int(sum(len(t) for t in data["tracker_ids"])))
+    data.update(
+        num_timesteps=len(frames),
+        num_gt_ids=len(gt_code),
+        num_tracker_ids=len(tr_code),
+        num_gt_dets=int(sum(len(g) for g in data["gt_ids"])),
+        num_tracker_dets=int(sum(len(t) for t in data["tracker_ids"])),
+    )
     return data
 
 
-def identity_scores(truth: Boxes, pred: Boxes, m: Matching, *, min_height: float = MIN_HEIGHT,
-                    max_hidden: float = MAX_HIDDEN) -> dict:
+def identity_scores(
+    truth: Boxes, pred: Boxes, m: Matching, *, min_height: float = MIN_HEIGHT, max_hidden: float = MAX_HIDDEN
+) -> dict:
     """HOTA (trackeval) and IDF1 (motmetrics) over the headline people."""
     import motmetrics as mm
     from trackeval.metrics import HOTA
@@ -226,9 +246,14 @@ def identity_scores(truth: Boxes, pred: Boxes, m: Matching, *, min_height: float
         dist = np.where(sim >= IOU, 1 - sim, np.nan) if sim.size else np.zeros((len(gt), len(tr)))
         acc.update(gt.tolist(), tr.tolist(), dist)
     summary = mm.metrics.create().compute(acc, metrics=["idf1", "num_switches", "mota"], name="clip")
-    return {"HOTA": float(np.mean(hota["HOTA"])), "DetA": float(np.mean(hota["DetA"])),
-            "AssA": float(np.mean(hota["AssA"])), "IDF1": float(summary["idf1"].iloc[0]),
-            "id_switches": int(summary["num_switches"].iloc[0]), "MOTA": float(summary["mota"].iloc[0])}
+    return {
+        "HOTA": float(np.mean(hota["HOTA"])),
+        "DetA": float(np.mean(hota["DetA"])),
+        "AssA": float(np.mean(hota["AssA"])),
+        "IDF1": float(summary["idf1"].iloc[0]),
+        "id_switches": int(summary["num_switches"].iloc[0]),
+        "MOTA": float(summary["mota"].iloc[0]),
+    }
 
 
 def truth_positions(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -242,8 +267,10 @@ def truth_kpis(positions: dict, *, profile: str = "adult", pitch=None) -> dict:
     """The product's metrics engine on the true positions: {id: PlayerSummary}."""
     from edge_app.metrics.engine import player_kpis
 
-    return {pid: player_kpis(t, xy, profile=profile, units="m", pitch=pitch, player=pid)
-            for pid, (t, xy) in positions.items()}
+    return {
+        pid: player_kpis(t, xy, profile=profile, units="m", pitch=pitch, player=pid)
+        for pid, (t, xy) in positions.items()
+    }
 
 
 def player_matches(truth: Boxes, pred: Boxes, m: Matching, players: list[dict]) -> dict[int, str]:
@@ -270,8 +297,18 @@ def _sprint_windows(sprints) -> list[tuple[float, float]]:
     return out
 
 
-def kpi_scores(truth: Boxes, pred: Boxes, m: Matching, summary: dict, positions: dict, *, frames: int,
-               profile: str = "adult", pitch=None, t0: float = 0.0) -> dict:
+def kpi_scores(
+    truth: Boxes,
+    pred: Boxes,
+    m: Matching,
+    summary: dict,
+    positions: dict,
+    *,
+    frames: int,
+    profile: str = "adult",
+    pitch=None,
+    t0: float = 0.0,
+) -> dict:
     """Per-player KPI errors after stitching, for the people in view the whole clip."""
     players = summary["players"]
     truth_k = truth_kpis(positions, profile=profile, pitch=pitch)
@@ -283,16 +320,33 @@ def kpi_scores(truth: Boxes, pred: Boxes, m: Matching, summary: dict, positions:
         tk = truth_k[pid]
         k = owner.get(pid)
         if k is None:
-            per.append({"id": pid, "matched": False, "true_distance": tk.distance, "true_top": tk.top_speed,
-                        "true_sprints": tk.sprint_count})
+            per.append(
+                {
+                    "id": pid,
+                    "matched": False,
+                    "true_distance": tk.distance,
+                    "true_top": tk.top_speed,
+                    "true_sprints": tk.sprint_count,
+                }
+            )
             continue
         p = players[k]
-        per.append({"id": pid, "matched": True, "player": p["player"],
-                    "true_distance": tk.distance, "distance": p["distance"],
-                    "distance_err_pct": 100 * (p["distance"] - tk.distance) / tk.distance if tk.distance else float("nan"),
-                    "true_top": tk.top_speed, "top": p["top_speed"], "top_err": p["top_speed"] - tk.top_speed,
-                    "hsr_err": p["hsr_distance"] - tk.hsr_distance,
-                    "true_sprints": tk.sprint_count, "sprints": p["sprint_count"]})
+        per.append(
+            {
+                "id": pid,
+                "matched": True,
+                "player": p["player"],
+                "true_distance": tk.distance,
+                "distance": p["distance"],
+                "distance_err_pct": 100 * (p["distance"] - tk.distance) / tk.distance if tk.distance else float("nan"),
+                "true_top": tk.top_speed,
+                "top": p["top_speed"],
+                "top_err": p["top_speed"] - tk.top_speed,
+                "hsr_err": p["hsr_distance"] - tk.hsr_distance,
+                "true_sprints": tk.sprint_count,
+                "sprints": p["sprint_count"],
+            }
+        )
     phantom = 0
     for k, p in enumerate(players):
         pid = next((t for t, kk in owner.items() if kk == k), None)
@@ -308,7 +362,16 @@ def kpi_scores(truth: Boxes, pred: Boxes, m: Matching, summary: dict, positions:
         v = [abs(r[key]) if absolute else r[key] for r in matched if np.isfinite(r[key])]
         return float(np.median(v)) if v else float("nan")
 
-    return {"people_whole_clip": len(whole), "matched": len(matched),
-            "distance_err_pct": med("distance_err_pct"), "top_speed_err": med("top_err"), "hsr_err_m": med("hsr_err"),
-            "sprints_equal": (sum(r["sprints"] == r["true_sprints"] for r in matched) / len(whole)) if whole else float("nan"),
-            "true_sprints": sum(r["true_sprints"] for r in per), "phantom_sprints": phantom, "players": per}
+    return {
+        "people_whole_clip": len(whole),
+        "matched": len(matched),
+        "distance_err_pct": med("distance_err_pct"),
+        "top_speed_err": med("top_err"),
+        "hsr_err_m": med("hsr_err"),
+        "sprints_equal": (sum(r["sprints"] == r["true_sprints"] for r in matched) / len(whole))
+        if whole
+        else float("nan"),
+        "true_sprints": sum(r["true_sprints"] for r in per),
+        "phantom_sprints": phantom,
+        "players": per,
+    }

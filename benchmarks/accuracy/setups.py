@@ -32,15 +32,27 @@ SENSOR_MM = 5.6
 
 SETUPS = {
     "mast": Setup(
-        "mast", "1920×1080, 10 m mast 6 m behind the touchline at halfway, 4 mm lens (70° wide) on one half",
+        "mast",
+        "1920×1080, 10 m mast 6 m behind the touchline at halfway, 4 mm lens (70° wide) on one half",
         Camera.looking_at(1920, 1080, 4.0, SENSOR_MM, (52.5, -6.0, 10.0), (65.0, 30.0)),
-        "full", "hawkeye", {"name": "1_1"}),
+        "full",
+        "hawkeye",
+        {"name": "1_1"},
+    ),
     "tripod7": Setup(
-        "tripod7", "1920×1080, 4 m tripod 2 m outside a corner of a 7v7 pitch (55×37 m), 2.8 mm lens (90° wide)",
+        "tripod7",
+        "1920×1080, 4 m tripod 2 m outside a corner of a 7v7 pitch (55×37 m), 2.8 mm lens (90° wide)",
         Camera.looking_at(1920, 1080, 2.8, SENSOR_MM, (-2.0, -2.0, 4.0), (27.5, 18.5)),
-        "7v7", "skillcorner", {"scale_to": (55.0, 37.0), "people": 14}),
+        "7v7",
+        "skillcorner",
+        {"scale_to": (55.0, 37.0), "people": 14},
+    ),
     "4k": Setup(
-        "4k", "3840×2160, 10 m mast 6 m behind the touchline at halfway, 2.8 mm lens (90° wide) on the whole pitch",
+        "4k",
+        "3840×2160, 10 m mast 6 m behind the touchline at halfway, 2.8 mm lens (90° wide) on the whole pitch",
         Camera.looking_at(3840, 2160, 2.8, SENSOR_MM, (52.5, -6.0, 10.0), (52.5, 30.0)),
-        "full", "hawkeye", {"name": "2_46"}),
+        "full",
+        "hawkeye",
+        {"name": "2_46"},
+    ),
 }

@@ -27,8 +27,10 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 BANK = HERE / "people.npz"
 # ../shared beside the checkout (looked for upwards, so a worktree finds it too)
-VTEST = next((p / "shared" / "data" / "vtest.avi" for p in HERE.parents if (p / "shared" / "data" / "vtest.avi").exists()),
-             HERE.parents[2] / "shared" / "data" / "vtest.avi")
+VTEST = next(
+    (p / "shared" / "data" / "vtest.avi" for p in HERE.parents if (p / "shared" / "data" / "vtest.avi").exists()),
+    HERE.parents[2] / "shared" / "data" / "vtest.avi",
+)
 SOURCE_FPS = 10.0  # vtest.avi
 WALK_SPEED_MS = 1.4  # a pedestrian's walking speed: the cycle plays at source rate at this speed
 MIN_RUN = 12  # frames (1.2 s at 10 fps: more than one stride)
@@ -90,13 +92,13 @@ def _blobs(mask: np.ndarray, shape) -> list[tuple[np.ndarray, np.ndarray]]:
         if h < MIN_HEIGHT:
             continue
         # Fill the blob's holes (clothes the colour of the pavement), then ask for a solid figure.
-        comp = (labels[y:y + h, x:x + w] == i).astype(np.uint8)
+        comp = (labels[y : y + h, x : x + w] == i).astype(np.uint8)
         contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         cv2.drawContours(comp, contours, -1, 1, cv2.FILLED)
         if comp.sum() < 0.45 * w * h:
             continue
         full = np.zeros(mask.shape, bool)
-        full[y:y + h, x:x + w] = comp > 0
+        full[y : y + h, x : x + w] = comp > 0
         box = np.array([x, y, x + w, y + h])
         out.append((box, full, h / max(w, 1), x <= 1 or y <= 1 or x + w >= W - 1 or y + h >= H - 1))
     return out
@@ -158,7 +160,9 @@ def cut_runs(video: Path) -> list[WalkCycle]:
         claimed = set(used_blobs)
         for bi, (box, comp, aspect, border) in enumerate(blobs):
             if bi not in claimed and not border and 1.8 <= aspect <= 4.5:
-                next_runs.append({"box": box, "frames": [_cut(img, box, comp)], "xs": [(box[0] + box[2]) / 2], "start": index})
+                next_runs.append(
+                    {"box": box, "frames": [_cut(img, box, comp)], "xs": [(box[0] + box[2]) / 2], "start": index}
+                )
         runs = next_runs
     for run in runs:
         close(run)
@@ -181,13 +185,15 @@ def paste(canvas: np.ndarray, sprite: np.ndarray, x1: int, y1: int) -> None:
     cx1, cy1, cx2, cy2 = max(x1, 0), max(y1, 0), min(x1 + w, W), min(y1 + h, H)
     if cx1 >= cx2 or cy1 >= cy2:
         return
-    s = sprite[cy1 - y1:cy2 - y1, cx1 - x1:cx2 - x1]
+    s = sprite[cy1 - y1 : cy2 - y1, cx1 - x1 : cx2 - x1]
     a = s[..., 3:4].astype(np.float32) / 255.0
     region = canvas[cy1:cy2, cx1:cx2]
     region[:] = (s[..., :3] * a + region * (1 - a)).astype(np.uint8)
 
 
-def detector_check(cycles: list[WalkCycle], *, height: int = DETECT_HEIGHT, keep: float = 0.9) -> list[tuple[WalkCycle, float]]:
+def detector_check(
+    cycles: list[WalkCycle], *, height: int = DETECT_HEIGHT, keep: float = 0.9
+) -> list[tuple[WalkCycle, float]]:
     """(cycle, fraction of its frames found) for the cycles the real detector finds as a person in
     at least `keep` of their frames, each pasted alone on grass at `height` px in a 640×640 image."""
     import cv2
@@ -228,8 +234,14 @@ def save_bank(cycles: list[tuple[WalkCycle, float]], path: Path) -> Path:
     for i, (cyc, rate) in enumerate(cycles):
         for j, f in enumerate(cyc.frames):
             arrays[f"c{i}_f{j}"] = np.frombuffer(cv2.imencode(".png", f, [cv2.IMWRITE_PNG_COMPRESSION, 9])[1], np.uint8)
-        meta.append({"frames": len(cyc.frames), "direction": cyc.direction, "origin": cyc.origin,
-                     "detector_found": round(rate, 3)})
+        meta.append(
+            {
+                "frames": len(cyc.frames),
+                "direction": cyc.direction,
+                "origin": cyc.origin,
+                "detector_found": round(rate, 3),
+            }
+        )
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
     np.savez(path, **arrays)
     return path
@@ -240,9 +252,14 @@ def load_bank(path: Path = BANK) -> list[WalkCycle]:
 
     with np.load(path) as z:
         meta = json.loads(z["meta"].tobytes().decode())
-        return [WalkCycle([cv2.imdecode(z[f"c{i}_f{j}"], cv2.IMREAD_UNCHANGED) for j in range(m["frames"])],
-                          m["direction"], m["origin"])
-                for i, m in enumerate(meta)]
+        return [
+            WalkCycle(
+                [cv2.imdecode(z[f"c{i}_f{j}"], cv2.IMREAD_UNCHANGED) for j in range(m["frames"])],
+                m["direction"],
+                m["origin"],
+            )
+            for i, m in enumerate(meta)
+        ]
 
 
 def main(argv=None) -> int:
@@ -257,8 +274,11 @@ def main(argv=None) -> int:
     print(f"{len(cycles)} clean runs of one person", file=sys.stderr)
     kept = detector_check(cycles)
     save_bank(kept, args.out)
-    print(f"{len(kept)} walk cycles kept ({sum(len(c.frames) for c, _ in kept)} frames), "
-          f"{args.out.stat().st_size / 1e6:.2f} MB -> {args.out}", file=sys.stderr)
+    print(
+        f"{len(kept)} walk cycles kept ({sum(len(c.frames) for c, _ in kept)} frames), "
+        f"{args.out.stat().st_size / 1e6:.2f} MB -> {args.out}",
+        file=sys.stderr,
+    )
     return 0
 
 

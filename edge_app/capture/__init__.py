@@ -14,6 +14,7 @@ One module per job:
 
 from edge_app.capture.buffer import FrameBuffer
 from edge_app.capture.gstreamer import NVDEC_CODECS, csi_pipeline, gstreamer_available, nvdec_pipeline
+from edge_app.capture.paced import PacedSource, open_paced
 from edge_app.capture.source import (
     BACKOFF_JITTER,
     DEFAULT_BACKOFF,
@@ -25,11 +26,28 @@ from edge_app.capture.source import (
     default_capture_factory,
     open_source,
 )
-from edge_app.capture.paced import PacedSource, open_paced
 from edge_app.capture.spec import CSI_DEFAULTS, V4L2_DEFAULTS, SourceKind, SourceSpec, parse_source
 
 __all__ = [
-    "BACKOFF_JITTER", "CSI_DEFAULTS", "DEFAULT_BACKOFF", "DEFAULT_LIVE_FPS", "NVDEC_CODECS", "STREAM_TIMEOUT_MS",
-    "V4L2_DEFAULTS", "CaptureFactory", "Frame", "FrameBuffer", "PacedSource", "SourceKind", "SourceSpec", "VideoSource",
-    "csi_pipeline", "default_capture_factory", "gstreamer_available", "nvdec_pipeline", "open_paced", "open_source", "parse_source",
+    "BACKOFF_JITTER",
+    "CSI_DEFAULTS",
+    "DEFAULT_BACKOFF",
+    "DEFAULT_LIVE_FPS",
+    "NVDEC_CODECS",
+    "STREAM_TIMEOUT_MS",
+    "V4L2_DEFAULTS",
+    "CaptureFactory",
+    "Frame",
+    "FrameBuffer",
+    "PacedSource",
+    "SourceKind",
+    "SourceSpec",
+    "VideoSource",
+    "csi_pipeline",
+    "default_capture_factory",
+    "gstreamer_available",
+    "nvdec_pipeline",
+    "open_paced",
+    "open_source",
+    "parse_source",
 ]

@@ -24,8 +24,10 @@ def paced_spec(spec):
     """The file's SourceSpec; a one-line AxolotlError for anything else (a camera is live already)."""
     spec = parse_source(spec)
     if spec.kind != "file":
-        raise AxolotlError(f"--paced plays a video file as a live camera; {spec.describe()} is a {spec.kind} source, "
-                           "which is live already: drop --paced")
+        raise AxolotlError(
+            f"--paced plays a video file as a live camera; {spec.describe()} is a {spec.kind} source, "
+            "which is live already: drop --paced"
+        )
     return spec
 
 

@@ -76,8 +76,12 @@ def default_capture_factory(spec: SourceSpec, video_capture: Callable[..., Any] 
         got = int(cap.get(cv2.CAP_PROP_FOURCC))
         want = int(dict(spec.props).get(cv2.CAP_PROP_FOURCC, got))
         if got != want:  # the camera refused the format: it still works, but uncompressed 1080p is slow over USB 2
-            log.warning("%s: asked for %s, the driver gave %s (`v4l2-ctl --list-formats-ext` lists what it offers)",
-                        spec.describe(), _fourcc_text(want), _fourcc_text(got))
+            log.warning(
+                "%s: asked for %s, the driver gave %s (`v4l2-ctl --list-formats-ext` lists what it offers)",
+                spec.describe(),
+                _fourcc_text(want),
+                _fourcc_text(got),
+            )
     return cap
 
 
@@ -166,11 +170,13 @@ class VideoSource:
             raise AxolotlError(
                 f"{spec.kind}: sources need OpenCV with GStreamer, and this one has none (pip's opencv-python never has) — "
                 "on the Jetson run packaging/jetson/install.sh, which uses JetPack's OpenCV (apt nvidia-opencv, "
-                "GStreamer: YES) through a venv made with --system-site-packages and removes pip's opencv from it")
+                "GStreamer: YES) through a venv made with --system-site-packages and removes pip's opencv from it"
+            )
         elif spec.kind == "gstreamer" and not gstreamer_available():
             raise AxolotlError(
                 "this OpenCV build has no GStreamer support (cv2.getBuildInformation() shows 'GStreamer: NO') — "
-                "install an OpenCV built with GStreamer (e.g. JetPack's) or pass a camera index or rtsp:// URL instead")
+                "install an OpenCV built with GStreamer (e.g. JetPack's) or pass a camera index or rtsp:// URL instead"
+            )
 
     def _open(self):
         """A capture from the factory, or None if it did not open (released)."""
@@ -192,28 +198,40 @@ class VideoSource:
         if spec.kind == "file":
             return _one_line(
                 f"cannot read video {spec.target}: OpenCV cannot open or decode it — re-encode it with ffmpeg "
-                f"to H.264 (`ffmpeg -i INPUT -c:v libx264 -pix_fmt yuv420p out.mp4`) or MJPEG (`-c:v mjpeg -q:v 3 out.avi`)")
+                f"to H.264 (`ffmpeg -i INPUT -c:v libx264 -pix_fmt yuv420p out.mp4`) or MJPEG (`-c:v mjpeg -q:v 3 out.avi`)"
+            )
         if spec.kind == "v4l2":
-            return (f"V4L2 camera {spec.target} not found or busy — list cameras with `v4l2-ctl --list-devices`, "
-                    f"check you are in the video group (`id`), or close the program using it")
+            return (
+                f"V4L2 camera {spec.target} not found or busy — list cameras with `v4l2-ctl --list-devices`, "
+                f"check you are in the video group (`id`), or close the program using it"
+            )
         if spec.kind == "csi":
-            return _one_line(f"cannot open CSI camera `{spec.target}` — check the ribbon cable and the sensor id, "
-                             f"and restart the camera daemon: `sudo systemctl restart nvargus-daemon`")
+            return _one_line(
+                f"cannot open CSI camera `{spec.target}` — check the ribbon cable and the sensor id, "
+                f"and restart the camera daemon: `sudo systemctl restart nvargus-daemon`"
+            )
         if spec.kind == "camera":
-            return (f"camera {spec.target} not found or busy — list cameras with `v4l2-ctl --list-devices` "
-                    f"and pass another index, or close the program using it")
+            return (
+                f"camera {spec.target} not found or busy — list cameras with `v4l2-ctl --list-devices` "
+                f"and pass another index, or close the program using it"
+            )
         if spec.kind == "rtsp":
             url = spec.describe()
-            return _one_line(f"cannot open stream {url} — check the URL, credentials and network (try `ffprobe '{url}'`)")
+            return _one_line(
+                f"cannot open stream {url} — check the URL, credentials and network (try `ffprobe '{url}'`)"
+            )
         return _one_line(
-            f"cannot open GStreamer pipeline `{spec.describe()}` — test it with gst-launch-1.0 (with fakesink instead of appsink)")
+            f"cannot open GStreamer pipeline `{spec.describe()}` — test it with gst-launch-1.0 (with fakesink instead of appsink)"
+        )
 
     def _no_frame_message(self) -> str:
         spec = self.spec
         if spec.kind == "file":
             return self._open_failed_message()
-        return _one_line(f"{spec.describe()} opened but delivered no frame — check it works in another player, "
-                         f"or that no other program is using it")
+        return _one_line(
+            f"{spec.describe()} opened but delivered no frame — check it works in another player, "
+            f"or that no other program is using it"
+        )
 
     def _release(self) -> None:
         cap, self._cap = self._cap, None
@@ -321,8 +339,13 @@ class VideoSource:
     def stats(self) -> dict:
         """decoded, dropped (live overflow, and frames `newest` passed over), reopened (live
         reconnections), queued now, max_queued ever."""
-        return dict(decoded=self._decoded, dropped=self._dropped + self._skipped, reopened=self._reopened,
-                    queued=len(self._buf), max_queued=self._buf.high_water)
+        return dict(
+            decoded=self._decoded,
+            dropped=self._dropped + self._skipped,
+            reopened=self._reopened,
+            queued=len(self._buf),
+            max_queued=self._buf.high_water,
+        )
 
     @property
     def closed(self) -> bool:
@@ -345,8 +368,10 @@ class VideoSource:
         self.close()
 
     def __repr__(self) -> str:
-        return (f"VideoSource({self.kind} {self.spec.describe()!r}, {self.size[0]}x{self.size[1]} "
-                f"@ {self.fps:g} fps, live={self.is_live})")
+        return (
+            f"VideoSource({self.kind} {self.spec.describe()!r}, {self.size[0]}x{self.size[1]} "
+            f"@ {self.fps:g} fps, live={self.is_live})"
+        )
 
 
 def open_source(
@@ -358,5 +383,6 @@ def open_source(
     backoff: tuple[float, float] = DEFAULT_BACKOFF,
 ) -> VideoSource:
     """Open a source and start its capture thread. Raises AxolotlError (one line) when it cannot."""
-    return VideoSource(parse_source(spec), queue_size=queue_size, reopen=reopen,
-                       capture_factory=capture_factory, backoff=backoff)
+    return VideoSource(
+        parse_source(spec), queue_size=queue_size, reopen=reopen, capture_factory=capture_factory, backoff=backoff
+    )

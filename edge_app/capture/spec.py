@@ -73,8 +73,9 @@ def _split_options(text: str, defaults: dict, what: str) -> tuple[str, dict]:
             continue
         limit = 7 if key == "flip" else 100_000
         if not value.isdigit() or not (key == "flip" or int(value) > 0) or int(value) > limit:
-            raise AxolotlError(f"{key} in {what} must be a whole number "
-                               f"{'0-7' if key == 'flip' else 'above 0'}, got '{value}'")
+            raise AxolotlError(
+                f"{key} in {what} must be a whole number {'0-7' if key == 'flip' else 'above 0'}, got '{value}'"
+            )
         opts[key] = int(value)
     return base, opts
 
@@ -88,16 +89,21 @@ def _parse_hw_source(text: str) -> SourceSpec | None:
     if scheme == "csi":
         sensor, opts = _split_options(rest, CSI_DEFAULTS, text)
         if not sensor.isdigit():
-            raise AxolotlError(f"invalid CSI source '{text}' — write csi:SENSOR_ID, e.g. csi:0?width=1920&height=1080&fps=30")
+            raise AxolotlError(
+                f"invalid CSI source '{text}' — write csi:SENSOR_ID, e.g. csi:0?width=1920&height=1080&fps=30"
+            )
         return SourceSpec("csi", csi_pipeline(int(sensor), **opts), True, cv2.CAP_GSTREAMER)
     if scheme == "v4l2":
         device, opts = _split_options(rest, V4L2_DEFAULTS, text)
         if not device:
             raise AxolotlError(f"invalid V4L2 source '{text}' — write v4l2:INDEX or v4l2:/dev/videoN")
         # FOURCC first: the driver picks the sizes and rates it offers per pixel format.
-        props = ((cv2.CAP_PROP_FOURCC, float(cv2.VideoWriter_fourcc(*opts["fourcc"]))),
-                 (cv2.CAP_PROP_FRAME_WIDTH, float(opts["width"])), (cv2.CAP_PROP_FRAME_HEIGHT, float(opts["height"])),
-                 (cv2.CAP_PROP_FPS, float(opts["fps"])))
+        props = (
+            (cv2.CAP_PROP_FOURCC, float(cv2.VideoWriter_fourcc(*opts["fourcc"]))),
+            (cv2.CAP_PROP_FRAME_WIDTH, float(opts["width"])),
+            (cv2.CAP_PROP_FRAME_HEIGHT, float(opts["height"])),
+            (cv2.CAP_PROP_FPS, float(opts["fps"])),
+        )
         return SourceSpec("v4l2", int(device) if device.isdigit() else device, True, cv2.CAP_V4L2, props)
     codec, sep, target = rest.partition(":")
     if codec.lower() not in NVDEC_CODECS or not sep:
@@ -116,19 +122,27 @@ def parse_source(spec: str | int | os.PathLike | SourceSpec) -> SourceSpec:
     if isinstance(spec, SourceSpec):
         return spec
     if isinstance(spec, bool):
-        raise AxolotlError(f"invalid video source {spec!r} — pass a file path, a camera index, an rtsp:// URL or a GStreamer pipeline")
+        raise AxolotlError(
+            f"invalid video source {spec!r} — pass a file path, a camera index, an rtsp:// URL or a GStreamer pipeline"
+        )
     if isinstance(spec, (int, np.integer)):
         index = int(spec)
         if index < 0:
-            raise AxolotlError(f"invalid camera index {index} — camera indexes start at 0 (see `v4l2-ctl --list-devices`)")
+            raise AxolotlError(
+                f"invalid camera index {index} — camera indexes start at 0 (see `v4l2-ctl --list-devices`)"
+            )
         return SourceSpec("camera", index, True)
     if isinstance(spec, os.PathLike):
         spec = os.fspath(spec)
     if not isinstance(spec, str):
-        raise AxolotlError(f"invalid video source {spec!r} — pass a file path, a camera index, an rtsp:// URL or a GStreamer pipeline")
+        raise AxolotlError(
+            f"invalid video source {spec!r} — pass a file path, a camera index, an rtsp:// URL or a GStreamer pipeline"
+        )
     text = spec.strip()
     if not text:
-        raise AxolotlError("empty video source — pass a file path, a camera index, an rtsp:// URL or a GStreamer pipeline")
+        raise AxolotlError(
+            "empty video source — pass a file path, a camera index, an rtsp:// URL or a GStreamer pipeline"
+        )
     if text.isdigit():
         return SourceSpec("camera", int(text), True)
     hw = _parse_hw_source(text)
@@ -138,6 +152,8 @@ def parse_source(spec: str | int | os.PathLike | SourceSpec) -> SourceSpec:
         return SourceSpec("rtsp", text, True, cv2.CAP_FFMPEG)
     if " ! " in text:
         if "appsink" not in text:
-            raise AxolotlError("GStreamer pipeline has no appsink — end it with `! videoconvert ! video/x-raw,format=BGR ! appsink`")
+            raise AxolotlError(
+                "GStreamer pipeline has no appsink — end it with `! videoconvert ! video/x-raw,format=BGR ! appsink`"
+            )
         return SourceSpec("gstreamer", text, not text.startswith("filesrc"), cv2.CAP_GSTREAMER)
     return SourceSpec("file", os.path.expanduser(spec), False)

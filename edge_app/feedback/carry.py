@@ -18,7 +18,7 @@ import copy
 import json
 import re
 
-from edge_app.feedback.insights import fact_slug
+from edge_app.feedback.facts import fact_slug
 from edge_app.feedback.service import word_feedback
 from edge_app.feedback.wording import Worded, template
 from edge_app.timeutil import utc_now_iso
@@ -44,8 +44,11 @@ def carry_feedback(store, old: dict, new: dict) -> dict | None:
     before = {_figures(p): p["player"] for p in old["players"]}
     after = {_figures(p): p["player"] for p in new["players"]}
     if before.keys() == after.keys():
-        return renamed(feedback, {before[k]: after[k] for k in before if before[k] != after[k]},
-                       [p["player"] for p in new["players"]])
+        return renamed(
+            feedback,
+            {before[k]: after[k] for k in before if before[k] != after[k]},
+            [p["player"] for p in new["players"]],
+        )
     return _regenerated(store, feedback, old, new)
 
 
@@ -85,13 +88,17 @@ def _regenerated(store, feedback: dict, old: dict, new: dict) -> dict:
     old_tracks = {t for p in old["players"] for t in p["track_ids"]}
     covered_tracks = {t for p in old["players"] if p["player"] in covered for t in p["track_ids"]}
     # A new player descends from a covered one (merge), or holds a track the old summary did not (split).
-    targets = [p["player"] for p in new["players"]
-               if set(p["track_ids"]) & covered_tracks or not set(p["track_ids"]) <= old_tracks]
+    targets = [
+        p["player"]
+        for p in new["players"]
+        if set(p["track_ids"]) & covered_tracks or not set(p["track_ids"]) <= old_tracks
+    ]
     if feedback.get("team"):
         targets.insert(0, "team")
     out = word_feedback(store, new, targets, TemplateWriter())
-    out["regenerated_after_edit"] = {"at": utc_now_iso("seconds"), "reason": REGENERATED,
-                                     "replaced": {"generated_at": feedback.get("generated_at"),
-                                                  "model": feedback.get("model")}}
+    out["regenerated_after_edit"] = {
+        "at": utc_now_iso("seconds"),
+        "reason": REGENERATED,
+        "replaced": {"generated_at": feedback.get("generated_at"), "model": feedback.get("model")},
+    }
     return out
-

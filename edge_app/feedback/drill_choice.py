@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from edge_app.feedback.drills import AGE_BANDS, Drill, DrillLibrary
-from edge_app.feedback.insights import KPI_PHRASE, TEAM, Fact
+from edge_app.feedback.facts import KPI_PHRASE, TEAM, Fact
 
 
 def age_band_for_profile(name: str | None) -> str:
@@ -38,6 +38,7 @@ _DRILL_KINDS = ("weakness", "pose", "trend_down", "load_warning")
 @dataclass(frozen=True)
 class ChosenDrill:
     """A library drill chosen for a player, with the reason it was chosen (said to the coach)."""
+
     drill: Drill
     reason: str
     fact_id: str
@@ -55,18 +56,28 @@ class ChosenDrill:
         return self.drill.minutes
 
 
-_REASON = {"weakness": "for {what}, a point to work on today", "pose": "for {what}, from the pose estimate",
-           "trend_down": "for {what}, down on recent sessions", "load_warning": "a light session after a heavy load",
-           "team": "for {what}, the team's common point to work on"}
+_REASON = {
+    "weakness": "for {what}, a point to work on today",
+    "pose": "for {what}, from the pose estimate",
+    "trend_down": "for {what}, down on recent sessions",
+    "load_warning": "a light session after a heavy load",
+    "team": "for {what}, the team's common point to work on",
+}
 
 
 def _band_words(age_band: str) -> str:
     return "suits adults" if age_band == "adult" else f"suits {age_band.upper()}"
 
 
-def choose_drills_with_reasons(facts: Sequence[Fact], library: DrillLibrary, age_band: str, per_player: int = 2, *,
-                               equipment: Iterable[str] | None = None,
-                               max_minutes: int | None = None) -> dict[str, list[ChosenDrill]]:
+def choose_drills_with_reasons(
+    facts: Sequence[Fact],
+    library: DrillLibrary,
+    age_band: str,
+    per_player: int = 2,
+    *,
+    equipment: Iterable[str] | None = None,
+    max_minutes: int | None = None,
+) -> dict[str, list[ChosenDrill]]:
     """Up to `per_player` library drills for each player (and "team"), never the same drill twice for one
     player, each with its reason ("for sprinting, a point to work on today; suits U13"). Targets, by priority:
     weaknesses, pose observations, falling trends and load warnings (low-intensity recovery drills); for the
@@ -86,13 +97,20 @@ def choose_drills_with_reasons(facts: Sequence[Fact], library: DrillLibrary, age
         fs = sorted(fs, key=lambda f: (-f.priority, f.id))
         chosen: list[ChosenDrill] = []
         # round-robin over the targets, so the two most important points each get a drill first
-        for rnd in range(per_player):
+        for _rnd in range(per_player):
             for f in fs:
                 if len(chosen) >= per_player:
                     break
                 intensity = ("low",) if f.kind == "load_warning" else None
-                found = library.search(kpis=[f.kpi], age_band=age_band, equipment=equipment, max_minutes=max_minutes,
-                                       limit=1, exclude={d.id for d in chosen}, intensity=intensity)
+                found = library.search(
+                    kpis=[f.kpi],
+                    age_band=age_band,
+                    equipment=equipment,
+                    max_minutes=max_minutes,
+                    limit=1,
+                    exclude={d.id for d in chosen},
+                    intensity=intensity,
+                )
                 if found:
                     why = _REASON[f.kind].format(what=KPI_PHRASE[f.kpi])
                     chosen.append(ChosenDrill(found[0], f"{why}; {_band_words(age_band)}", f.id))
@@ -102,11 +120,19 @@ def choose_drills_with_reasons(facts: Sequence[Fact], library: DrillLibrary, age
     return out
 
 
-def choose_drills(facts: Sequence[Fact], library: DrillLibrary, age_band: str, per_player: int = 2, *,
-                  equipment: Iterable[str] | None = None, max_minutes: int | None = None) -> dict[str, list[Drill]]:
+def choose_drills(
+    facts: Sequence[Fact],
+    library: DrillLibrary,
+    age_band: str,
+    per_player: int = 2,
+    *,
+    equipment: Iterable[str] | None = None,
+    max_minutes: int | None = None,
+) -> dict[str, list[Drill]]:
     """The drills of `choose_drills_with_reasons`, without their reasons."""
-    chosen = choose_drills_with_reasons(facts, library, age_band, per_player, equipment=equipment,
-                                        max_minutes=max_minutes)
+    chosen = choose_drills_with_reasons(
+        facts, library, age_band, per_player, equipment=equipment, max_minutes=max_minutes
+    )
     return {player: [c.drill for c in cs] for player, cs in chosen.items()}
 
 

@@ -14,18 +14,32 @@ import hashlib
 import re
 import sqlite3
 import threading
-import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
+
+import tomllib
 
 from edge_app.errors import AxolotlError
 
 DRILLS_TOML = Path(__file__).with_name("drills.toml")
 SCHEMA_VERSION = "2"
 
-KPIS = ("sprint", "top_speed", "acceleration", "deceleration", "hsr", "endurance", "work_rate", "agility",
-        "technique", "knee_control", "posture", "cadence", "recovery")
+KPIS = (
+    "sprint",
+    "top_speed",
+    "acceleration",
+    "deceleration",
+    "hsr",
+    "endurance",
+    "work_rate",
+    "agility",
+    "technique",
+    "knee_control",
+    "posture",
+    "cadence",
+    "recovery",
+)
 AGE_BANDS = ("u13", "u15", "u17", "adult")
 EQUIPMENT = ("none", "cones", "balls", "bibs", "goals", "ladder", "mini_hurdles", "mats", "bands", "rope")
 INTENSITIES = ("low", "medium", "high")
@@ -70,7 +84,12 @@ def load_drills(toml_path: str | Path = DRILLS_TOML) -> list[Drill]:
         seen.add(e["id"])
         for field, vocab in (("kpis", KPIS), ("age_bands", AGE_BANDS), ("equipment", EQUIPMENT)):
             vals = e[field]
-            if not isinstance(vals, list) or not vals or any(v not in vocab for v in vals) or len(set(vals)) != len(vals):
+            if (
+                not isinstance(vals, list)
+                or not vals
+                or any(v not in vocab for v in vals)
+                or len(set(vals)) != len(vals)
+            ):
                 raise AxolotlError(f"{where}: {field} must be a non-empty list from {', '.join(vocab)}")
         if "none" in e["equipment"] and len(e["equipment"]) > 1:
             raise AxolotlError(f"{where}: equipment 'none' cannot be combined with other items")
@@ -80,8 +99,18 @@ def load_drills(toml_path: str | Path = DRILLS_TOML) -> list[Drill]:
             raise AxolotlError(f"{where}: intensity must be one of {', '.join(INTENSITIES)}")
         if not str(e["name"]).strip() or not str(e["description"]).strip():
             raise AxolotlError(f"{where}: name and description must not be empty")
-        drills.append(Drill(e["id"], e["name"].strip(), " ".join(e["description"].split()), tuple(e["kpis"]),
-                            tuple(e["age_bands"]), tuple(e["equipment"]), e["minutes"], e["intensity"]))
+        drills.append(
+            Drill(
+                e["id"],
+                e["name"].strip(),
+                " ".join(e["description"].split()),
+                tuple(e["kpis"]),
+                tuple(e["age_bands"]),
+                tuple(e["equipment"]),
+                e["minutes"],
+                e["intensity"],
+            )
+        )
     return drills
 
 
@@ -123,26 +152,45 @@ class DrillLibrary:
             db.execute("DROP TABLE IF EXISTS drills")
             db.execute("DROP TABLE IF EXISTS meta")
             db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            db.execute("CREATE TABLE drills (id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL, "
-                       "kpis TEXT NOT NULL, age_bands TEXT NOT NULL, equipment TEXT NOT NULL, "
-                       "minutes INTEGER NOT NULL, intensity TEXT NOT NULL)")
+            db.execute(
+                "CREATE TABLE drills (id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL, "
+                "kpis TEXT NOT NULL, age_bands TEXT NOT NULL, equipment TEXT NOT NULL, "
+                "minutes INTEGER NOT NULL, intensity TEXT NOT NULL)"
+            )
             # tokenchars '_' keeps tags like top_speed and knee_control whole
-            db.execute("CREATE VIRTUAL TABLE drills_fts USING fts5(id UNINDEXED, name, description, kpis, "
-                       "tokenize = \"porter unicode61 tokenchars '_'\")")
+            db.execute(
+                "CREATE VIRTUAL TABLE drills_fts USING fts5(id UNINDEXED, name, description, kpis, "
+                "tokenize = \"porter unicode61 tokenchars '_'\")"
+            )
             for d in drills:
-                db.execute("INSERT INTO drills VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           (d.id, d.name, d.description, " ".join(d.kpis), " ".join(d.age_bands),
-                            " ".join(d.equipment), d.minutes, d.intensity))
-                db.execute("INSERT INTO drills_fts (id, name, description, kpis) VALUES (?, ?, ?, ?)",
-                           (d.id, d.name, d.description, " ".join(d.kpis)))
+                db.execute(
+                    "INSERT INTO drills VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        d.id,
+                        d.name,
+                        d.description,
+                        " ".join(d.kpis),
+                        " ".join(d.age_bands),
+                        " ".join(d.equipment),
+                        d.minutes,
+                        d.intensity,
+                    ),
+                )
+                db.execute(
+                    "INSERT INTO drills_fts (id, name, description, kpis) VALUES (?, ?, ?, ?)",
+                    (d.id, d.name, d.description, " ".join(d.kpis)),
+                )
             db.execute("INSERT INTO meta VALUES ('toml_sha256', ?)", (self.digest,))
             db.execute("INSERT INTO meta VALUES ('count', ?)", (str(len(drills)),))
 
     def _read_all(self) -> list[Drill]:
-        rows = self._db.execute("SELECT id, name, description, kpis, age_bands, equipment, minutes, intensity "
-                                "FROM drills ORDER BY id").fetchall()
-        return [Drill(r[0], r[1], r[2], tuple(r[3].split()), tuple(r[4].split()), tuple(r[5].split()), int(r[6]), r[7])
-                for r in rows]
+        rows = self._db.execute(
+            "SELECT id, name, description, kpis, age_bands, equipment, minutes, intensity FROM drills ORDER BY id"
+        ).fetchall()
+        return [
+            Drill(r[0], r[1], r[2], tuple(r[3].split()), tuple(r[4].split()), tuple(r[5].split()), int(r[6]), r[7])
+            for r in rows
+        ]
 
     # -- queries --------------------------------------------------------------------------------------
 
@@ -159,9 +207,17 @@ class DrillLibrary:
         """The drill with this id, or None when the library has no such drill."""
         return self._drills.get(drill_id)
 
-    def search(self, kpis: Sequence[str] = (), age_band: str | None = None, equipment: Iterable[str] | None = None,
-               max_minutes: int | None = None, text: str | None = None, limit: int = 3,
-               exclude: Iterable[str] = (), intensity: Iterable[str] | None = None) -> list[Drill]:
+    def search(
+        self,
+        kpis: Sequence[str] = (),
+        age_band: str | None = None,
+        equipment: Iterable[str] | None = None,
+        max_minutes: int | None = None,
+        text: str | None = None,
+        limit: int = 3,
+        exclude: Iterable[str] = (),
+        intensity: Iterable[str] | None = None,
+    ) -> list[Drill]:
         """Drills that train any of `kpis` (or, without kpis, match any word of `text`), best first.
 
         Ranked by FTS5 bm25 (KPI tags weighted highest; with kpis, `text` words only boost the ranking), then id.
@@ -181,17 +237,24 @@ class DrillLibrary:
                 # hard filter: drills tagged with any of the KPIs; ranking: bm25 of the tags (weighted highest),
                 # the tags' words in the name/description ("top speed") and the optional text words
                 tags = list(dict.fromkeys(kpis))
-                tagged = {r[0] for r in self._db.execute(
-                    "SELECT id FROM drills_fts WHERE drills_fts MATCH ?",
-                    (f"kpis : ({' OR '.join(_quote(k) for k in tags)})",))}
+                tagged = {
+                    r[0]
+                    for r in self._db.execute(
+                        "SELECT id FROM drills_fts WHERE drills_fts MATCH ?",
+                        (f"kpis : ({' OR '.join(_quote(k) for k in tags)})",),
+                    )
+                }
                 terms = [_quote(k) for k in tags] + [_quote(k.replace("_", " ")) for k in tags if "_" in k]
                 terms += [_quote(w) for w in dict.fromkeys(words)]
-                rows = self._db.execute(f"SELECT id FROM drills_fts WHERE drills_fts MATCH ? ORDER BY {_BM25}, id",
-                                        (" OR ".join(terms),)).fetchall()
+                rows = self._db.execute(
+                    f"SELECT id FROM drills_fts WHERE drills_fts MATCH ? ORDER BY {_BM25}, id", (" OR ".join(terms),)
+                ).fetchall()
                 ids = [r[0] for r in rows if r[0] in tagged]
             elif words:
-                rows = self._db.execute(f"SELECT id FROM drills_fts WHERE drills_fts MATCH ? ORDER BY {_BM25}, id",
-                                        (" OR ".join(_quote(w) for w in dict.fromkeys(words)),)).fetchall()
+                rows = self._db.execute(
+                    f"SELECT id FROM drills_fts WHERE drills_fts MATCH ? ORDER BY {_BM25}, id",
+                    (" OR ".join(_quote(w) for w in dict.fromkeys(words)),),
+                ).fetchall()
                 ids = [r[0] for r in rows]
             else:
                 ids = list(self._drills)

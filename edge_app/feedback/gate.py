@@ -11,6 +11,7 @@ file), so the gate runs once per model, not per session.
 A missing or corrupt model is not this module's business: the writer reports it in one warning line and
 words everything with the template, as before.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,28 +36,58 @@ GATE_VERSION = 1  # raise when the checks or the built-in sessions change: cache
 
 
 def _player(label: str, top: float, dist: float, hsr: float, sprints: int, acc: int, dec: int, wr: float) -> dict:
-    return {"player": label, "track_ids": [1], "distance": dist, "top_speed": top, "zones": [], "hsr_distance": hsr,
-            "sprint_count": sprints, "sprints": [], "acceleration_count": acc, "deceleration_count": dec,
-            "accelerations": [], "decelerations": [], "work_rate_per_min": wr, "heatmap": [], "pose": None,
-            "quality": {"tracked_time_s": 3600.0, "fraction_seen": 0.95, "gaps": 0, "gap_time_s": 0.0,
-                        "interpolated_time_s": 0.0, "outliers_dropped": 0, "ids_merged": 0}}
+    return {
+        "player": label,
+        "track_ids": [1],
+        "distance": dist,
+        "top_speed": top,
+        "zones": [],
+        "hsr_distance": hsr,
+        "sprint_count": sprints,
+        "sprints": [],
+        "acceleration_count": acc,
+        "deceleration_count": dec,
+        "accelerations": [],
+        "decelerations": [],
+        "work_rate_per_min": wr,
+        "heatmap": [],
+        "pose": None,
+        "quality": {
+            "tracked_time_s": 3600.0,
+            "fraction_seen": 0.95,
+            "gaps": 0,
+            "gap_time_s": 0.0,
+            "interpolated_time_s": 0.0,
+            "outliers_dropped": 0,
+            "ids_merged": 0,
+        },
+    }
 
 
 def _summary(players: list[dict], day: int) -> dict:
     thresholds = {"hsr_lower_ms": 5.5, "sprint_entry_ms": 7.0, "sprint_min_duration_s": 1.0, "run_lower_ms": 4.0}
-    return {"session_id": f"gate-{day}", "started_at": f"2026-01-0{day}T10:00:00Z", "units": "m", "duration_s": 3600.0,
-            "profile": {"name": "adult", "mode": "absolute", "thresholds": thresholds}, "players": players}
+    return {
+        "session_id": f"gate-{day}",
+        "started_at": f"2026-01-0{day}T10:00:00Z",
+        "units": "m",
+        "duration_s": 3600.0,
+        "profile": {"name": "adult", "mode": "absolute", "thresholds": thresholds},
+        "players": players,
+    }
 
 
 GATE_HISTORY = [_summary([_player("Sam", 7.6, 5000.0, 520.0, 6, 10, 9, 98.0)], d) for d in (1, 2)]
-GATE_SUMMARY = _summary([
-    _player("Sam", 8.2, 8200.0, 610.0, 7, 12, 10, 112.0),  # fastest, and well above their recent distance
-    _player("Alex", 7.3, 6100.0, 420.0, 4, 9, 9, 101.0),
-    _player("Jo", 7.4, 6300.0, 450.0, 4, 15, 9, 103.0),    # many accelerations
-    _player("Lee", 6.4, 5400.0, 190.0, 1, 6, 8, 86.0),     # slower, fewer sprints, lower work rate
-    _player("Mia", 7.5, 6000.0, 440.0, 5, 9, 4, 100.0),    # few decelerations
-    _player("Kai", 7.7, 6400.0, 600.0, 4, 5, 9, 104.0),    # much high-speed running, few accelerations
-], 3)
+GATE_SUMMARY = _summary(
+    [
+        _player("Sam", 8.2, 8200.0, 610.0, 7, 12, 10, 112.0),  # fastest, and well above their recent distance
+        _player("Alex", 7.3, 6100.0, 420.0, 4, 9, 9, 101.0),
+        _player("Jo", 7.4, 6300.0, 450.0, 4, 15, 9, 103.0),  # many accelerations
+        _player("Lee", 6.4, 5400.0, 190.0, 1, 6, 8, 86.0),  # slower, fewer sprints, lower work rate
+        _player("Mia", 7.5, 6000.0, 440.0, 5, 9, 4, 100.0),  # few decelerations
+        _player("Kai", 7.7, 6400.0, 600.0, 4, 5, 9, 104.0),  # much high-speed running, few accelerations
+    ],
+    3,
+)
 
 
 def gate_entries() -> list[tuple[str, list, list]]:
@@ -82,10 +113,14 @@ class Verdict:
     def note(self) -> str:
         """One plain line for the coach: which wording the feedback uses, and why."""
         if self.use_model:
-            return (f"Wording: the language model {self.model} (it passed {self.passed} of {self.total} test "
-                    f"sessions); any entry it gets wrong gets the built-in sentences instead.")
-        return (f"Wording: built-in sentences. The language model {self.model} passed only {self.passed} of "
-                f"{self.total} test sessions, so its words are not used.")
+            return (
+                f"Wording: the language model {self.model} (it passed {self.passed} of {self.total} test "
+                f"sessions); any entry it gets wrong gets the built-in sentences instead."
+            )
+        return (
+            f"Wording: built-in sentences. The language model {self.model} passed only {self.passed} of "
+            f"{self.total} test sessions, so its words are not used."
+        )
 
 
 def model_identity(path: Path) -> str:
@@ -132,11 +167,16 @@ def run_gate(writer: FeedbackWriter, home: Path | None = None) -> Verdict | None
     names = {p["player"] for p in GATE_SUMMARY["players"]}
     results = [writer.word(who, facts, drills, youth=False, allowed_names=names) for who, facts, drills in entries]
     passed = sum(r.source == "llm" for r in results)
-    verdict = Verdict(model=writer.model_name or "?", identity=model_identity(writer.model_path),
-                      use_model=passed >= PASS_SHARE * len(entries), passed=passed, total=len(entries),
-                      checked_at=utc_now_iso("seconds"),
-                      reasons=[r.fallback_reason for r in results if r.fallback_reason][:GATE_ENTRIES],
-                      version=GATE_VERSION)
+    verdict = Verdict(
+        model=writer.model_name or "?",
+        identity=model_identity(writer.model_path),
+        use_model=passed >= PASS_SHARE * len(entries),
+        passed=passed,
+        total=len(entries),
+        checked_at=utc_now_iso("seconds"),
+        reasons=[r.fallback_reason for r in results if r.fallback_reason][:GATE_ENTRIES],
+        version=GATE_VERSION,
+    )
     store_verdict(verdict, home)
     log.info("feedback quality gate for %s: %d of %d passed", verdict.model, passed, len(entries))
     return verdict
@@ -178,16 +218,21 @@ class GatedWriter:
     def word(self, player: str, facts, drills=(), *, youth: bool, allowed_names=None, on_token=None) -> Worded:
         if self.use_model:
             return self.writer.word(player, facts, drills, youth=youth, allowed_names=allowed_names, on_token=on_token)
-        why = "model did not pass the quality check" if self.verdict is not None else \
-            f"model unavailable: {self.unavailable_reason}"
+        why = (
+            "model did not pass the quality check"
+            if self.verdict is not None
+            else f"model unavailable: {self.unavailable_reason}"
+        )
         return Worded(template(player, list(facts), list(drills)), "template", why)
 
 
 def wording_line(feedback: dict) -> str | None:
     """The one line above the entries (the CLI's `feedback`, the kiosk's Summary): which wording is used."""
     if feedback.get("regenerated_after_edit"):  # a merge or split re-worded it, whatever the gate said
-        return ("Wording: built-in sentences, re-worded after players were merged or split; "
-                "write feedback again for the model's words.")
+        return (
+            "Wording: built-in sentences, re-worded after players were merged or split; "
+            "write feedback again for the model's words."
+        )
     note = (feedback.get("wording") or {}).get("note")
     if note or feedback.get("model"):
         return note  # None: feedback stored before the gate, in the model's words

@@ -31,126 +31,41 @@ The drills these facts call for are chosen in `drill_choice`.
 
 from __future__ import annotations
 
-import re
 import statistics
-from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from edge_app.feedback.drills import KPIS
-
-KMH = 3.6  # m/s -> km/h
-KINDS = ("strength", "weakness", "trend_up", "trend_down", "load_warning", "pose", "team", "context")
-TEAM = "team"
-MIN_TEAM = 3  # players needed for a team median
-MIN_TRACKED_FRACTION = 0.5  # players tracked for less than this share of the longest-tracked player are not compared
-RECENT_SESSIONS = 4  # previous sessions averaged for trends and load
-TREND_CHANGE = 0.10
-MIN_TREND_COUNT = 2.0  # a count's trend needs at least this average before
-LOAD_RATIO = 1.5
-LOAD_MIN_SESSIONS = 2
-MIN_POSE_SAMPLES = 10
-KNEE_FLEXION_LOW_DEG = 15.0  # median knee bend below this: "fairly straight knees"
-TRUNK_LEAN_HIGH_DEG = 20.0  # median trunk lean while sprinting above this
-CADENCE_LOW_SPM = 150.0  # stride cadence below this
-PHYSIO = "worth a chat with your physio before the next hard session"
-MIN_SESSION_S = 300.0  # below this (session length or the longest tracked time) there is too little to judge efforts
-EFFORT_KPIS = ("sprint", "top_speed", "hsr", "acceleration", "deceleration")  # need a session with room for effort
-DEFAULT_HSR_MS = 4.1389  # the u13 profile's high-speed threshold, the lowest: used when a profile has none
-DEFAULT_RUN_MS = 3.0
-
-
-@dataclass
-class Fact:
-    id: str
-    player: str  # the player's label, or "team"
-    kind: str  # one of KINDS
-    kpi: str  # one of drills.KPIS
-    numbers: dict[str, float]
-    unit_text: dict[str, str]
-    text: str
-    priority: float
-
-    def to_dict(self) -> dict:
-        return {"id": self.id, "player": self.player, "kind": self.kind, "kpi": self.kpi, "numbers": dict(self.numbers),
-                "unit_text": dict(self.unit_text), "text": self.text, "priority": self.priority}
-
-
-def format_number(value: float) -> str:
-    """How a number is written in a fact's text: whole numbers without a decimal point, others as rounded."""
-    v = float(value)
-    if v.is_integer():
-        return str(int(v))
-    return format(v, ".10g")
-
-
-def fact_slug(label: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") or "player"
-
-
-def _fact(fid: str, player: str, kind: str, kpi: str, template: str, numbers: dict[str, float],
-          units: dict[str, str], priority: float, **names: str) -> Fact:
-    assert kind in KINDS and kpi in KPIS, (kind, kpi)
-    assert not re.search(r"\d", re.sub(r"\{[^}]*\}", "", template)), template  # every number comes from `numbers`
-    nums = {k: float(v) for k, v in numbers.items()}
-    text = template.format(**names, **{k: format_number(v) for k, v in nums.items()})
-    return Fact(fid, player, kind, kpi, nums, {k: units[k] for k in nums if k in units}, text, round(priority, 3))
-
-
-def _r(value: float, digits: int = 0) -> float:
-    return float(round(value, digits)) if digits else float(round(value))
-
-
-def _plural(n: float, one: str, many: str) -> str:
-    return one if n == 1 else many
-
-
-# -- metrics ---------------------------------------------------------------------------------------------
-
-# key: (kpi, strength ratio, weakness ratio, is a count)
-TEAM_RULES = {
-    "top_speed": ("top_speed", 1.08, 0.92, False),
-    "sprint_count": ("sprint", 1.5, 0.5, True),
-    "hsr_distance": ("hsr", 1.3, 0.7, False),
-    "acceleration_count": ("acceleration", 1.4, 0.6, True),
-    "deceleration_count": ("deceleration", 1.4, 0.6, True),
-    "work_rate_per_min": ("work_rate", 1.1, 0.9, False),
-}
-TREND_KEYS = {"distance": "endurance", "top_speed": "top_speed", "hsr_distance": "hsr", "sprint_count": "sprint",
-              "work_rate_per_min": "work_rate"}
-KPI_PHRASE = {"sprint": "sprinting", "top_speed": "top speed", "acceleration": "accelerations",
-              "deceleration": "decelerations", "hsr": "high-speed running", "endurance": "endurance",
-              "work_rate": "work rate", "agility": "agility", "technique": "technique",
-              "knee_control": "knee control", "posture": "running posture", "cadence": "stride cadence",
-              "recovery": "recovery"}
-
-
-def _distance(metres: float, unit: str | None = None) -> tuple[float, str]:
-    """A distance as said: whole metres below 1 km, else km to one decimal (or in the `unit` given)."""
-    unit = unit or ("m" if round(metres) < 1000 else "km")
-    return (_r(metres), "m") if unit == "m" else (_r(metres / 1000, 1), "km")
-
-
-def _kept_apart(value: float, threshold: float, below: bool, digits: int = 0) -> float | None:
-    """`value` rounded with as few decimals as keep it on its side of `threshold` once both are written
-    ("14.6 degrees, below 15", never "15 degrees, below 15"); None when even two more decimals do not."""
-    for d in range(digits, digits + 3):
-        v = _r(value, d)
-        if (v < threshold) if below else (v > threshold):
-            return v
-    return None
-
-
-def _said(key: str, value: float, unit: str | None = None) -> tuple[float, str]:
-    """A metric as it is said in metre units: (rounded value, unit)."""
-    if key == "top_speed":
-        return _r(value * KMH, 1), "km/h"
-    if key == "distance":
-        return _distance(value, unit)
-    if key == "hsr_distance":
-        return _r(value), "m"
-    if key == "work_rate_per_min":
-        return _r(value), "m/min"
-    return _r(value, 1), ""  # counts (averages and medians may be fractional)
+from edge_app.feedback.facts import (
+    CADENCE_LOW_SPM,
+    DEFAULT_HSR_MS,
+    DEFAULT_RUN_MS,
+    EFFORT_KPIS,
+    KMH,
+    KNEE_FLEXION_LOW_DEG,
+    KPI_PHRASE,
+    LOAD_MIN_SESSIONS,
+    LOAD_RATIO,
+    MIN_POSE_SAMPLES,
+    MIN_SESSION_S,
+    MIN_TEAM,
+    MIN_TRACKED_FRACTION,
+    MIN_TREND_COUNT,
+    PHYSIO,
+    RECENT_SESSIONS,
+    TEAM,
+    TEAM_RULES,
+    TREND_CHANGE,
+    TREND_KEYS,
+    TRUNK_LEAN_HIGH_DEG,
+    Fact,
+    _distance,
+    _fact,
+    _kept_apart,
+    _plural,
+    _r,
+    _said,
+    fact_slug,
+)
 
 
 def _team_fact(p: dict, key: str, median: float, metres: bool) -> Fact | None:
@@ -171,24 +86,42 @@ def _team_fact(p: dict, key: str, median: float, metres: bool) -> Fact | None:
     pct = _r(abs(ratio - 1.0) * 100) if ratio != float("inf") else None
     word = "above" if kind == "strength" else "below"
     if is_count:
-        noun = {"sprint_count": ("sprint", "sprints"), "acceleration_count": ("hard acceleration", "hard accelerations"),
-                "deceleration_count": ("hard deceleration", "hard decelerations")}[key]
+        noun = {
+            "sprint_count": ("sprint", "sprints"),
+            "acceleration_count": ("hard acceleration", "hard accelerations"),
+            "deceleration_count": ("hard deceleration", "hard decelerations"),
+        }[key]
         nums = {key: _r(value), "team_median": _r(median, 1)}
         tmpl = f"{{P}} made {{{key}}} {_plural(value, *noun)} today, against a team median of {{team_median}}."
         return _fact(fid, label, kind, kpi, tmpl, nums, {}, priority, P=label)
     if not metres:  # pixels: only the relative difference
         nums = {"pct_vs_team": pct}
-        what = {"top_speed": "{P}'s top speed was", "hsr_distance": "{P}'s high-speed running distance was",
-                "work_rate_per_min": "{P}'s work rate was"}[key]
-        return _fact(fid, label, kind, kpi, f"{what} {{pct_vs_team}} % {word} the team median.", nums,
-                     {"pct_vs_team": "%"}, priority, P=label)
+        what = {
+            "top_speed": "{P}'s top speed was",
+            "hsr_distance": "{P}'s high-speed running distance was",
+            "work_rate_per_min": "{P}'s work rate was",
+        }[key]
+        return _fact(
+            fid,
+            label,
+            kind,
+            kpi,
+            f"{what} {{pct_vs_team}} % {word} the team median.",
+            nums,
+            {"pct_vs_team": "%"},
+            priority,
+            P=label,
+        )
     v, _ = _said(key, value)
     m, _ = _said(key, median)
     if key == "top_speed":
         nums = {"top_speed_kmh": v, "team_median_kmh": m, "pct_vs_team": pct}
         units = {"top_speed_kmh": "km/h", "team_median_kmh": "km/h", "pct_vs_team": "%"}
-        tmpl = "{P} reached a top speed of {top_speed_kmh} km/h, {pct_vs_team} % " + word + \
-               " the team median of {team_median_kmh} km/h."
+        tmpl = (
+            "{P} reached a top speed of {top_speed_kmh} km/h, {pct_vs_team} % "
+            + word
+            + " the team median of {team_median_kmh} km/h."
+        )
     elif key == "hsr_distance":
         nums = {"hsr_m": v, "team_median_m": m, "pct_vs_team": pct}
         units = {"hsr_m": "m", "team_median_m": "m", "pct_vs_team": "%"}
@@ -196,8 +129,11 @@ def _team_fact(p: dict, key: str, median: float, metres: bool) -> Fact | None:
     else:
         nums = {"work_rate_m_per_min": v, "team_median_m_per_min": m, "pct_vs_team": pct}
         units = {"work_rate_m_per_min": "m/min", "team_median_m_per_min": "m/min", "pct_vs_team": "%"}
-        tmpl = "{P} worked at {work_rate_m_per_min} m per minute, {pct_vs_team} % " + word + \
-               " the team median of {team_median_m_per_min} m per minute."
+        tmpl = (
+            "{P} worked at {work_rate_m_per_min} m per minute, {pct_vs_team} % "
+            + word
+            + " the team median of {team_median_m_per_min} m per minute."
+        )
     return _fact(fid, label, kind, kpi, tmpl, nums, units, priority, P=label)
 
 
@@ -208,17 +144,40 @@ def _profile_facts(p: dict, thresholds: dict) -> list[Fact]:
     said_top = _kept_apart(p["top_speed"] * KMH, _r(hsr_ms * KMH, 1), True, 1) if hsr_ms else None
     if hsr_ms and p["top_speed"] < hsr_ms and said_top is not None:
         nums = {"top_speed_kmh": said_top, "hsr_threshold_kmh": _r(hsr_ms * KMH, 1)}
-        out.append(_fact(f"{fact_slug(label)}.top_speed.below_hsr", label, "weakness", "top_speed",
-                         "{P}'s top speed of {top_speed_kmh} km/h stayed below this age profile's high-speed "
-                         "running threshold of {hsr_threshold_kmh} km/h.",
-                         nums, {"top_speed_kmh": "km/h", "hsr_threshold_kmh": "km/h"}, 58.0, P=label))
+        out.append(
+            _fact(
+                f"{fact_slug(label)}.top_speed.below_hsr",
+                label,
+                "weakness",
+                "top_speed",
+                "{P}'s top speed of {top_speed_kmh} km/h stayed below this age profile's high-speed "
+                "running threshold of {hsr_threshold_kmh} km/h.",
+                nums,
+                {"top_speed_kmh": "km/h", "hsr_threshold_kmh": "km/h"},
+                58.0,
+                P=label,
+            )
+        )
     if sprint_ms and p["sprint_count"] == 0:
-        nums = {"sprint_count": 0.0, "sprint_threshold_kmh": _r(sprint_ms * KMH, 1),
-                "min_duration_s": _r(thresholds.get("sprint_min_duration_s", 1.0), 1)}
-        out.append(_fact(f"{fact_slug(label)}.sprint_count.none", label, "weakness", "sprint",
-                         "{P} made {sprint_count} sprints today (a sprint counts from {sprint_threshold_kmh} km/h "
-                         "held for at least {min_duration_s} s).",
-                         nums, {"sprint_threshold_kmh": "km/h", "min_duration_s": "s"}, 56.0, P=label))
+        nums = {
+            "sprint_count": 0.0,
+            "sprint_threshold_kmh": _r(sprint_ms * KMH, 1),
+            "min_duration_s": _r(thresholds.get("sprint_min_duration_s", 1.0), 1),
+        }
+        out.append(
+            _fact(
+                f"{fact_slug(label)}.sprint_count.none",
+                label,
+                "weakness",
+                "sprint",
+                "{P} made {sprint_count} sprints today (a sprint counts from {sprint_threshold_kmh} km/h "
+                "held for at least {min_duration_s} s).",
+                nums,
+                {"sprint_threshold_kmh": "km/h", "min_duration_s": "s"},
+                56.0,
+                P=label,
+            )
+        )
     return out
 
 
@@ -244,8 +203,13 @@ _TREND_TEXT = {
 
 
 # how a metric's numbers are named in trend / load facts: (name, unit suffix)
-_NAMES = {"distance": ("distance", "{unit}"), "top_speed": ("top_speed", "kmh"), "hsr_distance": ("hsr", "m"),
-          "sprint_count": ("sprints", "count"), "work_rate_per_min": ("work_rate", "m_per_min")}
+_NAMES = {
+    "distance": ("distance", "{unit}"),
+    "top_speed": ("top_speed", "kmh"),
+    "hsr_distance": ("hsr", "m"),
+    "sprint_count": ("sprints", "count"),
+    "work_rate_per_min": ("work_rate", "m_per_min"),
+}
 
 
 def _trend_and_load_facts(p: dict, previous: list[dict]) -> list[Fact]:
@@ -254,7 +218,10 @@ def _trend_and_load_facts(p: dict, previous: list[dict]) -> list[Fact]:
         return out
     n = len(previous)
     loaded = set()
-    for key, what in (("distance", "covered {value} {unit} today"), ("hsr_distance", "ran {value} m at high speed today")):
+    for key, what in (
+        ("distance", "covered {value} {unit} today"),
+        ("hsr_distance", "ran {value} m at high speed today"),
+    ):
         avg = statistics.fmean(float(q[key]) for q in previous)
         if n >= LOAD_MIN_SESSIONS and avg > 0 and float(p[key]) > LOAD_RATIO * avg:
             v, unit = _said(key, float(p[key]))
@@ -263,11 +230,31 @@ def _trend_and_load_facts(p: dict, previous: list[dict]) -> list[Fact]:
             suffix = suffix.format(unit=unit)
             val, rec = f"{name}_{suffix}", f"recent_avg_{suffix}"
             nums = {val: v, rec: a, "sessions": float(n)}
-            tmpl = ("{P} " + what.replace("{value}", "{" + val + "}").replace("{unit}", unit) + ", well above their recent average of {" + rec +
-                    "} " + unit + " over the last {sessions} sessions — " + PHYSIO + ".")
+            tmpl = (
+                "{P} "
+                + what.replace("{value}", "{" + val + "}").replace("{unit}", unit)
+                + ", well above their recent average of {"
+                + rec
+                + "} "
+                + unit
+                + " over the last {sessions} sessions — "
+                + PHYSIO
+                + "."
+            )
             ratio = float(p[key]) / avg
-            out.append(_fact(f"{fact_slug(label)}.{key}.load", label, "load_warning", "recovery", tmpl, nums,
-                             {val: unit, rec: unit, "sessions": "sessions"}, 100.0 + min(ratio, 5.0), P=label))
+            out.append(
+                _fact(
+                    f"{fact_slug(label)}.{key}.load",
+                    label,
+                    "load_warning",
+                    "recovery",
+                    tmpl,
+                    nums,
+                    {val: unit, rec: unit, "sessions": "sessions"},
+                    100.0 + min(ratio, 5.0),
+                    P=label,
+                )
+            )
             loaded.add(key)
     for key, kpi in TREND_KEYS.items():
         if key in loaded:
@@ -290,12 +277,30 @@ def _trend_and_load_facts(p: dict, previous: list[dict]) -> list[Fact]:
         ref = "their previous session's " if n == 1 else "their average of "
         over = "" if n == 1 else " over the last {sessions} sessions"
         text = _TREND_TEXT[key].replace("sprints today", "sprint today") if v == 1 else _TREND_TEXT[key]
-        tmpl = text.format(P="{P}", value="{" + val + "}", word="up" if up else "down", pct="{change_pct}",
-                           ref=ref, avg="{" + prev + "}", over=over, unit=unit)
+        tmpl = text.format(
+            P="{P}",
+            value="{" + val + "}",
+            word="up" if up else "down",
+            pct="{change_pct}",
+            ref=ref,
+            avg="{" + prev + "}",
+            over=over,
+            unit=unit,
+        )
         units = {val: unit, prev: unit, "change_pct": "%", "sessions": "sessions"}
-        out.append(_fact(f"{fact_slug(label)}.{key}.{'trend_up' if up else 'trend_down'}", label,
-                         "trend_up" if up else "trend_down", kpi, tmpl, nums, units,
-                         (30.0 if not up else 10.0) + 10 * min(abs(change), 1.0), P=label))
+        out.append(
+            _fact(
+                f"{fact_slug(label)}.{key}.{'trend_up' if up else 'trend_down'}",
+                label,
+                "trend_up" if up else "trend_down",
+                kpi,
+                tmpl,
+                nums,
+                units,
+                (30.0 if not up else 10.0) + 10 * min(abs(change), 1.0),
+                P=label,
+            )
+        )
     return out
 
 
@@ -309,24 +314,51 @@ def _pose_facts(p: dict) -> list[Fact]:
     lean = None if lean is None else _kept_apart(lean, _r(TRUNK_LEAN_HIGH_DEG), False)
     cad = None if cad is None else _kept_apart(cad, _r(CADENCE_LOW_SPM), True)
     if knee is not None:
-        out.append(_fact(f"{fact_slug(label)}.knee_flexion.low", label, "pose", "knee_control",
-                         "The camera estimate suggests {P} ran with fairly straight knees (a median knee bend of "
-                         "{knee_flexion_deg} degrees, below {threshold_deg}); soft landings and knee control may be "
-                         "worth a look.",
-                         {"knee_flexion_deg": knee, "threshold_deg": _r(KNEE_FLEXION_LOW_DEG)},
-                         {"knee_flexion_deg": "degrees", "threshold_deg": "degrees"}, 45.0, P=label))
+        out.append(
+            _fact(
+                f"{fact_slug(label)}.knee_flexion.low",
+                label,
+                "pose",
+                "knee_control",
+                "The camera estimate suggests {P} ran with fairly straight knees (a median knee bend of "
+                "{knee_flexion_deg} degrees, below {threshold_deg}); soft landings and knee control may be "
+                "worth a look.",
+                {"knee_flexion_deg": knee, "threshold_deg": _r(KNEE_FLEXION_LOW_DEG)},
+                {"knee_flexion_deg": "degrees", "threshold_deg": "degrees"},
+                45.0,
+                P=label,
+            )
+        )
     if lean is not None:
-        out.append(_fact(f"{fact_slug(label)}.trunk_lean.high", label, "pose", "posture",
-                         "The camera estimate suggests {P} leaned about {trunk_lean_deg} degrees from upright while "
-                         "sprinting (above {threshold_deg}); a more upright sprinting posture may be worth a look.",
-                         {"trunk_lean_deg": lean, "threshold_deg": _r(TRUNK_LEAN_HIGH_DEG)},
-                         {"trunk_lean_deg": "degrees", "threshold_deg": "degrees"}, 44.0, P=label))
+        out.append(
+            _fact(
+                f"{fact_slug(label)}.trunk_lean.high",
+                label,
+                "pose",
+                "posture",
+                "The camera estimate suggests {P} leaned about {trunk_lean_deg} degrees from upright while "
+                "sprinting (above {threshold_deg}); a more upright sprinting posture may be worth a look.",
+                {"trunk_lean_deg": lean, "threshold_deg": _r(TRUNK_LEAN_HIGH_DEG)},
+                {"trunk_lean_deg": "degrees", "threshold_deg": "degrees"},
+                44.0,
+                P=label,
+            )
+        )
     if cad is not None:
-        out.append(_fact(f"{fact_slug(label)}.cadence.low", label, "pose", "cadence",
-                         "The camera estimate suggests {P}'s stride rate was about {cadence_spm} steps per minute "
-                         "(below {threshold_spm}); quick-feet work may help.",
-                         {"cadence_spm": cad, "threshold_spm": _r(CADENCE_LOW_SPM)},
-                         {"cadence_spm": "steps/min", "threshold_spm": "steps/min"}, 43.0, P=label))
+        out.append(
+            _fact(
+                f"{fact_slug(label)}.cadence.low",
+                label,
+                "pose",
+                "cadence",
+                "The camera estimate suggests {P}'s stride rate was about {cadence_spm} steps per minute "
+                "(below {threshold_spm}); quick-feet work may help.",
+                {"cadence_spm": cad, "threshold_spm": _r(CADENCE_LOW_SPM)},
+                {"cadence_spm": "steps/min", "threshold_spm": "steps/min"},
+                43.0,
+                P=label,
+            )
+        )
     return out
 
 
@@ -345,27 +377,67 @@ def _team_facts(players: list[dict], metres: bool, player_facts: dict[str, list[
         if len(players) >= 2:
             top = leader("distance")
             most, most_unit = _distance(float(top["distance"]))
-            out.append(_fact("team.distance.total", TEAM, "team", "endurance",
-                             said + "; {L} covered the most with {max_" + most_unit + "} " + most_unit + ".",
-                             {f"total_{unit}": total, f"max_{most_unit}": most},
-                             {f"total_{unit}": unit, f"max_{most_unit}": most_unit}, 8.0, L=top["player"]))
+            out.append(
+                _fact(
+                    "team.distance.total",
+                    TEAM,
+                    "team",
+                    "endurance",
+                    said + "; {L} covered the most with {max_" + most_unit + "} " + most_unit + ".",
+                    {f"total_{unit}": total, f"max_{most_unit}": most},
+                    {f"total_{unit}": unit, f"max_{most_unit}": most_unit},
+                    8.0,
+                    L=top["player"],
+                )
+            )
         else:
-            out.append(_fact("team.distance.total", TEAM, "team", "endurance", said + ".",
-                             {f"total_{unit}": total}, {f"total_{unit}": unit}, 8.0))
+            out.append(
+                _fact(
+                    "team.distance.total",
+                    TEAM,
+                    "team",
+                    "endurance",
+                    said + ".",
+                    {f"total_{unit}": total},
+                    {f"total_{unit}": unit},
+                    8.0,
+                )
+            )
         fast = leader("top_speed")
-        out.append(_fact("team.top_speed.fastest", TEAM, "team", "top_speed",
-                         "The fastest speed today was {top_speed_kmh} km/h, reached by {L}.",
-                         {"top_speed_kmh": _said("top_speed", float(fast["top_speed"]))[0]},
-                         {"top_speed_kmh": "km/h"}, 7.0, L=fast["player"]))
+        out.append(
+            _fact(
+                "team.top_speed.fastest",
+                TEAM,
+                "team",
+                "top_speed",
+                "The fastest speed today was {top_speed_kmh} km/h, reached by {L}.",
+                {"top_speed_kmh": _said("top_speed", float(fast["top_speed"]))[0]},
+                {"top_speed_kmh": "km/h"},
+                7.0,
+                L=fast["player"],
+            )
+        )
     most = leader("sprint_count")
     if not effort:
         pass  # a session without room for effort says so in its context fact, not as "no sprints"
     elif most["sprint_count"] > 0 and len(players) >= 2:
-        out.append(_fact("team.sprint_count.most", TEAM, "team", "sprint", "{L} made the most sprints: {sprint_count}.",
-                         {"sprint_count": _r(most["sprint_count"])}, {}, 6.0, L=most["player"]))
+        out.append(
+            _fact(
+                "team.sprint_count.most",
+                TEAM,
+                "team",
+                "sprint",
+                "{L} made the most sprints: {sprint_count}.",
+                {"sprint_count": _r(most["sprint_count"])},
+                {},
+                6.0,
+                L=most["player"],
+            )
+        )
     elif most["sprint_count"] == 0:
-        out.append(_fact("team.sprint_count.none", TEAM, "team", "sprint", "No player made a sprint today.",
-                         {}, {}, 6.0))
+        out.append(
+            _fact("team.sprint_count.none", TEAM, "team", "sprint", "No player made a sprint today.", {}, {}, 6.0)
+        )
     # the team's focus: the KPI most players have among their weaknesses / pose observations
     counts: dict[str, int] = {}
     for facts in player_facts.values():
@@ -375,10 +447,20 @@ def _team_facts(players: list[dict], metres: bool, player_facts: dict[str, list[
         kpi = max(counts, key=lambda k: (counts[k], -KPIS.index(k)))
         n = counts[kpi]
         if n >= 2 and n * 3 >= len(players):
-            out.append(_fact(f"team.{kpi}.focus", TEAM, "team", kpi,
-                             "{n_players} of {team_size} players had " + KPI_PHRASE[kpi] +
-                             " among their points to work on today.",
-                             {"n_players": float(n), "team_size": float(len(players))}, {}, 60.0 + n))
+            out.append(
+                _fact(
+                    f"team.{kpi}.focus",
+                    TEAM,
+                    "team",
+                    kpi,
+                    "{n_players} of {team_size} players had "
+                    + KPI_PHRASE[kpi]
+                    + " among their points to work on today.",
+                    {"n_players": float(n), "team_size": float(len(players))},
+                    {},
+                    60.0 + n,
+                )
+            )
     return out
 
 
@@ -391,42 +473,81 @@ def _order(facts: Iterable[Fact], limit: int) -> list[Fact]:
     return sorted(best.values(), key=lambda f: (-f.priority, f.id))[:limit]
 
 
-def _context_facts(players: list[dict], metres: bool, thresholds: dict, judged_s: float,
-                   effort: bool) -> tuple[list[Fact], dict[str, list[Fact]]]:
+def _context_facts(
+    players: list[dict], metres: bool, thresholds: dict, judged_s: float, effort: bool
+) -> tuple[list[Fact], dict[str, list[Fact]]]:
     """What the session allows to be judged: too short (team note, and each player's distance), or no room
     for effort (nobody reached high speed: a walking session is not a failed sprint session)."""
     team: list[Fact] = []
     per_player: dict[str, list[Fact]] = {}
     if judged_s < MIN_SESSION_S:
-        when = ({"tracked_s": _r(judged_s)}, "{tracked_s} s") if judged_s < 120 else \
-            ({"tracked_min": _r(judged_s / 60)}, "{tracked_min} minutes")
+        when = (
+            ({"tracked_s": _r(judged_s)}, "{tracked_s} s")
+            if judged_s < 120
+            else ({"tracked_min": _r(judged_s / 60)}, "{tracked_min} minutes")
+        )
         nums = {**when[0], "min_minutes": _r(MIN_SESSION_S / 60)}
-        team.append(_fact("team.session.short", TEAM, "context", "work_rate",
-                          "This session gave only " + when[1] + " of tracking, too little to judge efforts such as "
-                          "sprints, high-speed running or work rate (that needs at least {min_minutes} minutes).",
-                          nums, {k: ("s" if k == "tracked_s" else "minutes") for k in nums}, 90.0))
+        team.append(
+            _fact(
+                "team.session.short",
+                TEAM,
+                "context",
+                "work_rate",
+                "This session gave only " + when[1] + " of tracking, too little to judge efforts such as "
+                "sprints, high-speed running or work rate (that needs at least {min_minutes} minutes).",
+                nums,
+                {k: ("s" if k == "tracked_s" else "minutes") for k in nums},
+                90.0,
+            )
+        )
         for p in players if metres else []:
             dist, unit = _distance(float(p["distance"]))
             t = _r(float(p["quality"]["tracked_time_s"]))
-            per_player[p["player"]] = [_fact(
-                f"{fact_slug(p['player'])}.distance.tracked", p["player"], "context", "endurance",
-                "{P} covered {distance_" + unit + "} " + unit + " in the {tracked_s} s they were tracked.",
-                {f"distance_{unit}": dist, "tracked_s": t}, {f"distance_{unit}": unit, "tracked_s": "s"}, 5.0,
-                P=p["player"])]
+            per_player[p["player"]] = [
+                _fact(
+                    f"{fact_slug(p['player'])}.distance.tracked",
+                    p["player"],
+                    "context",
+                    "endurance",
+                    "{P} covered {distance_" + unit + "} " + unit + " in the {tracked_s} s they were tracked.",
+                    {f"distance_{unit}": dist, "tracked_s": t},
+                    {f"distance_{unit}": unit, "tracked_s": "s"},
+                    5.0,
+                    P=p["player"],
+                )
+            ]
     elif not effort:
         if metres:
             hsr = float(thresholds.get("hsr_lower_ms") or DEFAULT_HSR_MS)
             top = max(float(q["top_speed"]) for q in players)
-            team.append(_fact("team.session.low_intensity", TEAM, "context", "hsr",
-                              "Nobody reached high speed today (the fastest was {top_speed_kmh} km/h; high-speed "
-                              "running starts at {hsr_threshold_kmh} km/h), so this was a low-intensity session and "
-                              "sprints and high-speed running are not judged.",
-                              {"top_speed_kmh": _r(top * KMH, 1), "hsr_threshold_kmh": _r(hsr * KMH, 1)},
-                              {"top_speed_kmh": "km/h", "hsr_threshold_kmh": "km/h"}, 90.0))
+            team.append(
+                _fact(
+                    "team.session.low_intensity",
+                    TEAM,
+                    "context",
+                    "hsr",
+                    "Nobody reached high speed today (the fastest was {top_speed_kmh} km/h; high-speed "
+                    "running starts at {hsr_threshold_kmh} km/h), so this was a low-intensity session and "
+                    "sprints and high-speed running are not judged.",
+                    {"top_speed_kmh": _r(top * KMH, 1), "hsr_threshold_kmh": _r(hsr * KMH, 1)},
+                    {"top_speed_kmh": "km/h", "hsr_threshold_kmh": "km/h"},
+                    90.0,
+                )
+            )
         else:
-            team.append(_fact("team.session.low_intensity", TEAM, "context", "hsr",
-                              "Nobody sprinted or ran at high speed today, so this was a low-intensity session and "
-                              "sprints and high-speed running are not judged.", {}, {}, 90.0))
+            team.append(
+                _fact(
+                    "team.session.low_intensity",
+                    TEAM,
+                    "context",
+                    "hsr",
+                    "Nobody sprinted or ran at high speed today, so this was a low-intensity session and "
+                    "sprints and high-speed running are not judged.",
+                    {},
+                    {},
+                    90.0,
+                )
+            )
     return team, per_player
 
 
@@ -461,16 +582,20 @@ def derive_insights(summary: dict, history: Sequence[dict] = (), *, max_per_play
     longest = max((float(q["quality"]["tracked_time_s"]) for q in players), default=0.0)
     duration = float(summary.get("duration_s") or longest)
     judged_s = min(duration, longest)
-    full = [q for q in players if longest > 0 and float(q["quality"]["tracked_time_s"]) >= MIN_TRACKED_FRACTION * longest]
+    full = [
+        q for q in players if longest > 0 and float(q["quality"]["tracked_time_s"]) >= MIN_TRACKED_FRACTION * longest
+    ]
     full_labels = {q["player"] for q in full}
     effort = _had_room_for_effort(full, metres, thresholds)
     # a short session says what it can about everyone seen, however briefly; a longer one compares only
     # the players tracked for most of it
-    context, short_facts = _context_facts(players if judged_s < MIN_SESSION_S else full, metres, thresholds,
-                                          judged_s, effort)
+    context, short_facts = _context_facts(
+        players if judged_s < MIN_SESSION_S else full, metres, thresholds, judged_s, effort
+    )
     if judged_s < MIN_SESSION_S:
-        out = _order(context + [f for f in _team_facts(players, metres, {}, False) if f.kpi not in EFFORT_KPIS],
-                     max_per_player)
+        out = _order(
+            context + [f for f in _team_facts(players, metres, {}, False) if f.kpi not in EFFORT_KPIS], max_per_player
+        )
         for p in players:
             out += short_facts.get(p["player"], [])
         return out

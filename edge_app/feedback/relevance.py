@@ -17,6 +17,7 @@ sentence by sentence with general rules, no per-example patterns:
 
 The first broken rule is the reason the entry goes to the template.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,8 +32,16 @@ KPI_TERMS: dict[str, tuple[str, ...]] = {
     "hsr": (r"high[\s-]speed(?:\s+running)?", r"km/h", r"speed"),
     "acceleration": (r"accelerat(?:e|es|ed|ing|ion|ions)", r"burst(?:s)?", r"first\s+steps?"),
     "deceleration": (r"decelerat(?:e|es|ed|ing|ion|ions)", r"brak(?:e|es|ed|ing)", r"stop(?:s|ping)?"),
-    "endurance": (r"distance", r"covered", r"cover(?:s|ing)?", r"km", r"kilomet(?:re|er)s?", r"met(?:re|er)s?",
-                  r"ran", r"running"),
+    "endurance": (
+        r"distance",
+        r"covered",
+        r"cover(?:s|ing)?",
+        r"km",
+        r"kilomet(?:re|er)s?",
+        r"met(?:re|er)s?",
+        r"ran",
+        r"running",
+    ),
     "work_rate": (r"work(?:ed|ing)?\s+rate", r"per\s+minute", r"m/min", r"worked", r"work\s+ethic"),
     "agility": (r"agil(?:e|ity)", r"change(?:s)?\s+of\s+direction", r"turn(?:s|ing)?"),
     "technique": (r"techni(?:que|cal)", r"touch(?:es)?", r"pass(?:es|ing)?"),
@@ -43,46 +52,184 @@ KPI_TERMS: dict[str, tuple[str, ...]] = {
 }
 _KPI_RE = {k: re.compile(r"(?<![\w-])(?:" + "|".join(v) + r")(?![\w-])", re.IGNORECASE) for k, v in KPI_TERMS.items()}
 
-PRONOUNS = ("he", "she", "they", "him", "her", "them", "his", "hers", "their", "theirs", "you", "your", "yours",
-            "himself", "herself", "themselves", "yourself")
-TEAM_WORDS = ("team", "teams", "squad", "group", "session", "everyone", "everybody", "players", "we", "our", "us", "they",
-              "their", "them", "all", "side", "you", "your")
+PRONOUNS = (
+    "he",
+    "she",
+    "they",
+    "him",
+    "her",
+    "them",
+    "his",
+    "hers",
+    "their",
+    "theirs",
+    "you",
+    "your",
+    "yours",
+    "himself",
+    "herself",
+    "themselves",
+    "yourself",
+)
+TEAM_WORDS = (
+    "team",
+    "teams",
+    "squad",
+    "group",
+    "session",
+    "everyone",
+    "everybody",
+    "players",
+    "we",
+    "our",
+    "us",
+    "they",
+    "their",
+    "them",
+    "all",
+    "side",
+    "you",
+    "your",
+)
 # subjects a coach's feedback on one session is never about
-OFF_TOPIC = (r"camera(?:s)?", r"video", r"years?", r"decades?", r"centur(?:y|ies)", r"months?", r"weeks?",
-             r"yesterday", r"tomorrow", r"life", r"world", r"business", r"compan(?:y|ies)", r"customers?",
-             r"money", r"problems?", r"solutions?", r"approach", r"guidance", r"plans?", r"people", r"athletes?",
-             r"history", r"school", r"famil(?:y|ies)", r"music", r"food", r"weather", r"computer", r"internet",
-             r"science", r"research", r"study", r"studies", r"stud(?:ent|ents)", r"government", r"suffering",
-             r"question", r"answer", r"facts?", r"data", r"ever")
-INSTRUCTIONS = (r"leave\s+(?:it\s+)?empty", r"(?:pick|choose|chose)(?:ed|ing|s)?\s+from", r"work[_-]on", r"json", r"summary",
-                r"strengths?:", r"nothing\s+\(")
-CALCULATIONS = (r"half", r"halves", r"thirds?", r"quarters?", r"twice", r"double[ds]?", r"triple[ds]?", r"times",
-                r"average[ds]?", r"percent(?:age)?", r"maximum", r"minimum")
+OFF_TOPIC = (
+    r"camera(?:s)?",
+    r"video",
+    r"years?",
+    r"decades?",
+    r"centur(?:y|ies)",
+    r"months?",
+    r"weeks?",
+    r"yesterday",
+    r"tomorrow",
+    r"life",
+    r"world",
+    r"business",
+    r"compan(?:y|ies)",
+    r"customers?",
+    r"money",
+    r"problems?",
+    r"solutions?",
+    r"approach",
+    r"guidance",
+    r"plans?",
+    r"people",
+    r"athletes?",
+    r"history",
+    r"school",
+    r"famil(?:y|ies)",
+    r"music",
+    r"food",
+    r"weather",
+    r"computer",
+    r"internet",
+    r"science",
+    r"research",
+    r"study",
+    r"studies",
+    r"stud(?:ent|ents)",
+    r"government",
+    r"suffering",
+    r"question",
+    r"answer",
+    r"facts?",
+    r"data",
+    r"ever",
+)
+INSTRUCTIONS = (
+    r"leave\s+(?:it\s+)?empty",
+    r"(?:pick|choose|chose)(?:ed|ing|s)?\s+from",
+    r"work[_-]on",
+    r"json",
+    r"summary",
+    r"strengths?:",
+    r"nothing\s+\(",
+)
+CALCULATIONS = (
+    r"half",
+    r"halves",
+    r"thirds?",
+    r"quarters?",
+    r"twice",
+    r"double[ds]?",
+    r"triple[ds]?",
+    r"times",
+    r"average[ds]?",
+    r"percent(?:age)?",
+    r"maximum",
+    r"minimum",
+)
 _INSTRUCTIONS = re.compile(r"(?<![\w-])(?:" + "|".join(INSTRUCTIONS) + r")", re.IGNORECASE)
 _CALCULATIONS = re.compile(r"(?<!\w)(?:" + "|".join(CALCULATIONS) + r")(?![\w-])", re.IGNORECASE)
 # a number said with a unit must be a number the facts say with that unit ("6 m", never "six minutes")
-UNITS = (("m/min", r"m\s*/\s*min|m(?:et(?:re|er)s?)?\s+(?:per|a|each)\s+minute"), ("km/h", r"km\s*/\s*h|kmh|kph"),
-         ("m/s", r"m\s*/\s*s|met(?:re|er)s?\s+(?:per|a)\s+second"), ("steps/min", r"steps?\s+(?:per|a)\s+minute"),
-         ("km", r"km|kilomet(?:re|er)s?"), ("m", r"m|met(?:re|er)s?"), ("s", r"s|secs?|seconds?"),
-         ("minutes", r"mins?|minutes?"), ("hours", r"h|hrs?|hours?"), ("%", r"%|per\s*cent"),
-         ("degrees", r"degrees?|°"), ("years", r"years?|yrs?"), ("days", r"days?"), ("weeks", r"weeks?"))
-_NUM_WORDS = {w: float(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
-_QUANTITY = re.compile(r"(?<![\w.-])(\d+(?:,\d{3})*(?:\.\d+)?|" + "|".join(_NUM_WORDS) + r")\s*(" +
-                       "|".join(f"(?P<u{i}>{rx})" for i, (_, rx) in enumerate(UNITS)) + r")(?![\w/])", re.IGNORECASE)
+UNITS = (
+    ("m/min", r"m\s*/\s*min|m(?:et(?:re|er)s?)?\s+(?:per|a|each)\s+minute"),
+    ("km/h", r"km\s*/\s*h|kmh|kph"),
+    ("m/s", r"m\s*/\s*s|met(?:re|er)s?\s+(?:per|a)\s+second"),
+    ("steps/min", r"steps?\s+(?:per|a)\s+minute"),
+    ("km", r"km|kilomet(?:re|er)s?"),
+    ("m", r"m|met(?:re|er)s?"),
+    ("s", r"s|secs?|seconds?"),
+    ("minutes", r"mins?|minutes?"),
+    ("hours", r"h|hrs?|hours?"),
+    ("%", r"%|per\s*cent"),
+    ("degrees", r"degrees?|°"),
+    ("years", r"years?|yrs?"),
+    ("days", r"days?"),
+    ("weeks", r"weeks?"),
+)
+_NUM_WORDS = {
+    w: float(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+}
+_QUANTITY = re.compile(
+    r"(?<![\w.-])(\d+(?:,\d{3})*(?:\.\d+)?|"
+    + "|".join(_NUM_WORDS)
+    + r")\s*("
+    + "|".join(f"(?P<u{i}>{rx})" for i, (_, rx) in enumerate(UNITS))
+    + r")(?![\w/])",
+    re.IGNORECASE,
+)
 # the product's own labels for players without a name ("player-3", "track-12")
 _LABEL = re.compile(r"(?<![\w-])(?:player|track)\s*-?\s*\d+(?![\w-])", re.IGNORECASE)
 _OFF_TOPIC = re.compile(r"(?<![\w-])(?:" + "|".join(OFF_TOPIC) + r")(?![\w-])", re.IGNORECASE)
-PRAISE = (r"great", r"excellent", r"impressive", r"fantastic", r"brilliant", r"outstanding", r"superb",
-          r"amazing", r"strong(?:est)?", r"best", r"well\s+done", r"top[\s-]performing", r"perfect")
-CRITICISM = (r"work\s+on", r"improve(?:d|ment)?", r"needs?", r"below", r"low(?:er)?", r"lack(?:ed|ing|s)?",
-             r"slow(?:er)?", r"fewer", r"behind", r"down")
+PRAISE = (
+    r"great",
+    r"excellent",
+    r"impressive",
+    r"fantastic",
+    r"brilliant",
+    r"outstanding",
+    r"superb",
+    r"amazing",
+    r"strong(?:est)?",
+    r"best",
+    r"well\s+done",
+    r"top[\s-]performing",
+    r"perfect",
+)
+CRITICISM = (
+    r"work\s+on",
+    r"improve(?:d|ment)?",
+    r"needs?",
+    r"below",
+    r"low(?:er)?",
+    r"lack(?:ed|ing|s)?",
+    r"slow(?:er)?",
+    r"fewer",
+    r"behind",
+    r"down",
+)
 _PRAISE = re.compile(r"(?<![\w-])(?:" + "|".join(PRAISE) + r")(?![\w-])", re.IGNORECASE)
 _CRITICISM = re.compile(r"(?<![\w-])(?:" + "|".join(CRITICISM) + r")(?![\w-])", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\d])")
 # a sentence that breaks off ("a work rate of .") or holds a stray capital letter ("the top speed of Y")
-_BROKEN = re.compile(r"\s[.!?,]|\b(?:of|a|an|the|to|and|with|at|in|for|by|than)\s*[.!?]$|(?<![\w'-])(?![AI]\b)[A-Z](?![\w'-])")
+_BROKEN = re.compile(
+    r"\s[.!?,]|\b(?:of|a|an|the|to|and|with|at|in|for|by|than)\s*[.!?]$|(?<![\w'-])(?![AI]\b)[A-Z](?![\w'-])"
+)
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
 
 GOOD_KINDS = ("strength", "trend_up")
@@ -122,7 +269,7 @@ def quantities(text: str) -> list[tuple[float, str, str]]:
 def _tolerance(written: str) -> float:
     digits = re.match(r"[\d,.]*", written).group(0).replace(",", "").rstrip(".")
     decimals = len(digits.split(".")[1]) if "." in digits else 0
-    return 0.5 * 10 ** -decimals + 1e-9
+    return 0.5 * 10**-decimals + 1e-9
 
 
 def _said_as(value: float, unit: str, written: str, known: list[tuple[float, str, str]]) -> bool:
@@ -134,8 +281,15 @@ def _label(text: str) -> str:
     return re.sub(r"\s*-?\s*", "", text.lower()).replace("player", "player-").replace("track", "track-")
 
 
-def irrelevant(text: str, player: str, facts: Sequence, drills: Sequence = (), *, names: Iterable[str] = (),
-               others: Iterable[str] = ()) -> str | None:
+def irrelevant(
+    text: str,
+    player: str,
+    facts: Sequence,
+    drills: Sequence = (),
+    *,
+    names: Iterable[str] = (),
+    others: Iterable[str] = (),
+) -> str | None:
     """Why the prose `text` is not about `player` ("team" for the team) and the facts given; None when
     every sentence is. `names`: other names of this player; `others`: the session's other players' names
     (labels such as player-3 are recognised without being listed)."""
@@ -145,7 +299,9 @@ def irrelevant(text: str, player: str, facts: Sequence, drills: Sequence = (), *
     # a KPI the facts' own sentences name counts as given ("too short to judge sprints")
     given = (fact_kpis & set(KPI_TERMS)) | _kpis_in(fact_text)
     good = {f.kpi for f in facts if getattr(f, "kind", "") in GOOD_KINDS}
-    work = {f.kpi for f in facts if getattr(f, "kind", "") in WORK_KINDS or str(getattr(f, "id", "")).endswith(".focus")}
+    work = {
+        f.kpi for f in facts if getattr(f, "kind", "") in WORK_KINDS or str(getattr(f, "id", "")).endswith(".focus")
+    }
     numbers = {float(v) for f in facts for v in (getattr(f, "numbers", None) or {}).values()}
     numbers |= {float(n) for n in _NUMBER.findall(fact_text)}
     drill_names = [d.name for d in drills]
@@ -189,9 +345,14 @@ def irrelevant(text: str, player: str, facts: Sequence, drills: Sequence = (), *
             if not fact_about.get(n, set()) & _kpis_in(s):
                 return f"says about {n} what no fact says: {short!r}"
             # a number in a sentence naming a player comes from a fact about them or about the whole team
-            theirs = [q for f in facts if _names_in(f.text, [n]) or n in {_label(m) for m in _LABEL.findall(f.text)}
-                      or not (_LABEL.search(f.text) or any(_names_in(f.text, [o]) for o in others))
-                      for q in quantities(f.text)]
+            theirs = [
+                q
+                for f in facts
+                if _names_in(f.text, [n])
+                or n in {_label(m) for m in _LABEL.findall(f.text)}
+                or not (_LABEL.search(f.text) or any(_names_in(f.text, [o]) for o in others))
+                for q in quantities(f.text)
+            ]
             alien = [w for v, u, w in quantities(s) if not _said_as(v, u, w, theirs)]
             if alien:
                 return f"gives {n} a number of another fact ({alien[0]}): {short!r}"

@@ -7,6 +7,7 @@ the session's `categories`, every number matches a fact, no drill we did not cho
 the relevance check (every sentence about this player and one of the facts). The model itself, which writes
 those answers, is in `llm`.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from edge_app.feedback import safety
-from edge_app.feedback.insights import KPI_PHRASE
+from edge_app.feedback.facts import KPI_PHRASE
 from edge_app.feedback.relevance import irrelevant
 
 MAX_SUMMARY = 400
@@ -28,8 +29,16 @@ SCHEMA = {
     "type": "object",
     "properties": {
         "summary": {"type": "string", "minLength": 1, "maxLength": MAX_SUMMARY},
-        "strengths": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": MAX_ITEM}, "maxItems": MAX_ITEMS},
-        "work_on": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": MAX_ITEM}, "maxItems": MAX_ITEMS},
+        "strengths": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1, "maxLength": MAX_ITEM},
+            "maxItems": MAX_ITEMS,
+        },
+        "work_on": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1, "maxLength": MAX_ITEM},
+            "maxItems": MAX_ITEMS,
+        },
     },
     "required": ["summary", "strengths", "work_on"],
     "additionalProperties": False,
@@ -66,6 +75,7 @@ _NAMED_DRILL = re.compile(r"((?:[A-Z0-9][\w'-]*\s+){1,4})(?:drill|exercise|game)
 class Worded:
     """One entry's feedback as a writer returns it: the model's words, or the template's and why (here, not in
     `llm`, because the template-only writers return it too)."""
+
     text: str
     source: str  # "llm" | "template"
     fallback_reason: str | None = None
@@ -86,7 +96,11 @@ def template(player: str, facts: Sequence, drills: Sequence = ()) -> str:
     """The facts' own sentences, then "Try: <drill names>." Used whenever the LLM is not."""
     parts = [sentence(f.text) for f in facts if getattr(f, "text", "")]
     if not parts:
-        parts = [f"No new feedback for {player} from this session." if player != "team" else "No new team feedback from this session."]
+        parts = [
+            f"No new feedback for {player} from this session."
+            if player != "team"
+            else "No new team feedback from this session."
+        ]
     line = try_line(drills)
     if line:
         parts.append(line)
@@ -94,7 +108,7 @@ def template(player: str, facts: Sequence, drills: Sequence = ()) -> str:
 
 
 def try_line(drills: Sequence) -> str:
-    """"Try: <drill> (<why it was chosen>), ..." for the drills chosen, or "" without any."""
+    """ "Try: <drill> (<why it was chosen>), ..." for the drills chosen, or "" without any."""
     if not drills:
         return ""
     groups: list[tuple[list[str], str]] = []  # drills chosen for the same reason are said together
@@ -123,13 +137,17 @@ def allowed_numbers(facts: Sequence, drills: Sequence = ()) -> list[float]:
 def _number_ok(written: str, allowed: Iterable[float]) -> bool:
     decimals = len(written.split(".")[1]) if "." in written else 0
     w = float(written)
-    tol = 0.5 * 10 ** -decimals + 1e-9
+    tol = 0.5 * 10**-decimals + 1e-9
     return any(abs(v - w) <= tol for v in allowed)
 
 
-_NUMBER_WORDS = {w: float(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS = {
+    w: float(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
 # "one" is left out: "one more run", "one of the best" are not counts.
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(w for w in _NUMBER_WORDS if w != "one") + r"|dozen)\b", re.IGNORECASE)
 
@@ -155,15 +173,18 @@ def unknown_drills(text: str, drills: Sequence, known_drills: Iterable[str] = ()
     low = text.lower()
     bad = [k for k in known_drills if k.lower() not in chosen and re.search(rf"\b{re.escape(k.lower())}\b", low)]
     for m in _NAMED_DRILL.finditer(text):
-        words = [w for w in m.group(1).split() if w.lower() not in {"the", "a", "this", "that", "your", "our", "try", "do"}]
+        words = [
+            w for w in m.group(1).split() if w.lower() not in {"the", "a", "this", "that", "your", "our", "try", "do"}
+        ]
         name = " ".join(words)
         if name and not any(name.lower() in c or c in name.lower() for c in chosen):
             bad.append(name)
     return bad
 
 
-def parse_output(raw: str, strengths: Sequence[str] | None = None,
-                 work_on: Sequence[str] | None = None) -> tuple[dict | None, str | None]:
+def parse_output(
+    raw: str, strengths: Sequence[str] | None = None, work_on: Sequence[str] | None = None
+) -> tuple[dict | None, str | None]:
     """(the JSON object, None) or (None, why it does not fit the schema). With `strengths` / `work_on`,
     the lists' items must be among those categories."""
     try:
@@ -214,8 +235,16 @@ def _repeats(text: str) -> bool:
     return len(sentences) != len(set(sentences))
 
 
-def validate(raw: str, player: str, facts: Sequence, drills: Sequence = (), *, youth: bool,
-             allowed_names: Iterable[str] | None = None, known_drills: Iterable[str] = ()) -> tuple[str | None, str | None]:
+def validate(
+    raw: str,
+    player: str,
+    facts: Sequence,
+    drills: Sequence = (),
+    *,
+    youth: bool,
+    allowed_names: Iterable[str] | None = None,
+    known_drills: Iterable[str] = (),
+) -> tuple[str | None, str | None]:
     """(feedback text, None) when the model's output passes every check, else (None, reason)."""
     obj, why = parse_output(raw, *categories(facts))
     if obj is None:

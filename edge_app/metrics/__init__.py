@@ -14,4 +14,13 @@ from edge_app.metrics.engine import player_kpis, session_kpis
 from edge_app.metrics.kinematics import LiveKinematics, SmoothingConfig, compute_kinematics
 from edge_app.metrics.profiles import PROFILES, Profile, get_profile
 
-__all__ = ["player_kpis", "session_kpis", "compute_kinematics", "LiveKinematics", "SmoothingConfig", "Profile", "get_profile", "PROFILES"]
+__all__ = [
+    "player_kpis",
+    "session_kpis",
+    "compute_kinematics",
+    "LiveKinematics",
+    "SmoothingConfig",
+    "Profile",
+    "get_profile",
+    "PROFILES",
+]

@@ -33,10 +33,14 @@ def read_positions_csv(path: str | Path) -> dict[str, tuple[np.ndarray, np.ndarr
             reader = csv.DictReader(fh)
             header = [h.strip().lower() for h in (reader.fieldnames or [])]
             if not header:
-                raise AxolotlError(f"{path}: the file is empty; expected a header line {','.join(COLUMNS)} and one row per sample")
+                raise AxolotlError(
+                    f"{path}: the file is empty; expected a header line {','.join(COLUMNS)} and one row per sample"
+                )
             missing = [c for c in COLUMNS if c not in header]
             if missing:
-                raise AxolotlError(f"{path}: missing column(s) {', '.join(missing)}; the header must name {','.join(COLUMNS)} (found: {','.join(header)})")
+                raise AxolotlError(
+                    f"{path}: missing column(s) {', '.join(missing)}; the header must name {','.join(COLUMNS)} (found: {','.join(header)})"
+                )
             reader.fieldnames = header
             for row in reader:
                 line = reader.line_num
@@ -51,7 +55,9 @@ def read_positions_csv(path: str | Path) -> dict[str, tuple[np.ndarray, np.ndarr
                     except ValueError:
                         v = math.nan
                     if not math.isfinite(v):
-                        raise AxolotlError(f"{path} line {line}: {c}={raw!r} is not a finite number; t is in seconds, x and y in metres")
+                        raise AxolotlError(
+                            f"{path} line {line}: {c}={raw!r} is not a finite number; t is in seconds, x and y in metres"
+                        )
                     vals.append(v)
                 rows.setdefault(player, []).append(tuple(vals))
     except UnicodeDecodeError:
@@ -66,7 +72,9 @@ def read_positions_csv(path: str | Path) -> dict[str, tuple[np.ndarray, np.ndarr
         a = a[np.argsort(a[:, 0], kind="stable")]
         dup = np.r_[False, np.diff(a[:, 0]) <= 0]
         if dup.any():
-            log.warning("%s: player %s has %d duplicate time stamp(s); kept the first row of each", path, player, int(dup.sum()))
+            log.warning(
+                "%s: player %s has %d duplicate time stamp(s); kept the first row of each", path, player, int(dup.sum())
+            )
             a = a[~dup]
         out[player] = (a[:, 0], a[:, 1:3])
     return out

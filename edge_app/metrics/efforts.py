@@ -62,8 +62,14 @@ def sprints(seg: Segment, th: Thresholds) -> list[Effort]:
     out = []
     for t0, t1, i0, i1 in hysteresis_runs(seg.t, seg.v, th.sprint_entry, th.sprint_exit):
         if t1 - t0 >= th.sprint_min_duration - 1e-9:
-            out.append(Effort(start_s=round(t0, 3), duration_s=round(t1 - t0, 3), distance=round(_distance_between(seg, t0, t1), 3),
-                              peak=round(float(seg.v[i0:i1 + 1].max()), 3)))
+            out.append(
+                Effort(
+                    start_s=round(t0, 3),
+                    duration_s=round(t1 - t0, 3),
+                    distance=round(_distance_between(seg, t0, t1), 3),
+                    peak=round(float(seg.v[i0 : i1 + 1].max()), 3),
+                )
+            )
     return out
 
 
@@ -75,7 +81,13 @@ def accel_efforts(seg: Segment, th: Thresholds) -> tuple[list[Effort], list[Effo
         efforts = []
         for t0, t1, i0, i1 in hysteresis_runs(seg.t, s, th.accel, th.accel):
             if t1 - t0 >= th.accel_min_duration - 1e-9:
-                efforts.append(Effort(start_s=round(t0, 3), duration_s=round(t1 - t0, 3), distance=round(_distance_between(seg, t0, t1), 3),
-                                      peak=round(float(s[i0:i1 + 1].max()), 3)))
+                efforts.append(
+                    Effort(
+                        start_s=round(t0, 3),
+                        duration_s=round(t1 - t0, 3),
+                        distance=round(_distance_between(seg, t0, t1), 3),
+                        peak=round(float(s[i0 : i1 + 1].max()), 3),
+                    )
+                )
         result.append(efforts)
     return result[0], result[1]

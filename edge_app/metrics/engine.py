@@ -24,7 +24,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from edge_app.errors import AxolotlError
-from edge_app.metrics.efforts import accel_efforts, sprints as find_sprints
+from edge_app.metrics.efforts import accel_efforts
+from edge_app.metrics.efforts import sprints as find_sprints
 from edge_app.metrics.kinematics import Filter, Kinematics, SmoothingConfig, compute_kinematics
 from edge_app.metrics.pose import pose_kpis
 from edge_app.metrics.profiles import ZONE_NAMES, Profile, get_profile
@@ -58,18 +59,32 @@ def heatmap(kin: Kinematics, pitch: tuple[float, float], shape: tuple[int, int] 
     return [[round(float(v), 5) for v in row] for row in grid]
 
 
-def player_kpis(t: Sequence[float], xy: Any, *, profile: Profile | str | Mapping | None = "adult", units: str = "m",
-                pitch: tuple[float, float] | None = None, heatmap_shape: tuple[int, int] = (6, 10),
-                filter: Filter = "butterworth", smoothing: SmoothingConfig | None = None, rate: float | None = None,
-                max_gap_s: float = 1.0, ids_merged: int = 0, track_ids: Sequence[int] | None = None,
-                player: str = "player", pose: Sequence | None = None) -> PlayerSummary:
+def player_kpis(
+    t: Sequence[float],
+    xy: Any,
+    *,
+    profile: Profile | str | Mapping | None = "adult",
+    units: str = "m",
+    pitch: tuple[float, float] | None = None,
+    heatmap_shape: tuple[int, int] = (6, 10),
+    filter: Filter = "butterworth",
+    smoothing: SmoothingConfig | None = None,
+    rate: float | None = None,
+    max_gap_s: float = 1.0,
+    ids_merged: int = 0,
+    track_ids: Sequence[int] | None = None,
+    player: str = "player",
+    pose: Sequence | None = None,
+) -> PlayerSummary:
     """The official (post-session) KPIs of one player. `t` in seconds, `xy` (n, 2) in metres (or pixels)."""
     prof = _as_profile(profile)
     if units not in ("m", "px"):
         raise AxolotlError(f"units must be 'm' or 'px', not '{units}'")
     metric = units == "m"
     cfg = smoothing or SmoothingConfig(method=filter)
-    kin = compute_kinematics(t, xy, rate=rate, max_gap_s=max_gap_s, max_speed=prof.max_speed_ms if metric else None, smoothing=cfg)
+    kin = compute_kinematics(
+        t, xy, rate=rate, max_gap_s=max_gap_s, max_speed=prof.max_speed_ms if metric else None, smoothing=cfg
+    )
     q = kin.quality
     distance, top = kin.distance, kin.top_speed
     zones: list[ZoneStat] = []
@@ -92,28 +107,55 @@ def player_kpis(t: Sequence[float], xy: Any, *, profile: Profile | str | Mapping
             accs += a
             decs += d
         uppers = list(lowers[1:]) + [None]
-        zones = [ZoneStat(name=n, lower=round(float(lo), 4), upper=None if up is None else round(float(up), 4),
-                          time_s=round(float(zt), 3), distance=round(float(zd), 3))
-                 for n, lo, up, zt, zd in zip(ZONE_NAMES, lowers, uppers, z_time, z_dist)]
+        zones = [
+            ZoneStat(
+                name=n,
+                lower=round(float(lo), 4),
+                upper=None if up is None else round(float(up), 4),
+                time_s=round(float(zt), 3),
+                distance=round(float(zd), 3),
+            )
+            for n, lo, up, zt, zd in zip(ZONE_NAMES, lowers, uppers, z_time, z_dist)
+        ]
     work_rate = distance / (q.tracked_time_s / 60) if q.tracked_time_s > 0 else 0.0
     pose_out = None
     if pose:
         pose_out = pose_kpis(pose, [(s.start_s, s.start_s + s.duration_s) for s in sprint_list])
     return PlayerSummary(
-        player=player, track_ids=list(track_ids or []), distance=round(distance, 3), top_speed=round(top, 3), zones=zones,
-        hsr_distance=round(hsr, 3), sprint_count=len(sprint_list), sprints=sprint_list,
-        acceleration_count=len(accs), deceleration_count=len(decs), accelerations=accs, decelerations=decs,
+        player=player,
+        track_ids=list(track_ids or []),
+        distance=round(distance, 3),
+        top_speed=round(top, 3),
+        zones=zones,
+        hsr_distance=round(hsr, 3),
+        sprint_count=len(sprint_list),
+        sprints=sprint_list,
+        acceleration_count=len(accs),
+        deceleration_count=len(decs),
+        accelerations=accs,
+        decelerations=decs,
         work_rate_per_min=round(work_rate, 3),
         heatmap=heatmap(kin, pitch, heatmap_shape) if (metric and pitch) else [],
         pose=pose_out,
-        quality=DataQuality(tracked_time_s=round(q.tracked_time_s, 3), fraction_seen=round(q.fraction_seen, 4), gaps=q.gaps,
-                            gap_time_s=round(q.gap_time_s, 3), interpolated_time_s=round(q.interpolated_time_s, 3),
-                            outliers_dropped=q.outliers_dropped, ids_merged=ids_merged),
+        quality=DataQuality(
+            tracked_time_s=round(q.tracked_time_s, 3),
+            fraction_seen=round(q.fraction_seen, 4),
+            gaps=q.gaps,
+            gap_time_s=round(q.gap_time_s, 3),
+            interpolated_time_s=round(q.interpolated_time_s, 3),
+            outliers_dropped=q.outliers_dropped,
+            ids_merged=ids_merged,
+        ),
     )
 
 
-def session_kpis(players: Mapping[str, Any], *, profile: Profile | str | Mapping | None = "adult",
-                 player_profiles: Mapping[str, Profile | str | Mapping] | None = None, **kwargs) -> list[PlayerSummary]:
+def session_kpis(
+    players: Mapping[str, Any],
+    *,
+    profile: Profile | str | Mapping | None = "adult",
+    player_profiles: Mapping[str, Profile | str | Mapping] | None = None,
+    **kwargs,
+) -> list[PlayerSummary]:
     """KPIs for every player of a session.
 
     `players` maps a name to `(t, xy)` or to a dict with keys t, xy and optionally track_ids, ids_merged, pose.

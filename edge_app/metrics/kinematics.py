@@ -123,8 +123,8 @@ def smooth(xy: np.ndarray, rate: float, cfg: SmoothingConfig | None = None) -> n
         line = e0 + (e1 - e0) * np.linspace(0.0, 1.0, n)[:, None]
         r = xy - line
         pad = min(n - 1, max(3 * (2 * len(sos) + 1), int(2 * rate / cfg.cutoff_hz)))
-        ext = np.concatenate([-r[pad:0:-1], r, -r[-2:-pad - 2:-1]])
-        return line + signal.sosfiltfilt(sos, ext, axis=0, padlen=0)[pad:pad + n]
+        ext = np.concatenate([-r[pad:0:-1], r, -r[-2 : -pad - 2 : -1]])
+        return line + signal.sosfiltfilt(sos, ext, axis=0, padlen=0)[pad : pad + n]
 
     if cfg.method == "savgol":
         w = int(round(cfg.savgol_window_s * rate)) | 1
@@ -156,13 +156,31 @@ def derivatives(xy: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
     return v, a
 
 
-def compute_kinematics(t, xy, *, rate: float | None = None, max_gap_s: float = 1.0,
-                       max_speed: float | None = 12.5, smoothing: SmoothingConfig | Filter | None = None,
-                       noise_tol_m: float = 0.75, min_excursion_s: float = 0.5) -> Kinematics:
+def compute_kinematics(
+    t,
+    xy,
+    *,
+    rate: float | None = None,
+    max_gap_s: float = 1.0,
+    max_speed: float | None = 12.5,
+    smoothing: SmoothingConfig | Filter | None = None,
+    noise_tol_m: float = 0.75,
+    min_excursion_s: float = 0.5,
+) -> Kinematics:
     """Post-session kinematics of one player's track. `max_speed=None` disables the outlier and
     plausibility checks (uncalibrated pixel tracks, where 12.5 m/s means nothing)."""
-    return kinematics(clean(t, xy, rate=rate, max_gap_s=max_gap_s, max_speed=max_speed, noise_tol_m=noise_tol_m,
-                            min_excursion_s=min_excursion_s), smoothing)
+    return kinematics(
+        clean(
+            t,
+            xy,
+            rate=rate,
+            max_gap_s=max_gap_s,
+            max_speed=max_speed,
+            noise_tol_m=noise_tol_m,
+            min_excursion_s=min_excursion_s,
+        ),
+        smoothing,
+    )
 
 
 def kinematics(cleaned: Cleaned, smoothing: SmoothingConfig | Filter | None = None) -> Kinematics:
@@ -224,8 +242,15 @@ class LiveKinematics:
     after a pause longer than `max_gap_s` the filter restarts at the new position.
     """
 
-    def __init__(self, rate: float = 25.0, cutoff_hz: float = 1.0, order: int = 2, max_speed: float | None = 12.5,
-                 max_gap_s: float = 1.0, noise_tol_m: float = 0.75):
+    def __init__(
+        self,
+        rate: float = 25.0,
+        cutoff_hz: float = 1.0,
+        order: int = 2,
+        max_speed: float | None = 12.5,
+        max_gap_s: float = 1.0,
+        noise_tol_m: float = 0.75,
+    ):
         self.rate = rate
         cutoff = min(cutoff_hz, 0.45 * rate)
         self.sos = signal.butter(order, cutoff, fs=rate, output="sos")
@@ -269,5 +294,9 @@ class LiveKinematics:
     def run(self, t, xy) -> Segment:
         """Feed a whole series sample by sample; the outputs as one array-backed Segment (dropped samples omitted)."""
         out = [s for s in (self.update(ti, *pi) for ti, pi in zip(np.asarray(t, float), np.asarray(xy, float))) if s]
-        return Segment(np.array([s.t for s in out]), np.array([s.xy for s in out]).reshape(-1, 2),
-                       np.array([s.speed for s in out]), np.array([s.accel for s in out]))
+        return Segment(
+            np.array([s.t for s in out]),
+            np.array([s.xy for s in out]).reshape(-1, 2),
+            np.array([s.speed for s in out]),
+            np.array([s.accel for s in out]),
+        )

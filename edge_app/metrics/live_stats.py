@@ -73,7 +73,12 @@ class LiveStats:
             tr = self.tracks[tid]
             minutes = (tr.last_t - tr.first_t) / 60.0
             rate = tr.distance / minutes if minutes > 0 else 0.0
-            out[tid] = {"distance": round(tr.distance, 1), "speed": round(tr.speed, 2), "top_speed": round(tr.top_speed, 2),
-                        "sprints": tr.sprints, "work_rate_per_min": round(rate, 1),
-                        "load": round(min(rate / LOAD_FULL_M_PER_MIN, 1.0), 3)}
+            out[tid] = {
+                "distance": round(tr.distance, 1),
+                "speed": round(tr.speed, 2),
+                "top_speed": round(tr.top_speed, 2),
+                "sprints": tr.sprints,
+                "work_rate_per_min": round(rate, 1),
+                "load": round(min(rate / LOAD_FULL_M_PER_MIN, 1.0), 3),
+            }
         return out

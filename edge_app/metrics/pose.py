@@ -106,8 +106,14 @@ def stride_cadence(t: np.ndarray, sep: np.ndarray, *, max_dt_s: float = 0.1, min
     return float(2 * 60.0 * np.mean(rates))
 
 
-def pose_kpis(samples: Sequence[tuple[float, np.ndarray]], sprint_intervals: Sequence[tuple[float, float]] = (), *,
-              min_visibility: float = 0.5, max_dt_s: float = 0.1, min_span_s: float = 3.0) -> PoseKPIs:
+def pose_kpis(
+    samples: Sequence[tuple[float, np.ndarray]],
+    sprint_intervals: Sequence[tuple[float, float]] = (),
+    *,
+    min_visibility: float = 0.5,
+    max_dt_s: float = 0.1,
+    min_span_s: float = 3.0,
+) -> PoseKPIs:
     """Pose KPIs of one player (see the module docstring for the definitions)."""
     knees, leans, ct, csep = [], [], [], []
     for ts, lm in sorted(samples, key=lambda s: s[0]):
@@ -122,7 +128,15 @@ def pose_kpis(samples: Sequence[tuple[float, np.ndarray]], sprint_intervals: Seq
         if _vis(lm, (L_ANKLE, R_ANKLE), min_visibility):
             ct.append(ts)
             csep.append(lm[L_ANKLE, [0, 2]] - lm[R_ANKLE, [0, 2]])
-    cadence = stride_cadence(np.array(ct), np.array(csep).reshape(-1, 2), max_dt_s=max_dt_s, min_span_s=min_span_s) if ct else None
+    cadence = (
+        stride_cadence(np.array(ct), np.array(csep).reshape(-1, 2), max_dt_s=max_dt_s, min_span_s=min_span_s)
+        if ct
+        else None
+    )
     r = lambda v: None if v is None else round(float(v), 2)  # noqa: E731
-    return PoseKPIs(samples=len(samples), knee_flexion_deg=r(np.median(knees)) if knees else None,
-                    trunk_lean_sprint_deg=r(np.median(leans)) if leans else None, stride_cadence_spm=r(cadence))
+    return PoseKPIs(
+        samples=len(samples),
+        knee_flexion_deg=r(np.median(knees)) if knees else None,
+        trunk_lean_sprint_deg=r(np.median(leans)) if leans else None,
+        stride_cadence_spm=r(cadence),
+    )

@@ -93,7 +93,13 @@ class Profile(BaseModel):
             raise ValueError("sprint exit threshold must be positive and not above the entry threshold")
         if not 0 < self.sprint_exit_frac <= self.sprint_frac:
             raise ValueError("sprint_exit_frac must be positive and not above sprint_frac")
-        for f in ("sprint_min_duration_s", "accel_threshold_ms2", "accel_min_duration_s", "max_speed_ms", "relative_floor_kmh"):
+        for f in (
+            "sprint_min_duration_s",
+            "accel_threshold_ms2",
+            "accel_min_duration_s",
+            "max_speed_ms",
+            "relative_floor_kmh",
+        ):
             if getattr(self, f) <= 0:
                 raise ValueError(f"{f} must be > 0")
         return self
@@ -108,7 +114,9 @@ class Profile(BaseModel):
             top = max(top, self.relative_floor_kmh * KMH)
             lowers = (0.0, self.jog_frac * top, self.run_frac * top, self.hsr_frac * top, self.sprint_frac * top)
             entry, exit_ = self.sprint_frac * top, self.sprint_exit_frac * top
-        return Thresholds(lowers, entry, exit_, self.sprint_min_duration_s, self.accel_threshold_ms2, self.accel_min_duration_s)
+        return Thresholds(
+            lowers, entry, exit_, self.sprint_min_duration_s, self.accel_threshold_ms2, self.accel_min_duration_s
+        )
 
     def info(self) -> ProfileInfo:
         """The profile as the session summary records it (thresholds in m/s; fractions in relative mode)."""
@@ -121,8 +129,12 @@ class Profile(BaseModel):
             th["sprint_exit_fraction"] = self.sprint_exit_frac
             if self.reference_top_speed_kmh:
                 th["reference_top_speed_ms"] = round(self.reference_top_speed_kmh * KMH, 4)
-        th |= {"sprint_min_duration_s": self.sprint_min_duration_s, "accel_ms2": self.accel_threshold_ms2,
-               "accel_min_duration_s": self.accel_min_duration_s, "max_speed_ms": self.max_speed_ms}
+        th |= {
+            "sprint_min_duration_s": self.sprint_min_duration_s,
+            "accel_ms2": self.accel_threshold_ms2,
+            "accel_min_duration_s": self.accel_min_duration_s,
+            "max_speed_ms": self.max_speed_ms,
+        }
         return ProfileInfo(name=self.name, mode=self.mode, thresholds=th)
 
 
@@ -146,19 +158,29 @@ def _scaled(name: str, factor: float, source: str) -> Profile:
 
 
 _ADULT_SRC = "Bradley et al. 2009 J Sports Sci 27:159-168; Di Salvo et al. 2007 Int J Sports Med 28:222-227"
-_YOUTH_SRC = ("adult zones x (age-group peak speed / ~32 km/h adult peak), the per-age-group normalisation of "
-              "Harley et al. 2010 J Sports Sci 28:1391-1397; peak speeds: {}")
+_YOUTH_SRC = (
+    "adult zones x (age-group peak speed / ~32 km/h adult peak), the per-age-group normalisation of "
+    "Harley et al. 2010 J Sports Sci 28:1391-1397; peak speeds: {}"
+)
 
 PROFILES: dict[str, Profile] = {
     # adult: walk < 7.2, jog 7.2-14.4, run 14.4-19.8, hsr 19.8-25.2, sprint > 25.2 km/h
     "adult": Profile(name="adult", source=_ADULT_SRC),
     # u17 (x0.92, peak ~29.5 km/h): jog 6.6, run 13.2, hsr 18.2, sprint 23.2 km/h
-    "u17": _scaled("u17", 0.92, _YOUTH_SRC.format("U17 ~29.5 km/h, Mendez-Villanueva et al. 2011 J Sports Sci 29:477-484 (approx.)")),
+    "u17": _scaled(
+        "u17",
+        0.92,
+        _YOUTH_SRC.format("U17 ~29.5 km/h, Mendez-Villanueva et al. 2011 J Sports Sci 29:477-484 (approx.)"),
+    ),
     # u15 (x0.83, peak ~26.5 km/h): jog 6.0, run 12.0, hsr 16.4, sprint 20.9 km/h
     "u15": _scaled("u15", 0.83, _YOUTH_SRC.format("U15 26.5 km/h, Atan et al. 2016 J Strength Cond Res 30:2416-2423")),
     # u13 (x0.75, peak ~24 km/h): jog 5.4, run 10.8, hsr 14.9, sprint 18.9 km/h
     # (cf. Buchheit et al. 2010: youth sprinting > 19 km/h)
-    "u13": _scaled("u13", 0.75, _YOUTH_SRC.format("U13 23.5 km/h, Atan et al. 2016; flying 10 m 1.52 s (23.7 km/h), Harley et al. 2010")),
+    "u13": _scaled(
+        "u13",
+        0.75,
+        _YOUTH_SRC.format("U13 23.5 km/h, Atan et al. 2016; flying 10 m 1.52 s (23.7 km/h), Harley et al. 2010"),
+    ),
 }
 
 

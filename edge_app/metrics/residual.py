@@ -47,7 +47,7 @@ def _spectrum(xy: np.ndarray, rate: float) -> tuple[np.ndarray, np.ndarray, int]
     xy = xy[:n]
     r = xy - (xy[0] + (xy[-1] - xy[0]) * np.linspace(0.0, 1.0, n)[:, None])
     c = fft.dst(r[1:-1], type=1, norm="ortho", axis=0)  # orthonormal: sum c² = sum r²
-    return np.arange(1, n - 1) * rate / (2 * (n - 1)), (c ** 2).sum(axis=1), xy.size
+    return np.arange(1, n - 1) * rate / (2 * (n - 1)), (c**2).sum(axis=1), xy.size
 
 
 def butter_power_gain(f: np.ndarray, fc: float, rate: float, order: int = 2) -> np.ndarray:
@@ -69,8 +69,15 @@ def residual_curve(segments: Sequence[np.ndarray], rate: float, freqs: np.ndarra
     return np.sqrt(np.array(out) / sum(count))
 
 
-def residual_cutoff(segments: Sequence[np.ndarray], rate: float, *, order: int = 2, fmin: float = 0.3,
-                    tail: tuple[float, float] = TAIL, steps: int = 60) -> ResidualFit | None:
+def residual_cutoff(
+    segments: Sequence[np.ndarray],
+    rate: float,
+    *,
+    order: int = 2,
+    fmin: float = 0.3,
+    tail: tuple[float, float] = TAIL,
+    steps: int = 60,
+) -> ResidualFit | None:
     """Winter's cut-off for these segments of one player's track, or None when they are too short to
     tell (every segment under `MIN_SAMPLES`) or the rate too low for a noise tail above `fmin`."""
     segs = [s for s in segments if len(s) >= MIN_SAMPLES]

@@ -37,8 +37,16 @@ class Cleaned:
     excursion: list[bool]  # per stretch: a short excursion, dropped as a gap
 
 
-def clean(t, xy, *, rate: float | None = None, max_gap_s: float = 1.0, max_speed: float | None = 12.5,
-          noise_tol_m: float = 0.75, min_excursion_s: float = 0.5) -> Cleaned:
+def clean(
+    t,
+    xy,
+    *,
+    rate: float | None = None,
+    max_gap_s: float = 1.0,
+    max_speed: float | None = 12.5,
+    noise_tol_m: float = 0.75,
+    min_excursion_s: float = 0.5,
+) -> Cleaned:
     """Steps 1-3 on one series. `max_speed=None` skips the outlier and plausibility checks (pixels)."""
     t, xy, dup = clean_series(t, xy)
     rate = float(rate) if rate else median_rate(t)
@@ -75,8 +83,15 @@ def _running_median(xy: np.ndarray, k: int) -> np.ndarray:
     return np.stack([ndimage.median_filter(xy[:, i], size=2 * k + 1, mode="nearest") for i in range(2)], axis=1)
 
 
-def outlier_mask(t: np.ndarray, xy: np.ndarray, *, max_speed: float = 12.5, rate: float | None = None,
-                 noise_tol_m: float = 0.75, window_s: float = 0.25) -> np.ndarray:
+def outlier_mask(
+    t: np.ndarray,
+    xy: np.ndarray,
+    *,
+    max_speed: float = 12.5,
+    rate: float | None = None,
+    noise_tol_m: float = 0.75,
+    window_s: float = 0.25,
+) -> np.ndarray:
     """True for samples to drop as implausible (see the module docstring, step 2)."""
     n = len(t)
     bad = np.zeros(n, bool)
@@ -120,22 +135,38 @@ def _splits(t, xy, max_gap_s, max_speed, noise_tol_m) -> tuple[np.ndarray, np.nd
 def _stretches(t, xy, rate, max_gap_s, max_speed, noise_tol_m, min_excursion_s):
     """Steps 2-3 on clean (t, xy): (outliers over all samples; then over the rest: split after each
     sample, stretch bounds, excursion or not per stretch)."""
-    bad = outlier_mask(t, xy, max_speed=max_speed, rate=rate, noise_tol_m=noise_tol_m) if max_speed else np.zeros(len(t), bool)
+    bad = (
+        outlier_mask(t, xy, max_speed=max_speed, rate=rate, noise_tol_m=noise_tol_m)
+        if max_speed
+        else np.zeros(len(t), bool)
+    )
     t, xy = t[~bad], xy[~bad]
     split, leap = _splits(t, xy, max_gap_s, max_speed, noise_tol_m)
     bounds = np.r_[0, np.flatnonzero(split) + 1, len(t)]
     # A stretch shorter than `min_excursion_s` cut off by an implausible jump is a ground point that
     # jumped away (a box cut by the player in front, a keypoint on the wrong person): too short to
     # smooth, its speed is its jumps'. It counts as a gap, not re-joined (that would bridge the jump).
-    excursion = [i1 > i0 and t[i1 - 1] - t[i0] < min_excursion_s and ((i0 > 0 and leap[i0 - 1]) or (i1 < len(t) and leap[i1 - 1]))
-                 for i0, i1 in zip(bounds[:-1], bounds[1:])]
+    excursion = [
+        i1 > i0
+        and t[i1 - 1] - t[i0] < min_excursion_s
+        and ((i0 > 0 and leap[i0 - 1]) or (i1 < len(t) and leap[i1 - 1]))
+        for i0, i1 in zip(bounds[:-1], bounds[1:])
+    ]
     if all(excursion):
         excursion = [False] * len(excursion)
     return bad, split, bounds, excursion
 
 
-def kept_samples(t, xy, *, rate: float | None = None, max_gap_s: float = 1.0, max_speed: float = 12.5,
-                 noise_tol_m: float = 0.75, min_excursion_s: float = 0.5) -> np.ndarray:
+def kept_samples(
+    t,
+    xy,
+    *,
+    rate: float | None = None,
+    max_gap_s: float = 1.0,
+    max_speed: float = 12.5,
+    noise_tol_m: float = 0.75,
+    min_excursion_s: float = 0.5,
+) -> np.ndarray:
     """(n,) bool over the samples as given (times increasing): those `clean` keeps, i.e. without
     non-finite points, repeated times, spikes, jumps and excursions (steps 1-3)."""
     t = np.asarray(t, float).reshape(-1)
@@ -146,8 +177,9 @@ def kept_samples(t, xy, *, rate: float | None = None, max_gap_s: float = 1.0, ma
     if not len(idx):
         return keep
     tk, pk = t[idx], xy[idx]
-    bad, _, bounds, excursion = _stretches(tk, pk, float(rate) if rate else median_rate(tk), max_gap_s, max_speed,
-                                           noise_tol_m, min_excursion_s)
+    bad, _, bounds, excursion = _stretches(
+        tk, pk, float(rate) if rate else median_rate(tk), max_gap_s, max_speed, noise_tol_m, min_excursion_s
+    )
     keep[idx[bad]] = False
     idx = idx[~bad]
     for i0, i1, skip in zip(bounds[:-1], bounds[1:], excursion):

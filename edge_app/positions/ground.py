@@ -58,7 +58,9 @@ def box_ground_points(xyxy: np.ndarray) -> np.ndarray:
     return np.stack([(b[:, 0] + b[:, 2]) / 2, b[:, 3]], axis=1)
 
 
-def ground_points(xyxy: np.ndarray, keypoints: np.ndarray | None = None, min_conf: float = ANKLE_MIN_CONF) -> np.ndarray:
+def ground_points(
+    xyxy: np.ndarray, keypoints: np.ndarray | None = None, min_conf: float = ANKLE_MIN_CONF
+) -> np.ndarray:
     """(N, 2) image points where each player stands: from the ankles where confident, else the box."""
     xyxy = np.asarray(xyxy, np.float32).reshape(-1, 4)
     out = box_ground_points(xyxy)
@@ -89,9 +91,11 @@ def feet_hidden(xyxy: np.ndarray, frame_height: float) -> np.ndarray:
         return hidden
     h = np.maximum(y2 - y1, 1.0)
     overlap = np.clip(np.minimum(x2[:, None], x2[None]) - np.maximum(x1[:, None], x1[None]), 0, None)
-    covers = ((y2[None] > y2[:, None] + NEARER * h[:, None])  # j ends lower: nearer the camera
-              & (y1[None] < y2[:, None])  # and starts above i's bottom
-              & (overlap >= COVER_WIDTH * np.maximum(x2 - x1, 1.0)[:, None]))
+    covers = (
+        (y2[None] > y2[:, None] + NEARER * h[:, None])  # j ends lower: nearer the camera
+        & (y1[None] < y2[:, None])  # and starts above i's bottom
+        & (overlap >= COVER_WIDTH * np.maximum(x2 - x1, 1.0)[:, None])
+    )
     return hidden | covers.any(axis=1)
 
 

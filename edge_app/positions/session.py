@@ -90,14 +90,13 @@ def ghost_ends(t: np.ndarray) -> slice:
     head = np.flatnonzero(gaps[:GHOST_FRAMES])
     if len(head):
         a = int(head[-1]) + 1
-    tail = np.flatnonzero(gaps[b - 1 - GHOST_FRAMES:])
+    tail = np.flatnonzero(gaps[b - 1 - GHOST_FRAMES :])
     if len(tail):
         b = b - 1 - GHOST_FRAMES + int(tail[0]) + 1
     return slice(a, b)
 
 
-def session_positions(session_id: str, boxes, frame_size: tuple[int, int] | None,
-                      calibration=None) -> SessionPositions:
+def session_positions(session_id: str, boxes, frame_size: tuple[int, int] | None, calibration=None) -> SessionPositions:
     """The positions of one session from its person boxes (`store.records.BoxRows`: frame, t, track_id,
     xyxy per box, in frame order)."""
     frame_h = float(frame_size[1]) if frame_size else float("inf")

@@ -26,6 +26,16 @@ from edge_app.store.sessions import STATUSES
 from edge_app.store.sqlite_errors import DB_FIX
 
 __all__ = [
-    "CSV_COLUMNS", "DB_FIX", "EXPORT_SCHEMA", "MIGRATIONS", "OUTBOX_STATES", "STATUSES", "SessionStore",
-    "StoredFrame", "StoredPose", "ensure_device_id", "read_device_id", "schema_version",
+    "CSV_COLUMNS",
+    "DB_FIX",
+    "EXPORT_SCHEMA",
+    "MIGRATIONS",
+    "OUTBOX_STATES",
+    "STATUSES",
+    "SessionStore",
+    "StoredFrame",
+    "StoredPose",
+    "ensure_device_id",
+    "read_device_id",
+    "schema_version",
 ]

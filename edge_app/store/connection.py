@@ -68,11 +68,15 @@ class StoreConnection:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise AxolotlError(f"cannot create the database folder {folder} ({exc.strerror or exc}); create it or {DB_FIX}") from None
+            raise AxolotlError(
+                f"cannot create the database folder {folder} ({exc.strerror or exc}); create it or {DB_FIX}"
+            ) from None
         if p.exists() and not os.access(p, os.R_OK | os.W_OK):
             raise AxolotlError(f"database {p} is read-only; make it writable (chmod u+rw {p}) or {DB_FIX}")
         if not os.access(folder, os.W_OK | os.X_OK):
-            raise AxolotlError(f"the database folder {folder} is read-only (SQLite needs to write its journal there); make it writable or {DB_FIX}")
+            raise AxolotlError(
+                f"the database folder {folder} is read-only (SQLite needs to write its journal there); make it writable or {DB_FIX}"
+            )
 
     def _make_private(self) -> None:
         """Session data is the owner's alone: a new file is created 0600 (SQLite gives its -wal and -shm
@@ -110,7 +114,8 @@ class StoreConnection:
         if version > schema_version():
             raise AxolotlError(
                 f"database {self.path} was written by a newer Axolotl Edge (schema v{version}, this version "
-                f"knows up to v{schema_version()}); upgrade axolotl-edge or {DB_FIX}")
+                f"knows up to v{schema_version()}); upgrade axolotl-edge or {DB_FIX}"
+            )
 
     def _check_no_foreign_tables(self) -> None:
         names = [n for n in self.db.table_names() if not n.startswith("sqlite_")]
@@ -118,7 +123,8 @@ class StoreConnection:
             shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
             raise AxolotlError(
                 f"{self.path} is a SQLite database of another program (tables: {shown}); "
-                f"{DB_FIX} (Axolotl Edge leaves it untouched)")
+                f"{DB_FIX} (Axolotl Edge leaves it untouched)"
+            )
 
     def _migrate(self) -> None:
         with self._transaction():
@@ -142,7 +148,8 @@ class StoreConnection:
                        ended_at = coalesce(updated_at, started_at),
                        frames = (SELECT count(*) FROM frames WHERE session_id = sessions.id)
                    WHERE id = ? AND status = 'running'""",
-                [(sid,) for sid in dead])
+                [(sid,) for sid in dead],
+            )
 
     # ----------------------------------------------------------------- errors, transactions, readers
 
@@ -192,15 +199,21 @@ class StoreConnection:
         if not key or not re.fullmatch(r"[0-9a-f-]+", key):
             raise AxolotlError(f"no session '{session_id}' in {self.path}; list them with `axolotl-edge sessions list`")
         with self._lock, self._guard("looking up a session"):
-            rows = [r[0] for r in self._conn.execute(
-                "SELECT id FROM sessions WHERE id = ? OR id LIKE ? ORDER BY started_at", (key, key + "%"))]
+            rows = [
+                r[0]
+                for r in self._conn.execute(
+                    "SELECT id FROM sessions WHERE id = ? OR id LIKE ? ORDER BY started_at", (key, key + "%")
+                )
+            ]
         if key in rows:
             return key
         if not rows:
             raise AxolotlError(f"no session '{session_id}' in {self.path}; list them with `axolotl-edge sessions list`")
         if len(rows) > 1:
             shown = ", ".join(r[:13] for r in rows[:4]) + (", ..." if len(rows) > 4 else "")
-            raise AxolotlError(f"session id prefix '{session_id}' matches {len(rows)} sessions ({shown}); give more characters")
+            raise AxolotlError(
+                f"session id prefix '{session_id}' matches {len(rows)} sessions ({shown}); give more characters"
+            )
         return rows[0]
 
     def meta_get(self, key: str) -> str | None:

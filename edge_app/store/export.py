@@ -39,7 +39,9 @@ class ExportMixin(SessionsMixin):
                 for i in range(len(d)):
                     tid = "" if d.tracker_id is None or d.tracker_id[i] < 0 else int(d.tracker_id[i])
                     x1, y1, x2, y2 = (round(float(v), 2) for v in d.xyxy[i])
-                    writer.writerow((sid, fr.frame, repr(round(fr.t, 6)), tid, x1, y1, x2, y2, round(float(d.confidence[i]), 4)))
+                    writer.writerow(
+                        (sid, fr.frame, repr(round(fr.t, 6)), tid, x1, y1, x2, y2, round(float(d.confidence[i]), 4))
+                    )
             return
         tracks = session.pop("tracks")
         session.pop("pid", None)
@@ -64,10 +66,15 @@ def frame_json(fr: StoredFrame) -> dict:
         if d.keypoints is not None:
             row["keypoints"] = np.round(d.keypoints[i].astype(np.float64), 3).tolist()
         dets.append(row)
-    poses = [{
-        "track_id": p.track_id,
-        "score": None if p.score is None else round(p.score, 4),
-        "landmarks": np.round(p.landmarks.astype(np.float64), 3).tolist(),
-        "world_landmarks": None if p.world_landmarks is None else np.round(p.world_landmarks.astype(np.float64), 4).tolist(),
-    } for p in fr.poses]
+    poses = [
+        {
+            "track_id": p.track_id,
+            "score": None if p.score is None else round(p.score, 4),
+            "landmarks": np.round(p.landmarks.astype(np.float64), 3).tolist(),
+            "world_landmarks": None
+            if p.world_landmarks is None
+            else np.round(p.world_landmarks.astype(np.float64), 4).tolist(),
+        }
+        for p in fr.poses
+    ]
     return {"frame": fr.frame, "t": fr.t, "detections": dets, "poses": poses}

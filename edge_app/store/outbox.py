@@ -19,8 +19,18 @@ OUTBOX_STATES = ("pending", "sent", "failed")
 class OutboxMixin(StoreConnection):
     """The `outbox` table (part of `SessionStore`)."""
 
-    _OUTBOX_COLS = ("id", "topic_kind", "session_id", "payload", "state", "attempts", "next_try_at",
-                    "last_error", "created_at", "sent_at")
+    _OUTBOX_COLS = (
+        "id",
+        "topic_kind",
+        "session_id",
+        "payload",
+        "state",
+        "attempts",
+        "next_try_at",
+        "last_error",
+        "created_at",
+        "sent_at",
+    )
 
     def _outbox_dicts(self, rows) -> list[dict]:
         return [dict(zip(self._OUTBOX_COLS, r)) for r in rows]
@@ -33,8 +43,10 @@ class OutboxMixin(StoreConnection):
         with self._lock, self._guard("reading the outbox"):
             rows = self._conn.execute(
                 f"SELECT {', '.join(self._OUTBOX_COLS)} FROM outbox WHERE state != 'sent' AND next_try_at <= ? "
-                "ORDER BY next_try_at, created_at, rowid LIMIT ?", (now, int(limit) + len(exclude))).fetchall()
-        return [r for r in self._outbox_dicts(rows) if r["id"] not in exclude][:int(limit)]
+                "ORDER BY next_try_at, created_at, rowid LIMIT ?",
+                (now, int(limit) + len(exclude)),
+            ).fetchall()
+        return [r for r in self._outbox_dicts(rows) if r["id"] not in exclude][: int(limit)]
 
     def outbox_next_due(self) -> float | None:
         """The earliest `next_try_at` of the rows not yet sent (None: nothing to send)."""
@@ -44,16 +56,21 @@ class OutboxMixin(StoreConnection):
     def outbox_mark_sent(self, message_id: str) -> None:
         """The broker acknowledged the message (PUBACK)."""
         with self._lock, self._guard("updating the outbox"), self._transaction():
-            self._conn.execute("UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL "
-                               "WHERE id = ?", (utc_now_iso(), message_id))
+            self._conn.execute(
+                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL "
+                "WHERE id = ?",
+                (utc_now_iso(), message_id),
+            )
 
     def outbox_mark_retry(self, message_id: str, error: str, next_try_at: float) -> None:
         """An attempt failed: state 'failed' with the reason, tried again at `next_try_at`
         (a row already 'sent' stays sent)."""
         with self._lock, self._guard("updating the outbox"), self._transaction():
-            self._conn.execute("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, "
-                               "next_try_at = ? WHERE id = ? AND state != 'sent'",
-                               (one_line(error)[:500], float(next_try_at), message_id))
+            self._conn.execute(
+                "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, "
+                "next_try_at = ? WHERE id = ? AND state != 'sent'",
+                (one_line(error)[:500], float(next_try_at), message_id),
+            )
 
     def outbox_counts(self) -> dict:
         """{'pending': n, 'sent': n, 'failed': n}."""
@@ -70,6 +87,7 @@ class OutboxMixin(StoreConnection):
         cols = [c if (c != "payload" or with_payload) else "NULL" for c in self._OUTBOX_COLS]
         where, args = ("WHERE state = ?", (state,)) if state else ("", ())
         with self._lock, self._guard("reading the outbox"):
-            rows = self._conn.execute(f"SELECT {', '.join(cols)} FROM outbox {where} ORDER BY created_at, rowid",
-                                      args).fetchall()
+            rows = self._conn.execute(
+                f"SELECT {', '.join(cols)} FROM outbox {where} ORDER BY created_at, rowid", args
+            ).fetchall()
         return self._outbox_dicts(rows)

@@ -45,7 +45,8 @@ class PlayersMixin(StoreConnection):
     def _person_tracks(self, sid: str) -> dict[int, tuple[int, int]]:
         rows = self._conn.execute(
             "SELECT track_id, first_frame, last_frame FROM tracks WHERE session_id = ? AND (class_id IS NULL OR class_id = 0)",
-            (sid,)).fetchall()
+            (sid,),
+        ).fetchall()
         return {int(r[0]): (int(r[1]), int(r[2])) for r in rows}
 
     def _need_tracks(self, sid: str, track_ids) -> list[int]:
@@ -54,27 +55,35 @@ class PlayersMixin(StoreConnection):
         for t in track_ids:
             tid = _track_key(t)
             if tid not in known:
-                raise AxolotlError(f"session {sid[:8]} has no player track {t}; see `axolotl-edge sessions show {sid[:8]}`")
+                raise AxolotlError(
+                    f"session {sid[:8]} has no player track {t}; see `axolotl-edge sessions show {sid[:8]}`"
+                )
             out.append(tid)
         return out
 
     def _new_player(self, sid: str, source: str, name: str | None = None) -> int:
-        pid = self._conn.execute("SELECT coalesce(max(player_id), 0) + 1 FROM players WHERE session_id = ?", (sid,)).fetchone()[0]
-        self._conn.execute("INSERT INTO players (session_id, player_id, name, source, created_at) VALUES (?, ?, ?, ?, ?)",
-                           (sid, pid, name, source, utc_now_iso()))
+        pid = self._conn.execute(
+            "SELECT coalesce(max(player_id), 0) + 1 FROM players WHERE session_id = ?", (sid,)
+        ).fetchone()[0]
+        self._conn.execute(
+            "INSERT INTO players (session_id, player_id, name, source, created_at) VALUES (?, ?, ?, ?, ?)",
+            (sid, pid, name, source, utc_now_iso()),
+        )
         return int(pid)
 
     def _map_tracks(self, sid: str, pid: int, track_ids, source: str) -> None:
         self._conn.executemany(
             "INSERT INTO track_players (session_id, track_id, player_id, source) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (session_id, track_id) DO UPDATE SET player_id = excluded.player_id, source = excluded.source",
-            [(sid, int(t), pid, source) for t in track_ids])
+            [(sid, int(t), pid, source) for t in track_ids],
+        )
 
     def _drop_empty_players(self, sid: str) -> None:
         self._conn.execute(
             """DELETE FROM players WHERE session_id = ? AND NOT EXISTS (
                    SELECT 1 FROM track_players tp WHERE tp.session_id = players.session_id AND tp.player_id = players.player_id)""",
-            (sid,))
+            (sid,),
+        )
 
     def _check_apart(self, sid: str, track_ids: list[int]) -> None:
         """Two tracks seen in the same frame are two people: refuse to make them one."""
@@ -84,10 +93,14 @@ class PlayersMixin(StoreConnection):
         row = self._conn.execute(
             f"""SELECT frame, group_concat(DISTINCT track_id) FROM detections
                 WHERE session_id = ? AND track_id IN ({marks}) GROUP BY frame HAVING count(DISTINCT track_id) > 1
-                ORDER BY frame LIMIT 1""", (sid, *track_ids)).fetchone()
+                ORDER BY frame LIMIT 1""",
+            (sid, *track_ids),
+        ).fetchone()
         if row is not None:
-            raise AxolotlError(f"tracks {row[1]} are both seen in frame {row[0]}, so they are different people; "
-                               f"split one of them first (split_track) or merge other tracks")
+            raise AxolotlError(
+                f"tracks {row[1]} are both seen in frame {row[0]}, so they are different people; "
+                f"split one of them first (split_track) or merge other tracks"
+            )
 
     def assign_players(self, session_id: str, groups, source: str = "stitch") -> None:
         """Store groups of track ids that are one player each.
@@ -112,7 +125,9 @@ class PlayersMixin(StoreConnection):
             conn = self._conn
             conn.execute("DELETE FROM track_players WHERE session_id = ? AND source = 'stitch'", (sid,))
             self._drop_empty_players(sid)
-            manual = dict(conn.execute("SELECT track_id, player_id FROM track_players WHERE session_id = ?", (sid,)).fetchall())
+            manual = dict(
+                conn.execute("SELECT track_id, player_id FROM track_players WHERE session_id = ?", (sid,)).fetchall()
+            )
             known = self._person_tracks(sid)
             for g in groups:
                 g = [t for t in dict.fromkeys(g) if t in known]
@@ -138,18 +153,28 @@ class PlayersMixin(StoreConnection):
             conn = self._conn
             pid = _player_key(track_id_or_player)
             if pid is not None:
-                if conn.execute("SELECT 1 FROM players WHERE session_id = ? AND player_id = ?", (sid, pid)).fetchone() is None:
+                if (
+                    conn.execute("SELECT 1 FROM players WHERE session_id = ? AND player_id = ?", (sid, pid)).fetchone()
+                    is None
+                ):
                     raise AxolotlError(f"session {sid[:8]} has no player-{pid}")
             else:
                 (tid,) = self._need_tracks(sid, [track_id_or_player])
-                row = conn.execute("SELECT player_id FROM track_players WHERE session_id = ? AND track_id = ?", (sid, tid)).fetchone()
+                row = conn.execute(
+                    "SELECT player_id FROM track_players WHERE session_id = ? AND track_id = ?", (sid, tid)
+                ).fetchone()
                 if row is None:
                     pid = self._new_player(sid, "manual")
                     self._map_tracks(sid, pid, [tid], "manual")
                 else:
                     pid = int(row[0])
-            conn.execute("UPDATE players SET name = ?, source = 'manual' WHERE session_id = ? AND player_id = ?", (name, sid, pid))
-            conn.execute("UPDATE track_players SET source = 'manual' WHERE session_id = ? AND player_id = ?", (sid, pid))
+            conn.execute(
+                "UPDATE players SET name = ?, source = 'manual' WHERE session_id = ? AND player_id = ?",
+                (name, sid, pid),
+            )
+            conn.execute(
+                "UPDATE track_players SET source = 'manual' WHERE session_id = ? AND player_id = ?", (sid, pid)
+            )
         return f"player-{pid}"
 
     def merge_tracks(self, session_id: str, track_ids) -> str:
@@ -166,22 +191,41 @@ class PlayersMixin(StoreConnection):
             if len(tids) < 2:
                 raise AxolotlError("merge needs two or more different tracks")
             marks = ",".join("?" * len(tids))
-            pids = sorted({r[0] for r in conn.execute(
-                f"SELECT player_id FROM track_players WHERE session_id = ? AND track_id IN ({marks})", (sid, *tids))})
+            pids = sorted(
+                {
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT player_id FROM track_players WHERE session_id = ? AND track_id IN ({marks})",
+                        (sid, *tids),
+                    )
+                }
+            )
             members = set(tids)
             name = None
             if pids:
                 pm = ",".join("?" * len(pids))
-                members |= {r[0] for r in conn.execute(
-                    f"SELECT track_id FROM track_players WHERE session_id = ? AND player_id IN ({pm})", (sid, *pids))}
-                names = [r[0] for r in conn.execute(
-                    f"SELECT name FROM players WHERE session_id = ? AND player_id IN ({pm}) AND name IS NOT NULL "
-                    f"ORDER BY player_id", (sid, *pids))]
+                members |= {
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT track_id FROM track_players WHERE session_id = ? AND player_id IN ({pm})", (sid, *pids)
+                    )
+                }
+                names = [
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT name FROM players WHERE session_id = ? AND player_id IN ({pm}) AND name IS NOT NULL "
+                        f"ORDER BY player_id",
+                        (sid, *pids),
+                    )
+                ]
                 name = names[0] if names else None
             self._check_apart(sid, sorted(members))
             pid = pids[0] if pids else self._new_player(sid, "manual")
             self._map_tracks(sid, pid, sorted(members), "manual")
-            conn.execute("UPDATE players SET source = 'manual', name = ? WHERE session_id = ? AND player_id = ?", (name, sid, pid))
+            conn.execute(
+                "UPDATE players SET source = 'manual', name = ? WHERE session_id = ? AND player_id = ?",
+                (name, sid, pid),
+            )
             self._drop_empty_players(sid)
         return f"player-{pid}"
 
@@ -204,19 +248,38 @@ class PlayersMixin(StoreConnection):
             (tid,) = self._need_tracks(sid, [track_id])
             first, last = self._person_tracks(sid)[tid]
             if not first < at_frame <= last:
-                raise AxolotlError(f"track {tid} runs from frame {first} to {last}; split it at a frame after {first} "
-                                   f"and up to {last}, not {at_frame}")
-            new = 1 + max(conn.execute(f"SELECT coalesce(max(track_id), 0) FROM {table} WHERE session_id = ?",
-                                       (sid,)).fetchone()[0]
-                          for table in ("tracks", "detections", "pose_samples", "appearance", "track_splits"))
-            new = max(new, 1 + (conn.execute("SELECT coalesce(max(new_track_id), 0) FROM track_splits WHERE session_id = ?",
-                                              (sid,)).fetchone()[0]))
+                raise AxolotlError(
+                    f"track {tid} runs from frame {first} to {last}; split it at a frame after {first} "
+                    f"and up to {last}, not {at_frame}"
+                )
+            new = 1 + max(
+                conn.execute(f"SELECT coalesce(max(track_id), 0) FROM {table} WHERE session_id = ?", (sid,)).fetchone()[
+                    0
+                ]
+                for table in ("tracks", "detections", "pose_samples", "appearance", "track_splits")
+            )
+            new = max(
+                new,
+                1
+                + (
+                    conn.execute(
+                        "SELECT coalesce(max(new_track_id), 0) FROM track_splits WHERE session_id = ?", (sid,)
+                    ).fetchone()[0]
+                ),
+            )
             for table in ("detections", "pose_samples", "appearance"):
-                conn.execute(f"UPDATE {table} SET track_id = ? WHERE session_id = ? AND track_id = ? AND frame >= ?",
-                             (new, sid, tid, at_frame))
-            class_id = conn.execute("SELECT class_id FROM tracks WHERE session_id = ? AND track_id = ?", (sid, tid)).fetchone()[0]
-            conn.execute("INSERT INTO tracks (session_id, track_id, class_id, first_frame, last_frame, first_t, last_t) "
-                         "VALUES (?, ?, ?, 0, 0, 0, 0)", (sid, new, class_id))
+                conn.execute(
+                    f"UPDATE {table} SET track_id = ? WHERE session_id = ? AND track_id = ? AND frame >= ?",
+                    (new, sid, tid, at_frame),
+                )
+            class_id = conn.execute(
+                "SELECT class_id FROM tracks WHERE session_id = ? AND track_id = ?", (sid, tid)
+            ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO tracks (session_id, track_id, class_id, first_frame, last_frame, first_t, last_t) "
+                "VALUES (?, ?, ?, 0, 0, 0, 0)",
+                (sid, new, class_id),
+            )
             for t in (tid, new):
                 conn.execute(
                     """UPDATE tracks SET
@@ -227,17 +290,25 @@ class PlayersMixin(StoreConnection):
                            frames = (SELECT count(*) FROM detections WHERE session_id = :s AND track_id = :t),
                            sum_box_height = (SELECT coalesce(sum(y2 - y1), 0) FROM detections WHERE session_id = :s AND track_id = :t),
                            pose_samples = (SELECT count(*) FROM pose_samples WHERE session_id = :s AND track_id = :t)
-                       WHERE session_id = :s AND track_id = :t""", {"s": sid, "t": t})
-            conn.execute("INSERT INTO track_splits (session_id, track_id, at_frame, new_track_id, created_at) VALUES (?, ?, ?, ?, ?)",
-                         (sid, tid, at_frame, new, utc_now_iso()))
+                       WHERE session_id = :s AND track_id = :t""",
+                    {"s": sid, "t": t},
+                )
+            conn.execute(
+                "INSERT INTO track_splits (session_id, track_id, at_frame, new_track_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                (sid, tid, at_frame, new, utc_now_iso()),
+            )
         return new
 
     def cannot_link(self, session_id: str) -> list[tuple[int, int]]:
         """Pairs of track ids the coach split apart: never one player again by stitching."""
         sid = self.resolve_id(session_id)
         with self._lock, self._guard("reading splits"):
-            return [(int(a), int(b)) for a, b in self._conn.execute(
-                "SELECT track_id, new_track_id FROM track_splits WHERE session_id = ? ORDER BY id", (sid,))]
+            return [
+                (int(a), int(b))
+                for a, b in self._conn.execute(
+                    "SELECT track_id, new_track_id FROM track_splits WHERE session_id = ? ORDER BY id", (sid,)
+                )
+            ]
 
     def players(self, session_id: str) -> list[dict]:
         """Every player of a session, by first appearance: {player, name, track_ids, ids_merged, source}.
@@ -250,7 +321,9 @@ class PlayersMixin(StoreConnection):
             tracks = self._person_tracks(sid)
             mapping = self._conn.execute(
                 "SELECT tp.track_id, tp.player_id, p.name, p.source FROM track_players tp JOIN players p "
-                "ON p.session_id = tp.session_id AND p.player_id = tp.player_id WHERE tp.session_id = ?", (sid,)).fetchall()
+                "ON p.session_id = tp.session_id AND p.player_id = tp.player_id WHERE tp.session_id = ?",
+                (sid,),
+            ).fetchall()
         by_player: dict[int, dict] = {}
         placed = set()
         for tid, pid, name, source in mapping:
@@ -260,8 +333,11 @@ class PlayersMixin(StoreConnection):
             p["track_ids"].append(int(tid))
             placed.add(tid)
         out = list(by_player.values())
-        out += [{"player": f"track-{tid}", "name": None, "track_ids": [tid], "source": None}
-                for tid in tracks if tid not in placed]
+        out += [
+            {"player": f"track-{tid}", "name": None, "track_ids": [tid], "source": None}
+            for tid in tracks
+            if tid not in placed
+        ]
         for p in out:
             p["track_ids"].sort(key=lambda t: (tracks[t][0], t))
             p["ids_merged"] = len(p["track_ids"]) - 1
@@ -280,7 +356,9 @@ class PlayersMixin(StoreConnection):
         with self._reader("reading tracks") as conn:
             return conn.execute(
                 "SELECT track_id, class_id, first_frame, last_frame, first_t, last_t, frames FROM tracks "
-                "WHERE session_id = ? ORDER BY first_frame, track_id", (sid,)).fetchall()
+                "WHERE session_id = ? ORDER BY first_frame, track_id",
+                (sid,),
+            ).fetchall()
 
     def appearance(self, session_id: str) -> dict[int, list[np.ndarray]]:
         """Per track, its torso histograms in the order they were stored."""
@@ -288,6 +366,8 @@ class PlayersMixin(StoreConnection):
         self.flush()
         out: dict[int, list] = {}
         with self._reader("reading appearance") as conn:
-            for tid, blob in conn.execute("SELECT track_id, hist FROM appearance WHERE session_id = ? ORDER BY id", (sid,)):
+            for tid, blob in conn.execute(
+                "SELECT track_id, hist FROM appearance WHERE session_id = ? ORDER BY id", (sid,)
+            ):
                 out.setdefault(int(tid), []).append(np.frombuffer(blob, dtype="<f4"))
         return out

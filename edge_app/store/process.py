@@ -29,7 +29,7 @@ def proc_token(pid: int) -> str | None:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = stat[stat.rfind(")") + 2:].split()  # the command name may hold spaces and parentheses
+    fields = stat[stat.rfind(")") + 2 :].split()  # the command name may hold spaces and parentheses
     if not fields or fields[0] in ("Z", "X", "x"):
         return None
     return f"{_boot_id()}:{fields[19]}"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import NamedTuple
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -84,9 +84,14 @@ def detections_from_rows(rows: list[tuple]) -> Detections:
         keypoints = np.zeros((len(rows), k, 3), np.float32)
         for i, a in enumerate(kps):
             if a is not None:
-                keypoints[i, :len(a)] = a
+                keypoints[i, : len(a)] = a
     tid = None
     if any(r[1] is not None for r in rows):
         tid = np.array([-1 if r[1] is None else r[1] for r in rows], dtype=np.int64)
-    return Detections(xyxy=xyxy, confidence=np.array([r[3] for r in rows], dtype=np.float32),
-                      class_id=np.array([r[2] for r in rows], dtype=np.int32), keypoints=keypoints, tracker_id=tid)
+    return Detections(
+        xyxy=xyxy,
+        confidence=np.array([r[3] for r in rows], dtype=np.float32),
+        class_id=np.array([r[2] for r in rows], dtype=np.int32),
+        keypoints=keypoints,
+        tracker_id=tid,
+    )

@@ -21,8 +21,15 @@ class SessionsMixin(StoreConnection):
 
     # ----------------------------------------------------------------- writing
 
-    def start_session(self, source, config=None, models=None, fps: float | None = None,
-                      frame_size: tuple[int, int] | None = None, live: bool = False) -> str:
+    def start_session(
+        self,
+        source,
+        config=None,
+        models=None,
+        fps: float | None = None,
+        frame_size: tuple[int, int] | None = None,
+        live: bool = False,
+    ) -> str:
         """Create a `running` session and return its id (a UUID4 string)."""
         self._check_open()
         sid = str(uuid.uuid4())
@@ -30,11 +37,23 @@ class SessionsMixin(StoreConnection):
         pid, token = current_process()
         now = utc_now_iso()
         row = {
-            "id": sid, "device_id": self.device_id, "source": None if source is None else str(source),
-            "status": "running", "started_at": now, "ended_at": None, "updated_at": now,
-            "fps": None if fps is None else float(fps), "width": width, "height": height, "live": int(bool(live)),
-            "frames": 0, "config": dumps(config), "models": dumps(models), "stats": None,
-            "pid": pid, "proc_token": token,
+            "id": sid,
+            "device_id": self.device_id,
+            "source": None if source is None else str(source),
+            "status": "running",
+            "started_at": now,
+            "ended_at": None,
+            "updated_at": now,
+            "fps": None if fps is None else float(fps),
+            "width": width,
+            "height": height,
+            "live": int(bool(live)),
+            "frames": 0,
+            "config": dumps(config),
+            "models": dumps(models),
+            "stats": None,
+            "pid": pid,
+            "proc_token": token,
         }
         with self._lock, self._guard("starting a session"), self._transaction():
             self.db["sessions"].insert(row)
@@ -52,7 +71,8 @@ class SessionsMixin(StoreConnection):
                 """UPDATE sessions SET status = ?, ended_at = ?, updated_at = ?, stats = ?,
                        frames = (SELECT count(*) FROM frames WHERE session_id = ?)
                    WHERE id = ?""",
-                (status, utc_now_iso(), utc_now_iso(), dumps(stats), sid, sid))
+                (status, utc_now_iso(), utc_now_iso(), dumps(stats), sid, sid),
+            )
         self._sessions.pop(sid, None)
 
     def save_summary(self, session_id: str, summary, *, enqueue: bool = False) -> dict:
@@ -72,11 +92,14 @@ class SessionsMixin(StoreConnection):
         with self._lock, self._guard("saving a summary"), self._transaction():
             self._conn.execute(
                 "INSERT OR REPLACE INTO summaries (session_id, schema, summary, updated_at) VALUES (?, ?, ?, ?)",
-                (sid, checked["schema"], text, now))
+                (sid, checked["schema"], text, now),
+            )
             if enqueue:
                 self._conn.execute(
                     "INSERT INTO outbox (id, topic_kind, session_id, payload, state, attempts, next_try_at, created_at) "
-                    "VALUES (?, 'summary', ?, ?, 'pending', 0, 0, ?)", (str(uuid.uuid4()), sid, text, now))
+                    "VALUES (?, 'summary', ?, ?, 'pending', 0, 0, ?)",
+                    (str(uuid.uuid4()), sid, text, now),
+                )
         return checked
 
     # ----------------------------------------------------------------- reading
@@ -95,11 +118,14 @@ class SessionsMixin(StoreConnection):
         """Every session, newest first (without config and models; see `get_session`)."""
         self._check_open()
         with self._lock, self._guard("listing sessions"):
-            rows = list(self.db.query(
-                """SELECT s.id, s.device_id, s.source, s.status, s.started_at, s.ended_at, s.updated_at, s.fps,
+            rows = list(
+                self.db.query(
+                    """SELECT s.id, s.device_id, s.source, s.status, s.started_at, s.ended_at, s.updated_at, s.fps,
                           s.width, s.height, s.live, s.frames, s.stats, s.pid,
                           (SELECT count(*) FROM tracks t WHERE t.session_id = s.id) AS track_count
-                   FROM sessions s ORDER BY s.started_at DESC, s.id"""))
+                   FROM sessions s ORDER BY s.started_at DESC, s.id"""
+                )
+            )
         return [self._session_dict(r) for r in rows]
 
     def get_session(self, session_id: str) -> dict:
@@ -107,10 +133,14 @@ class SessionsMixin(StoreConnection):
         sid = self.resolve_id(session_id)
         with self._lock, self._guard("reading a session"):
             row = self.db["sessions"].get(sid)
-            tracks = list(self.db.query(
-                """SELECT track_id, class_id, first_frame, last_frame, first_t, last_t, frames AS frames_seen,
+            tracks = list(
+                self.db.query(
+                    """SELECT track_id, class_id, first_frame, last_frame, first_t, last_t, frames AS frames_seen,
                           CASE WHEN frames > 0 THEN sum_box_height / frames END AS mean_box_height, pose_samples
-                   FROM tracks WHERE session_id = ? ORDER BY track_id""", (sid,)))
+                   FROM tracks WHERE session_id = ? ORDER BY track_id""",
+                    (sid,),
+                )
+            )
         out = self._session_dict(row)
         out.pop("proc_token", None)
         out["tracks"] = tracks
@@ -127,10 +157,14 @@ class SessionsMixin(StoreConnection):
             frames = conn.execute("SELECT frame, t FROM frames WHERE session_id = ? ORDER BY frame", (sid,))
             dets = conn.execute(
                 "SELECT frame, track_id, class_id, score, x1, y1, x2, y2, keypoints FROM detections "
-                "WHERE session_id = ? ORDER BY frame, id", (sid,))
+                "WHERE session_id = ? ORDER BY frame, id",
+                (sid,),
+            )
             poses = conn.execute(
                 "SELECT frame, track_id, score, landmarks, world FROM pose_samples "
-                "WHERE session_id = ? ORDER BY frame, id", (sid,))
+                "WHERE session_id = ? ORDER BY frame, id",
+                (sid,),
+            )
             det_next, pose_next = dets.fetchone(), poses.fetchone()
             for frame, t in frames:
                 rows = []
@@ -153,7 +187,9 @@ class SessionsMixin(StoreConnection):
             rows = conn.execute(
                 "SELECT d.frame, f.t, coalesce(d.track_id, -1), d.x1, d.y1, d.x2, d.y2 FROM detections d "
                 "JOIN frames f ON f.session_id = d.session_id AND f.frame = d.frame "
-                "WHERE d.session_id = ? AND d.class_id = 0 ORDER BY d.frame, d.id", (sid,)).fetchall()
+                "WHERE d.session_id = ? AND d.class_id = 0 ORDER BY d.frame, d.id",
+                (sid,),
+            ).fetchall()
         a = np.array(rows, dtype=float).reshape(-1, 7)
         # float32, as the boxes were given to `add_frame` (Detections), so every position is the same
         return BoxRows(a[:, 0].astype(np.int64), a[:, 1], a[:, 2].astype(np.int64), a[:, 3:].astype(np.float32))
@@ -165,9 +201,11 @@ class SessionsMixin(StoreConnection):
         out: dict[int, list] = {}
         with self._reader("reading poses") as conn:
             for t, tid, world in conn.execute(
-                    "SELECT f.t, p.track_id, p.world FROM pose_samples p JOIN frames f "
-                    "ON f.session_id = p.session_id AND f.frame = p.frame "
-                    "WHERE p.session_id = ? AND p.world IS NOT NULL ORDER BY p.frame, p.id", (sid,)):
+                "SELECT f.t, p.track_id, p.world FROM pose_samples p JOIN frames f "
+                "ON f.session_id = p.session_id AND f.frame = p.frame "
+                "WHERE p.session_id = ? AND p.world IS NOT NULL ORDER BY p.frame, p.id",
+                (sid,),
+            ):
                 out.setdefault(int(tid), []).append((t, unblob(world, 4)))
         return out
 

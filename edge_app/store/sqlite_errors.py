@@ -32,9 +32,12 @@ def translate(exc: sqlite3.Error, path: Path, busy_timeout: float, doing: str) -
     if primary in (_SQLITE_BUSY, _SQLITE_LOCKED) or "is locked" in low:
         return AxolotlError(
             f"database {p} is locked by another program (waited {busy_timeout:g} s while {doing}); "
-            f"close the other program (another axolotl-edge?) or {DB_FIX}")
+            f"close the other program (another axolotl-edge?) or {DB_FIX}"
+        )
     if primary == _SQLITE_READONLY or "readonly" in low:
-        return AxolotlError(f"database {p} is read-only ({text}, while {doing}); make the file and its folder writable or {DB_FIX}")
+        return AxolotlError(
+            f"database {p} is read-only ({text}, while {doing}); make the file and its folder writable or {DB_FIX}"
+        )
     if primary == _SQLITE_NOTADB or "not a database" in low:
         return AxolotlError(f"{p} is not a SQLite database ({text}); {DB_FIX} or move that file away")
     if primary == _SQLITE_CORRUPT or "malformed" in low:
@@ -42,7 +45,9 @@ def translate(exc: sqlite3.Error, path: Path, busy_timeout: float, doing: str) -
     if primary == _SQLITE_FULL or "disk is full" in low:
         return AxolotlError(f"cannot write to database {p}: the disk is full; free some space or {DB_FIX}")
     if primary in (_SQLITE_CANTOPEN, _SQLITE_PERM) or "unable to open" in low:
-        return AxolotlError(f"cannot open database {p} ({text}); check that it and its folder are accessible or {DB_FIX}")
+        return AxolotlError(
+            f"cannot open database {p} ({text}); check that it and its folder are accessible or {DB_FIX}"
+        )
     if primary == _SQLITE_IOERR:
         return AxolotlError(f"disk error on database {p} ({text}, while {doing}); check the disk or {DB_FIX}")
     return None

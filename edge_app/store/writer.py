@@ -24,8 +24,9 @@ from edge_app.vision.detections import Detections
 class FrameWriter(StoreConnection):
     """The store's write path for frames: the buffer, the writer thread, the `tracks` upsert."""
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = 5.0, flush_interval: float = 1.0,
-                 max_pending_s: float = 30.0):
+    def __init__(
+        self, path: str | Path, *, busy_timeout: float = 5.0, flush_interval: float = 1.0, max_pending_s: float = 30.0
+    ):
         self.flush_interval = float(flush_interval)
         self.max_pending_s = float(max_pending_s)  # add_frame raises once the writer has failed this long
         self.write_stats = {"transactions": 0, "frames": 0, "detections": 0, "poses": 0}
@@ -39,8 +40,15 @@ class FrameWriter(StoreConnection):
         self._writer = threading.Thread(target=self._writer_loop, name=f"store-writer:{self.path.name}", daemon=True)
         self._writer.start()
 
-    def add_frame(self, session_id: str, frame_index: int, t_s: float, tracked: Detections, poses=(),
-                  appearance: dict[int, np.ndarray] | None = None) -> None:
+    def add_frame(
+        self,
+        session_id: str,
+        frame_index: int,
+        t_s: float,
+        tracked: Detections,
+        poses=(),
+        appearance: dict[int, np.ndarray] | None = None,
+    ) -> None:
         """Queue one frame's tracked detections and pose samples; returns without touching the disk.
 
         `appearance`: track id -> torso histogram (`identity.torso_histogram`), for the tracks
@@ -54,9 +62,15 @@ class FrameWriter(StoreConnection):
         state = self._sessions[sid]
         frame_index, t_s = int(frame_index), float(t_s)
         if state["last_frame"] is not None and frame_index <= state["last_frame"]:
-            raise ValueError(f"frame {frame_index} of session {sid[:8]} comes after frame {state['last_frame']}; frame indices must increase")
+            raise ValueError(
+                f"frame {frame_index} of session {sid[:8]} comes after frame {state['last_frame']}; frame indices must increase"
+            )
         err = self._writer_error
-        if err is not None and self._pending_since is not None and time.monotonic() - self._pending_since > self.max_pending_s:
+        if (
+            err is not None
+            and self._pending_since is not None
+            and time.monotonic() - self._pending_since > self.max_pending_s
+        ):
             raise err
         n = len(tracked)
         det_rows = []
@@ -75,9 +89,20 @@ class FrameWriter(StoreConnection):
         for p in poses or ():
             world = getattr(p, "world_landmarks", None)
             score = getattr(p, "score", None)
-            pose_rows.append((sid, frame_index, t_s, int(p.track_id), None if score is None else float(score),
-                              blob(p.landmarks, 4), None if world is None else blob(world, 4)))
-        app_rows = [(sid, frame_index, t_s, int(tid), blob(h, 1)) for tid, h in (appearance or {}).items() if h is not None]
+            pose_rows.append(
+                (
+                    sid,
+                    frame_index,
+                    t_s,
+                    int(p.track_id),
+                    None if score is None else float(score),
+                    blob(p.landmarks, 4),
+                    None if world is None else blob(world, 4),
+                )
+            )
+        app_rows = [
+            (sid, frame_index, t_s, int(tid), blob(h, 1)) for tid, h in (appearance or {}).items() if h is not None
+        ]
         item = (sid, frame_index, t_s, det_rows, pose_rows, app_rows)
         with self._buf_lock:
             if not self._pending:
@@ -157,14 +182,19 @@ class FrameWriter(StoreConnection):
             if det_rows:
                 conn.executemany(
                     "INSERT INTO detections (session_id, frame, t, track_id, class_id, score, x1, y1, x2, y2, keypoints) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", det_rows)
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    det_rows,
+                )
             if pose_rows:
                 conn.executemany(
                     "INSERT INTO pose_samples (session_id, frame, t, track_id, score, landmarks, world) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)", pose_rows)
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    pose_rows,
+                )
             if app_rows:
-                conn.executemany("INSERT INTO appearance (session_id, frame, t, track_id, hist) VALUES (?, ?, ?, ?, ?)",
-                                 app_rows)
+                conn.executemany(
+                    "INSERT INTO appearance (session_id, frame, t, track_id, hist) VALUES (?, ?, ?, ?, ?)", app_rows
+                )
             if tracks:
                 conn.executemany(
                     """INSERT INTO tracks (session_id, track_id, class_id, first_frame, last_frame, first_t, last_t,
@@ -179,9 +209,12 @@ class FrameWriter(StoreConnection):
                            frames = frames + excluded.frames,
                            sum_box_height = sum_box_height + excluded.sum_box_height,
                            pose_samples = pose_samples + excluded.pose_samples""",
-                    [(sid, tid, *agg) for (sid, tid), agg in tracks.items()])
-            conn.executemany("UPDATE sessions SET frames = frames + ?, updated_at = ? WHERE id = ?",
-                             [(n, now, sid) for sid, n in per_session.items()])
+                    [(sid, tid, *agg) for (sid, tid), agg in tracks.items()],
+                )
+            conn.executemany(
+                "UPDATE sessions SET frames = frames + ?, updated_at = ? WHERE id = ?",
+                [(n, now, sid) for sid, n in per_session.items()],
+            )
         ws = self.write_stats
         ws["transactions"] += 1
         ws["frames"] += len(frames_rows)

@@ -51,26 +51,36 @@ class PackedPlan:
         return self.n_tiles
 
     def rects(self) -> np.ndarray:
-        return np.array([(x, y, x + p[3] / z, y + p[4] / z) for (x, y, z), p in zip(self.tiles, self.places)],
-                        np.float64).reshape(-1, 4)
+        return np.array(
+            [(x, y, x + p[3] / z, y + p[4] / z) for (x, y, z), p in zip(self.tiles, self.places)], np.float64
+        ).reshape(-1, 4)
 
     @property
     def model_pixels(self) -> int:
         return self.n_tiles * self.tile_size[0] * self.tile_size[1]
 
 
-def crops_for(seeds: np.ndarray, frame_size: tuple[int, int], *, target_px: float, min_zoom: float,
-              max_zoom: float, tile_size: tuple[int, int], reach=0.0, context=CONTEXT) -> list[tuple[float, float, float, int, int]]:
+def crops_for(
+    seeds: np.ndarray,
+    frame_size: tuple[int, int],
+    *,
+    target_px: float,
+    min_zoom: float,
+    max_zoom: float,
+    tile_size: tuple[int, int],
+    reach=0.0,
+    context=CONTEXT,
+) -> list[tuple[float, float, float, int, int]]:
     """(x, y, zoom, w, h) per seed box: `context` × its height around it, widened by `reach`
     heights on every side (one for all, or one per seed), at the zoom it needs."""
     w, h = frame_size
     tw, th = tile_size
     out = []
-    for (x1, y1, x2, y2), reach in zip(seeds, np.broadcast_to(np.asarray(reach, np.float64), len(seeds))):
+    for (x1, y1, x2, y2), seed_reach in zip(seeds, np.broadcast_to(np.asarray(reach, np.float64), len(seeds))):
         height = max(y2 - y1, 4.0)
         zoom = float(np.clip(target_px / height, min_zoom, max_zoom))
-        cw = int(math.ceil(min((context[0] + 2 * reach) * height * zoom, tw) / 8) * 8)  # model px
-        ch = int(math.ceil(min((context[1] + 2 * reach) * height * zoom, th) / 8) * 8)
+        cw = int(math.ceil(min((context[0] + 2 * seed_reach) * height * zoom, tw) / 8) * 8)  # model px
+        ch = int(math.ceil(min((context[1] + 2 * seed_reach) * height * zoom, th) / 8) * 8)
         cw, ch = min(cw, tw), min(ch, th)
         cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
         x = float(np.clip(cx - cw / zoom / 2, 0, max(0.0, w - cw / zoom)))
@@ -108,8 +118,15 @@ def merge_overlapping(crops, tile_size: tuple[int, int]) -> list[tuple[float, fl
     return crops
 
 
-def pack(crops, sweep, sweep_idx: list[int], tile_size: tuple[int, int], frame_size,
-         max_height: int | None = None, step: int = 32) -> PackedPlan:
+def pack(
+    crops,
+    sweep,
+    sweep_idx: list[int],
+    tile_size: tuple[int, int],
+    frame_size,
+    max_height: int | None = None,
+    step: int = 32,
+) -> PackedPlan:
     """Shelf-pack the crops (tallest first) into tiles, after the sweep's whole tiles.
 
     `max_height` (live, a backend that takes any input size): when the sweep tiles and the
@@ -163,7 +180,9 @@ def _one_canvas(crops, sweep, sweep_idx, tile_size, frame_size, max_height: int,
     return min(plans, key=lambda p: p.model_pixels) if plans else None
 
 
-def _shelves(crops, sweep_tiles, tile_size, width: int, frame_size, max_height: int, step: int = 32) -> PackedPlan | None:
+def _shelves(
+    crops, sweep_tiles, tile_size, width: int, frame_size, max_height: int, step: int = 32
+) -> PackedPlan | None:
     """Whole sweep tiles on top, then the crops on shelves (tallest first), in one canvas `width`
     wide and as high as needed (a multiple of `step`); None over `max_height`."""
     tw, th = tile_size
@@ -191,9 +210,14 @@ def packed_batch(image: np.ndarray, plan: PackedPlan, out: np.ndarray | None = N
     canvas = np.full((plan.n_tiles, th, tw, 3), PAD_VALUE, np.uint8)
     for (x, y, z), (k, ox, oy, cw, ch) in zip(plan.tiles, plan.places):
         M = np.array([[z, 0, -x * z], [0, z, -y * z]], np.float64)
-        canvas[k, oy:oy + ch, ox:ox + cw] = cv2.warpAffine(
-            image, M, (cw, ch), flags=cv2.INTER_LINEAR if z >= 1 else cv2.INTER_AREA,
-            borderMode=cv2.BORDER_CONSTANT, borderValue=(PAD_VALUE,) * 3)
+        canvas[k, oy : oy + ch, ox : ox + cw] = cv2.warpAffine(
+            image,
+            M,
+            (cw, ch),
+            flags=cv2.INTER_LINEAR if z >= 1 else cv2.INTER_AREA,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=(PAD_VALUE,) * 3,
+        )
     np.multiply(canvas.transpose(0, 3, 1, 2)[:, ::-1], np.float32(1 / 255), out=out)
     return out
 
@@ -203,7 +227,9 @@ def decode_packed(raw: np.ndarray, plan: PackedPlan, layout, *, conf: float, iou
     tw, th = plan.tile_size
     w, h = plan.frame_size
     identity = LetterboxParams(scale=1.0, pad_x=0, pad_y=0, src_w=tw, src_h=th)
-    per_tile = [decode(raw[k:k + 1], layout, identity, conf=conf, iou=iou, classes=classes) for k in range(plan.n_tiles)]
+    per_tile = [
+        decode(raw[k : k + 1], layout, identity, conf=conf, iou=iou, classes=classes) for k in range(plan.n_tiles)
+    ]
     out = []
     for (x, y, z), (k, ox, oy, cw, ch) in zip(plan.tiles, plan.places):
         d = per_tile[k]
@@ -231,11 +257,15 @@ def decode_packed(raw: np.ndarray, plan: PackedPlan, layout, *, conf: float, iou
 # A file run cuts 1-2 frames after the seeds (0.04-0.08 s at 25 fps: no widening); a live run
 # that drops frames cuts several frames later. Chosen by measurement (benchmarks/README.md, "A live budget").
 REACH_PER_S = 1.5
-REACH_MAX = 0.35  # heights each side: wider crops cost more model pixels, so the box falls further behind, so they widen more
+REACH_MAX = (
+    0.35  # heights each side: wider crops cost more model pixels, so the box falls further behind, so they widen more
+)
 
 
 LIVE_FIRST_SCAN = 6  # most tiles a frame in a live run's first scan (measured, benchmarks/README.md "A live budget")
-LIVE_SWEEP_EVERY_S = 1.0  # live: a sweep tile at least this often, so a box too slow for its budget still finds new players
+LIVE_SWEEP_EVERY_S = (
+    1.0  # live: a sweep tile at least this often, so a box too slow for its budget still finds new players
+)
 LOST_S = 1.0  # live: a followed player the last frame missed keeps a crop this long (moved by their velocity)
 SEARCH_S = 10.0  # live: then the sweep looks first where they were last seen, for this long
 MIN_MOVING = 12  # motion.MotionMap px (a 40 px player at 1080p is ~10 × 4 of them) for a place that moved to get a crop
@@ -269,7 +299,14 @@ class CropPlanner:
         self._credit = 0.0  # live: model pixels the budget left unused since the last sweep tile
         self._tracks: dict[int, tuple[np.ndarray, float, np.ndarray]] = {}  # id -> box, t, velocity px/s
         # tracked centres, velocities, heights; the boxes, times and velocities of tracks lost < LOST_S
-        self.followed = (np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0), np.zeros((0, 4)), np.zeros(0), np.zeros((0, 2)))
+        self.followed = (
+            np.zeros((0, 2)),
+            np.zeros((0, 2)),
+            np.zeros(0),
+            np.zeros((0, 4)),
+            np.zeros(0),
+            np.zeros((0, 2)),
+        )
 
     def follow(self, tracked: Detections, t: float) -> None:
         """Live: the tracker's players, so each crop is moved by its player's velocity (px/s,
@@ -328,8 +365,17 @@ class CropPlanner:
         keep = (dets.confidence >= self.seed_conf) & (dets.class_id == PERSON)
         self.seeds = (dets.xyxy[keep].copy(), t)  # one assignment: the detect thread reads it
 
-    def plan(self, tiles, config, t: float | None = None, live: bool = False, budget: float | None = None,
-             max_height: int | None = None, motion=None, step: int = 32):
+    def plan(
+        self,
+        tiles,
+        config,
+        t: float | None = None,
+        live: bool = False,
+        budget: float | None = None,
+        max_height: int | None = None,
+        motion=None,
+        step: int = 32,
+    ):
         """`tiles`: the zoom plan (tiles.TilePlan); returns it whole when nobody is followed yet.
 
         `live` (a camera: the box must keep up with it) never runs the whole plan (20 tiles on the
@@ -355,9 +401,16 @@ class CropPlanner:
             lost, since = self._lost(seeds, t)
             seeds = np.concatenate([seeds, lost])
             reach = np.r_[np.full(len(seeds) - len(lost), reach), [reach_for(s) for s in since]]
-        crops = crops_for(seeds, tiles.frame_size, target_px=config.target_px, min_zoom=min(zooms),
-                          max_zoom=max(zooms), tile_size=tiles.tile_size, reach=reach,
-                          context=LIVE_CONTEXT if live else CONTEXT)
+        crops = crops_for(
+            seeds,
+            tiles.frame_size,
+            target_px=config.target_px,
+            min_zoom=min(zooms),
+            max_zoom=max(zooms),
+            tile_size=tiles.tile_size,
+            reach=reach,
+            context=LIVE_CONTEXT if live else CONTEXT,
+        )
         k = self.sweep
         if live:
             if motion is not None:

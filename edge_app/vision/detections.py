@@ -81,6 +81,8 @@ class Detections:
             if self.tracker_id is not None:
                 row["track_id"] = int(self.tracker_id[i])
             if self.keypoints is not None:
-                row["keypoints"] = [[round(float(x), 1), round(float(y), 1), round(float(v), 3)] for x, y, v in self.keypoints[i]]
+                row["keypoints"] = [
+                    [round(float(x), 1), round(float(y), 1), round(float(v), 3)] for x, y, v in self.keypoints[i]
+                ]
             rows.append(row)
         return rows

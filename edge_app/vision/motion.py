@@ -46,8 +46,10 @@ class MotionMap:
             return np.zeros((0, 4))
         m = self.moving.astype(np.uint8)
         s = self.scale
-        for x1, y1, x2, y2 in (covered if covered is not None else ()):
-            m[max(0, int(y1 * s)):max(0, int(np.ceil(y2 * s))), max(0, int(x1 * s)):max(0, int(np.ceil(x2 * s)))] = 0
+        for x1, y1, x2, y2 in covered if covered is not None else ():
+            m[
+                max(0, int(y1 * s)) : max(0, int(np.ceil(y2 * s))), max(0, int(x1 * s)) : max(0, int(np.ceil(x2 * s)))
+            ] = 0
         _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(m, np.ones((5, 5), np.uint8)), connectivity=8)
         big = stats[1:][stats[1:, cv2.CC_STAT_AREA] >= min_px + 24]  # the dilation adds ~24 px round a dot
         x, y, w, h = (big[:, i].astype(np.float64) for i in range(4))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from edge_app.errors import AxolotlError
 
-INSTALL = ("OpenVINO is not installed: `pip install 'axolotl-edge[intel]'` (x86-64; scripts/install.sh does it on "
-           "a NUC), or use detector type='onnxruntime'")
+INSTALL = (
+    "OpenVINO is not installed: `pip install 'axolotl-edge[intel]'` (x86-64; scripts/install.sh does it on "
+    "a NUC), or use detector type='onnxruntime'"
+)
 
 
 def import_openvino():
@@ -35,7 +37,9 @@ def with_dynamic_batch(model) -> None:
     ov = import_openvino()
     shape = model.input(0).get_partial_shape()
     if shape.rank.is_dynamic or shape.rank.get_length() != 4:
-        raise AxolotlError(f"the model's input has shape {shape}; a YOLO detector takes (N, 3, H, W): re-export it with scripts/export_onnx.py")
+        raise AxolotlError(
+            f"the model's input has shape {shape}; a YOLO detector takes (N, 3, H, W): re-export it with scripts/export_onnx.py"
+        )
     if shape[0].is_static:
         model.reshape({model.input(0).get_any_name(): ov.PartialShape([-1, shape[1], shape[2], shape[3]])})
 

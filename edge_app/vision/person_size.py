@@ -55,4 +55,3 @@ class ObservedScale:
 
     def on_pitch(self, points: np.ndarray) -> np.ndarray:
         return self.height_px(points) >= self.min_person_px
-

@@ -41,10 +41,20 @@ LEFT_KNEE, RIGHT_KNEE = 25, 26
 LEFT_ANKLE, RIGHT_ANKLE = 27, 28
 LEFT_ELBOW, RIGHT_ELBOW = 13, 14
 # The limbs drawn over a player (a subset of MediaPipe's POSE_CONNECTIONS, without the face and hands).
-SKELETON = ((LEFT_SHOULDER, RIGHT_SHOULDER), (LEFT_SHOULDER, LEFT_ELBOW), (LEFT_ELBOW, LEFT_WRIST),
-            (RIGHT_SHOULDER, RIGHT_ELBOW), (RIGHT_ELBOW, RIGHT_WRIST), (LEFT_SHOULDER, LEFT_HIP),
-            (RIGHT_SHOULDER, RIGHT_HIP), (LEFT_HIP, RIGHT_HIP), (LEFT_HIP, LEFT_KNEE), (LEFT_KNEE, LEFT_ANKLE),
-            (RIGHT_HIP, RIGHT_KNEE), (RIGHT_KNEE, RIGHT_ANKLE))
+SKELETON = (
+    (LEFT_SHOULDER, RIGHT_SHOULDER),
+    (LEFT_SHOULDER, LEFT_ELBOW),
+    (LEFT_ELBOW, LEFT_WRIST),
+    (RIGHT_SHOULDER, RIGHT_ELBOW),
+    (RIGHT_ELBOW, RIGHT_WRIST),
+    (LEFT_SHOULDER, LEFT_HIP),
+    (RIGHT_SHOULDER, RIGHT_HIP),
+    (LEFT_HIP, RIGHT_HIP),
+    (LEFT_HIP, LEFT_KNEE),
+    (LEFT_KNEE, LEFT_ANKLE),
+    (RIGHT_HIP, RIGHT_KNEE),
+    (RIGHT_KNEE, RIGHT_ANKLE),
+)
 
 
 @dataclass(frozen=True)
@@ -144,7 +154,9 @@ class PoseEstimator:
                 # so their start-up lines land inside this muted window.
                 self._pose.process(np.zeros((64, 64, 3), np.uint8))
         except Exception as exc:
-            raise AxolotlError(f"MediaPipe pose failed to start ({type(exc).__name__}: {exc}); fix: {MEDIAPIPE_FIX}") from exc
+            raise AxolotlError(
+                f"MediaPipe pose failed to start ({type(exc).__name__}: {exc}); fix: {MEDIAPIPE_FIX}"
+            ) from exc
         self._cursor: int | None = None  # track id of the last crop started; the next frame starts after it
         self._mean_crop_ms: float | None = None
         self._warmed_up = False
@@ -160,7 +172,9 @@ class PoseEstimator:
         if len(tracked) == 0:
             return []
         if tracked.tracker_id is None:
-            raise ValueError("PoseEstimator.process needs tracked detections (tracker_id is None): run the tracker first")
+            raise ValueError(
+                "PoseEstimator.process needs tracked detections (tracker_id is None): run the tracker first"
+            )
         xyxy = tracked.xyxy
         heights = xyxy[:, 3] - xyxy[:, 1]
         ok = (tracked.class_id == PERSON) & (heights >= self.min_box_height) & (tracked.tracker_id >= 0)

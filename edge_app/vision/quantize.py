@@ -27,9 +27,9 @@ from typing import Iterator
 
 import numpy as np
 
-from edge_app.home import data_dir
 from edge_app.errors import AxolotlError
-from edge_app.models import resolve_model, sha256_of
+from edge_app.home import data_dir
+from edge_app.models import sha256_of
 from edge_app.timeutil import utc_now_iso
 from edge_app.vision.detectors.yolo import Letterbox, decode, layout_from
 from edge_app.vision.ov_model import (
@@ -48,8 +48,9 @@ MATCH_IOU = 0.5
 EVAL_FRAMES = 60  # held-out frames the verdict is measured on
 MIN_BOXES = 30  # f32 boxes below which the held-out frames cannot judge (footage without people)
 PERSON = 0
-INSTALL_NNCF = ("NNCF is not installed: `pip install 'axolotl-edge[intel]'` (x86-64), "
-                "or use detector precision 'f32' or 'bf16'")
+INSTALL_NNCF = (
+    "NNCF is not installed: `pip install 'axolotl-edge[intel]'` (x86-64), or use detector precision 'f32' or 'bf16'"
+)
 
 
 def default_dir() -> Path:
@@ -77,6 +78,7 @@ def write_json(path: Path, data: dict) -> None:
 
 
 # --- frames -----------------------------------------------------------------------------------
+
 
 class CalibrationFrames:
     """The calibration set, re-read from the videos on each pass NNCF makes: 300 letterboxed
@@ -106,6 +108,7 @@ def videos_key(videos) -> list[dict]:
 
 # --- quantising -------------------------------------------------------------------------------
 
+
 def head_scope(model):
     """NNCF's ignored scope for a YOLO head: its box/keypoint decoding (DFL, the anchor and stride
     arithmetic, the keypoint sigmoid) works on pixel coordinates that 8 bits cannot hold, and its
@@ -120,9 +123,14 @@ def head_scope(model):
     if not blocks:
         return None  # not an Ultralytics export: quantise everything NNCF would
     head = rf"/model\.{max(blocks)}"
-    return nncf.IgnoredScope(patterns=[rf"{head}/(Add|Sub|Mul|Div|Sigmoid)[^/]*$", rf"{head}/dfl/.*",
-                                                   rf"{head}/cv\d\.\d+/cv\d\.\d+\.2/Conv$"],
-                             validate=False)
+    return nncf.IgnoredScope(
+        patterns=[
+            rf"{head}/(Add|Sub|Mul|Div|Sigmoid)[^/]*$",
+            rf"{head}/dfl/.*",
+            rf"{head}/cv\d\.\d+/cv\d\.\d+\.2/Conv$",
+        ],
+        validate=False,
+    )
 
 
 # How the model is quantised; a cached model built another way is rebuilt. 2: from convert_model's
@@ -142,11 +150,17 @@ def quantize_model(onnx_path: Path, tensors: CalibrationFrames):
     # Multiply's inputs, and those f32 activations took 35-39 % of int8's time on a 960x832 canvas.
     model = ov.convert_model(str(onnx_path))
     with_dynamic_batch(model)
-    return nncf.quantize(model, nncf.Dataset(tensors), subset_size=len(tensors),
-                         preset=nncf.QuantizationPreset.MIXED, ignored_scope=head_scope(model))
+    return nncf.quantize(
+        model,
+        nncf.Dataset(tensors),
+        subset_size=len(tensors),
+        preset=nncf.QuantizationPreset.MIXED,
+        ignored_scope=head_scope(model),
+    )
 
 
 # --- the accuracy check -----------------------------------------------------------------------
+
 
 def match(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """IoUs of the one-to-one matches (Hungarian, IoU >= MATCH_IOU) between xyxy boxes `a` and `b`."""
@@ -164,7 +178,9 @@ def match(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return hits[hits >= MATCH_IOU]
 
 
-def found(reference: list[np.ndarray], candidate: list[np.ndarray], ref_min: float, cand_min: float) -> tuple[int, np.ndarray]:
+def found(
+    reference: list[np.ndarray], candidate: list[np.ndarray], ref_min: float, cand_min: float
+) -> tuple[int, np.ndarray]:
     """(how many reference boxes score >= ref_min, the IoUs of those the candidate has at >= cand_min).
 
     Boxes are (N, 5) rows of x1, y1, x2, y2, score, frame by frame."""
@@ -187,13 +203,24 @@ def agreement(reference: list[np.ndarray], candidate: list[np.ndarray], *, high:
     s_ref, s_kept = found(reference, candidate, high, high)
     s_cand = sum(int((c[:, 4] >= high).sum()) for c in candidate)
     ratio = lambda a, b: a / b if b else 1.0  # noqa: E731
-    return {"frames": len(reference), "high": high, "low": low,
-            "reference_boxes": n_ref, "boxes": n_cand, "matched": int(len(kept)),
-            "lost": n_ref - int(len(kept)), "added": n_cand - int(len(backed)),
-            "recall": ratio(len(kept), n_ref), "precision": ratio(len(backed), n_cand),
-            "mean_iou": float(kept.mean()) if len(kept) else None,
-            "strict": {"matched": int(len(s_kept)), "recall": ratio(len(s_kept), s_ref),
-                       "precision": ratio(len(s_kept), s_cand)}}
+    return {
+        "frames": len(reference),
+        "high": high,
+        "low": low,
+        "reference_boxes": n_ref,
+        "boxes": n_cand,
+        "matched": int(len(kept)),
+        "lost": n_ref - int(len(kept)),
+        "added": n_cand - int(len(backed)),
+        "recall": ratio(len(kept), n_ref),
+        "precision": ratio(len(backed), n_cand),
+        "mean_iou": float(kept.mean()) if len(kept) else None,
+        "strict": {
+            "matched": int(len(s_kept)),
+            "recall": ratio(len(s_kept), s_ref),
+            "precision": ratio(len(s_kept), s_cand),
+        },
+    }
 
 
 def person_boxes(compiled, frames, size: int, *, conf: float, iou: float) -> list[np.ndarray]:
@@ -215,14 +242,19 @@ def judge(result: dict) -> dict:
     enough = result["reference_boxes"] >= MIN_BOXES
     result["passed"] = bool(enough and result["recall"] >= MIN_RECALL and result["precision"] >= MIN_PRECISION)
     if not enough:
-        result["why"] = f"only {result['reference_boxes']} people found by f32 in the held-out frames; {MIN_BOXES} are needed to judge"
-    result["rule"] = (f"int8 keeps >= {MIN_RECALL:.0%} of f32's person boxes >= {result['high']:g} (found at >= {result['low']:g}, "
-                      f"IoU >= {MATCH_IOU}) and adds <= {1 - MIN_PRECISION:.0%}")
+        result["why"] = (
+            f"only {result['reference_boxes']} people found by f32 in the held-out frames; {MIN_BOXES} are needed to judge"
+        )
+    result["rule"] = (
+        f"int8 keeps >= {MIN_RECALL:.0%} of f32's person boxes >= {result['high']:g} (found at >= {result['low']:g}, "
+        f"IoU >= {MATCH_IOU}) and adds <= {1 - MIN_PRECISION:.0%}"
+    )
     return result
 
 
-def check_accuracy(onnx_path: Path, int8_xml: Path, frames: list[np.ndarray], size: int, *,
-                   tracker=None, iou: float = 0.5) -> dict:
+def check_accuracy(
+    onnx_path: Path, int8_xml: Path, frames: list[np.ndarray], size: int, *, tracker=None, iou: float = 0.5
+) -> dict:
     """int8 against f32 (the reference) on `frames`, both on the CPU in f32 arithmetic elsewhere, at
     the thresholds of `tracker` (a vision.track_config.TrackerConfig; default: its defaults)."""
     from edge_app.vision.track_config import TrackerConfig
@@ -239,6 +271,7 @@ def check_accuracy(onnx_path: Path, int8_xml: Path, frames: list[np.ndarray], si
 
 
 # --- the cache --------------------------------------------------------------------------------
+
 
 def stale_reason(xml: Path, sidecar: dict | None, source_sha: str, videos=None) -> str | None:
     """Why the cached int8 model must be rebuilt, or None if it is current."""
@@ -268,10 +301,14 @@ def verdict_problem(xml: Path, verdict_path: Path) -> str | None:
         if verdict.get("why"):
             return f"its accuracy check could not judge it ({verdict['why']})"
         if "high" not in verdict:
-            return (f"it failed the old accuracy check, which counted threshold flips as lost players (recall "
-                    f"{verdict.get('recall', 0):.1%}); `axolotl-edge models quantize --videos ...` checks it again without rebuilding")
-        return (f"it failed its accuracy check against f32 (recall {verdict.get('recall', 0):.1%}, precision "
-                f"{verdict.get('precision', 0):.1%}; the rule: {verdict.get('rule')})")
+            return (
+                f"it failed the old accuracy check, which counted threshold flips as lost players (recall "
+                f"{verdict.get('recall', 0):.1%}); `axolotl-edge models quantize --videos ...` checks it again without rebuilding"
+            )
+        return (
+            f"it failed its accuracy check against f32 (recall {verdict.get('recall', 0):.1%}, precision "
+            f"{verdict.get('precision', 0):.1%}; the rule: {verdict.get('rule')})"
+        )
     return None
 
 
@@ -283,11 +320,23 @@ def verdict_current(verdict: dict | None, tracker) -> bool:
         return False
     if verdict.get("method") == "harness":
         return True
-    return (verdict.get("high"), verdict.get("low")) == (tracker.track_activation_threshold, tracker.low_score_threshold)
+    return (verdict.get("high"), verdict.get("low")) == (
+        tracker.track_activation_threshold,
+        tracker.low_score_threshold,
+    )
 
 
-def build(onnx_path: Path, videos, *, frames: int = 300, input_size: int = 1280, int8_dir=None,
-          eval_frames: int = EVAL_FRAMES, force: bool = False, tracker=None) -> tuple[dict, dict, bool]:
+def build(
+    onnx_path: Path,
+    videos,
+    *,
+    frames: int = 300,
+    input_size: int = 1280,
+    int8_dir=None,
+    eval_frames: int = EVAL_FRAMES,
+    force: bool = False,
+    tracker=None,
+) -> tuple[dict, dict, bool]:
     """Quantise `onnx_path` on frames of `videos` and check it, unless the cached model is current
     (a current model whose verdict is missing or outdated is checked again, not rebuilt).
 
@@ -298,7 +347,9 @@ def build(onnx_path: Path, videos, *, frames: int = 300, input_size: int = 1280,
     tracker = tracker or TrackerConfig()
     videos = [str(v) for v in videos]
     if not videos:
-        raise AxolotlError("int8 needs calibration frames: pass your own recordings (--videos, or detector.calib_videos)")
+        raise AxolotlError(
+            "int8 needs calibration frames: pass your own recordings (--videos, or detector.calib_videos)"
+        )
     video_lengths(videos, "--videos")  # a missing or unreadable video fails now, not minutes in
     xml, side_path, verdict_path = cache_paths(onnx_path, int8_dir)
     source_sha = sha256_of(onnx_path)
@@ -322,18 +373,31 @@ def build(onnx_path: Path, videos, *, frames: int = 300, input_size: int = 1280,
         import nncf  # quantize_model has imported it (or said how to install it)
 
         sidecar = {
-            "source": str(onnx_path), "source_sha256": source_sha,
-            "calibration": {"videos": videos_key(videos), "frames": len(calib), "input_size": input_size,
-                            "picks": "evenly over the videos, frame (i + 0.25) * total / n"},
-            "nncf": nncf.__version__, "openvino": ov.__version__.split("-")[0],
-            "preset": "mixed", "recipe": RECIPE, "build_seconds": round(time.monotonic() - t0, 1), "built_at": utc_now_iso("seconds"),
+            "source": str(onnx_path),
+            "source_sha256": source_sha,
+            "calibration": {
+                "videos": videos_key(videos),
+                "frames": len(calib),
+                "input_size": input_size,
+                "picks": "evenly over the videos, frame (i + 0.25) * total / n",
+            },
+            "nncf": nncf.__version__,
+            "openvino": ov.__version__.split("-")[0],
+            "preset": "mixed",
+            "recipe": RECIPE,
+            "build_seconds": round(time.monotonic() - t0, 1),
+            "built_at": utc_now_iso("seconds"),
         }
         write_json(side_path, sidecar)
     held_out = list(even_frames(videos, eval_frames, phase=0.75))
     verdict = check_accuracy(onnx_path, xml, held_out, input_size, tracker=tracker)
-    verdict.update({"int8_sha256": sha256_of(xml.with_suffix(".bin")), "method": (
-        "int8 vs f32 on held-out frames of the calibration videos, frame (i + 0.75) * total / n"),
-        "checked_at": utc_now_iso("seconds")})
+    verdict.update(
+        {
+            "int8_sha256": sha256_of(xml.with_suffix(".bin")),
+            "method": ("int8 vs f32 on held-out frames of the calibration videos, frame (i + 0.75) * total / n"),
+            "checked_at": utc_now_iso("seconds"),
+        }
+    )
     write_json(verdict_path, verdict)
     return sidecar, verdict, reason is not None
 
@@ -348,13 +412,23 @@ def ensure_int8(onnx_path: Path, config) -> Path:
     outdated = not verdict_current(read_json(verdict_path), TrackerConfig())
     if reason is not None or (outdated and config.calib_videos):
         if not config.calib_videos:
-            raise AxolotlError(f"no usable int8 model for {onnx_path.name} ({reason}); build it from your own video with "
-                               f"`axolotl-edge models quantize --videos REC.mp4 ...` (or set detector.calib_videos), or use precision 'f32'")
-        build(onnx_path, config.calib_videos, frames=config.calib_frames, input_size=config.input_size, int8_dir=config.int8_dir)
+            raise AxolotlError(
+                f"no usable int8 model for {onnx_path.name} ({reason}); build it from your own video with "
+                f"`axolotl-edge models quantize --videos REC.mp4 ...` (or set detector.calib_videos), or use precision 'f32'"
+            )
+        build(
+            onnx_path,
+            config.calib_videos,
+            frames=config.calib_frames,
+            input_size=config.input_size,
+            int8_dir=config.int8_dir,
+        )
     problem = verdict_problem(xml, verdict_path)
     if problem is not None:
-        raise AxolotlError(f"refusing the int8 model {xml}: {problem}; use precision 'f32' or 'bf16', or rebuild it "
-                           f"with more or other frames (`axolotl-edge models quantize --videos ... --force`)")
+        raise AxolotlError(
+            f"refusing the int8 model {xml}: {problem}; use precision 'f32' or 'bf16', or rebuild it "
+            f"with more or other frames (`axolotl-edge models quantize --videos ... --force`)"
+        )
     return xml
 
 
@@ -363,7 +437,9 @@ def format_verdict(v: dict) -> str:
         return f"int8 vs f32 on the accuracy harness: {'PASSED' if v['passed'] else 'FAILED'} ({v.get('why')})"
     iou = "n/a" if v.get("mean_iou") is None else f"{v['mean_iou']:.3f}"
     strict = v.get("strict")
-    also = (f"; both at >= {v['high']:g}: {strict['recall']:.1%} / {strict['precision']:.1%}" if strict else "")
-    return (f"int8 vs f32 on {v['frames']} held-out frames: kept {v['recall']:.1%} ({v['matched']} of {v['reference_boxes']} "
-            f"f32 boxes), added {1 - v['precision']:.1%} ({v.get('added', '?')} of {v['boxes']} int8 boxes), mean IoU {iou}"
-            f"{also}: {'PASSED' if v['passed'] else 'FAILED'} ({v.get('why') or v['rule']})")
+    also = f"; both at >= {v['high']:g}: {strict['recall']:.1%} / {strict['precision']:.1%}" if strict else ""
+    return (
+        f"int8 vs f32 on {v['frames']} held-out frames: kept {v['recall']:.1%} ({v['matched']} of {v['reference_boxes']} "
+        f"f32 boxes), added {1 - v['precision']:.1%} ({v.get('added', '?')} of {v['boxes']} int8 boxes), mean IoU {iou}"
+        f"{also}: {'PASSED' if v['passed'] else 'FAILED'} ({v.get('why') or v['rule']})"
+    )

@@ -82,8 +82,15 @@ def row_profile(scale, frame_size: tuple[int, int], step: int = 4):
     return vs, h_min, h_max, x_lo, x_hi
 
 
-def plan_tiles(scale, frame_size: tuple[int, int], tile_size: tuple[int, int], *, target_px: float = 100.0,
-               max_zoom: float = 3.0, min_person_px: float = 8.0) -> TilePlan:
+def plan_tiles(
+    scale,
+    frame_size: tuple[int, int],
+    tile_size: tuple[int, int],
+    *,
+    target_px: float = 100.0,
+    max_zoom: float = 3.0,
+    min_person_px: float = 8.0,
+) -> TilePlan:
     """Rows of tiles from the far edge of the pitch down to the frame's bottom (see the module docstring)."""
     w, h = frame_size
     tw, th = tile_size
@@ -152,8 +159,11 @@ def grid_plan(frame_size: tuple[int, int], tile_size: tuple[int, int], zoom: flo
         n = max(1, math.ceil((span - overlap) / (size - overlap))) if span > size else 1
         return [0.0] if n == 1 else [k * (span - size) / (n - 1) for k in range(n)]
 
-    tiles = [(x, y, zoom) for y in starts(h, sh, min(HEAD_MARGIN * person, sh / 2))
-             for x in starts(w, sw, min(WIDTH_OF_HEIGHT * person, sw / 2))]
+    tiles = [
+        (x, y, zoom)
+        for y in starts(h, sh, min(HEAD_MARGIN * person, sh / 2))
+        for x in starts(w, sw, min(WIDTH_OF_HEIGHT * person, sw / 2))
+    ]
     return TilePlan(tuple(tiles), tile_size, frame_size)
 
 
@@ -169,8 +179,14 @@ def tile_batch(image: np.ndarray, plan: TilePlan, out: np.ndarray | None = None)
     for k, (x, y, z) in enumerate(plan.tiles):
         # An affine warp crops, zooms and pads in one pass (OpenCV, in C++).
         M = np.array([[z, 0, -x * z], [0, z, -y * z]], np.float64)
-        tile = cv2.warpAffine(image, M, (tw, th), flags=cv2.INTER_LINEAR if z >= 1 else cv2.INTER_AREA,
-                              borderMode=cv2.BORDER_CONSTANT, borderValue=(PAD_VALUE,) * 3)
+        tile = cv2.warpAffine(
+            image,
+            M,
+            (tw, th),
+            flags=cv2.INTER_LINEAR if z >= 1 else cv2.INTER_AREA,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=(PAD_VALUE,) * 3,
+        )
         np.multiply(tile.transpose(2, 0, 1)[::-1], scale, out=out[k])
     return out
 
@@ -182,12 +198,19 @@ def decode_tiles(raw: np.ndarray, plan: TilePlan, layout, *, conf: float, iou: f
     for k, (x, y, z) in enumerate(plan.tiles):
         # Undoing a letterbox is (p - pad) / scale; a tile at (x, y) zoomed z is the same with pad = -x·z.
         params = LetterboxParams(scale=z, pad_x=-x * z, pad_y=-y * z, src_w=w, src_h=h)
-        outs.append(decode(raw[k:k + 1], layout, params, conf=conf, iou=iou, classes=classes))
+        outs.append(decode(raw[k : k + 1], layout, params, conf=conf, iou=iou, classes=classes))
     return outs
 
 
-def merge_tiles(per_tile: list[Detections], plan: TilePlan, *, iou: float, edge_px: float = 3.0,
-                cover: float = 0.6, align: float = 0.2) -> Detections:
+def merge_tiles(
+    per_tile: list[Detections],
+    plan: TilePlan,
+    *,
+    iou: float,
+    edge_px: float = 3.0,
+    cover: float = 0.6,
+    align: float = 0.2,
+) -> Detections:
     """One detection per object from overlapping tiles.
 
     A box within `edge_px` (tile pixels) of an inner tile edge is truncated: dropped when a
@@ -252,6 +275,9 @@ def _coverage(box: np.ndarray, others: np.ndarray) -> np.ndarray:
 
 def _concat(parts: list[Detections]) -> Detections:
     kps = None if parts[0].keypoints is None else np.concatenate([p.keypoints for p in parts])
-    return Detections(np.concatenate([p.xyxy for p in parts]), np.concatenate([p.confidence for p in parts]),
-                      np.concatenate([p.class_id for p in parts]), kps)
-
+    return Detections(
+        np.concatenate([p.xyxy for p in parts]),
+        np.concatenate([p.confidence for p in parts]),
+        np.concatenate([p.class_id for p in parts]),
+        kps,
+    )

@@ -55,7 +55,10 @@ TRACKED, LOST, REMOVED = 1, 2, 3
 
 _EMPTY_I = np.zeros(0, np.int64)
 
-LIVE_BUFFER_PER_S, LIVE_BUFFER_MAX = 5.0, 2.0  # measured on the harness's mast clip (benchmarks/README.md, "A live budget")
+LIVE_BUFFER_PER_S, LIVE_BUFFER_MAX = (
+    5.0,
+    2.0,
+)  # measured on the harness's mast clip (benchmarks/README.md, "A live budget")
 
 
 def live_iou_buffer(dt: float) -> float:
@@ -143,10 +146,15 @@ class ByteTrack:
         old = getattr(self, "_cap", 0)
         names = {
             "_x": ((cap, NCOL), np.float64),  # Kalman state: mean (8) + covariance blocks (12)
-            "_state": ((cap,), np.int8), "_activated": ((cap,), bool), "_alive": ((cap,), bool),
+            "_state": ((cap,), np.int8),
+            "_activated": ((cap,), bool),
+            "_alive": ((cap,), bool),
             "_eid": ((cap,), np.int64),  # output id, -1 until given
-            "_frame": ((cap,), np.int64), "_start": ((cap,), np.int64), "_len": ((cap,), np.int64),
-            "_score": ((cap,), np.float32), "_det": ((cap,), np.int64),  # row matched in this frame
+            "_frame": ((cap,), np.int64),
+            "_start": ((cap,), np.int64),
+            "_len": ((cap,), np.int64),
+            "_score": ((cap,), np.float32),
+            "_det": ((cap,), np.int64),  # row matched in this frame
         }
         for name, (shape, dtype) in names.items():
             arr = np.zeros(shape, dtype)
@@ -209,8 +217,9 @@ class ByteTrack:
 
         matches = _Matches()
         left, newly_lost = self._match_pool(matches, pool, overlap, conf, hi, lo)
-        left = self._match_unconfirmed(matches, unconfirmed, overlap[len(pool):] if overlap is not None else None,
-                                       conf, left)
+        left = self._match_unconfirmed(
+            matches, unconfirmed, overlap[len(pool) :] if overlap is not None else None, conf, left
+        )
         self._apply_matches(matches, conf, xyah)
         new = self._start_tracks(left, conf, xyah)
         tracked_new, lost_new = self._next_lists(tracked, lost, new, matches.re_slots, newly_lost)
@@ -225,8 +234,9 @@ class ByteTrack:
         self._lost = lost_new
         return self._output(detections, tracked_new)
 
-    def _predict_and_overlap(self, pool: np.ndarray, n_act: int, unconfirmed: np.ndarray,
-                             boxes: np.ndarray) -> np.ndarray | None:
+    def _predict_and_overlap(
+        self, pool: np.ndarray, n_act: int, unconfirmed: np.ndarray, boxes: np.ndarray
+    ) -> np.ndarray | None:
         """Step 1, and the IoU of every track that takes part (the predicted pool, then the unconfirmed
         tracks, which supervision does not predict) with every detection, once; None when either is none."""
         if len(pool):
@@ -240,8 +250,9 @@ class ByteTrack:
         b = self.iou_buffer
         return iou(buffered(tlbr(x), b), buffered(boxes, b)) if b else iou(tlbr(x), boxes)
 
-    def _match_pool(self, matches: _Matches, pool: np.ndarray, overlap, conf: np.ndarray, hi: np.ndarray,
-                    lo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _match_pool(
+        self, matches: _Matches, pool: np.ndarray, overlap, conf: np.ndarray, hi: np.ndarray, lo: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Steps 2 and 3. Returns the high-score detections left and the tracks lost now."""
         n_pool = len(pool)
         if not n_pool:
@@ -261,8 +272,11 @@ class ByteTrack:
                 u_det = unmatched(len(hi), cols)
 
         # Tracked tracks left <-> low-score detections, on plain IoU.
-        r_idx = (self._state[pool] == TRACKED).nonzero()[0] if u_track is None else \
-            u_track[self._state[pool[u_track]] == TRACKED]
+        r_idx = (
+            (self._state[pool] == TRACKED).nonzero()[0]
+            if u_track is None
+            else u_track[self._state[pool[u_track]] == TRACKED]
+        )
         r_tracked = newly_lost = pool[r_idx]
         if len(r_tracked) and len(lo):
             rows, cols = assign(1.0 - overlap[r_idx][:, lo], 0.5)
@@ -272,8 +286,9 @@ class ByteTrack:
         self._state[newly_lost] = LOST
         return (hi if u_det is None else hi[u_det]), newly_lost
 
-    def _match_unconfirmed(self, matches: _Matches, unconfirmed: np.ndarray, overlap, conf: np.ndarray,
-                           left: np.ndarray) -> np.ndarray:
+    def _match_unconfirmed(
+        self, matches: _Matches, unconfirmed: np.ndarray, overlap, conf: np.ndarray, left: np.ndarray
+    ) -> np.ndarray:
         """Step 4 (`overlap`: the unconfirmed tracks' rows). Returns the high-score detections left."""
         removed = unconfirmed
         if len(unconfirmed) and len(left):
@@ -342,8 +357,9 @@ class ByteTrack:
         self._det[new] = left
         return new
 
-    def _next_lists(self, tracked: np.ndarray, lost: np.ndarray, new: np.ndarray, re_slots: np.ndarray,
-                    newly_lost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _next_lists(
+        self, tracked: np.ndarray, lost: np.ndarray, new: np.ndarray, re_slots: np.ndarray, newly_lost: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Step 6 and the new tracked and lost lists. Tracks removed in the previous frame and not
         re-found leave the lost pool; tracks lost for too long are marked removed now but stay one
         frame more (supervision's order)."""

@@ -12,13 +12,25 @@ class TrackerConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    track_activation_threshold: float = Field(0.25, ge=0.0, le=1.0, description=(
-        "the high threshold: boxes scoring above it are matched to tracks first, and may start a track "
-        "(from this + 0.1)"))
-    low_score_threshold: float = Field(0.1, ge=0.0, le=1.0, description=(
-        "the low threshold: boxes scoring above it, but not above track_activation_threshold, only continue "
-        "tracks already tracked (ByteTrack's second association); the pipeline's detector keeps every box "
-        "down to it, whatever detector.conf says"))
+    track_activation_threshold: float = Field(
+        0.25,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "the high threshold: boxes scoring above it are matched to tracks first, and may start a track "
+            "(from this + 0.1)"
+        ),
+    )
+    low_score_threshold: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "the low threshold: boxes scoring above it, but not above track_activation_threshold, only continue "
+            "tracks already tracked (ByteTrack's second association); the pipeline's detector keeps every box "
+            "down to it, whatever detector.conf says"
+        ),
+    )
     lost_track_buffer: int = 30
     minimum_matching_threshold: float = 0.8
     minimum_consecutive_frames: int = 1
@@ -26,6 +38,8 @@ class TrackerConfig(BaseModel):
     @model_validator(mode="after")
     def _low_below_high(self):
         if self.low_score_threshold >= self.track_activation_threshold:
-            raise ValueError(f"low_score_threshold ({self.low_score_threshold}) must be below "
-                             f"track_activation_threshold ({self.track_activation_threshold})")
+            raise ValueError(
+                f"low_score_threshold ({self.low_score_threshold}) must be below "
+                f"track_activation_threshold ({self.track_activation_threshold})"
+            )
         return self

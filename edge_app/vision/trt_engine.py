@@ -28,11 +28,15 @@ from edge_app.vision.sample_frames import even_frames, video_lengths
 
 log = logging.getLogger(__name__)
 
-INSTALL_TRT = ("TensorRT's Python package is missing: on a Jetson install JetPack (`sudo apt install nvidia-jetpack`, "
-               "then use the system python3 or a venv with --system-site-packages); on a NUC with an NVIDIA GPU "
-               "`pip install tensorrt`; or use detector type='onnxruntime'")
-INSTALL_PYCUDA = ("pycuda is missing: `pip install pycuda` (needs the CUDA toolkit: JetPack on a Jetson, "
-                  "the NVIDIA driver + CUDA on a NUC); or use detector type='onnxruntime'")
+INSTALL_TRT = (
+    "TensorRT's Python package is missing: on a Jetson install JetPack (`sudo apt install nvidia-jetpack`, "
+    "then use the system python3 or a venv with --system-site-packages); on a NUC with an NVIDIA GPU "
+    "`pip install tensorrt`; or use detector type='onnxruntime'"
+)
+INSTALL_PYCUDA = (
+    "pycuda is missing: `pip install pycuda` (needs the CUDA toolkit: JetPack on a Jetson, "
+    "the NVIDIA driver + CUDA on a NUC); or use detector type='onnxruntime'"
+)
 # Checked on every load; the rest of the key only where the engine's name was derived from the options.
 COMPAT = ("onnx_sha256", "tensorrt", "gpu")
 KEY = (*COMPAT, "precision", "input_size", "dla_core", "min_size", "max_batch")
@@ -67,7 +71,9 @@ class CudaDevice:
             self.name = device.name()
             self.ctx = device.retain_primary_context()
         except cuda.Error as exc:
-            raise AxolotlError(f"no usable CUDA GPU {index} ({first_line(exc, 160)}); check the NVIDIA driver with nvidia-smi, or use detector type='onnxruntime'") from None
+            raise AxolotlError(
+                f"no usable CUDA GPU {index} ({first_line(exc, 160)}); check the NVIDIA driver with nvidia-smi, or use detector type='onnxruntime'"
+            ) from None
         self.cuda = cuda
 
     def __enter__(self):
@@ -147,7 +153,9 @@ def onnx_metadata(onnx_path: Path) -> tuple[dict, tuple]:
     try:
         sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     except Exception as exc:  # ORT raises several types for bad files
-        raise AxolotlError(f"cannot read model {onnx_path} ({first_line(exc, 160)}); restore it or re-export with scripts/export_onnx.py") from None
+        raise AxolotlError(
+            f"cannot read model {onnx_path} ({first_line(exc, 160)}); restore it or re-export with scripts/export_onnx.py"
+        ) from None
     meta = sess.get_modelmeta().custom_metadata_map
     out_shape = tuple(sess.get_outputs()[0].shape)
     layout_from(out_shape, meta)  # fail now, not after minutes of building, if it is no YOLO head
@@ -169,7 +177,7 @@ def calibration_frames(videos, count: int, size: int) -> Iterator[np.ndarray]:
         if t.shape[1:] != (size, size):  # Letterbox never upscales past 2x: pad small videos
             out = np.full((3, size, size), pad, np.float32)
             y, x = (size - t.shape[1]) // 2, (size - t.shape[2]) // 2
-            out[:, y:y + t.shape[1], x:x + t.shape[2]] = t
+            out[:, y : y + t.shape[1], x : x + t.shape[2]] = t
             t = out
         yield t.copy()  # Letterbox reuses its buffer
 
@@ -217,27 +225,41 @@ def build_engine(trt, gpu: CudaDevice, onnx_path: Path, engine_path: Path, opts:
     metadata, _ = onnx_metadata(onnx_path)
     if opts.precision not in ("fp16", "int8", "fp32"):
         raise AxolotlError(f"unknown precision '{opts.precision}'; use fp16, int8 or fp32")
-    cache = Path(opts.calib_cache) if opts.calib_cache else engine_path.parent / f"{onnx_path.stem}_{key['onnx_sha256'][:12]}_{opts.input_size}.calib"
+    cache = (
+        Path(opts.calib_cache)
+        if opts.calib_cache
+        else engine_path.parent / f"{onnx_path.stem}_{key['onnx_sha256'][:12]}_{opts.input_size}.calib"
+    )
     if opts.precision == "int8" and not cache.exists():
         if not opts.calib_videos:
-            raise AxolotlError(f"int8 needs calibration frames: pass your own videos (--calib-video / calib_videos), or a calibration cache ({cache} does not exist)")
+            raise AxolotlError(
+                f"int8 needs calibration frames: pass your own videos (--calib-video / calib_videos), or a calibration cache ({cache} does not exist)"
+            )
         for v in opts.calib_videos:
             if not Path(v).is_file():
                 raise AxolotlError(f"calibration video not found: {v}; check the path")
-        video_lengths(opts.calib_videos, "--calib-video")  # now: an exception inside TensorRT's callback would lose its message
+        video_lengths(
+            opts.calib_videos, "--calib-video"
+        )  # now: an exception inside TensorRT's callback would lose its message
     t0 = time.monotonic()
     with gpu as cuda:
         logger = trt.Logger(trt.Logger.WARNING)
         builder = trt.Builder(logger)
         # TensorRT 10 only has explicit batch (the flag is deprecated); 8.x needs it asked for.
         major = int(trt.__version__.split(".")[0])
-        network = builder.create_network(0 if major >= 10 else 1 << int(trt.NetworkDefinitionCreationFlag.EXPLICIT_BATCH))
+        network = builder.create_network(
+            0 if major >= 10 else 1 << int(trt.NetworkDefinitionCreationFlag.EXPLICIT_BATCH)
+        )
         parser = trt.OnnxParser(network, logger)
         if not parser.parse_from_file(str(onnx_path)):
             errors = "; ".join(str(parser.get_error(i)) for i in range(parser.num_errors))
-            raise AxolotlError(f"TensorRT cannot parse {onnx_path.name} ({errors[:200]}); re-export it with scripts/export_onnx.py")
+            raise AxolotlError(
+                f"TensorRT cannot parse {onnx_path.name} ({errors[:200]}); re-export it with scripts/export_onnx.py"
+            )
         if network.num_inputs != 1 or network.num_outputs != 1:
-            raise AxolotlError(f"{onnx_path.name} has {network.num_inputs} inputs and {network.num_outputs} outputs; a YOLO export has one of each")
+            raise AxolotlError(
+                f"{onnx_path.name} has {network.num_inputs} inputs and {network.num_outputs} outputs; a YOLO export has one of each"
+            )
         inp = network.get_input(0)
         config = builder.create_builder_config()
         config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, opts.workspace_mb << 20)
@@ -263,7 +285,9 @@ def build_engine(trt, gpu: CudaDevice, onnx_path: Path, engine_path: Path, opts:
         if opts.dla_core is not None:
             cores = builder.num_DLA_cores
             if not 0 <= opts.dla_core < cores:
-                raise AxolotlError(f"DLA core {opts.dla_core} does not exist on this device ({cores} DLA cores; only Jetson AGX/NX Orin have them); drop --dla-core / dla_core")
+                raise AxolotlError(
+                    f"DLA core {opts.dla_core} does not exist on this device ({cores} DLA cores; only Jetson AGX/NX Orin have them); drop --dla-core / dla_core"
+                )
             if opts.precision == "fp32":
                 raise AxolotlError("DLA runs fp16 or int8 only; use precision fp16 or int8 with a DLA core")
             config.default_device_type = trt.DeviceType.DLA
@@ -271,42 +295,69 @@ def build_engine(trt, gpu: CudaDevice, onnx_path: Path, engine_path: Path, opts:
             config.set_flag(trt.BuilderFlag.GPU_FALLBACK)  # layers DLA cannot run go to the GPU
         serialized = builder.build_serialized_network(network, config)
         if serialized is None:
-            raise AxolotlError(f"TensorRT could not build an engine from {onnx_path.name} (its log is above); try a larger --workspace-mb or precision fp16")
+            raise AxolotlError(
+                f"TensorRT could not build an engine from {onnx_path.name} (its log is above); try a larger --workspace-mb or precision fp16"
+            )
     engine_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = engine_path.with_name(engine_path.name + ".tmp")
     with open(tmp, "wb") as f:
         f.write(serialized)
     os.replace(tmp, engine_path)  # never leave a half-written engine under the real name
     meta = {
-        **key, "onnx": str(onnx_path), "input": inp.name, "workspace_mb": opts.workspace_mb,
+        **key,
+        "onnx": str(onnx_path),
+        "input": inp.name,
+        "workspace_mb": opts.workspace_mb,
         "profile": {"min": list(shapes[0]), "opt": list(shapes[1]), "max": list(shapes[2])},
         "calibration": {"cache": str(cache), "frames_fed": calibrator.fed} if calibrator else None,
-        "metadata": metadata, "build_seconds": round(time.monotonic() - t0, 1),
+        "metadata": metadata,
+        "build_seconds": round(time.monotonic() - t0, 1),
         "built_at": utc_now_iso("seconds"),
     }
     sidecar_path(engine_path).write_text(json.dumps(meta, indent=2) + "\n")
     return meta
 
 
-def ensure_engine(trt, gpu: CudaDevice, onnx_path: Path, opts: BuildOptions, *, engine: str | Path | None = None,
-                  engine_dir: str | Path | None = None, build: bool = True, force: bool = False) -> tuple[Path, dict, bool]:
+def ensure_engine(
+    trt,
+    gpu: CudaDevice,
+    onnx_path: Path,
+    opts: BuildOptions,
+    *,
+    engine: str | Path | None = None,
+    engine_dir: str | Path | None = None,
+    build: bool = True,
+    force: bool = False,
+) -> tuple[Path, dict, bool]:
     """The engine for `onnx_path` on this TensorRT and GPU: loaded if its sidecar matches, else built.
 
     With an explicit `engine` path only the compatibility (TensorRT, GPU, ONNX hash) is checked,
     and its own precision and size are used; a derived path must match every option.
     Returns (path, sidecar, built).
     """
-    key = {"onnx_sha256": sha256_of(onnx_path), "tensorrt": trt.__version__, "gpu": gpu.name,
-           "precision": opts.precision, "input_size": opts.input_size, "dla_core": opts.dla_core,
-           "min_size": opts.min_size, "max_batch": opts.max_batch}
+    key = {
+        "onnx_sha256": sha256_of(onnx_path),
+        "tensorrt": trt.__version__,
+        "gpu": gpu.name,
+        "precision": opts.precision,
+        "input_size": opts.input_size,
+        "dla_core": opts.dla_core,
+        "min_size": opts.min_size,
+        "max_batch": opts.max_batch,
+    }
     if engine is not None:
         path, fields = Path(engine).expanduser(), COMPAT
     else:
-        path, fields = Path(engine_dir or onnx_path.parent) / engine_file_name(onnx_path, trt.__version__, gpu.name, opts), KEY
+        path, fields = (
+            Path(engine_dir or onnx_path.parent) / engine_file_name(onnx_path, trt.__version__, gpu.name, opts),
+            KEY,
+        )
     reason = "a rebuild was asked for" if force else stale_reason(path, key, fields)
     if reason is None:
         return path, read_sidecar(path), False
     if not build:
-        raise AxolotlError(f"TensorRT engine {path} cannot be used ({reason}); build it with scripts/build_trt.py or set build = true")
+        raise AxolotlError(
+            f"TensorRT engine {path} cannot be used ({reason}); build it with scripts/build_trt.py or set build = true"
+        )
     log.warning("building TensorRT engine %s (%s); this takes minutes, once", path.name, reason)
     return path, build_engine(trt, gpu, onnx_path, path, opts, key), True

@@ -29,6 +29,8 @@ def view_warning(calibration, frame_size: tuple[int, int] | None = None, *, min_
     finite = h_min[np.isfinite(h_min) & (h_min > 0)]
     if not len(finite) or finite.min() >= min_person_px:
         return None
-    return (f"players on the far side of the pitch are only {finite.min():.0f} px tall in this {size[0]}x{size[1]} view "
-            f"(under {min_person_px:.0f} px, too small to be found even zoomed): mount the camera higher or nearer, "
-            f"zoom the lens in, or record in 4K")
+    return (
+        f"players on the far side of the pitch are only {finite.min():.0f} px tall in this {size[0]}x{size[1]} view "
+        f"(under {min_person_px:.0f} px, too small to be found even zoomed): mount the camera higher or nearer, "
+        f"zoom the lens in, or record in 4K"
+    )

@@ -27,9 +27,9 @@ import numpy as np
 
 from edge_app.positions.camera import CalibratedScale
 from edge_app.vision.crops import CropPlanner, PackedPlan, decode_packed, packed_batch
-from edge_app.vision.motion import MotionMap
 from edge_app.vision.detections import Detections
 from edge_app.vision.detectors.base import DetectorBackend
+from edge_app.vision.motion import MotionMap
 from edge_app.vision.person_size import ObservedScale
 from edge_app.vision.tiles import TilePlan, decode_tiles, grid_plan, merge_tiles, plan_tiles, row_profile, tile_batch
 
@@ -117,8 +117,14 @@ class ZoomDetector(DetectorBackend):
         c = self.config
         # Players under min_person_px are out of reach (the zoom upsamples, it adds no detail):
         # zooming further for them would cost the most pixels for the least.
-        plan = plan_tiles(scale, frame_size, (c.tile_width, c.tile_height), target_px=c.target_px,
-                          max_zoom=min(c.max_zoom, c.target_px / c.min_person_px), min_person_px=8.0)
+        plan = plan_tiles(
+            scale,
+            frame_size,
+            (c.tile_width, c.tile_height),
+            target_px=c.target_px,
+            max_zoom=min(c.max_zoom, c.target_px / c.min_person_px),
+            min_person_px=8.0,
+        )
         if not len(plan):
             return None
         if c.mode in ("auto", "crops"):
@@ -126,8 +132,13 @@ class ZoomDetector(DetectorBackend):
             smallest = float(np.min(h_min[np.isfinite(h_min)], initial=np.inf))
             if smallest * full_frame_zoom(self.info.input_size, frame_size) >= 0.9 * c.target_px:
                 return None
-        log.info("zoom: %d tiles of %dx%d per frame (zoom %s)", len(plan), c.tile_width, c.tile_height,
-                 ", ".join(f"{z:.2f}" for z in sorted({round(t[2], 2) for t in plan.tiles})))
+        log.info(
+            "zoom: %d tiles of %dx%d per frame (zoom %s)",
+            len(plan),
+            c.tile_width,
+            c.tile_height,
+            ", ".join(f"{z:.2f}" for z in sorted({round(t[2], 2) for t in plan.tiles})),
+        )
         return plan
 
     # The detector interface's hooks (detectors/base.py), which the plain backends leave off.
@@ -152,8 +163,16 @@ class ZoomDetector(DetectorBackend):
             tall = max(self.config.tile_height, self.info.input_size) if self.backend.letterbox.rect else None
             if self.live:
                 self._motion.update(image)
-            plan = self._crops.plan(plan, self.config, t, self.live, budget, tall, self._motion if self.live else None,
-                                    self.backend.shape_step)
+            plan = self._crops.plan(
+                plan,
+                self.config,
+                t,
+                self.live,
+                budget,
+                tall,
+                self._motion if self.live else None,
+                self.backend.shape_step,
+            )
         self._t_pre = time.perf_counter()
         if isinstance(plan, PackedPlan):
             self._buffer = packed_batch(image, plan, self._buffer)
@@ -216,9 +235,14 @@ class ZoomDetector(DetectorBackend):
         if obs.refit():
             self._plans[size] = self._plan(obs, size)
         elif self._plans.get(size) is None and full_frame_zoom(self.info.input_size, size) < self.GRID_ZOOM:
-            self._plans[size] = grid_plan(size, (self.config.tile_width, self.config.tile_height), self.GRID_ZOOM,
-                                          self.config.target_px)
-            log.info("zoom: too few people found to learn their sizes; %d tiles at %.1fx until then", len(self._plans[size]), self.GRID_ZOOM)
+            self._plans[size] = grid_plan(
+                size, (self.config.tile_width, self.config.tile_height), self.GRID_ZOOM, self.config.target_px
+            )
+            log.info(
+                "zoom: too few people found to learn their sizes; %d tiles at %.1fx until then",
+                len(self._plans[size]),
+                self.GRID_ZOOM,
+            )
 
     def detect(self, image: np.ndarray) -> Detections:
         return self.postprocess(self.infer(self.preprocess(image)))

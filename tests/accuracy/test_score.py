@@ -17,8 +17,14 @@ def _truth(people=3, frames=10, height=80.0) -> score.Boxes:
             ids.append(p)
             boxes.append([100 * p + 10, 100, 100 * p + 40, 100 + height])
     xyxy = np.array(boxes, float)
-    return score.Boxes(np.array(fr), np.array(ids), xyxy, xyxy[:, 3] - xyxy[:, 1], np.ones(len(fr)),
-                       names=[f"p{i}" for i in range(people)])
+    return score.Boxes(
+        np.array(fr),
+        np.array(ids),
+        xyxy,
+        xyxy[:, 3] - xyxy[:, 1],
+        np.ones(len(fr)),
+        names=[f"p{i}" for i in range(people)],
+    )
 
 
 def _as_pred(t: score.Boxes, keep=None, ids=None) -> score.Boxes:
@@ -73,8 +79,13 @@ def test_small_and_hidden_people_are_neither_asked_for_nor_false_positives():
     assert det["bands"]["<40"]["truth"] == 10 and det["bands"]["<40"]["recall"] == 1.0
     # A box that hits no one is a false positive in the headline and in its band.
     p = _as_pred(t)
-    extra = score.Boxes(np.r_[p.frame, 0], np.r_[p.id, 999], np.r_[p.xyxy, [[500, 100, 530, 150]]],
-                        np.r_[p.height, 50.0], np.ones(len(p) + 1))
+    extra = score.Boxes(
+        np.r_[p.frame, 0],
+        np.r_[p.id, 999],
+        np.r_[p.xyxy, [[500, 100, 530, 150]]],
+        np.r_[p.height, 50.0],
+        np.ones(len(p) + 1),
+    )
     det, _ = _all(t, extra)
     assert det["precision"] == pytest.approx(5 / 6)
     assert det["bands"]["40-60"]["precision"] == 0.0
@@ -84,15 +95,20 @@ def test_a_box_on_the_visible_top_of_a_hidden_person_is_not_a_false_positive():
     t = _truth(people=2, frames=4)
     t.visible[t.id == 1] = 0.4  # person 1 is hidden below the waist: not in the headline
     p = _as_pred(t)
-    top = (p.id == 101)
+    top = p.id == 101
     p.xyxy[top, 3] = p.xyxy[top, 1] + 36  # the detector boxes the 36 px it sees of 80: IoU 0.45
     det, _ = _all(t, p)
     assert det["truth"] == 4 and det["recall"] == 1.0
     assert det["precision"] == 1.0  # inside a hidden person's whole box: theirs, neither right nor wrong
     # The same half box on a person in full view, already found by another box, is a duplicate.
     t.visible[:] = 1.0
-    both = score.Boxes(np.r_[p.frame, t.frame[t.id == 1]], np.r_[p.id, np.full(4, 555)],
-                       np.r_[p.xyxy, t.xyxy[t.id == 1]], np.ones(12), np.ones(12))
+    both = score.Boxes(
+        np.r_[p.frame, t.frame[t.id == 1]],
+        np.r_[p.id, np.full(4, 555)],
+        np.r_[p.xyxy, t.xyxy[t.id == 1]],
+        np.ones(12),
+        np.ones(12),
+    )
     det, _ = _all(t, both)
     assert det["recall"] == 1.0 and det["precision"] == pytest.approx(8 / 12)
 
@@ -115,9 +131,15 @@ def test_kpis_of_the_truth_itself_have_no_error():
     t = _truth(people=1, frames=len(v))
     truth_k = score.truth_kpis(positions)["p0"]
     assert truth_k.sprint_count == 1
-    player = {"player": "player-1", "track_ids": [100], "distance": truth_k.distance, "top_speed": truth_k.top_speed,
-              "hsr_distance": truth_k.hsr_distance, "sprint_count": truth_k.sprint_count,
-              "sprints": [s.model_dump() for s in truth_k.sprints]}
+    player = {
+        "player": "player-1",
+        "track_ids": [100],
+        "distance": truth_k.distance,
+        "top_speed": truth_k.top_speed,
+        "hsr_distance": truth_k.hsr_distance,
+        "sprint_count": truth_k.sprint_count,
+        "sprints": [s.model_dump() for s in truth_k.sprints],
+    }
     p = _as_pred(t)
     k = score.kpi_scores(t, p, score.match(t, p), {"players": [player]}, positions, frames=len(v))
     assert k["people_whole_clip"] == 1 and k["matched"] == 1

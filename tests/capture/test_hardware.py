@@ -22,13 +22,16 @@ from edge_app.errors import AxolotlError
 
 pytestmark = pytest.mark.timeout(60)
 
-TAIL = ("nvvidconv ! video/x-raw,format=BGRx ! videoconvert ! video/x-raw,format=BGR ! "
-        "appsink drop=true max-buffers=1 sync=false")
+TAIL = (
+    "nvvidconv ! video/x-raw,format=BGRx ! videoconvert ! video/x-raw,format=BGR ! "
+    "appsink drop=true max-buffers=1 sync=false"
+)
 MJPG = cv2.VideoWriter_fourcc(*"MJPG")
 YUYV = cv2.VideoWriter_fourcc(*"YUYV")
 
 
 # -- Jetson pipelines -----------------------------------------------------------------------------
+
 
 def test_csi_default_pipeline_is_exact():
     spec = parse_source("csi:0")
@@ -36,7 +39,8 @@ def test_csi_default_pipeline_is_exact():
     assert spec.target == (
         "nvarguscamerasrc sensor-id=0 ! video/x-raw(memory:NVMM),width=1920,height=1080,framerate=30/1 ! "
         "nvvidconv ! video/x-raw,format=BGRx ! videoconvert ! video/x-raw,format=BGR ! "
-        "appsink drop=true max-buffers=1 sync=false")
+        "appsink drop=true max-buffers=1 sync=false"
+    )
 
 
 def test_csi_options_reach_the_caps_and_nvvidconv():
@@ -44,21 +48,33 @@ def test_csi_options_reach_the_caps_and_nvvidconv():
     assert spec.target == (
         "nvarguscamerasrc sensor-id=1 ! video/x-raw(memory:NVMM),width=1280,height=720,framerate=60/1 ! "
         "nvvidconv flip-method=2 ! video/x-raw,format=BGRx ! videoconvert ! video/x-raw,format=BGR ! "
-        "appsink drop=true max-buffers=1 sync=false")
+        "appsink drop=true max-buffers=1 sync=false"
+    )
     assert csi_pipeline(1, 1280, 720, 60, 2) == spec.target
 
 
-@pytest.mark.parametrize("source, head", [
-    ("nvdec:rtsp://cam.local/live",
-     'rtspsrc location="rtsp://cam.local/live" latency=200 ! rtph264depay ! h264parse ! nvv4l2decoder ! '),
-    ("nvdec:h265:rtsp://cam.local/live?channel=2",
-     'rtspsrc location="rtsp://cam.local/live?channel=2" latency=200 ! rtph265depay ! h265parse ! nvv4l2decoder ! '),
-    ("nvdec:/dev/video0?width=1920&height=1080&fps=30",
-     "v4l2src device=/dev/video0 ! video/x-h264,width=1920,height=1080,framerate=30/1 ! h264parse ! nvv4l2decoder ! "),
-    ("nvdec:mjpeg:/dev/axolotl-camera?width=1920&height=1080&fps=30",
-     "v4l2src device=/dev/axolotl-camera ! image/jpeg,width=1920,height=1080,framerate=30/1 ! jpegparse ! "
-     "nvv4l2decoder mjpeg=1 ! "),
-])
+@pytest.mark.parametrize(
+    "source, head",
+    [
+        (
+            "nvdec:rtsp://cam.local/live",
+            'rtspsrc location="rtsp://cam.local/live" latency=200 ! rtph264depay ! h264parse ! nvv4l2decoder ! ',
+        ),
+        (
+            "nvdec:h265:rtsp://cam.local/live?channel=2",
+            'rtspsrc location="rtsp://cam.local/live?channel=2" latency=200 ! rtph265depay ! h265parse ! nvv4l2decoder ! ',
+        ),
+        (
+            "nvdec:/dev/video0?width=1920&height=1080&fps=30",
+            "v4l2src device=/dev/video0 ! video/x-h264,width=1920,height=1080,framerate=30/1 ! h264parse ! nvv4l2decoder ! ",
+        ),
+        (
+            "nvdec:mjpeg:/dev/axolotl-camera?width=1920&height=1080&fps=30",
+            "v4l2src device=/dev/axolotl-camera ! image/jpeg,width=1920,height=1080,framerate=30/1 ! jpegparse ! "
+            "nvv4l2decoder mjpeg=1 ! ",
+        ),
+    ],
+)
 def test_nvdec_pipelines_are_exact(source, head):
     spec = parse_source(source)
     assert (spec.kind, spec.is_live, spec.api) == ("nvdec", True, cv2.CAP_GSTREAMER)
@@ -81,15 +97,18 @@ def test_nvdec_hides_the_stream_password_in_messages(monkeypatch):
     assert "\n" not in msg and "hunter2" not in msg and "admin:***@10.0.0.9" in msg and "gst-launch-1.0" in msg
 
 
-@pytest.mark.parametrize("source, words", [
-    ("csi:front", "csi:SENSOR_ID"),
-    ("csi:0?iso=400", "unknown option 'iso'"),
-    ("csi:0?width=0", "above 0"),
-    ("csi:0?flip=8", "0-7"),
-    ("nvdec:mjpeg:rtsp://cam/s", "H.264 or H.265"),
-    ("v4l2:", "v4l2:INDEX"),
-    ("v4l2:0?fourcc=MJ", "4-letter"),
-])
+@pytest.mark.parametrize(
+    "source, words",
+    [
+        ("csi:front", "csi:SENSOR_ID"),
+        ("csi:0?iso=400", "unknown option 'iso'"),
+        ("csi:0?width=0", "above 0"),
+        ("csi:0?flip=8", "0-7"),
+        ("nvdec:mjpeg:rtsp://cam/s", "H.264 or H.265"),
+        ("v4l2:", "v4l2:INDEX"),
+        ("v4l2:0?fourcc=MJ", "4-letter"),
+    ],
+)
 def test_bad_hardware_sources_are_one_line_errors(source, words):
     with pytest.raises(AxolotlError) as e:
         parse_source(source)
@@ -123,6 +142,7 @@ def test_csi_that_does_not_open_names_the_camera_daemon(monkeypatch):
 
 # -- NUC: V4L2 camera in MJPEG, decoded on the capture thread -------------------------------------
 
+
 class FakeV4L2Camera:
     """Stands in for cv2.VideoCapture(target, cv2.CAP_V4L2): records the properties set on it; read() decodes a
     real 1080p JPEG with cv2.imdecode (what OpenCV's V4L2 backend does for MJPG) and records the thread."""
@@ -132,8 +152,12 @@ class FakeV4L2Camera:
     def __init__(self, target, api, *, plugged=True, formats=("MJPG", "YUYV")):
         self.target, self.api, self.opened = target, api, plugged
         self.formats = [cv2.VideoWriter_fourcc(*f) for f in formats]
-        self.props = {cv2.CAP_PROP_FOURCC: float(YUYV), cv2.CAP_PROP_FRAME_WIDTH: 640.0,
-                      cv2.CAP_PROP_FRAME_HEIGHT: 480.0, cv2.CAP_PROP_FPS: 30.0}
+        self.props = {
+            cv2.CAP_PROP_FOURCC: float(YUYV),
+            cv2.CAP_PROP_FRAME_WIDTH: 640.0,
+            cv2.CAP_PROP_FRAME_HEIGHT: 480.0,
+            cv2.CAP_PROP_FPS: 30.0,
+        }
         self.set_calls: list[tuple[int, float]] = []
         self.decode_threads: list[str] = []
         self.released = False
@@ -185,8 +209,12 @@ def test_v4l2_opens_with_cap_v4l2_and_sets_mjpeg_1080p30_in_order(fake_factory):
         next(iter(src))
     cam = FakeV4L2Camera.instances[0]
     assert (cam.target, cam.api) == (0, cv2.CAP_V4L2)
-    assert cam.set_calls == [(cv2.CAP_PROP_FOURCC, float(MJPG)), (cv2.CAP_PROP_FRAME_WIDTH, 1920.0),
-                             (cv2.CAP_PROP_FRAME_HEIGHT, 1080.0), (cv2.CAP_PROP_FPS, 30.0)]
+    assert cam.set_calls == [
+        (cv2.CAP_PROP_FOURCC, float(MJPG)),
+        (cv2.CAP_PROP_FRAME_WIDTH, 1920.0),
+        (cv2.CAP_PROP_FRAME_HEIGHT, 1080.0),
+        (cv2.CAP_PROP_FPS, 30.0),
+    ]
     assert cam.released
 
 
@@ -195,8 +223,11 @@ def test_v4l2_device_path_and_options(fake_factory):
         assert src.size == (1280, 720) and src.fps == 60.0
     cam = FakeV4L2Camera.instances[0]
     assert cam.target == "/dev/axolotl-camera"
-    assert cam.set_calls[1:] == [(cv2.CAP_PROP_FRAME_WIDTH, 1280.0), (cv2.CAP_PROP_FRAME_HEIGHT, 720.0),
-                                 (cv2.CAP_PROP_FPS, 60.0)]
+    assert cam.set_calls[1:] == [
+        (cv2.CAP_PROP_FRAME_WIDTH, 1280.0),
+        (cv2.CAP_PROP_FRAME_HEIGHT, 720.0),
+        (cv2.CAP_PROP_FPS, 60.0),
+    ]
 
 
 def test_v4l2_jpeg_decode_runs_on_the_capture_thread(fake_factory):
@@ -215,8 +246,9 @@ def test_v4l2_jpeg_decode_runs_on_the_capture_thread(fake_factory):
 
 
 def test_camera_without_mjpeg_logs_what_it_gave(fake_factory, caplog):
-    factory = functools.partial(default_capture_factory,
-                                video_capture=functools.partial(FakeV4L2Camera, formats=("YUYV",)))
+    factory = functools.partial(
+        default_capture_factory, video_capture=functools.partial(FakeV4L2Camera, formats=("YUYV",))
+    )
     with caplog.at_level(logging.WARNING, logger="axolotl.capture"):
         with open_source("v4l2:0", capture_factory=factory):
             pass
@@ -224,8 +256,7 @@ def test_camera_without_mjpeg_logs_what_it_gave(fake_factory, caplog):
 
 
 def test_v4l2_camera_missing(fake_factory):
-    factory = functools.partial(default_capture_factory,
-                                video_capture=functools.partial(FakeV4L2Camera, plugged=False))
+    factory = functools.partial(default_capture_factory, video_capture=functools.partial(FakeV4L2Camera, plugged=False))
     with pytest.raises(AxolotlError) as e:
         open_source("v4l2:/dev/video9", capture_factory=factory)
     msg = str(e.value)

@@ -93,6 +93,7 @@ def test_file_frames_are_not_copied_or_reused():
 
 # -- live sources, with a fake camera -------------------------------------------------------------
 
+
 class FakeDevice:
     """The physical camera behind FakeCamera: can be unplugged, paused, and records what happened."""
 
@@ -159,8 +160,11 @@ class FakeCamera:
         return self.device.read()
 
     def get(self, prop):
-        return {cv2.CAP_PROP_FRAME_WIDTH: float(self.device.width), cv2.CAP_PROP_FRAME_HEIGHT: float(self.device.height),
-                cv2.CAP_PROP_FPS: float(self.device.fps)}.get(prop, 0.0)
+        return {
+            cv2.CAP_PROP_FRAME_WIDTH: float(self.device.width),
+            cv2.CAP_PROP_FRAME_HEIGHT: float(self.device.height),
+            cv2.CAP_PROP_FPS: float(self.device.fps),
+        }.get(prop, 0.0)
 
     def release(self):
         self.released = True
@@ -298,6 +302,7 @@ def test_live_without_reopen_ends_when_camera_fails():
 
 # -- errors: one line, naming the problem and the fix ---------------------------------------------
 
+
 def test_missing_file(tmp_path):
     path = tmp_path / "nope.avi"
     with pytest.raises(AxolotlError) as e:
@@ -368,8 +373,10 @@ def test_rtsp_that_cannot_be_opened_hides_password():
 def test_gstreamer_without_support(monkeypatch):
     monkeypatch.setattr(capture_source, "gstreamer_available", lambda: False)
     with pytest.raises(AxolotlError) as e:
-        open_source("v4l2src device=/dev/video0 ! videoconvert ! appsink",
-                    capture_factory=lambda spec: pytest.fail("must not try to open"))
+        open_source(
+            "v4l2src device=/dev/video0 ! videoconvert ! appsink",
+            capture_factory=lambda spec: pytest.fail("must not try to open"),
+        )
     assert "GStreamer" in one_line_error(e) and "getBuildInformation" in str(e.value)
 
 

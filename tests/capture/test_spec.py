@@ -10,22 +10,29 @@ from edge_app.errors import AxolotlError
 from tests.capture.helpers import one_line_error
 
 
-@pytest.mark.parametrize("spec, kind, target, live", [
-    (0, "camera", 0, True),
-    (3, "camera", 3, True),
-    ("1", "camera", 1, True),
-    (" 2 ", "camera", 2, True),
-    ("rtsp://cam.local/stream", "rtsp", "rtsp://cam.local/stream", True),
-    ("RTSPS://cam.local/s", "rtsp", "RTSPS://cam.local/s", True),
-    ("http://cam.local/mjpg", "rtsp", "http://cam.local/mjpg", True),
-    ("https://cam.local/live.m3u8", "rtsp", "https://cam.local/live.m3u8", True),
-    ("v4l2src ! videoconvert ! appsink", "gstreamer", "v4l2src ! videoconvert ! appsink", True),
-    ("filesrc location=a.mp4 ! decodebin ! videoconvert ! appsink", "gstreamer",
-     "filesrc location=a.mp4 ! decodebin ! videoconvert ! appsink", False),
-    ("samples/vtest-15s.avi", "file", "samples/vtest-15s.avi", False),
-    ("my clip 2.mp4", "file", "my clip 2.mp4", False),
-    ("2024", "camera", 2024, True),
-])
+@pytest.mark.parametrize(
+    "spec, kind, target, live",
+    [
+        (0, "camera", 0, True),
+        (3, "camera", 3, True),
+        ("1", "camera", 1, True),
+        (" 2 ", "camera", 2, True),
+        ("rtsp://cam.local/stream", "rtsp", "rtsp://cam.local/stream", True),
+        ("RTSPS://cam.local/s", "rtsp", "RTSPS://cam.local/s", True),
+        ("http://cam.local/mjpg", "rtsp", "http://cam.local/mjpg", True),
+        ("https://cam.local/live.m3u8", "rtsp", "https://cam.local/live.m3u8", True),
+        ("v4l2src ! videoconvert ! appsink", "gstreamer", "v4l2src ! videoconvert ! appsink", True),
+        (
+            "filesrc location=a.mp4 ! decodebin ! videoconvert ! appsink",
+            "gstreamer",
+            "filesrc location=a.mp4 ! decodebin ! videoconvert ! appsink",
+            False,
+        ),
+        ("samples/vtest-15s.avi", "file", "samples/vtest-15s.avi", False),
+        ("my clip 2.mp4", "file", "my clip 2.mp4", False),
+        ("2024", "camera", 2024, True),
+    ],
+)
 def test_parse_source(spec, kind, target, live):
     parsed = parse_source(spec)
     assert (parsed.kind, parsed.target, parsed.is_live) == (kind, target, live)

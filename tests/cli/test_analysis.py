@@ -16,11 +16,24 @@ from tests.conftest import SAMPLE, cli_command, run_cli
 
 
 def test_without_calibration_everything_says_pixels(tmp_path):
-    proc = run_cli("analyze", SAMPLE, "--db", tmp_path / "p.db", "--quiet", "--no-pose", "--max-frames", "40", "--input-size", "640")
+    proc = run_cli(
+        "analyze",
+        SAMPLE,
+        "--db",
+        tmp_path / "p.db",
+        "--quiet",
+        "--no-pose",
+        "--max-frames",
+        "40",
+        "--input-size",
+        "640",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "PIXELS, not metres" in proc.stdout
     session_id = json.loads(run_cli("sessions", "list", "--db", tmp_path / "p.db", "--json").stdout)[0]["id"]
-    summary = json.loads(run_cli("sessions", "export", session_id, "--format", "summary", "--db", tmp_path / "p.db").stdout)
+    summary = json.loads(
+        run_cli("sessions", "export", session_id, "--format", "summary", "--db", tmp_path / "p.db").stdout
+    )
     assert summary["units"] == "px" and summary["calibration"] is None
     assert all(p["zones"] == [] and p["heatmap"] == [] and p["sprint_count"] == 0 for p in summary["players"])
 
@@ -40,8 +53,12 @@ def _wait_for_rows(db, n, timeout=120):
 
 def test_sigkill_mid_analysis_leaves_a_database_that_opens_and_an_interrupted_session(tmp_path):
     db = tmp_path / "k.db"
-    proc = subprocess.Popen([*cli_command(), "analyze", str(SAMPLE), "--db", str(db), "--quiet", "--no-pose"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
+    proc = subprocess.Popen(
+        [*cli_command(), "analyze", str(SAMPLE), "--db", str(db), "--quiet", "--no-pose"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=os.environ.copy(),
+    )
     try:
         assert _wait_for_rows(db, 40), "no rows reached the database"
         time.sleep(1.0)
@@ -81,7 +98,12 @@ def test_locked_database_is_a_one_line_error_and_loses_nothing(tmp_path):
     db = tmp_path / "l.db"
     fast = tmp_path / "fast.toml"  # what is tested is the database: the small-player zoom (slower) is off
     fast.write_text('[zoom]\nmode = "off"\n')
-    assert run_cli("analyze", SAMPLE, "--db", db, "--config", fast, "--quiet", "--no-pose", "--max-frames", "10").returncode == 0
+    assert (
+        run_cli(
+            "analyze", SAMPLE, "--db", db, "--config", fast, "--quiet", "--no-pose", "--max-frames", "10"
+        ).returncode
+        == 0
+    )
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("begin exclusive")
     try:

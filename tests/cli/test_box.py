@@ -11,7 +11,14 @@ def test_calibrate_from_taps_recovers_the_pitch(tmp_path):
     full = get_template("full")
     # a camera on the halfway line looking at the near half: a homography pitch (m) -> image (px)
     H = np.array([[12.0, 2.0, 100.0], [0.5, -6.0, 700.0], [0.0, 0.004, 1.0]])
-    names = ["corner_bottom_left", "halfway_bottom", "centre_spot", "left_penalty_spot", "left_box_edge_top", "left_box_edge_bottom"]
+    names = [
+        "corner_bottom_left",
+        "halfway_bottom",
+        "centre_spot",
+        "left_penalty_spot",
+        "left_box_edge_top",
+        "left_box_edge_bottom",
+    ]
     pitch = np.array([full.point(n) for n in names])
     img = cv2.perspectiveTransform(pitch[None].astype(np.float64), H)[0]
     args = []
@@ -30,7 +37,19 @@ def test_calibrate_from_taps_recovers_the_pitch(tmp_path):
         line += ["--pair", f"{100 + 10 * i},{200 + 10 * i}={i * 5},{i * 5}"]
     proc = run_cli("calibrate", *line, "--out", tmp_path / "bad.json")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and not (tmp_path / "bad.json").exists()
-    proc = run_cli("calibrate", "--pair", "1,2=nowhere", "--pair", "1,2=3,4", "--pair", "5,6=7,8", "--pair", "9,9=1,1", "--out", tmp_path / "x.json")
+    proc = run_cli(
+        "calibrate",
+        "--pair",
+        "1,2=nowhere",
+        "--pair",
+        "1,2=3,4",
+        "--pair",
+        "5,6=7,8",
+        "--pair",
+        "9,9=1,1",
+        "--out",
+        tmp_path / "x.json",
+    )
     assert proc.returncode == 2 and "nowhere" in proc.stderr
 
 

@@ -3,12 +3,25 @@
 import subprocess
 import sys
 
-from edge_app import __version__
 from cli import build_parser
+from edge_app import __version__
 from tests.conftest import run_cli
 
-COMMANDS = ["analyze", "kpis", "players", "feedback", "serve", "pair", "sync", "kiosk", "calibrate", "detect",
-            "sessions", "models", "bench"]
+COMMANDS = [
+    "analyze",
+    "kpis",
+    "players",
+    "feedback",
+    "serve",
+    "pair",
+    "sync",
+    "kiosk",
+    "calibrate",
+    "detect",
+    "sessions",
+    "models",
+    "bench",
+]
 
 
 def test_every_command_is_on_the_parser_in_help_order():

@@ -86,7 +86,9 @@ def test_feedback_without_a_working_model_falls_back_to_the_template(session, tm
     assert fb["model_unavailable"] and all(e["source"] == "template" for e in [fb["team"], *fb["players"]])
     assert all(e["text"] for e in fb["players"])
     warnings = [line for line in proc.stderr.splitlines() if "WARNING" in line or "warning" in line]
-    assert len(warnings) == 1 and ("not found" in warnings[0] if kind == "missing" else "model" in warnings[0]), proc.stderr
+    assert len(warnings) == 1 and ("not found" in warnings[0] if kind == "missing" else "model" in warnings[0]), (
+        proc.stderr
+    )
     assert fb["wording"]["model"] is False and wording_line(fb).startswith("Wording: built-in sentences (no usable")
 
 
@@ -153,7 +155,10 @@ def test_coach_names_merges_and_splits_and_the_summary_follows(session_db):
     db, summary = session_db
     sid = summary["session_id"]
     players = json.loads(run_cli("players", sid, "list", "--db", db, "--json").stdout)
-    seen = {t["track_id"]: t["frames_seen"] for t in json.loads(run_cli("sessions", "show", sid, "--db", db, "--json").stdout)["tracks"]}
+    seen = {
+        t["track_id"]: t["frames_seen"]
+        for t in json.loads(run_cli("sessions", "show", sid, "--db", db, "--json").stdout)["tracks"]
+    }
     singles = [p for p in players if len(p["track_ids"]) == 1 and seen[p["track_ids"][0]] >= 30]
     assert len(singles) >= 2
     first, second = singles[0]["track_ids"][0], singles[1]["track_ids"][0]
@@ -196,11 +201,16 @@ def test_one_player_can_have_another_profile(session_db):
     db, summary = session_db
     with SessionStore(db) as store:
         label = summary["players"][0]["player"]
-        out = build_summary(store, summary["session_id"], calibration=Calibration.load(CALIBRATION),
-                            player_profiles={label: "u13"}).to_json_dict()
+        out = build_summary(
+            store, summary["session_id"], calibration=Calibration.load(CALIBRATION), player_profiles={label: "u13"}
+        ).to_json_dict()
     sprint = {p["player"]: next(z["lower"] for z in p["zones"] if z["name"] == "sprint") for p in out["players"]}
     assert sprint[label] == pytest.approx(get_profile("u13").thresholds().zone_lowers[4], abs=1e-3)
-    assert all(v == pytest.approx(get_profile("adult").thresholds().zone_lowers[4], abs=1e-3) for k, v in sprint.items() if k != label)
+    assert all(
+        v == pytest.approx(get_profile("adult").thresholds().zone_lowers[4], abs=1e-3)
+        for k, v in sprint.items()
+        if k != label
+    )
     before = json.loads(run_cli("sessions", "list", "--db", db, "--json").stdout)
     proc = run_cli("analyze", SAMPLE, "--player-profile", "Sam:u13", "--db", db)
     assert proc.returncode == 2 and "PLAYER=PROFILE" in proc.stderr
@@ -215,7 +225,9 @@ def test_sessions_export_and_compare_from_the_command_line(session_db, tmp_path)
     db, first = session_db
     sid = first["session_id"]
     stored = json.loads(run_cli("sessions", "show", sid, "--db", db, "--json").stdout)["summary"]
-    rows = list(csv.DictReader(io.StringIO(run_cli("sessions", "export", sid, "--format", "players", "--db", db).stdout)))
+    rows = list(
+        csv.DictReader(io.StringIO(run_cli("sessions", "export", sid, "--format", "players", "--db", db).stdout))
+    )
     assert [r["player"] for r in rows] == [p["player"] for p in stored["players"]]
     assert [float(r["distance"]) for r in rows] == [p["distance"] for p in stored["players"]]
     assert json.loads(run_cli("sessions", "export", sid, "--format", "summary", "--db", db).stdout) == stored
@@ -247,7 +259,9 @@ def test_renaming_after_feedback_keeps_it_in_the_summary_that_syncs(session, tmp
         a.backup(b)
     fb = json.loads(run_cli("feedback", sid, "--db", db, "--json", "--model", tmp_path / "none.gguf").stdout)
     sam = next(e for e in fb["players"] if e["player"] == "Sam")
-    key = next(p["player"] for p in json.loads(run_cli("players", sid, "--db", db, "--json").stdout) if p["name"] == "Sam")
+    key = next(
+        p["player"] for p in json.loads(run_cli("players", sid, "--db", db, "--json").stdout) if p["name"] == "Sam"
+    )
 
     proc = run_cli("players", sid, "name", key, "Alex", "--db", db, "--json")
     assert proc.returncode == 0, proc.stderr

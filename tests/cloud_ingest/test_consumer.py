@@ -11,9 +11,25 @@ import sqlite3
 import uuid
 
 from sync.wire import summary_topic
-from tests.sync.helpers import (ACL, BACKLOG, RATE, RIVAL, TENANT, USERS, Broker, RawDevice, assert_exactly_once,
-                                fill_store, ingest_counts, ingest_stats, make_summary, register_devices, start_ingest,
-                                start_uplink, wait_until)
+from tests.sync.helpers import (
+    ACL,
+    BACKLOG,
+    RATE,
+    RIVAL,
+    TENANT,
+    USERS,
+    Broker,
+    RawDevice,
+    assert_exactly_once,
+    fill_store,
+    ingest_counts,
+    ingest_stats,
+    make_summary,
+    register_devices,
+    start_ingest,
+    start_uplink,
+    wait_until,
+)
 
 
 def test_ingest_rejects_bad_messages_and_keeps_running(broker, tmp_path, procs):
@@ -32,12 +48,15 @@ def test_ingest_rejects_bad_messages_and_keeps_running(broker, tmp_path, procs):
     good = json.dumps(make_summary(sid, "dev-a"))
     mid = str(uuid.uuid4())
     try:
-        for payload, ctype, msg_id in (("{not json", "application/json", str(uuid.uuid4())),
-                                       (json.dumps({"schema": "x"}), "application/json", str(uuid.uuid4())),
-                                       (good, "application/json", None),
-                                       (good, "application/json", "not-a-uuid"),
-                                       (good, "application/json+gzip", str(uuid.uuid4())),
-                                       (good, "application/json", mid), (good, "application/json", mid)):
+        for payload, ctype, msg_id in (
+            ("{not json", "application/json", str(uuid.uuid4())),
+            (json.dumps({"schema": "x"}), "application/json", str(uuid.uuid4())),
+            (good, "application/json", None),
+            (good, "application/json", "not-a-uuid"),
+            (good, "application/json+gzip", str(uuid.uuid4())),
+            (good, "application/json", mid),
+            (good, "application/json", mid),
+        ):
             props = Properties(PacketTypes.PUBLISH)
             props.ContentType = ctype
             if msg_id:
@@ -46,8 +65,9 @@ def test_ingest_rejects_bad_messages_and_keeps_running(broker, tmp_path, procs):
     finally:
         c.loop_stop()
         c.disconnect()
-    wait_until(lambda: ingest_counts(ingest_db)["rejected"] >= 5 and ingest_counts(ingest_db)["rows"] >= 1, 10,
-               "rejections")
+    wait_until(
+        lambda: ingest_counts(ingest_db)["rejected"] >= 5 and ingest_counts(ingest_db)["rows"] >= 1, 10, "rejections"
+    )
     assert ingest.proc.poll() is None
     assert ingest_stats(ingest) == {"stored": 1, "duplicates": 1, "rejected": 5, "dead_lettered": 0}
     assert ingest_counts(ingest_db)["rows"] == 1
@@ -86,23 +106,32 @@ def test_a_poison_message_stalls_no_worker(broker, tmp_path, procs):
     sent = {}
     try:
         poison_mid = str(uuid.uuid4())
-        rc = devices["dev-a"].publish(summary_topic(TENANT, "dev-a", str(uuid.uuid4())),
-                                      b"[" * 100_000 + b"]" * 100_000, poison_mid)
+        rc = devices["dev-a"].publish(
+            summary_topic(TENANT, "dev-a", str(uuid.uuid4())), b"[" * 100_000 + b"]" * 100_000, poison_mid
+        )
         assert not rc.is_failure
         for i in range(100):
             dev = ("dev-a", "dev-b")[i % 2]
             sid, mid = str(uuid.uuid4()), str(uuid.uuid4())
-            assert not devices[dev].publish(summary_topic(TENANT, dev, sid), json.dumps(make_summary(sid, dev)), mid).is_failure
+            assert (
+                not devices[dev]
+                .publish(summary_topic(TENANT, dev, sid), json.dumps(make_summary(sid, dev)), mid)
+                .is_failure
+            )
             sent[(dev, mid)] = sid
     finally:
         for d in devices.values():
             d.close()
-    wait_until(lambda: ingest_counts(ingest_db)["rows"] >= 100 and ingest_counts(ingest_db)["rejected"] >= 1, 120,
-               "100 summaries stored and the poison one rejected")
+    wait_until(
+        lambda: ingest_counts(ingest_db)["rows"] >= 100 and ingest_counts(ingest_db)["rejected"] >= 1,
+        120,
+        "100 summaries stored and the poison one rejected",
+    )
     got = _rows(ingest_db, "SELECT device_id, message_id, session_id FROM received")
     assert sorted(got) == sorted((d, m, s) for (d, m), s in sent.items())  # each once, none lost
     assert _rows(ingest_db, "SELECT device_id, message_id, reason FROM rejected") == [
-        ("dev-a", poison_mid, "JSON nested too deeply")]
+        ("dev-a", poison_mid, "JSON nested too deeply")
+    ]
     stats = [ingest_stats(w) for w in workers]  # both alive until now, and stopping cleanly
     assert all(w.proc.returncode == 0 for w in workers)
     assert sum(s["stored"] for s in stats) == 100 and sum(s["rejected"] for s in stats) == 1
@@ -117,8 +146,10 @@ def test_a_message_the_database_refuses_goes_to_dead_letter(broker, tmp_path, pr
     bad_sid = str(uuid.uuid4())
     register_devices(ingest_db)  # creates the tables
     con = sqlite3.connect(ingest_db)
-    con.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON received WHEN NEW.session_id = '{bad_sid}' "
-                "BEGIN SELECT RAISE(ABORT, 'the database refuses this row'); END")
+    con.execute(
+        f"CREATE TRIGGER refuse BEFORE INSERT ON received WHEN NEW.session_id = '{bad_sid}' "
+        "BEGIN SELECT RAISE(ABORT, 'the database refuses this row'); END"
+    )
     con.commit()
     con.close()
     worker = start_ingest(procs, broker, ingest_db, extra=("--max-attempts", "3"))
@@ -133,10 +164,16 @@ def test_a_message_the_database_refuses_goes_to_dead_letter(broker, tmp_path, pr
             good.append(sid)
     finally:
         dev.close()
-    wait_until(lambda: _rows(ingest_db, "SELECT count(*) FROM dead_letter")[0][0] >= 1
-               and ingest_counts(ingest_db)["rows"] >= 3, 120, "the refused message dead-lettered, the others stored")
+    wait_until(
+        lambda: (
+            _rows(ingest_db, "SELECT count(*) FROM dead_letter")[0][0] >= 1 and ingest_counts(ingest_db)["rows"] >= 3
+        ),
+        120,
+        "the refused message dead-lettered, the others stored",
+    )
     [(topic, device, mid, attempts, error)] = _rows(
-        ingest_db, "SELECT topic, device_id, message_id, attempts, error FROM dead_letter")
+        ingest_db, "SELECT topic, device_id, message_id, attempts, error FROM dead_letter"
+    )
     assert (topic, device, mid, attempts) == (summary_topic(TENANT, "dev-a", bad_sid), "dev-a", bad_mid, 3)
     assert "the database refuses this row" in error
     assert sorted(r[0] for r in _rows(ingest_db, "SELECT session_id FROM received")) == sorted(good)
@@ -157,14 +194,19 @@ def test_the_ingest_rejects_a_device_writing_under_another_tenant(tmp_path, proc
         dev = RawDevice(b, "dev-a")
         try:
             bad_sid, ok_sid = str(uuid.uuid4()), str(uuid.uuid4())
-            assert not dev.publish(summary_topic(RIVAL, "dev-a", bad_sid), json.dumps(make_summary(bad_sid, "dev-a")),
-                                   str(uuid.uuid4())).is_failure  # the misconfigured broker lets it through
-            dev.publish(summary_topic(TENANT, "dev-a", ok_sid), json.dumps(make_summary(ok_sid, "dev-a")),
-                        str(uuid.uuid4()))
+            assert not dev.publish(
+                summary_topic(RIVAL, "dev-a", bad_sid), json.dumps(make_summary(bad_sid, "dev-a")), str(uuid.uuid4())
+            ).is_failure  # the misconfigured broker lets it through
+            dev.publish(
+                summary_topic(TENANT, "dev-a", ok_sid), json.dumps(make_summary(ok_sid, "dev-a")), str(uuid.uuid4())
+            )
         finally:
             dev.close()
-        wait_until(lambda: ingest_counts(ingest_db)["rows"] >= 1 and ingest_counts(ingest_db)["rejected"] >= 1, 60,
-                   "one stored, one rejected")
+        wait_until(
+            lambda: ingest_counts(ingest_db)["rows"] >= 1 and ingest_counts(ingest_db)["rejected"] >= 1,
+            60,
+            "one stored, one rejected",
+        )
         assert _rows(ingest_db, "SELECT session_id, tenant FROM received") == [(ok_sid, TENANT)]
         [(device, reason)] = _rows(ingest_db, "SELECT device_id, reason FROM rejected")
         assert device == "dev-a" and reason == f"device dev-a belongs to tenant {TENANT}, not to the topic's {RIVAL}"

@@ -18,5 +18,7 @@ def test_sqlite_stores_each_message_once_and_keeps_rejections(tmp_path):
         sink.close()
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT device_id, summary FROM received ORDER BY id").fetchall() == [
-            ("box-1", '{"a": 1}'), ("box-2", '{"b": 1}')]
+            ("box-1", '{"a": 1}'),
+            ("box-2", '{"b": 1}'),
+        ]
         assert con.execute("SELECT device_id, reason FROM rejected").fetchall() == [("box-1", "topic is not ...")]

@@ -139,7 +139,7 @@ def device_view(ptr: int, nbytes: int) -> np.ndarray:
     """The device bytes at `ptr` (for the fake TensorRT's kernels)."""
     for base, buf in _memory.items():
         if base <= ptr and ptr + nbytes <= base + buf.size:
-            return buf[ptr - base:ptr - base + nbytes]
+            return buf[ptr - base : ptr - base + nbytes]
     raise LogicError(f"invalid device pointer {ptr:#x} (+{nbytes} bytes): not allocated or too small")
 
 

@@ -232,15 +232,25 @@ class Builder:
                 return self._error(f"DLA core {config.DLA_core} does not exist")
             if not ({BuilderFlag.FP16, BuilderFlag.INT8} & config.flags):
                 return self._error("DLA needs FP16 or INT8")
-        record = BuildRecord(network.flags, set(config.flags), config.get_memory_pool_limit(MemoryPoolType.WORKSPACE),
-                             profiles, config.calibration_profile.shapes if config.calibration_profile else None,
-                             config.default_device_type, config.DLA_core)
+        record = BuildRecord(
+            network.flags,
+            set(config.flags),
+            config.get_memory_pool_limit(MemoryPoolType.WORKSPACE),
+            profiles,
+            config.calibration_profile.shapes if config.calibration_profile else None,
+            config.default_device_type,
+            config.DLA_core,
+        )
         if BuilderFlag.INT8 in config.flags:
             if not self._calibrate(network, config, record):
                 return None
         BUILDS.append(record)
-        header = {"tensorrt": __version__, "inputs": [[t.name, t.shape] for t in network.inputs],
-                  "outputs": [[t.name, t.shape] for t in network.outputs], "profiles": profiles}
+        header = {
+            "tensorrt": __version__,
+            "inputs": [[t.name, t.shape] for t in network.inputs],
+            "outputs": [[t.name, t.shape] for t in network.outputs],
+            "profiles": profiles,
+        }
         return MAGIC + json.dumps(header).encode() + b"\n" + network.onnx
 
     def _calibrate(self, network, config, record) -> bool:
@@ -277,8 +287,9 @@ class ICudaEngine:
     def __init__(self, header: dict, onnx: bytes):
         self.header = header
         self.session = _session(onnx)
-        self._io = [(n, TensorIOMode.INPUT, tuple(s)) for n, s in header["inputs"]] + \
-                   [(n, TensorIOMode.OUTPUT, tuple(s)) for n, s in header["outputs"]]
+        self._io = [(n, TensorIOMode.INPUT, tuple(s)) for n, s in header["inputs"]] + [
+            (n, TensorIOMode.OUTPUT, tuple(s)) for n, s in header["outputs"]
+        ]
         self._profiles = header["profiles"]
         self._out_shapes: dict[tuple, tuple] = {}
 
@@ -415,10 +426,12 @@ class Runtime:
         if not data.startswith(MAGIC):
             self.logger.log(Logger.ERROR, "not a serialized engine")
             return None
-        head, _, onnx = data[len(MAGIC):].partition(b"\n")
+        head, _, onnx = data[len(MAGIC) :].partition(b"\n")
         header = json.loads(head)
         if header["tensorrt"] != __version__:  # real TensorRT refuses plans of another version
-            self.logger.log(Logger.ERROR, f"engine plan was built by TensorRT {header['tensorrt']}, this is {__version__}")
+            self.logger.log(
+                Logger.ERROR, f"engine plan was built by TensorRT {header['tensorrt']}, this is {__version__}"
+            )
             return None
         header["profiles"] = [{k: tuple(tuple(s) for s in v) for k, v in p.items()} for p in header["profiles"]]
         return ICudaEngine(header, onnx)

@@ -5,16 +5,39 @@ from edge_app.feedback.gate import wording_line
 
 
 def _entry(player, text, fact_text, fact_id):
-    return {"player": player, "text": text, "source": "llm", "fallback_reason": None,
-            "facts": [{"id": fact_id, "kind": "strength", "text": fact_text, "numbers": {"pct": 12.0}}], "drills": []}
+    return {
+        "player": player,
+        "text": text,
+        "source": "llm",
+        "fallback_reason": None,
+        "facts": [{"id": fact_id, "kind": "strength", "text": fact_text, "numbers": {"pct": 12.0}}],
+        "drills": [],
+    }
 
 
 FEEDBACK = {
-    "generated_at": "2026-01-01T10:00:00Z", "model": "m.gguf", "model_unavailable": None, "youth_safety": False,
-    "team": _entry("team", "player-1 was the fastest; player-12 sprinted most.", "player-1 was fastest.", "team.top_speed.leader"),
-    "players": [_entry("player-1", "player-1's top speed stood out.", "player-1's top speed was 12 % above.", "player-1.top_speed.high"),
-                _entry("player-12", "player-12 kept going.", "player-12's work rate was 12 % above.", "player-12.work_rate_per_min.high"),
-                _entry("Sam", "Sam pressed well, Samuel did not.", "Sam's sprints were 12 % above.", "sam.sprint_count.high")],
+    "generated_at": "2026-01-01T10:00:00Z",
+    "model": "m.gguf",
+    "model_unavailable": None,
+    "youth_safety": False,
+    "team": _entry(
+        "team", "player-1 was the fastest; player-12 sprinted most.", "player-1 was fastest.", "team.top_speed.leader"
+    ),
+    "players": [
+        _entry(
+            "player-1",
+            "player-1's top speed stood out.",
+            "player-1's top speed was 12 % above.",
+            "player-1.top_speed.high",
+        ),
+        _entry(
+            "player-12",
+            "player-12 kept going.",
+            "player-12's work rate was 12 % above.",
+            "player-12.work_rate_per_min.high",
+        ),
+        _entry("Sam", "Sam pressed well, Samuel did not.", "Sam's sprints were 12 % above.", "sam.sprint_count.high"),
+    ],
 }
 
 
@@ -23,7 +46,9 @@ def test_a_label_is_replaced_only_where_it_stands_whole():
     assert out["team"]["text"] == "Ana was the fastest; player-12 sprinted most."
     ana = out["players"][0]
     assert (ana["player"], ana["text"]) == ("Ana", "Ana's top speed stood out.")
-    assert ana["facts"][0]["text"] == "Ana's top speed was 12 % above." and ana["facts"][0]["id"] == "ana.top_speed.high"
+    assert (
+        ana["facts"][0]["text"] == "Ana's top speed was 12 % above." and ana["facts"][0]["id"] == "ana.top_speed.high"
+    )
     assert out["players"][1:] == FEEDBACK["players"][1:]
     assert FEEDBACK["players"][0]["player"] == "player-1"  # the stored feedback itself is not changed
 
@@ -31,7 +56,10 @@ def test_a_label_is_replaced_only_where_it_stands_whole():
 def test_swapped_names_are_renamed_once_and_follow_the_summary_order():
     out = renamed(FEEDBACK, {"player-12": "Sam", "Sam": "player-12"}, ["player-1", "Sam", "player-12"])
     assert [e["player"] for e in out["players"]] == ["player-1", "Sam", "player-12"]
-    assert out["players"][1]["text"] == "Sam kept going." and out["players"][2]["text"] == "player-12 pressed well, Samuel did not."
+    assert (
+        out["players"][1]["text"] == "Sam kept going."
+        and out["players"][2]["text"] == "player-12 pressed well, Samuel did not."
+    )
     assert out["team"]["text"] == "player-1 was the fastest; Sam sprinted most."
 
 

@@ -1,4 +1,5 @@
 """Drill choice: library drills for each player's points to work on and the team's focus, with their reasons."""
+
 import pytest
 
 from edge_app.feedback.drill_choice import age_band_for_profile, choose_drills, choose_drills_with_reasons
@@ -13,7 +14,7 @@ def test_drills_for_each_players_points_to_work_on():
     # Lee's only weaknesses are sprint / hsr / top speed; player-3's pose points
     drills = choose_drills(facts, lib, "u13")
     assert set(drills) == {f.player for f in facts} and {"team", "Sam", "Lee", "player-3"} <= set(drills)
-    for who, chosen in drills.items():
+    for _who, chosen in drills.items():
         assert len(chosen) <= 2 and len({d.id for d in chosen}) == len(chosen)
         for d in chosen:
             assert lib.get(d.id) == d and "u13" in d.age_bands
@@ -44,9 +45,22 @@ def test_no_sprint_drills_for_a_walking_session(seconds):
     assert not any("sprint" in d.kpis for ds in drills.values() for d in ds)
 
 
-@pytest.mark.parametrize("name,band", [("adult", "adult"), ("u17", "u17"), ("u15", "u15"), ("u13", "u13"),
-                                       ("U16", "u17"), ("u14", "u15"), ("u11", "u13"), ("u19", "adult"),
-                                       ("senior", "adult"), ("something", "u13"), (None, "u13")])
+@pytest.mark.parametrize(
+    "name,band",
+    [
+        ("adult", "adult"),
+        ("u17", "u17"),
+        ("u15", "u15"),
+        ("u13", "u13"),
+        ("U16", "u17"),
+        ("u14", "u15"),
+        ("u11", "u13"),
+        ("u19", "adult"),
+        ("senior", "adult"),
+        ("something", "u13"),
+        (None, "u13"),
+    ],
+)
 def test_age_band_for_profile(name, band):
     assert age_band_for_profile(name) == band
 

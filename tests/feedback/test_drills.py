@@ -4,7 +4,16 @@ import shutil
 import pytest
 
 from edge_app.errors import AxolotlError
-from edge_app.feedback.drills import AGE_BANDS, DRILLS_TOML, EQUIPMENT, INTENSITIES, KPIS, Drill, DrillLibrary, load_drills
+from edge_app.feedback.drills import (
+    AGE_BANDS,
+    DRILLS_TOML,
+    EQUIPMENT,
+    INTENSITIES,
+    KPIS,
+    Drill,
+    DrillLibrary,
+    load_drills,
+)
 
 ADULT_ONLY = {"nordic-hamstring", "copenhagen-plank", "rast-repeated-sprints", "resisted-partner-sprints"}
 
@@ -49,7 +58,9 @@ def test_search_sprint_returns_sprint_drills(lib):
     assert all({"top_speed", "recovery"} & set(d.kpis) for d in two)
     assert {"top_speed", "recovery"} <= {k for d in two for k in d.kpis}
     # ranking is deterministic
-    assert [d.id for d in lib.search(kpis=["agility"], limit=50)] == [d.id for d in lib.search(kpis=["agility"], limit=50)]
+    assert [d.id for d in lib.search(kpis=["agility"], limit=50)] == [
+        d.id for d in lib.search(kpis=["agility"], limit=50)
+    ]
 
 
 def test_filters(lib):
@@ -100,7 +111,9 @@ def test_persisted_file_is_reused_and_rebuilt_after_toml_change(tmp_path):
     assert not b.rebuilt and len(b) == n and b.get("rondo-4v2") is not None
     assert [d.id for d in b.search(kpis=["sprint"])] == [d.id for d in DrillLibrary().search(kpis=["sprint"])]
     b.close()
-    toml.write_text(toml.read_text() + '''
+    toml.write_text(
+        toml.read_text()
+        + """
 [[drill]]
 id = "wall-sprint-drill"
 name = "Wall sprint drill"
@@ -110,7 +123,8 @@ age_bands = ["u13", "u15", "u17", "adult"]
 equipment = ["none"]
 minutes = 5
 intensity = "low"
-''')
+"""
+    )
     c = DrillLibrary(db, toml_path=toml)
     assert c.rebuilt and len(c) == n + 1 and c.get("wall-sprint-drill").minutes == 5
     c.close()
@@ -121,7 +135,9 @@ intensity = "low"
 
 def test_invalid_toml_is_refused(tmp_path):
     toml = tmp_path / "drills.toml"
-    toml.write_text('[[drill]]\nid = "x"\nname = "X"\ndescription = "A. B."\nkpis = ["flying"]\n'
-                    'age_bands = ["u13"]\nequipment = ["none"]\nminutes = 5\nintensity = "low"\n')
+    toml.write_text(
+        '[[drill]]\nid = "x"\nname = "X"\ndescription = "A. B."\nkpis = ["flying"]\n'
+        'age_bands = ["u13"]\nequipment = ["none"]\nminutes = 5\nintensity = "low"\n'
+    )
     with pytest.raises(AxolotlError, match="kpis"):
         DrillLibrary(toml_path=toml)

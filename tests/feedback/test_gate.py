@@ -1,4 +1,5 @@
 """The quality gate: the model's words only when it passes the built-in sessions; cached per model file."""
+
 import json
 import os
 
@@ -70,8 +71,10 @@ def test_a_missing_model_is_left_to_the_writer(tmp_path):
     gated = GatedWriter(FeedbackWriter(tmp_path / "nope.gguf"), tmp_path)
     assert gated.verdict is None and not gated.use_model and "not found" in gated.note()
     assert not (tmp_path / gate.CACHE_NAME).exists()
-    assert wording_status(tmp_path / "nope.gguf", tmp_path) == \
-        "Feedback wording: built-in sentences (no language model installed)."
+    assert (
+        wording_status(tmp_path / "nope.gguf", tmp_path)
+        == "Feedback wording: built-in sentences (no language model installed)."
+    )
 
 
 @pytest.mark.parametrize("junk", ["{not json", "[1, 2]", json.dumps({"x": {"bad": 1}})])

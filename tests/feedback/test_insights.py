@@ -3,7 +3,8 @@ import re
 import pytest
 
 from edge_app.feedback.drills import KPIS
-from edge_app.feedback.insights import KINDS, Fact, derive_insights, format_number
+from edge_app.feedback.facts import KINDS, Fact, format_number
+from edge_app.feedback.insights import derive_insights
 from edge_app.summary import PoseKPIs
 from tests.feedback.helpers import history, player, summary, team, team_with_two_sprintless, walkers
 
@@ -40,7 +41,10 @@ def test_fastest_player_gets_a_top_speed_strength():
     assert f.numbers == {"top_speed_kmh": 25.2, "team_median_kmh": 21.6, "pct_vs_team": 17.0}
     assert f.unit_text["top_speed_kmh"] == "km/h"
     assert "25.2 km/h" in f.text and "21.6 km/h" in f.text and "17 %" in f.text
-    assert facts["team.top_speed.fastest"].numbers == {"top_speed_kmh": 25.2} and "Sam" in facts["team.top_speed.fastest"].text
+    assert (
+        facts["team.top_speed.fastest"].numbers == {"top_speed_kmh": 25.2}
+        and "Sam" in facts["team.top_speed.fastest"].text
+    )
     # 7000 + 5500 + 5800 + 5600 + 5200 m = 29.1 km; Sam covered the most (7 km)
     assert facts["team.distance.total"].numbers == {"total_km": 29.1, "max_km": 7.0}
     assert facts["team.sprint_count.most"].numbers == {"sprint_count": 4.0}
@@ -61,7 +65,11 @@ def test_player_without_sprints_gets_a_weakness():
     # alone (no team median) the profile says it: a sprint counts from 20.9 km/h (u15) for at least 1 s
     solo = derive_insights(summary([player("Lee", top=5.0, dist=5200.0, hsr=150.0, sprints=0)]))
     f = next(f for f in solo if f.id == "lee.sprint_count.none")
-    assert f.kind == "weakness" and f.numbers == {"sprint_count": 0.0, "sprint_threshold_kmh": 20.9, "min_duration_s": 1.0}
+    assert f.kind == "weakness" and f.numbers == {
+        "sprint_count": 0.0,
+        "sprint_threshold_kmh": 20.9,
+        "min_duration_s": 1.0,
+    }
     assert not any("team_median" in k for f in solo for k in f.numbers)
 
 
@@ -92,12 +100,17 @@ def test_trends_against_own_history():
     assert "up 12 %" in up.text
     # previous sprints 6, 6, 6; today 4: -33 %
     down = facts["sam.sprint_count.trend_down"]
-    assert down.kind == "trend_down" and down.numbers == {"sprints_count": 4.0, "previous_avg_count": 6.0,
-                                                          "change_pct": 33.0, "sessions": 3.0}
+    assert down.kind == "trend_down" and down.numbers == {
+        "sprints_count": 4.0,
+        "previous_avg_count": 6.0,
+        "change_pct": 33.0,
+        "sessions": 3.0,
+    }
     assert "down 33 %" in down.text
     # HSR and work rate unchanged (500 m, 100 m/min): no trend; distance is a load warning, not a trend
-    assert not any(k.startswith(("sam.hsr_distance.trend", "sam.work_rate_per_min.trend", "sam.distance.trend"))
-                   for k in facts)
+    assert not any(
+        k.startswith(("sam.hsr_distance.trend", "sam.work_rate_per_min.trend", "sam.distance.trend")) for k in facts
+    )
     # Alex: identical history -> no trend at all; Jo has no history -> none either
     assert not any(f.player in ("Alex", "Jo") and f.kind.startswith("trend") for f in facts.values())
     # one previous session: said as "previous session", without a session count
@@ -127,7 +140,11 @@ def test_px_sessions_give_no_absolute_speeds():
 
 def test_pose_observations_are_cautious():
     facts = by_id(derive_insights(team(units="px")))
-    knee, lean, cad = facts["player-3.knee_flexion.low"], facts["player-3.trunk_lean.high"], facts["player-3.cadence.low"]
+    knee, lean, cad = (
+        facts["player-3.knee_flexion.low"],
+        facts["player-3.trunk_lean.high"],
+        facts["player-3.cadence.low"],
+    )
     assert (knee.kpi, lean.kpi, cad.kpi) == ("knee_control", "posture", "cadence")
     assert knee.numbers == {"knee_flexion_deg": 12.0, "threshold_deg": 15.0}
     assert lean.numbers == {"trunk_lean_deg": 27.0, "threshold_deg": 20.0}
@@ -138,9 +155,12 @@ def test_pose_observations_are_cautious():
 
 
 def test_every_text_says_exactly_its_numbers_and_order_is_stable():
-    for facts in (derive_insights(team()), derive_insights(team(), history(), max_per_player=20),
-                  derive_insights(team(units="px"), max_per_player=20),
-                  derive_insights(summary([player("Lee", top=5.0, dist=5200.0, hsr=150.0, sprints=0)]), history())):
+    for facts in (
+        derive_insights(team()),
+        derive_insights(team(), history(), max_per_player=20),
+        derive_insights(team(units="px"), max_per_player=20),
+        derive_insights(summary([player("Lee", top=5.0, dist=5200.0, hsr=150.0, sprints=0)]), history()),
+    ):
         check_numbers_in_text(facts, LABELS)
     a = derive_insights(team(), history())
     b = derive_insights(team(), history())
@@ -153,8 +173,14 @@ def test_every_text_says_exactly_its_numbers_and_order_is_stable():
 
 
 def test_fewer_than_three_players_no_team_comparison():
-    facts = derive_insights(summary([player("Sam", top=7.0, dist=7000.0, hsr=500.0, sprints=4),
-                                     player("Lee", top=5.0, dist=5200.0, hsr=150.0, sprints=1)]))
+    facts = derive_insights(
+        summary(
+            [
+                player("Sam", top=7.0, dist=7000.0, hsr=500.0, sprints=4),
+                player("Lee", top=5.0, dist=5200.0, hsr=150.0, sprints=1),
+            ]
+        )
+    )
     assert not any("team_median" in k or "pct_vs_team" in k for f in facts for k in f.numbers)
     assert not any(f.kind == "strength" for f in facts)
 
@@ -171,14 +197,17 @@ def test_team_focus():
 
 def test_fact_texts_pass_the_youth_safety_check():
     safety = pytest.importorskip("edge_app.feedback.safety")
-    facts = (derive_insights(team(), history(), max_per_player=20)
-             + derive_insights(team(units="px"), max_per_player=20)
-             + derive_insights(summary([player("Lee", top=3.0, dist=5200.0, hsr=150.0, sprints=0)])))
+    facts = (
+        derive_insights(team(), history(), max_per_player=20)
+        + derive_insights(team(units="px"), max_per_player=20)
+        + derive_insights(summary([player("Lee", top=3.0, dist=5200.0, hsr=150.0, sprints=0)]))
+    )
     for f in facts:
         assert safety.check(f.text, youth=True, allowed_names={"Sam", "Alex", "Jo", "Lee"}) == [], f.text
 
 
 # ---- issue 15: insights that fit the session ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("seconds", [15.0, 3600.0])
 def test_a_walking_session_is_not_a_failed_sprint_session(seconds):
@@ -224,8 +253,10 @@ def test_distances_below_a_kilometre_are_said_in_metres():
     # 700 + 5500 + 5800 + 5600 + 5200 m = 22.8 km, Jo the most with 5.8 km
     assert t.numbers == {"total_km": 22.8, "max_km": 5.8}
     # a trend on a short distance stays in metres, its average too
-    hist = [summary([player("Sam", top=7.0, dist=600.0, hsr=500.0, sprints=4, acc=10, dec=9, wr=100.0)], sid=f"h{i}")
-            for i in range(2)]
+    hist = [
+        summary([player("Sam", top=7.0, dist=600.0, hsr=500.0, sprints=4, acc=10, dec=9, wr=100.0)], sid=f"h{i}")
+        for i in range(2)
+    ]
     trend = by_id(derive_insights(mixed, hist, max_per_player=20))["sam.distance.trend_up"]
     assert trend.numbers["distance_m"] == 700.0 and trend.numbers["previous_avg_m"] == 600.0
     assert "700 m today" in trend.text and "600 m" in trend.text
@@ -246,8 +277,13 @@ def test_no_self_contradicting_threshold_sentences(knee, said):
     lean["players"][3]["pose"]["trunk_lean_sprint_deg"] = 20.2
     assert by_id(derive_insights(lean))["player-3.trunk_lean.high"].numbers["trunk_lean_deg"] == 20.2
     # a profile threshold too: 4.135 m/s = 14.886 km/h against the u13 high-speed bound of 14.9 km/h
-    solo = summary([player("Lee", top=4.135, dist=5200.0, hsr=0.0, sprints=0),
-                    player("Jo", top=6.0, dist=5200.0, hsr=100.0, sprints=2)], profile="u13")
+    solo = summary(
+        [
+            player("Lee", top=4.135, dist=5200.0, hsr=0.0, sprints=0),
+            player("Jo", top=6.0, dist=5200.0, hsr=100.0, sprints=2),
+        ],
+        profile="u13",
+    )
     below = by_id(derive_insights(solo))["lee.top_speed.below_hsr"]
     assert below.numbers["top_speed_kmh"] < below.numbers["hsr_threshold_kmh"] == 14.9
 
@@ -261,6 +297,8 @@ def test_pose_points_only_for_players_who_ran():
 
 def test_no_trend_on_a_handful_of_sprints():
     """Issue 15's spirit: "0 sprints, down 100 % on their average of 0.5" / "up 900 %" say nothing."""
-    hist = [summary([player("Sam", top=7.0, dist=7000.0, hsr=500.0, sprints=s)], sid=f"h{i}") for i, s in enumerate((0, 1))]
+    hist = [
+        summary([player("Sam", top=7.0, dist=7000.0, hsr=500.0, sprints=s)], sid=f"h{i}") for i, s in enumerate((0, 1))
+    ]
     facts = derive_insights(team(), hist, max_per_player=20)
     assert not any(f.id.startswith("sam.sprint_count.trend") for f in facts)

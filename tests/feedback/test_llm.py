@@ -1,4 +1,5 @@
 """LLM wording (issue #4): fallbacks, the grammar, streaming, async, the real model."""
+
 import importlib.util
 import json
 import logging
@@ -13,8 +14,8 @@ from edge_app.feedback.llm import FeedbackWriter, default_model_path, grammar_fo
 from edge_app.feedback.wording import Worded, categories, invented_numbers
 from tests.feedback.helpers import DRILLS, FACTS, TEMPLATE, out
 
-
 # ---- no model, or a broken one: the template, a one-line reason, no exception ----------------
+
 
 def _assert_fallback(w: Worded, writer: FeedbackWriter, *needles):
     assert w.source == "template"
@@ -62,6 +63,7 @@ def test_llama_cpp_not_importable_falls_back(tmp_path, monkeypatch):
 
 # ---- the grammar: the answer's lists only from the session's categories ----------------------
 
+
 def test_the_grammar_lists_only_the_sessions_categories():
     good, work = categories(FACTS)
     assert (good, work) == (["endurance", "sprinting"], ["top speed"])
@@ -76,9 +78,10 @@ def test_the_grammar_lists_only_the_sessions_categories():
 
 # ---- the generation path with a fake llama -----------------------------------------------------
 
+
 class FakeLlama:
     def __init__(self, raw: str, gate: threading.Event | None = None):
-        self.pieces = [raw[i:i + 5] for i in range(0, len(raw), 5)]
+        self.pieces = [raw[i : i + 5] for i in range(0, len(raw), 5)]
         self.gate = gate
         self.calls = []
 
@@ -173,8 +176,9 @@ def test_closing_the_writer_mid_generation_stops_it_and_frees_the_model_safely()
     writer = FeedbackWriter(max_tokens=400)
     started, out = threading.Event(), []
     # a plain thread, as the kiosk's feedback job calls `word` (not the writer's own pool, which close waits for)
-    job = threading.Thread(target=lambda: out.append(
-        writer.word("Sam", FACTS, DRILLS, youth=True, on_token=lambda _piece: started.set())))
+    job = threading.Thread(
+        target=lambda: out.append(writer.word("Sam", FACTS, DRILLS, youth=True, on_token=lambda _piece: started.set()))
+    )
     job.start()
     assert started.wait(120), "the real model streamed no token"
     writer.close()  # from this thread, while the job generates

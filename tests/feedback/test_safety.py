@@ -1,4 +1,5 @@
 """Safety filter (issue #4): adversarial model outputs are caught, good coaching passes unchanged."""
+
 import pytest
 
 from edge_app.feedback.safety import CATEGORIES, Violation, check, is_safe
@@ -118,25 +119,32 @@ def test_surname_only_after_an_allowed_first_name():
 
 # ---- adult profiles -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text,category", [
-    ("Lose weight over the break.", "body"),
-    ("Your body fat is too high.", "body"),
-    ("You have tendinitis; take ibuprofen.", "medical"),
-    ("Rest for 2 weeks.", "medical"),
-    ("That was a pathetic effort.", "harsh"),
-    ("Worst first touch on the pitch.", "harsh"),
-    ("Sam Taylor ran 9.8 km.", "personal_data"),
-    ("He is 34 years old.", "personal_data"),
-])
+
+@pytest.mark.parametrize(
+    "text,category",
+    [
+        ("Lose weight over the break.", "body"),
+        ("Your body fat is too high.", "body"),
+        ("You have tendinitis; take ibuprofen.", "medical"),
+        ("Rest for 2 weeks.", "medical"),
+        ("That was a pathetic effort.", "harsh"),
+        ("Worst first touch on the pitch.", "harsh"),
+        ("Sam Taylor ran 9.8 km.", "personal_data"),
+        ("He is 34 years old.", "personal_data"),
+    ],
+)
 def test_adult_profiles_still_check_body_medical_harsh_and_personal_data(text, category):
     assert category in {v.category for v in check(text, youth=False, allowed_names=NAMES)}
 
 
-@pytest.mark.parametrize("text", [
-    "Poor first touch in the second half.",
-    "Sam was a bit slow to react; weak side defending needs work.",
-    "Sam is tall enough to attack the back post.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Poor first touch in the second half.",
+        "Sam was a bit slow to react; weak side defending needs work.",
+        "Sam is tall enough to attack the back post.",
+    ],
+)
 def test_milder_wording_is_youth_only(text):
     assert check(text, youth=False, allowed_names=NAMES) == []
     assert check(text, youth=True, allowed_names=NAMES) != []

@@ -22,10 +22,12 @@ def track(knots, rate, *, y=34.0, x0=10.0, noise=0.0, seed=0):
         xy = xy + np.random.default_rng(seed).normal(0.0, noise, xy.shape)
     return t, xy
 
+
 # Shuttle: stand 2 s; 0 -> 6 m/s in 1.5 s (4 m/s²); hold 3 s; 6 -> 0 in 1.5 s; turn; 0 -> 6 back in 1.5 s;
 # hold 3 s; 6 -> 0 in 1.5 s; stand 2 s. Speed |u| rises twice and falls twice, each for 1.5 s at 4 m/s²
 # (>= 3 m/s² for >= 0.5 s): 2 accelerations, 2 decelerations. Each leg: 4.5 + 18 + 4.5 = 27 m -> 54 m.
 SHUTTLE = [(0, 0), (2, 0), (3.5, 6), (6.5, 6), (8, 0), (9.5, -6), (12.5, -6), (14, 0), (16, 0)]
+
 
 def sprint_pair_knots():
     """Cruise at 5 m/s; two bursts ramping 5 -> 7.5 m/s in 0.5 s (5 m/s²), holding H, ramping back in 0.5 s.

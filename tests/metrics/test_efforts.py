@@ -77,8 +77,6 @@ def test_accel_efforts_need_half_a_second():
     assert dec[0].peak == pytest.approx(4.0)  # |a|
 
 
-
-
 @pytest.mark.parametrize("method", ["butterworth", "savgol"])
 @pytest.mark.parametrize("rate", [10, 25])
 def test_sprint_of_0_9_s_is_not_one_of_1_2_s_is(rate, method):

@@ -8,7 +8,6 @@ from edge_app.summary import PlayerSummary
 from tests.metrics import SHUTTLE, sprint_pair_knots, track
 
 
-
 def test_constant_run_zones_and_work_rate():
     # 5 m/s = 18 km/h for 20 s: adult 'run' zone (14.4-19.8 km/h) holds all 20 s and 100 m;
     # work rate 100 m / (20/60) min = 300 m/min; no sprint, no acceleration

@@ -20,8 +20,10 @@ from tests.metrics.provider import PLAYER_ROLES, hawkeye_tracks, kloppy_files
 def players():
     folder = kloppy_files()
     if folder is None:
-        pytest.skip("kloppy is not installed (pip install 'kloppy==3.19.1', in the project's test extra): "
-                    "its wheel carries the provider tracking this test checks against")
+        pytest.skip(
+            "kloppy is not installed (pip install 'kloppy==3.19.1', in the project's test extra): "
+            "its wheel carries the provider tracking this test checks against"
+        )
     tracks = [tr for tr in hawkeye_tracks(folder) if tr.role in PLAYER_ROLES]
     assert len(tracks) == 44  # 22 a minute, minute 1 and minute 46
     return tracks

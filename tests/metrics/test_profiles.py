@@ -12,7 +12,12 @@ def test_adult_values_from_architecture():
     p = get_profile("adult")
     assert (p.jog_kmh, p.run_kmh, p.hsr_kmh, p.sprint_kmh) == (7.2, 14.4, 19.8, 25.2)
     assert (p.sprint_entry_kmh, p.sprint_exit_kmh) == (25.2, 23.4)
-    assert (p.sprint_min_duration_s, p.accel_threshold_ms2, p.accel_min_duration_s, p.max_speed_ms) == (1.0, 3.0, 0.5, 12.5)
+    assert (p.sprint_min_duration_s, p.accel_threshold_ms2, p.accel_min_duration_s, p.max_speed_ms) == (
+        1.0,
+        3.0,
+        0.5,
+        12.5,
+    )
     assert "Bradley" in p.source
 
 
@@ -23,7 +28,9 @@ def test_youth_profiles_are_lower_and_ordered():
         p = get_profile(name)
         assert (p.jog_kmh, p.run_kmh, p.hsr_kmh, p.sprint_kmh) == vals
         # the youth method (Harley's per-age scaling) and the paper behind this group's peak speed
-        peak_paper = {"u17": "Mendez-Villanueva et al. 2011", "u15": "Atan et al. 2016", "u13": "Atan et al. 2016"}[name]
+        peak_paper = {"u17": "Mendez-Villanueva et al. 2011", "u15": "Atan et al. 2016", "u13": "Atan et al. 2016"}[
+            name
+        ]
         assert "Harley et al. 2010" in p.source and peak_paper in p.source, p.source
     order = ["adult", "u17", "u15", "u13"]
     for field in ("jog_kmh", "run_kmh", "hsr_kmh", "sprint_kmh"):
@@ -78,8 +85,11 @@ def test_relative_mode_floor_and_reference():
 
 def test_per_player_override():
     t, xy = track(burst_knots(), 25)
-    out = session_kpis({"A": (t, xy), "B": (t, xy), "C": (t, xy)}, profile="adult",
-                       player_profiles={"A": {"sprint_kmh": 20.0}, "C": "u13"})
+    out = session_kpis(
+        {"A": (t, xy), "B": (t, xy), "C": (t, xy)},
+        profile="adult",
+        player_profiles={"A": {"sprint_kmh": 20.0}, "C": "u13"},
+    )
     by = {p.player: p for p in out}
     assert by["B"].sprint_count == 0  # adult: 25.2 km/h
     assert by["A"].sprint_count == 1  # 20.0 km/h (entry 5.56 m/s, exit 5.06 m/s) < 21.6 km/h

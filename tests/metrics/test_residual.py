@@ -52,7 +52,8 @@ def test_sinusoid_plus_white_noise_lands_where_the_theory_says(sigma):
     def crossing(k):
         def excess(fc):
             passed = 1 - np.mean((1 - butter_power_gain(f, fc, FS)) ** 2)
-            return (A / np.sqrt(2) * (1 - butter_power_gain(F0, fc, FS))) ** 2 - k * sigma ** 2 * passed
+            return (A / np.sqrt(2) * (1 - butter_power_gain(F0, fc, FS))) ** 2 - k * sigma**2 * passed
+
         return optimize.brentq(excess, 1.05 * F0, 0.6 * fN)
 
     lo, hi = crossing(1.5), crossing(0.5)  # more noise let through, a lower cut-off
@@ -98,7 +99,7 @@ def test_correlated_noise_does_not_fool_it_into_a_high_cutoff():
         t, xy = track([(0, 1.4), (60, 1.4)], 25)
         rng = np.random.default_rng(seed)
         phi = np.exp(-1 / (0.2 * 25))  # 0.2 s correlation time
-        xy = xy + signal.lfilter([1.0], [1.0, -phi], rng.normal(0.0, 0.2 * np.sqrt(1 - phi ** 2), xy.shape), axis=0)
+        xy = xy + signal.lfilter([1.0], [1.0, -phi], rng.normal(0.0, 0.2 * np.sqrt(1 - phi**2), xy.shape), axis=0)
         assert residual_cutoff([xy], 25).cutoff_hz > 1.5  # the white-noise assumption, fooled
         kin = compute_kinematics(t, xy)
         assert kin.noise_m > 0.05 and kin.cutoff_hz <= 0.6

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from edge_app.pitch import Calibration, SEVEN
+from edge_app.pitch import SEVEN, Calibration
 from tests.vision.scene import PinholeCamera
 
 # The harness's tripod: 4 m up, 2 m outside a 7v7 corner, 2.8 mm lens on a 5.6 mm sensor (f = 960 px).

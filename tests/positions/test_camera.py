@@ -5,7 +5,7 @@ import pytest
 
 from edge_app.positions.camera import CalibratedScale, camera_from_homography
 from tests.vision import scene
-from tests.vision.scene import F, LEVEL_G, hand_height, level_calibration
+from tests.vision.scene import LEVEL_G, F, hand_height, level_calibration
 
 
 def test_camera_and_person_height_recovered_from_the_homography_alone():
@@ -19,5 +19,5 @@ def test_camera_and_person_height_recovered_from_the_homography_alone():
     mast = CalibratedScale(scene.MAST.calibration(), scene.MAST.size)
     assert mast.camera[0][0, 0] == pytest.approx(scene.MAST.focal_px)
     for x, y in [(52.5, 68), (20, 40), (80, 5)]:
-        (u, v), = scene.MAST.project([[x, y, 0]])
+        ((u, v),) = scene.MAST.project([[x, y, 0]])
         assert mast.height_px(np.array([[u, v]]))[0] == pytest.approx(scene.MAST.person_px(x, y), rel=1e-6)

@@ -2,19 +2,23 @@
 
 import numpy as np
 
+from edge_app.positions.camera import CalibratedScale, camera_from_homography
 from edge_app.positions.ground import MIN_SEEN, feet_hidden, feet_under_heads, ground_points, track_ground_points
 from edge_app.vision.detections import Detections
-from edge_app.positions.camera import CalibratedScale, camera_from_homography
 from tests.positions.helpers import TRIPOD, person_box, tripod_calibration
 
+
 def test_a_nearer_box_over_the_legs_hides_the_feet():
-    boxes = np.array([
-        [100, 100, 140, 200],  # 0: far player
-        [95, 150, 150, 300],  # 1: nearer player (ends 100 px lower) over 0's legs
-        [139, 101, 179, 202],  # 2: a neighbour at 0's depth, touching 0's edge by 1 px
-        [600, 900, 660, 1080],  # 3: cut by the bottom of the frame
-        [400, 100, 440, 200],  # 4: alone
-    ], float)
+    boxes = np.array(
+        [
+            [100, 100, 140, 200],  # 0: far player
+            [95, 150, 150, 300],  # 1: nearer player (ends 100 px lower) over 0's legs
+            [139, 101, 179, 202],  # 2: a neighbour at 0's depth, touching 0's edge by 1 px
+            [600, 900, 660, 1080],  # 3: cut by the bottom of the frame
+            [400, 100, 440, 200],  # 4: alone
+        ],
+        float,
+    )
     np.testing.assert_array_equal(feet_hidden(boxes, 1080), [True, False, False, True, False])
     assert not feet_hidden(boxes[[4]], 1080).any()
 

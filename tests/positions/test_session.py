@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from edge_app.pitch import Calibration, SEVEN
+from edge_app.pitch import SEVEN, Calibration
 from edge_app.positions.session import BOX, HEAD, ghost_ends, session_positions
 from edge_app.store.records import BoxRows
 from tests.positions.helpers import TRIPOD, person_box, tripod_calibration
@@ -47,7 +47,7 @@ def test_each_track_in_time_order_without_its_ghost_end():
     assert one.pitch is None and one.kept.all() and (one.how == BOX).all()
     # A player of both tracks: every point in time order (track 2's frames interleave with track 1's).
     t, xy = pos.player([2, 1])
-    assert list(t) == pytest.approx([0, .1, .2, .3, .4, .5, .5, .6, .6, .7, .7, .8, .8, .9, .9])
+    assert list(t) == pytest.approx([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.5, 0.6, 0.6, 0.7, 0.7, 0.8, 0.8, 0.9, 0.9])
     assert xy.shape == (15, 2) and pos.player([7])[0].shape == (0,)
 
 

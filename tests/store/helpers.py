@@ -46,8 +46,9 @@ def make_frame(rng, n: int, *, track_offset: int = 1, keypoints: bool = True) ->
 
 
 def make_pose(rng, track_id: int) -> FakePose:
-    return FakePose(track_id, rng.uniform(0, 600, (33, 4)).astype(np.float32),
-                    rng.uniform(-1, 1, (33, 4)).astype(np.float32))
+    return FakePose(
+        track_id, rng.uniform(0, 600, (33, 4)).astype(np.float32), rng.uniform(-1, 1, (33, 4)).astype(np.float32)
+    )
 
 
 def raw(path: Path) -> sqlite3.Connection:
@@ -109,7 +110,9 @@ HOLD_LOCK = textwrap.dedent("""
 
 class LockHolder:
     def __init__(self, path: Path, mode: str):
-        self.proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path), mode], stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", HOLD_LOCK, str(path), mode], stdout=subprocess.PIPE, text=True
+        )
         assert self.proc.stdout.readline().strip() == "locked"
 
     def release(self):
@@ -131,11 +134,17 @@ def dets(rows):
     if not rows:
         return Detections.empty()
     xyxy = np.array([(x - h / 4, y - h, x + h / 4, y) for _, x, y, h in rows], np.float32)
-    return Detections(xyxy, np.full(len(rows), 0.9, np.float32), np.zeros(len(rows), np.int32),
-                      tracker_id=np.array([r[0] for r in rows], np.int64))
+    return Detections(
+        xyxy,
+        np.full(len(rows), 0.9, np.float32),
+        np.zeros(len(rows), np.int32),
+        tracker_id=np.array([r[0] for r in rows], np.int64),
+    )
 
 
-def record(s: SessionStore, script: dict[int, list], n: int, fps: float = 10.0, hist_every: int | None = 2, end=True) -> str:
+def record(
+    s: SessionStore, script: dict[int, list], n: int, fps: float = 10.0, hist_every: int | None = 2, end=True
+) -> str:
     """script: frame -> rows; hist: track 1, 2 red, 3 blue, 4 red."""
     sid = s.start_session("synthetic", fps=fps, frame_size=(800, 600))
     colour = {1: RED, 2: RED, 3: BLUE, 4: RED}

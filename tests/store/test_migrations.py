@@ -9,7 +9,17 @@ import pytest
 from edge_app.errors import AxolotlError
 from edge_app.store import SessionStore, schema_version
 from edge_app.store import migrations as migrations_mod
-from tests.store.helpers import assert_one_line, count, digest, populated, raw, record, scenario, stored_fragments, user_version
+from tests.store.helpers import (
+    assert_one_line,
+    count,
+    digest,
+    populated,
+    raw,
+    record,
+    scenario,
+    stored_fragments,
+    user_version,
+)
 
 
 def test_migrates_an_empty_v0_file(tmp_path):

@@ -113,7 +113,10 @@ def test_split_relabels_rows_and_is_not_restitched(tmp_path):
         assert s.split_track(sid, 5, 25) == 6  # ids keep growing
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT count(*) FROM appearance WHERE track_id = 6").fetchone()[0] == 2  # frames 26, 28
-    assert conn.execute("SELECT track_id, at_frame, new_track_id FROM track_splits ORDER BY id").fetchall() == [(1, 20, 5), (5, 25, 6)]
+    assert conn.execute("SELECT track_id, at_frame, new_track_id FROM track_splits ORDER BY id").fetchall() == [
+        (1, 20, 5),
+        (5, 25, 6),
+    ]
     conn.close()
 
 

@@ -17,9 +17,14 @@ def test_round_trip_boxes_keypoints_poses(tmp_path):
     sent = []
     with SessionStore(path) as s:
         device = s.device_id
-        sid = s.start_session(source="clip.avi", config={"detector": {"conf": 0.25}},
-                              models={"detector": {"name": "yolo11n-pose", "sha256": "ab"}},
-                              fps=10.0, frame_size=(768, 576), live=False)
+        sid = s.start_session(
+            source="clip.avi",
+            config={"detector": {"conf": 0.25}},
+            models={"detector": {"name": "yolo11n-pose", "sha256": "ab"}},
+            fps=10.0,
+            frame_size=(768, 576),
+            live=False,
+        )
         assert len(sid) == 36 and sid.count("-") == 4
         for i in range(6):
             det = make_frame(rng, 2) if i != 3 else Detections.empty(17)  # frame 3: nobody seen

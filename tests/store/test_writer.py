@@ -92,8 +92,9 @@ KILL_CHILD = textwrap.dedent("""
 def test_sigkill_mid_session_loses_at_most_about_a_second(tmp_path):
     path = tmp_path / "a.db"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-c", KILL_CHILD, str(path)], stdout=subprocess.PIPE, text=True,
-                             cwd=ROOT, env=env)
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILL_CHILD, str(path)], stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env
+    )
     try:
         sid = child.stdout.readline().strip()
         assert len(sid) == 36, sid
@@ -110,7 +111,7 @@ def test_sigkill_mid_session_loses_at_most_about_a_second(tmp_path):
     conn = raw(path)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        status, = conn.execute("SELECT status FROM sessions WHERE id = ?", (sid,)).fetchone()
+        (status,) = conn.execute("SELECT status FROM sessions WHERE id = ?", (sid,)).fetchone()
         assert status == "running"  # nobody has looked yet
         frames = [r[0] for r in conn.execute("SELECT frame FROM frames WHERE session_id = ? ORDER BY frame", (sid,))]
         last_t = conn.execute("SELECT max(t) FROM frames WHERE session_id = ?", (sid,)).fetchone()[0]

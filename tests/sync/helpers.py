@@ -22,7 +22,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 MOSQUITTO = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
 MOSQUITTO_PASSWD = shutil.which("mosquitto_passwd") or (
-    "/usr/bin/mosquitto_passwd" if Path("/usr/bin/mosquitto_passwd").exists() else None)
+    "/usr/bin/mosquitto_passwd" if Path("/usr/bin/mosquitto_passwd").exists() else None
+)
 TENANT = "club1"
 RIVAL = "rival-club"
 USERS = {"dev-a": "pw-a", "dev-b": "pw-b", "rival-1": "pw-r", "ingest": "pw-ingest"}
@@ -47,33 +48,57 @@ def make_certs(folder: Path) -> dict:
     now = dt.datetime.now(dt.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "axolotl test CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(hours=1))
-          .not_valid_after(now + dt.timedelta(days=2))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                       data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                       crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"ca": folder / "ca.pem", "cert": folder / "server.pem", "key": folder / "server.key"}
     paths["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     paths["cert"].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    paths["key"].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
+    paths["key"].write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return paths
 
 
@@ -92,24 +117,40 @@ class Broker:
         self.certs = make_certs(folder / "certs") if tls else None
         passwd, acl_file = folder / "passwd", folder / "acl"
         passwd.write_text("")
-        subprocess.run([MOSQUITTO_PASSWD, "-b", str(passwd), "ingest", USERS["ingest"]], check=True, capture_output=True)
+        subprocess.run(
+            [MOSQUITTO_PASSWD, "-b", str(passwd), "ingest", USERS["ingest"]], check=True, capture_output=True
+        )
         acl_file.write_text(ACL.read_text())
-        env = {**os.environ, "AXOLOTL_MQTT_PASSWD": str(passwd), "AXOLOTL_MQTT_ACL": str(acl_file),
-               "PATH": f"{Path(MOSQUITTO_PASSWD).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+        env = {
+            **os.environ,
+            "AXOLOTL_MQTT_PASSWD": str(passwd),
+            "AXOLOTL_MQTT_ACL": str(acl_file),
+            "PATH": f"{Path(MOSQUITTO_PASSWD).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
         for device, tenant in DEVICES.items():
-            subprocess.run(["bash", str(ADD_DEVICE), device, tenant, USERS[device]], check=True, capture_output=True,
-                           env=env)
+            subprocess.run(
+                ["bash", str(ADD_DEVICE), device, tenant, USERS[device]], check=True, capture_output=True, env=env
+            )
         if acl is not None:
             acl_file.write_text(acl)
         (folder / "data").mkdir(exist_ok=True)
         lines = [
-            "per_listener_settings false", "allow_anonymous false",
-            f"password_file {passwd}", f"acl_file {acl_file}",
+            "per_listener_settings false",
+            "allow_anonymous false",
+            f"password_file {passwd}",
+            f"acl_file {acl_file}",
             f"listener {self.port} 127.0.0.1",
-            "persistence true", f"persistence_location {folder / 'data'}/", "autosave_interval 1",
-            "max_queued_messages 100000", "max_inflight_messages 100",
-            f"log_dest file {folder / 'mosquitto.log'}", "log_type error", "log_type warning",
-            "log_type notice", "log_type information", "connection_messages true",
+            "persistence true",
+            f"persistence_location {folder / 'data'}/",
+            "autosave_interval 1",
+            "max_queued_messages 100000",
+            "max_inflight_messages 100",
+            f"log_dest file {folder / 'mosquitto.log'}",
+            "log_type error",
+            "log_type warning",
+            "log_type notice",
+            "log_type information",
+            "connection_messages true",
         ]
         if tls:
             lines += [f"cafile {self.certs['ca']}", f"certfile {self.certs['cert']}", f"keyfile {self.certs['key']}"]
@@ -120,13 +161,18 @@ class Broker:
 
     def start(self, wait: float = 10.0) -> None:
         assert self.proc is None
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stdout=subprocess.DEVNULL,
-                                     stderr=open(self.folder / "mosquitto.stderr", "ab"))
+        self.proc = subprocess.Popen(
+            [MOSQUITTO, "-c", str(self.conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.folder / "mosquitto.stderr", "ab"),
+        )
         t_end = time.monotonic() + wait
         while time.monotonic() < t_end:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"mosquitto exited ({self.proc.returncode}): "
-                                   f"{(self.folder / 'mosquitto.stderr').read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"mosquitto exited ({self.proc.returncode}): "
+                    f"{(self.folder / 'mosquitto.stderr').read_text()[-2000:]}"
+                )
             try:
                 socket.create_connection((self.host, self.port), timeout=0.2).close()
                 return
@@ -152,9 +198,20 @@ class Broker:
             self.proc = None
 
     def sync_config(self, device: str = "dev-a", **kw) -> dict:
-        cfg = {"host": "localhost" if self.certs else self.host, "port": self.port, "username": device,
-               "password": USERS[device], "tenant": DEVICES[device], "device_id": device, "client_id": f"box-{device}",
-               "backoff_initial": 0.2, "backoff_max": 1.0, "retry_initial": 0.2, "retry_max": 1.0, "ack_timeout": 5.0}
+        cfg = {
+            "host": "localhost" if self.certs else self.host,
+            "port": self.port,
+            "username": device,
+            "password": USERS[device],
+            "tenant": DEVICES[device],
+            "device_id": device,
+            "client_id": f"box-{device}",
+            "backoff_initial": 0.2,
+            "backoff_max": 1.0,
+            "retry_initial": 0.2,
+            "retry_max": 1.0,
+            "ack_timeout": 5.0,
+        }
         if self.certs:
             cfg["tls_ca"] = str(self.certs["ca"])
         cfg.update(kw)
@@ -165,21 +222,54 @@ class Broker:
 
 
 def make_summary(session_id: str, device_id: str, players: int = 1) -> dict:
-    from edge_app.summary import (DataQuality, PlayerSummary, ProfileInfo, SessionSummary, ZoneStat)
+    from edge_app.summary import DataQuality, PlayerSummary, ProfileInfo, SessionSummary, ZoneStat
 
-    zones = [ZoneStat(name=n, lower=lo, upper=up, time_s=10.0, distance=30.0)
-             for n, lo, up in (("walk", 0, 2), ("jog", 2, 4), ("run", 4, 5.5), ("hsr", 5.5, 7), ("sprint", 7, None))]
-    ps = [PlayerSummary(player=f"track-{i}", track_ids=[i], distance=123.4 + i, top_speed=6.5, zones=zones,
-                        hsr_distance=12.0, sprint_count=0, sprints=[], acceleration_count=0, deceleration_count=0,
-                        accelerations=[], decelerations=[], work_rate_per_min=80.0,
-                        heatmap=[[0.1] * 10 for _ in range(6)] if i < 0 else [],
-                        quality=DataQuality(tracked_time_s=50, fraction_seen=0.9, gaps=1, gap_time_s=1.0,
-                                            interpolated_time_s=0.5, outliers_dropped=0, ids_merged=0))
-          for i in range(1, players + 1)]
-    s = SessionSummary(session_id=session_id, device_id=device_id, started_at="2025-01-01T10:00:00.000Z",
-                       ended_at="2025-01-01T10:01:00.000Z", status="completed", source="test", calibration=None,
-                       units="px", profile=ProfileInfo(name="adult", mode="absolute", thresholds={"sprint": 7.0}),
-                       models={"detector": "test"}, duration_s=60.0, players=ps)
+    zones = [
+        ZoneStat(name=n, lower=lo, upper=up, time_s=10.0, distance=30.0)
+        for n, lo, up in (("walk", 0, 2), ("jog", 2, 4), ("run", 4, 5.5), ("hsr", 5.5, 7), ("sprint", 7, None))
+    ]
+    ps = [
+        PlayerSummary(
+            player=f"track-{i}",
+            track_ids=[i],
+            distance=123.4 + i,
+            top_speed=6.5,
+            zones=zones,
+            hsr_distance=12.0,
+            sprint_count=0,
+            sprints=[],
+            acceleration_count=0,
+            deceleration_count=0,
+            accelerations=[],
+            decelerations=[],
+            work_rate_per_min=80.0,
+            heatmap=[[0.1] * 10 for _ in range(6)] if i < 0 else [],
+            quality=DataQuality(
+                tracked_time_s=50,
+                fraction_seen=0.9,
+                gaps=1,
+                gap_time_s=1.0,
+                interpolated_time_s=0.5,
+                outliers_dropped=0,
+                ids_merged=0,
+            ),
+        )
+        for i in range(1, players + 1)
+    ]
+    s = SessionSummary(
+        session_id=session_id,
+        device_id=device_id,
+        started_at="2025-01-01T10:00:00.000Z",
+        ended_at="2025-01-01T10:01:00.000Z",
+        status="completed",
+        source="test",
+        calibration=None,
+        units="px",
+        profile=ProfileInfo(name="adult", mode="absolute", thresholds={"sprint": 7.0}),
+        models={"detector": "test"},
+        duration_s=60.0,
+        players=ps,
+    )
     return s.to_json_dict()
 
 
@@ -209,8 +299,9 @@ def _env() -> dict:
 class Proc:
     def __init__(self, args: list[str], log: Path):
         self.log = log
-        self.proc = subprocess.Popen([sys.executable, *args], cwd=REPO, env=_env(), stdout=open(log, "ab"),
-                                     stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, *args], cwd=REPO, env=_env(), stdout=open(log, "ab"), stderr=subprocess.STDOUT
+        )
 
     def text(self) -> str:
         return self.log.read_text(errors="replace")
@@ -243,16 +334,42 @@ class Proc:
 def register_devices(db: Path, devices: dict | None = None) -> None:
     """`axolotl-ingest --add-device` for each device (default: DEVICES), as an operator would."""
     args = [a for d, t in (DEVICES if devices is None else devices).items() for a in ("--add-device", d, t)]
-    subprocess.run([sys.executable, "-m", "cloud_ingest", "--db", str(db), *args], cwd=REPO, env=_env(), check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "cloud_ingest", "--db", str(db), *args],
+        cwd=REPO,
+        env=_env(),
+        check=True,
+        capture_output=True,
+    )
 
 
-def start_ingest(procs, broker: Broker, db: Path, client_id: str = "ingest-1", share: bool = True,
-                 register: bool = True, extra: tuple = ()) -> Proc:
+def start_ingest(
+    procs,
+    broker: Broker,
+    db: Path,
+    client_id: str = "ingest-1",
+    share: bool = True,
+    register: bool = True,
+    extra: tuple = (),
+) -> Proc:
     if register:
         register_devices(db)
-    args = ["-m", "cloud_ingest", "--db", str(db), "--host", "localhost" if broker.certs else broker.host,
-            "--port", str(broker.port), "--username", "ingest", "--password", USERS["ingest"], "--client-id", client_id]
+    args = [
+        "-m",
+        "cloud_ingest",
+        "--db",
+        str(db),
+        "--host",
+        "localhost" if broker.certs else broker.host,
+        "--port",
+        str(broker.port),
+        "--username",
+        "ingest",
+        "--password",
+        USERS["ingest"],
+        "--client-id",
+        client_id,
+    ]
     if broker.certs:
         args += ["--ca", str(broker.certs["ca"])]
     if not share:
@@ -312,14 +429,17 @@ RATE = 100.0  # messages/s: the backlog takes ~2 s, so the faults land in the mi
 def ingest_stats(proc: Proc) -> dict:
     """Stop an ingest process and return the stats it logs on the way out."""
     proc.stop()
-    line = [l for l in proc.text().splitlines() if "ingest stopped:" in l][-1]
+    line = [ln for ln in proc.text().splitlines() if "ingest stopped:" in ln][-1]
     return json.loads(line.split("ingest stopped:", 1)[1])
 
 
 def assert_exactly_once(ingest_db: Path, edge_db: Path, n: int) -> None:
     """n summaries in the ingest, each once, and all n sent in the box's outbox."""
-    wait_until(lambda: ingest_counts(ingest_db)["rows"] >= n and outbox_counts(edge_db)["sent"] == n, 60,
-               f"{n} summaries in the ingest and sent in the outbox")
+    wait_until(
+        lambda: ingest_counts(ingest_db)["rows"] >= n and outbox_counts(edge_db)["sent"] == n,
+        60,
+        f"{n} summaries in the ingest and sent in the outbox",
+    )
     time.sleep(0.5)  # late redeliveries would show up now
     c = ingest_counts(ingest_db)
     assert c == {"rows": n, "messages": n, "sessions": n, "rejected": 0}, c
@@ -420,8 +540,9 @@ class RawDevice:
         import paho.mqtt.client as mqtt
 
         self.acks: dict = {}
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or f"raw-{device}",
-                                  protocol=mqtt.MQTTv5)
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or f"raw-{device}", protocol=mqtt.MQTTv5
+        )
         self.client.username_pw_set(device, USERS[device])
         self.client.on_publish = lambda _c, _u, mid, rc, _p: self.acks.__setitem__(mid, rc)
         self.client.connect(broker.host, broker.port)

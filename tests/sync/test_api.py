@@ -19,8 +19,14 @@ from tests.sync.helpers import FakeLive
 @pytest.fixture
 def api(tmp_path):
     live = FakeLive()
-    app = create_app(tmp_path / "axolotl.db", tmp_path, on_live_start=live.start, on_live_stop=live.stop,
-                     live_metrics=live.metrics, live_sources=LiveSources(["0", "rtsp://cam.local/main"], tmp_path / "recordings"))
+    app = create_app(
+        tmp_path / "axolotl.db",
+        tmp_path,
+        on_live_start=live.start,
+        on_live_stop=live.stop,
+        live_metrics=live.metrics,
+        live_sources=LiveSources(["0", "rtsp://cam.local/main"], tmp_path / "recordings"),
+    )
     with TestClient(app) as client:
         client.live = live
         code = app.state.pairing.new_code()
@@ -61,8 +67,20 @@ def test_live_start_does_not_tell_whether_a_file_exists(api, tmp_path):
     secret = tmp_path / "secret.mp4"
     shutil.copy(SAMPLE, secret)  # a real video, but outside the recordings folder
     (rec / "link.avi").symlink_to(secret)
-    probes = [str(secret), "../secret.mp4", "link.avi", "/etc/passwd", "/nonexistent/x.mp4", "missing.avi", "notes.avi",
-              "rtsp://10.0.0.9/stream", "rtsp://cam.local/main/../other", "1", "v4l2src ! appsink", "/dev/video0"]
+    probes = [
+        str(secret),
+        "../secret.mp4",
+        "link.avi",
+        "/etc/passwd",
+        "/nonexistent/x.mp4",
+        "missing.avi",
+        "notes.avi",
+        "rtsp://10.0.0.9/stream",
+        "rtsp://cam.local/main/../other",
+        "1",
+        "v4l2src ! appsink",
+        "/dev/video0",
+    ]
     if os.geteuid() != 0:  # root reads every file: an unreadable one cannot be made here
         unreadable = rec / "locked.avi"
         shutil.copy(SAMPLE, unreadable)
@@ -73,14 +91,23 @@ def test_live_start_does_not_tell_whether_a_file_exists(api, tmp_path):
         resp = api.post("/live/start", headers=api.token_headers, json={"source": source})
         assert resp.status_code == 409, source
         answers.add(resp.json()["detail"])
-    assert answers == {"that source is not one of this box's cameras or a video in its recordings folder; "
-                       "leave source out for the box's camera, or name a recording"}
+    assert answers == {
+        "that source is not one of this box's cameras or a video in its recordings folder; "
+        "leave source out for the box's camera, or name a recording"
+    }
     assert api.live.calls == []  # none reached the pipeline
-    for source, opened in (("match.avi", str((rec / "match.avi").resolve())), (str(rec / "match.avi"), None),
-                           ("rtsp://cam.local/main", "rtsp://cam.local/main"), ("0", "0"), (None, None)):
+    for source, opened in (
+        ("match.avi", str((rec / "match.avi").resolve())),
+        (str(rec / "match.avi"), None),
+        ("rtsp://cam.local/main", "rtsp://cam.local/main"),
+        ("0", "0"),
+        (None, None),
+    ):
         assert api.post("/live/start", headers=api.token_headers, json={"source": source}).status_code == 200, source
-        assert api.live.calls[-1] == ("start", {"source": opened or str((rec / "match.avi").resolve()) if source else None,
-                                                "options": {}})
+        assert api.live.calls[-1] == (
+            "start",
+            {"source": opened or str((rec / "match.avi").resolve()) if source else None, "options": {}},
+        )
 
 
 def test_max_body_fits_the_largest_real_request():

@@ -20,8 +20,12 @@ def start_serve(tmp_path):
     """The real `axolotl-edge serve` on 127.0.0.1 (TLS), stderr to serve.log, once it answers: (process, port, env)."""
     port = free_port()
     env = {**os.environ, "AXOLOTL_EDGE_HOME": str(tmp_path / "home")}
-    server = subprocess.Popen([*cli_command(), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=open(tmp_path / "serve.log", "wb"))
+    server = subprocess.Popen(
+        [*cli_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "serve.log", "wb"),
+    )
 
     def up():
         try:
@@ -29,6 +33,7 @@ def start_serve(tmp_path):
             return True
         except httpx.HTTPError:
             return False
+
     try:
         wait_until(up, 60, "the API")
     except BaseException:
@@ -69,8 +74,12 @@ def test_a_guesser_on_the_lan_does_not_stop_the_phone_from_pairing(served):
     statuses, stop = [], threading.Event()
 
     def attacker():
-        with httpx.Client(base_url=f"https://127.0.0.1:{port}", verify=False, timeout=30,
-                          transport=httpx.HTTPTransport(local_address="127.0.0.2", verify=False)) as c:
+        with httpx.Client(
+            base_url=f"https://127.0.0.1:{port}",
+            verify=False,
+            timeout=30,
+            transport=httpx.HTTPTransport(local_address="127.0.0.2", verify=False),
+        ) as c:
             while not stop.is_set():
                 statuses.append(c.post("/pair", json={"code": wrong, "client_name": "mallory"}).status_code)
 
@@ -82,8 +91,12 @@ def test_a_guesser_on_the_lan_does_not_stop_the_phone_from_pairing(served):
         assert joined.returncode == 0, joined.stderr  # first try
         token = json.loads(joined.stdout)["token"]
         for _ in range(7):  # the phone's app retries (a replay of the used code)
-            again = httpx.post(f"https://127.0.0.1:{port}/pair", json={"code": code, "client_name": "coach-phone"},
-                               verify=False, timeout=30)
+            again = httpx.post(
+                f"https://127.0.0.1:{port}/pair",
+                json={"code": code, "client_name": "coach-phone"},
+                verify=False,
+                timeout=30,
+            )
             assert again.status_code == 403 and "already used" in again.json()["detail"]
         n_before = len(statuses)
         wait_until(lambda: len(statuses) > n_before + 3, 60, "the guesser still at it")
@@ -91,8 +104,9 @@ def test_a_guesser_on_the_lan_does_not_stop_the_phone_from_pairing(served):
         stop.set()
         thread.join(30)
     assert statuses[:5] == [403] * 5 and set(statuses[5:]) <= {403, 429}
-    sessions = httpx.get(f"https://127.0.0.1:{port}/sessions", verify=False, timeout=30,
-                         headers={"Authorization": f"Bearer {token}"})
+    sessions = httpx.get(
+        f"https://127.0.0.1:{port}/sessions", verify=False, timeout=30, headers={"Authorization": f"Bearer {token}"}
+    )
     assert sessions.status_code == 200
     with PairingStore(Path(env["AXOLOTL_EDGE_HOME"]) / "pairing.db") as ps:  # what the kiosk shows
         [g] = ps.guessers()
@@ -110,8 +124,9 @@ def test_pair_then_the_phone_runs_a_live_session_over_the_api(served, tmp_path):
     again = run_cli("pair", "--join", uri, env=env)  # the code was single use
     assert again.returncode == 2 and again.stderr.count("\n") == 1
 
-    api = httpx.Client(base_url=f"https://127.0.0.1:{port}", verify=False, timeout=30,
-                       headers={"Authorization": f"Bearer {token}"})
+    api = httpx.Client(
+        base_url=f"https://127.0.0.1:{port}", verify=False, timeout=30, headers={"Authorization": f"Bearer {token}"}
+    )
     assert httpx.get(f"https://127.0.0.1:{port}/sessions", verify=False).status_code == 401
     (tmp_path / "home" / "recordings").mkdir()
     shutil.copy(SAMPLE, tmp_path / "home" / "recordings" / "match.avi")  # a phone may name a recording
@@ -141,8 +156,10 @@ def test_the_real_serve_caps_bodies_and_tells_nothing_about_its_files(served, tm
     code = json.loads(run_cli("pair", "--host", "127.0.0.1", "--port", port, "--json", env=env).stdout)["code"]
     token = httpx.post(f"{base}/pair", json={"code": code}, verify=False, timeout=30).json()["token"]
     api = httpx.Client(base_url=base, verify=False, timeout=60, headers={"Authorization": f"Bearer {token}"})
-    answers = {src: api.post("/live/start", json={"source": src}) for src in
-               ("/etc/passwd", "/etc/no-such-file", str(SAMPLE), "rtsp://192.0.2.1/stream", "../axolotl.db")}
+    answers = {
+        src: api.post("/live/start", json={"source": src})
+        for src in ("/etc/passwd", "/etc/no-such-file", str(SAMPLE), "rtsp://192.0.2.1/stream", "../axolotl.db")
+    }
     assert {r.status_code for r in answers.values()} == {409}
     assert len({r.json()["detail"] for r in answers.values()}) == 1
     missing = api.get("/sessions/ffffffff/summary")
@@ -189,12 +206,19 @@ def test_sigint_ends_an_open_live_metrics_stream_cleanly(tmp_path):
     server, port, env = start_serve(tmp_path)
     try:
         code = json.loads(run_cli("pair", "--host", "127.0.0.1", "--port", port, "--json", env=env).stdout)["code"]
-        token = httpx.post(f"https://127.0.0.1:{port}/pair", json={"code": code}, verify=False, timeout=30).json()["token"]
+        token = httpx.post(f"https://127.0.0.1:{port}/pair", json={"code": code}, verify=False, timeout=30).json()[
+            "token"
+        ]
         lines, ended = [], []
 
         def phone():
-            with httpx.stream("GET", f"https://127.0.0.1:{port}/live/metrics", verify=False, timeout=60,
-                              headers={"Authorization": f"Bearer {token}"}) as resp:
+            with httpx.stream(
+                "GET",
+                f"https://127.0.0.1:{port}/live/metrics",
+                verify=False,
+                timeout=60,
+                headers={"Authorization": f"Bearer {token}"},
+            ) as resp:
                 lines.extend(resp.iter_lines())  # raises if the server cuts the connection
             ended.append(True)
 

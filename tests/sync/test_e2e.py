@@ -19,8 +19,18 @@ def test_sample_clip_summary_reaches_the_ingest_once(broker, procs, tmp_path, an
 
     start_ingest(procs, broker, ingest_db)
     cfg = tmp_path / "sync.json"
-    cfg.write_text(json.dumps({"host": broker.host, "port": broker.port, "username": "dev-a", "password": USERS["dev-a"],
-                               "tenant": TENANT, "device_id": "dev-a"}))
+    cfg.write_text(
+        json.dumps(
+            {
+                "host": broker.host,
+                "port": broker.port,
+                "username": "dev-a",
+                "password": USERS["dev-a"],
+                "tenant": TENANT,
+                "device_id": "dev-a",
+            }
+        )
+    )
     for _ in range(2):  # a second run sends nothing again
         proc = run_cli("sync", "run", "--once", "--db", db, "--sync-config", cfg, "--timeout", "30")
         assert proc.returncode == 0, proc.stderr

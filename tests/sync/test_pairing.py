@@ -16,8 +16,15 @@ from edge_app.errors import AxolotlError
 from sync.api import create_app, make_server
 from sync.join import join
 from sync.live_sources import LiveSources
-from sync.pairing import (PairingRateLimited, PairingRefused, PairingStore, pairing_uri, parse_pairing_uri, qr_png,
-                          qr_terminal)
+from sync.pairing import (
+    PairingRateLimited,
+    PairingRefused,
+    PairingStore,
+    pairing_uri,
+    parse_pairing_uri,
+    qr_png,
+    qr_terminal,
+)
 from sync.tls import ensure_certificate
 from tests.sync.helpers import FakeClock, FakeLive, free_port, session_with_summary
 
@@ -32,6 +39,7 @@ def pairing(tmp_path) -> PairingStore:
 
 
 # -- certificate ---------------------------------------------------------------------------------
+
 
 def test_certificate_created_once_and_reused(tmp_path):
     from cryptography import x509
@@ -50,6 +58,7 @@ def test_certificate_created_once_and_reused(tmp_path):
 
 
 # -- codes and tokens ----------------------------------------------------------------------------
+
 
 def test_code_is_single_use_and_expires(pairing):
     code = pairing.new_code(ttl_s=120)
@@ -161,11 +170,19 @@ def test_tokens_are_hashed_at_rest_and_revocable(tmp_path, pairing):
 
 # -- URI and QR ----------------------------------------------------------------------------------
 
+
 def test_pairing_uri_round_trip_and_errors():
     uri = pairing_uri("dev-1", "192.168.1.20", 8443, "12345678", FP, "Box & Co")
     assert uri.startswith("axolotl://pair?")
-    assert parse_pairing_uri(uri) == {"device_id": "dev-1", "name": "Box & Co", "host": "192.168.1.20", "port": 8443,
-                                      "code": "12345678", "fingerprint": FP, "version": "1"}
+    assert parse_pairing_uri(uri) == {
+        "device_id": "dev-1",
+        "name": "Box & Co",
+        "host": "192.168.1.20",
+        "port": 8443,
+        "code": "12345678",
+        "fingerprint": FP,
+        "version": "1",
+    }
     for bad in ("https://pair?x=1", uri.replace("fp=" + FP, "fp=abc"), uri.replace("port=8443", "port=x")):
         with pytest.raises(AxolotlError):
             parse_pairing_uri(bad)
@@ -184,11 +201,18 @@ def test_qr_png_decodes_back_to_the_uri(tmp_path):
 
 # -- local API -----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def api(tmp_path):
     live = FakeLive()
-    app = create_app(tmp_path / "sessions.db", tmp_path, on_live_start=live.start, on_live_stop=live.stop,
-                     live_metrics=live.metrics, live_sources=LiveSources(["cam0"], tmp_path / "recordings"))
+    app = create_app(
+        tmp_path / "sessions.db",
+        tmp_path,
+        on_live_start=live.start,
+        on_live_stop=live.stop,
+        live_metrics=live.metrics,
+        live_sources=LiveSources(["cam0"], tmp_path / "recordings"),
+    )
     with TestClient(app) as client:
         client.live = live
         yield client
@@ -202,9 +226,17 @@ def _pair(client, name: str = "pixel") -> str:
 
 
 def test_api_requires_a_token(api, tmp_path):
-    routes = [("get", "/sessions"), ("get", "/sessions/x/summary"), ("get", "/sessions/x/feedback"),
-              ("post", "/live/start"), ("post", "/live/stop"), ("get", "/live/metrics"), ("post", "/cloud"),
-              ("delete", "/tokens/pixel"), ("get", "/tokens")]
+    routes = [
+        ("get", "/sessions"),
+        ("get", "/sessions/x/summary"),
+        ("get", "/sessions/x/feedback"),
+        ("post", "/live/start"),
+        ("post", "/live/stop"),
+        ("get", "/live/metrics"),
+        ("post", "/cloud"),
+        ("delete", "/tokens/pixel"),
+        ("get", "/tokens"),
+    ]
     for method, path in routes:
         for headers in ({}, {"Authorization": "Bearer axo_nope"}, {"Authorization": "Basic eDp5"}):
             resp = api.request(method, path, headers=headers)
@@ -259,8 +291,13 @@ def test_api_provisions_cloud_credentials(api, tmp_path):
 
     ca_pem = ensure_certificate(tmp_path / "ca")[0].read_text()
     auth = {"Authorization": f"Bearer {_pair(api)}"}
-    body = {"broker_url": "mqtts://broker.example:8884", "ca_pem": ca_pem, "username": "dev", "password": 'p"w\\d',
-            "tenant": "club-1"}
+    body = {
+        "broker_url": "mqtts://broker.example:8884",
+        "ca_pem": ca_pem,
+        "username": "dev",
+        "password": 'p"w\\d',
+        "tenant": "club-1",
+    }
     resp = api.post("/cloud", headers=auth, json=body)
     assert resp.status_code == 200, resp.text
     assert "password" not in resp.json()
@@ -270,8 +307,15 @@ def test_api_provisions_cloud_credentials(api, tmp_path):
     from edge_app.store import SessionStore
 
     with SessionStore(tmp_path / "sessions.db") as store:
-        assert cfg == {"host": "broker.example", "port": 8884, "tls_ca": str(tmp_path / "cloud-ca.pem"), "username": "dev",
-                       "password": 'p"w\\d', "tenant": "club-1", "device_id": store.device_id}
+        assert cfg == {
+            "host": "broker.example",
+            "port": 8884,
+            "tls_ca": str(tmp_path / "cloud-ca.pem"),
+            "username": "dev",
+            "password": 'p"w\\d',
+            "tenant": "club-1",
+            "device_id": store.device_id,
+        }
     assert Path(cfg["tls_ca"]).read_text() == ca_pem
     assert api.post("/cloud", headers=auth, json={**body, "broker_url": "http://x"}).status_code == 422
     assert api.post("/cloud", headers=auth, json={**body, "ca_pem": "nope"}).status_code == 422
@@ -280,14 +324,23 @@ def test_api_provisions_cloud_credentials(api, tmp_path):
 def test_openapi_lists_the_endpoints(api):
     spec = api.get("/openapi.json").json()
     paths = spec["paths"]
-    for path, method in [("/pair", "post"), ("/cloud", "post"), ("/sessions", "get"), ("/sessions/{session_id}/summary", "get"),
-                         ("/sessions/{session_id}/feedback", "get"), ("/live/start", "post"), ("/live/stop", "post"),
-                         ("/live/metrics", "get"), ("/tokens/{name}", "delete")]:
+    for path, method in [
+        ("/pair", "post"),
+        ("/cloud", "post"),
+        ("/sessions", "get"),
+        ("/sessions/{session_id}/summary", "get"),
+        ("/sessions/{session_id}/feedback", "get"),
+        ("/live/start", "post"),
+        ("/live/stop", "post"),
+        ("/live/metrics", "get"),
+        ("/tokens/{name}", "delete"),
+    ]:
         assert method in paths[path], path
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
 
 
 # -- end to end over TLS -------------------------------------------------------------------------
+
 
 def test_join_over_tls_pins_the_certificate(tmp_path):
     cert, key, fp = ensure_certificate(tmp_path / "box")
@@ -314,7 +367,9 @@ def test_join_over_tls_pins_the_certificate(tmp_path):
 
         from sync.join import pinned_context
 
-        other_der = x509.load_pem_x509_certificate((tmp_path / "other" / "tls" / "cert.pem").read_bytes()).public_bytes(Encoding.DER)
+        other_der = x509.load_pem_x509_certificate((tmp_path / "other" / "tls" / "cert.pem").read_bytes()).public_bytes(
+            Encoding.DER
+        )
         with pytest.raises(httpx.ConnectError):
             httpx.post(f"https://127.0.0.1:{port}/pair", json={"code": code}, verify=pinned_context(other_der))
         token = join(pairing_uri("dev", "127.0.0.1", port, code, fp, "box"), "cli")  # the code was not spent above
@@ -328,12 +383,20 @@ def test_join_over_tls_pins_the_certificate(tmp_path):
 
 # -- zeroconf ------------------------------------------------------------------------------------
 
+
 def test_advertise_and_browse_on_loopback():
     from sync.discovery import advertise, browse
 
     try:
-        ad = advertise("6f1c2d3e-aaaa-bbbb-cccc-0123456789ab", "Test Box", "0.1.0", 8443, False,
-                       addresses=["127.0.0.1"], interfaces=["127.0.0.1"])
+        ad = advertise(
+            "6f1c2d3e-aaaa-bbbb-cccc-0123456789ab",
+            "Test Box",
+            "0.1.0",
+            8443,
+            False,
+            addresses=["127.0.0.1"],
+            interfaces=["127.0.0.1"],
+        )
     except AxolotlError as exc:
         pytest.skip(f"zeroconf cannot register here: {exc}")
     try:

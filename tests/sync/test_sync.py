@@ -10,9 +10,25 @@ import uuid
 import pytest
 
 from sync.wire import status_topic, summary_topic
-from tests.sync.helpers import (BACKLOG, RATE, REPO, RIVAL, TENANT, USERS, RawDevice, assert_exactly_once, fill_store,
-                                ingest_counts, ingest_stats, make_certs, make_summary, outbox_counts, start_ingest,
-                                start_uplink, wait_until)
+from tests.sync.helpers import (
+    BACKLOG,
+    RATE,
+    REPO,
+    RIVAL,
+    TENANT,
+    USERS,
+    RawDevice,
+    assert_exactly_once,
+    fill_store,
+    ingest_counts,
+    ingest_stats,
+    make_certs,
+    make_summary,
+    outbox_counts,
+    start_ingest,
+    start_uplink,
+    wait_until,
+)
 
 
 def test_store_outbox_same_transaction(tmp_path):
@@ -99,10 +115,14 @@ def test_acl_device_cannot_publish_under_another_id(broker, tmp_path, procs):
             props = Properties(PacketTypes.PUBLISH)
             props.ContentType = "application/json"
             props.UserProperty = [("message_id", str(uuid.uuid4()))]
-            info = c.publish(f"axolotl/v1/{TENANT}/{dev}/sessions/{sid}/summary",
-                             json.dumps(make_summary(sid, dev)), qos=1, properties=props)
+            info = c.publish(
+                f"axolotl/v1/{TENANT}/{dev}/sessions/{sid}/summary",
+                json.dumps(make_summary(sid, dev)),
+                qos=1,
+                properties=props,
+            )
             info.wait_for_publish(5)
-            results[dev] = wait_until(lambda: acks.get(info.mid), 5, "PUBACK")
+            results[dev] = wait_until(lambda mid=info.mid: acks.get(mid), 5, "PUBACK")
     finally:
         c.loop_stop()
         c.disconnect()
@@ -113,6 +133,7 @@ def test_acl_device_cannot_publish_under_another_id(broker, tmp_path, procs):
     conn_rows = ingest_counts(ingest_db)
     assert conn_rows["rows"] == 1
     import sqlite3
+
     assert sqlite3.connect(ingest_db).execute("SELECT device_id FROM received").fetchall() == [("dev-a",)]
     # the uplink misconfigured with another device's id: the row fails with the broker's reason, is kept
     from sync.uplink import SyncConfig, Uplink
@@ -135,9 +156,12 @@ def test_acl_binds_each_device_to_its_tenant(broker, tmp_path, procs):
     dev_a, rival = RawDevice(broker, "dev-a"), RawDevice(broker, "rival-1")
     sids = {k: str(uuid.uuid4()) for k in ("hijack", "own", "rival")}
     try:
+
         def send(dev, tenant, device, key):
-            return dev.publish(summary_topic(tenant, device, sids[key]), json.dumps(make_summary(sids[key], device)),
-                               str(uuid.uuid4()))
+            return dev.publish(
+                summary_topic(tenant, device, sids[key]), json.dumps(make_summary(sids[key], device)), str(uuid.uuid4())
+            )
+
         hijack = send(dev_a, RIVAL, "dev-a", "hijack")
         assert hijack.is_failure and "authori" in str(hijack).lower()
         assert dev_a.publish(status_topic(RIVAL, "dev-a"), "online").is_failure
@@ -150,7 +174,8 @@ def test_acl_binds_each_device_to_its_tenant(broker, tmp_path, procs):
     wait_until(lambda: ingest_counts(ingest_db)["rows"] >= 2, 60, "the two allowed summaries")
     con = sqlite3.connect(ingest_db)
     assert sorted(con.execute("SELECT tenant, device_id, session_id FROM received").fetchall()) == sorted(
-        [(TENANT, "dev-a", sids["own"]), (RIVAL, "rival-1", sids["rival"])])
+        [(TENANT, "dev-a", sids["own"]), (RIVAL, "rival-1", sids["rival"])]
+    )
     con.close()
 
 
@@ -166,9 +191,22 @@ def test_broker_down_when_session_ends(broker, tmp_path, procs):
     assert outbox_counts(edge_db)["sent"] == 0
     import subprocess
     import sys
-    status = subprocess.run([sys.executable, "-m", "sync.uplink", "--db", str(edge_db), "--status",
-                             "--config", str(tmp_path / "uplink.json")], capture_output=True, text=True,
-                            cwd=str(REPO))
+
+    status = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sync.uplink",
+            "--db",
+            str(edge_db),
+            "--status",
+            "--config",
+            str(tmp_path / "uplink.json"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=str(REPO),
+    )
     assert "20 pending" in status.stdout and "cannot reach broker" in status.stdout, status.stdout + status.stderr
     broker.start()
     assert_exactly_once(ingest_db, edge_db, 20)

@@ -14,8 +14,12 @@ def test_summary_topic_round_trip_and_filter():
     assert topic == "axolotl/v1/club/box-1/sessions/5b1f/summary"
     assert parse_summary_topic(topic) == ("club", "box-1", "5b1f")
     assert topic_matches_sub(SUMMARY_FILTER, topic)
-    for other in (status_topic("club", "box-1"), "axolotl/v2/club/box-1/sessions/5b1f/summary",
-                  "axolotl/v1/club/box-1/sessions/5b1f/summary/x", "axolotl/v1/club/+/sessions/5b1f/summary"):
+    for other in (
+        status_topic("club", "box-1"),
+        "axolotl/v2/club/box-1/sessions/5b1f/summary",
+        "axolotl/v1/club/box-1/sessions/5b1f/summary/x",
+        "axolotl/v1/club/+/sessions/5b1f/summary",
+    ):
         assert parse_summary_topic(other) is None, other
 
 

@@ -16,8 +16,9 @@ STOP_S = 15  # issue 11: a SIGTERM at any moment of the start ends the kiosk wit
 
 def start_kiosk(home: Path, *args: str, **env: str) -> subprocess.Popen:
     full_env = {**os.environ, "AXOLOTL_EDGE_HOME": str(home), **env}
-    return subprocess.Popen([*cli_command(), "kiosk", *args], env=full_env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [*cli_command(), "kiosk", *args], env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def wait_until(proc: subprocess.Popen, ready, what: str, poll_s: float = 0.01):

@@ -13,8 +13,15 @@ from edge_app.pitch import Calibration, draw_template, get_template
 PITCH_CORNERS = np.float32([(0, 0), (105, 0), (105, 68), (0, 68)])
 IMAGE_CORNERS = np.float32([(60, 680), (1220, 680), (930, 170), (350, 170)])
 H = cv2.getPerspectiveTransform(PITCH_CORNERS, IMAGE_CORNERS)
-TAPPED = ["corner_bottom_left", "corner_bottom_right", "corner_top_right", "corner_top_left", "halfway_bottom",
-          "halfway_top", "centre_spot"]
+TAPPED = [
+    "corner_bottom_left",
+    "corner_bottom_right",
+    "corner_top_right",
+    "corner_top_left",
+    "halfway_bottom",
+    "halfway_top",
+    "centre_spot",
+]
 
 
 def to_px(points_m):
@@ -26,8 +33,9 @@ def pitch_frame() -> np.ndarray:
 
 
 def tap_landmark(qtbot, screen, name, offset=(0, 0)):
-    item = next(screen.landmarks.item(i) for i in range(screen.landmarks.count())
-                if screen.landmarks.item(i).data(256) == name)
+    item = next(
+        screen.landmarks.item(i) for i in range(screen.landmarks.count()) if screen.landmarks.item(i).data(256) == name
+    )
     screen.landmarks.setCurrentItem(item)
     x, y = to_px([get_template("full").point(name)])[0]
     p = screen.view.to_widget(x + offset[0], y + offset[1])
@@ -63,7 +71,9 @@ def test_taps_on_known_landmarks_fit_the_true_homography(screen, kiosk, qtbot):
     np.testing.assert_allclose(boundary[:4], IMAGE_CORNERS, atol=3.0)
 
     qtbot.mouseClick(screen.save_btn, Qt.MouseButton.LeftButton)
-    assert kiosk.calibration_path == kiosk.home / "calibration.json"  # never over the --calibration file it started with
+    assert (
+        kiosk.calibration_path == kiosk.home / "calibration.json"
+    )  # never over the --calibration file it started with
     saved = json.loads(kiosk.calibration_path.read_text())
     assert saved["template"]["name"] == "full" and len(saved["points"]) == len(TAPPED)
     assert kiosk.calibration is not None and kiosk.calibration.reprojection_error_m == cal.reprojection_error_m

@@ -46,8 +46,10 @@ def test_history_search_open_and_compare(recorded_window, recorded_kiosk, qtbot)
     qtbot.mouseClick(h.compare_btn, Qt.MouseButton.LeftButton)
     assert h.compare_table.isVisible()
     expected = compare_sessions(recorded_kiosk.store.get_summary(first), recorded_kiosk.store.get_summary(second))
-    rows = {h.compare_table.item(r, 0).text(): [h.compare_table.item(r, c).text() for c in (1, 2, 3)]
-            for r in range(h.compare_table.rowCount())}
+    rows = {
+        h.compare_table.item(r, 0).text(): [h.compare_table.item(r, c).text() for c in (1, 2, 3)]
+        for r in range(h.compare_table.rowCount())
+    }
     assert rows["Players"] == [f"{v:g}" for v in expected["players"][:2]] + [f"{expected['players'][2]:+g}"]
     assert rows["Distance"][0] == f"{expected['distance'][0]:g}"
     assert float(rows["Duration s"][2]) < 0  # the second session is the shorter one (40 vs 80 frames)
@@ -84,8 +86,11 @@ def test_players_name_merge_split(recorded_window, recorded_kiosk, qtbot):
     # split a one-track player at a frame in the middle of its track: two players
     single = next(i for i in range(p.list.count()) if len(p.list.item(i).data(256)["track_ids"]) == 1)
     tid = p.list.item(single).data(256)["track_ids"][0]
-    frames = [fr.frame for fr in recorded_kiosk.store.frames(sid)
-              if fr.detections.tracker_id is not None and tid in fr.detections.tracker_id]
+    frames = [
+        fr.frame
+        for fr in recorded_kiosk.store.frames(sid)
+        if fr.detections.tracker_id is not None and tid in fr.detections.tracker_id
+    ]
     p.list.clearSelection()
     p.list.item(single).setSelected(True)
     p.split_frame.setValue(frames[len(frames) // 2])
@@ -93,8 +98,12 @@ def test_players_name_merge_split(recorded_window, recorded_kiosk, qtbot):
     qtbot.waitUntil(lambda: "split" in p.status.text() and "summary updated" in p.status.text(), timeout=30_000)
     after = recorded_kiosk.store.players(sid)
     assert len(after) == len(before) + 1
-    halves = [i for i in range(p.list.count()) if p.list.item(i).data(256)["track_ids"][0] == tid
-              or p.list.item(i).data(256)["track_ids"][0] > max(q for b in before for q in b["track_ids"])]
+    halves = [
+        i
+        for i in range(p.list.count())
+        if p.list.item(i).data(256)["track_ids"][0] == tid
+        or p.list.item(i).data(256)["track_ids"][0] > max(q for b in before for q in b["track_ids"])
+    ]
     assert len(halves) == 2
 
     # ... and merge the two halves back into one player
@@ -155,8 +164,12 @@ def test_a_rename_keeps_the_coachs_sprint_threshold(recorded_kiosk, qtbot):
     from ui.screens.players import PlayersScreen
 
     sid = recorded_kiosk.store.list_sessions()[0]["id"]
-    summarize_session(recorded_kiosk.store, sid, calibration=Calibration.load(CALIBRATION),
-                      profile=get_profile("u13", {"sprint_kmh": 16.0}))
+    summarize_session(
+        recorded_kiosk.store,
+        sid,
+        calibration=Calibration.load(CALIBRATION),
+        profile=get_profile("u13", {"sprint_kmh": 16.0}),
+    )
     recorded_kiosk.open_session(sid)
     p = PlayersScreen(recorded_kiosk)
     qtbot.addWidget(p)
@@ -184,8 +197,10 @@ def test_settings_say_which_feedback_wording_the_box_uses(window, kiosk, tmp_pat
     assert s.wording.text() == "Feedback wording: smol.gguf is checked the first time feedback is written."
     store_verdict(Verdict("smol.gguf", model_identity(model), False, 1, 6, "2026-01-01T00:00:00Z", []), kiosk.home)
     window.show_screen("settings")
-    assert s.wording.text() == ("Feedback wording: built-in sentences. The language model smol.gguf passed only 1 "
-                                "of 6 test sessions, so its words are not used.")
+    assert s.wording.text() == (
+        "Feedback wording: built-in sentences. The language model smol.gguf passed only 1 "
+        "of 6 test sessions, so its words are not used."
+    )
     model.unlink()
     window.show_screen("settings")
     assert s.wording.text() == "Feedback wording: built-in sentences (no language model installed)."

@@ -13,8 +13,9 @@ import pytest
 
 from tests.ui.kiosk_helpers import START_S, start_kiosk, terminate, wait_until
 
-pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None,
-                                reason="Xvfb is not installed (scripts/install.sh --test installs it)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("Xvfb") is None, reason="Xvfb is not installed (scripts/install.sh --test installs it)"
+)
 
 TITLE = "Axolotl Edge"
 
@@ -25,8 +26,12 @@ def xserver(request, tmp_path):
     w, h = request.param
     read_fd, write_fd = os.pipe()
     with open(tmp_path / "xvfb.log", "w") as log:
-        proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{w}x{h}x24", "-nolisten", "tcp"],
-                                pass_fds=(write_fd,), stdout=log, stderr=log)
+        proc = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{w}x{h}x24", "-nolisten", "tcp"],
+            pass_fds=(write_fd,),
+            stdout=log,
+            stderr=log,
+        )
     os.close(write_fd)
     try:
         number = b""
@@ -44,12 +49,15 @@ def xserver(request, tmp_path):
 
 def window_geometry(display: str):
     """(x, y, width, height) of the kiosk's window once the X server shows it, else None."""
-    r = subprocess.run(["xwininfo", "-name", TITLE], env={**os.environ, "DISPLAY": display},
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        ["xwininfo", "-name", TITLE], env={**os.environ, "DISPLAY": display}, capture_output=True, text=True
+    )
     if r.returncode != 0 or "IsViewable" not in r.stdout:
         return None
-    field = {k: int(re.search(rf"{k}:\s+(-?\d+)", r.stdout).group(1))
-             for k in ("Absolute upper-left X", "Absolute upper-left Y", "Width", "Height")}
+    field = {
+        k: int(re.search(rf"{k}:\s+(-?\d+)", r.stdout).group(1))
+        for k in ("Absolute upper-left X", "Absolute upper-left Y", "Width", "Height")
+    }
     return tuple(field.values())
 
 

@@ -21,7 +21,9 @@ def box_centre(view, tid):
 
 
 def test_a_live_session_from_the_file_source_names_a_player_and_ends_in_a_summary_with_feedback(window, kiosk, qtbot):
-    kiosk.config = load_config(overrides={**UI_OVERRIDES, "session": {"roster": ["Sam", "Alex", "Jo"], "profile": "u13"}})
+    kiosk.config = load_config(
+        overrides={**UI_OVERRIDES, "session": {"roster": ["Sam", "Alex", "Jo"], "profile": "u13"}}
+    )
     live = window.screens["live"]
     live.refresh_sources()
     live.source.setCurrentIndex(1)  # the sample clip, as a coach picks it
@@ -31,13 +33,17 @@ def test_a_live_session_from_the_file_source_names_a_player_and_ends_in_a_summar
 
     # tracks appear: boxes drawn on the video, a tile per player with live metres
     qtbot.waitUntil(lambda: live.video.tracked is not None and len(live.tiles) >= 2, timeout=90_000)
-    qtbot.waitUntil(lambda: live.frames_drawn >= 5 and any(" m · " in t.figures.text() for t in live.tiles.values()),
-                    timeout=60_000)
+    qtbot.waitUntil(
+        lambda: live.frames_drawn >= 5 and any(" m · " in t.figures.text() for t in live.tiles.values()), timeout=60_000
+    )
     assert re.fullmatch(r"\d+\.\d FPS", live.fps_badge.text())
     assert live.backend_badge.text() == "CPU"
     assert live.bridge.taken <= live.bridge.pushed  # the UI takes the latest frame; it never queues them all
-    assert all(re.search(r"\d+ m · \d+ km/h", t.figures.text()) for t in live.tiles.values()
-               if "calibrate" not in t.figures.text())
+    assert all(
+        re.search(r"\d+ m · \d+ km/h", t.figures.text())
+        for t in live.tiles.values()
+        if "calibrate" not in t.figures.text()
+    )
 
     # tap a player on the video: the naming dialog opens with the roster; pick "Sam"
     tid = next(int(t) for t, c in zip(live.video.tracked.tracker_id, live.video.tracked.class_id) if c == 0)

@@ -67,8 +67,10 @@ def test_event_loop_latency_stays_under_100_ms_during_analysis_and_llm(recorded_
 
     late = sorted(probe.late_ms)
     p99 = late[int(0.99 * (len(late) - 1))]
-    print(f"event loop over {len(late)} ticks: max {late[-1]:.1f} ms, p99 {p99:.1f} ms late; "
-          f"{drawn_during} frames drawn, {tokens.count('token')} tokens, {tokens.count('entry')} entries")
+    print(
+        f"event loop over {len(late)} ticks: max {late[-1]:.1f} ms, p99 {p99:.1f} ms late; "
+        f"{drawn_during} frames drawn, {tokens.count('token')} tokens, {tokens.count('entry')} entries"
+    )
     assert len(late) > 100  # it ran long enough to mean something
     assert tokens.count("entry") >= 2 and drawn_during > 5  # both loads were really running
     assert p99 < 100, f"the UI thread was late by {p99:.0f} ms at the 99th percentile"

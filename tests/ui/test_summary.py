@@ -48,9 +48,16 @@ def test_charts_are_the_metrics_code_images(screen, recorded_kiosk):
     screen.table.selectRow(row)
 
     def heatmap(player):
-        return QPixmap(str(screen.charts[f"{player}-heatmap.png"])).scaled(
-            max(200, screen.width() // 2 - 40), max(120, screen.tabs.height() - 60),
-            Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation).toImage()
+        return (
+            QPixmap(str(screen.charts[f"{player}-heatmap.png"]))
+            .scaled(
+                max(200, screen.width() // 2 - 40),
+                max(120, screen.tabs.height() - 60),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+            .toImage()
+        )
 
     assert screen.heatmap.pixmap().toImage() == heatmap(other) != heatmap(first)
 

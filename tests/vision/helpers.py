@@ -18,6 +18,10 @@ def recall(dets, truth, iou=0.5):
         ix = np.clip(np.minimum(t[2], dets.xyxy[:, 2]) - np.maximum(t[0], dets.xyxy[:, 0]), 0, None)
         iy = np.clip(np.minimum(t[3], dets.xyxy[:, 3]) - np.maximum(t[1], dets.xyxy[:, 1]), 0, None)
         inter = ix * iy
-        union = (t[2] - t[0]) * (t[3] - t[1]) + (dets.xyxy[:, 2] - dets.xyxy[:, 0]) * (dets.xyxy[:, 3] - dets.xyxy[:, 1]) - inter
+        union = (
+            (t[2] - t[0]) * (t[3] - t[1])
+            + (dets.xyxy[:, 2] - dets.xyxy[:, 0]) * (dets.xyxy[:, 3] - dets.xyxy[:, 1])
+            - inter
+        )
         found += bool(len(dets)) and (inter / union).max() >= iou
     return found / len(truth)

@@ -19,8 +19,14 @@ from edge_app.pitch import FULL, Calibration, draw_template
 
 ROOT = Path(__file__).resolve().parents[2]
 # The shared data folder sits beside the checkout (/work/main) or two levels up from a worktree.
-VTEST = next((p for p in (ROOT.parent / "shared" / "data" / "vtest.avi", ROOT.parents[1] / "shared" / "data" / "vtest.avi") if p.exists()),
-             ROOT.parent / "shared" / "data" / "vtest.avi")
+VTEST = next(
+    (
+        p
+        for p in (ROOT.parent / "shared" / "data" / "vtest.avi", ROOT.parents[1] / "shared" / "data" / "vtest.avi")
+        if p.exists()
+    ),
+    ROOT.parent / "shared" / "data" / "vtest.avi",
+)
 VTEST_DETECTIONS = ROOT / "tests" / "data" / "vtest_detections.npz"
 PERSON_M = 1.8
 
@@ -108,7 +114,9 @@ def cut_people(n: int = 24, min_height: int = 110, video: Path = VTEST) -> list[
         if conf[i] < 0.75 or y2 - y1 < min_height or x1 < 2 or y1 < 2 or x2 > w_img - 2 or y2 > h_img - 2:
             continue
         others = boxes[(frames == f) & (np.arange(len(frames)) != i)]
-        if len(others) and np.any((others[:, 0] < x2 + 8) & (others[:, 2] > x1 - 8) & (others[:, 1] < y2 + 8) & (others[:, 3] > y1 - 8)):
+        if len(others) and np.any(
+            (others[:, 0] < x2 + 8) & (others[:, 2] > x1 - 8) & (others[:, 1] < y2 + 8) & (others[:, 3] > y1 - 8)
+        ):
             continue  # touching someone else: the cut would carry a piece of them
         if any(abs(f - g) < 25 for g in used_frames):
             continue  # spread over the video: different people and poses
@@ -130,7 +138,10 @@ def cut_people(n: int = 24, min_height: int = 110, video: Path = VTEST) -> list[
         ys, xs = np.nonzero(mask)
         if len(ys) < 50:
             continue
-        crop, mask = crop[ys.min():ys.max() + 1, xs.min():xs.max() + 1], mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+        crop, mask = (
+            crop[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1],
+            mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1],
+        )
         sprites.append(np.dstack([crop, cv2.GaussianBlur(mask, (3, 3), 0)]))
     return sprites
 
@@ -154,15 +165,20 @@ def place_players(camera: PinholeCamera, n: int, rng: np.random.Generator, min_p
     out = []
     while len(out) < n:
         x, y = rng.uniform(0, FULL.length), rng.uniform(0, FULL.width)
-        (u, v), = camera.project([[x, y, 0.0]])
+        ((u, v),) = camera.project([[x, y, 0.0]])
         hp = camera.person_px(x, y)
         if min_px <= hp <= max_px and 30 < u < w - 30 and hp + 5 < v < h - 5:
             out.append((x, y))
     return np.array(out)
 
 
-def render(camera: PinholeCamera, sprites: list[np.ndarray], players: np.ndarray, rng: np.random.Generator,
-           background: np.ndarray | None = None):
+def render(
+    camera: PinholeCamera,
+    sprites: list[np.ndarray],
+    players: np.ndarray,
+    rng: np.random.Generator,
+    background: np.ndarray | None = None,
+):
     """Paste a sprite per player, far ones first (painter's order).
 
     Returns (frame, truth boxes xyxy, feet px, visible: the share of each person's pixels not hidden by nearer ones).
@@ -183,7 +199,7 @@ def render(camera: PinholeCamera, sprites: list[np.ndarray], players: np.ndarray
         x0, y0 = int(round(u - sw / 2)), int(round(v - sh))
         fx0, fy0 = max(x0, 0), max(y0, 0)
         fx1, fy1 = min(x0 + sw, frame.shape[1]), min(y0 + sh, frame.shape[0])
-        part = img[fy0 - y0:fy1 - y0, fx0 - x0:fx1 - x0]
+        part = img[fy0 - y0 : fy1 - y0, fx0 - x0 : fx1 - x0]
         alpha = part[..., 3:4].astype(np.float32) / 255
         roi = frame[fy0:fy1, fx0:fx1]
         roi[...] = (part[..., :3] * alpha + roi * (1 - alpha)).astype(np.uint8)

@@ -40,14 +40,17 @@ def test_crops_widen_with_the_time_since_their_seed_frame():
     sizes = {}
     for dt in (0.04, 0.6):
         planner = CropPlanner(sweep=1)
-        planner.update(Detections(np.array([[900, 500, 924, 560]], np.float32), np.array([0.9], np.float32),
-                                  np.array([0])), t=10.0)
+        planner.update(
+            Detections(np.array([[900, 500, 924, 560]], np.float32), np.array([0.9], np.float32), np.array([0])), t=10.0
+        )
         packed = planner.plan(plan, ZoomConfig(), t=10.0 + dt)
         assert isinstance(packed, PackedPlan)
         x1, y1, x2, y2 = packed.rects()[-1]  # the crop (the sweep tile comes first)
         assert x1 <= 900 and x2 >= 924 and y1 <= 500 and y2 >= 560  # around its seed
         sizes[dt] = (x2 - x1, y2 - y1)
-    assert sizes[0.04][0] == pytest.approx(CONTEXT[0] * 60, abs=8) and sizes[0.04][1] == pytest.approx(CONTEXT[1] * 60, abs=8)
+    assert sizes[0.04][0] == pytest.approx(CONTEXT[0] * 60, abs=8) and sizes[0.04][1] == pytest.approx(
+        CONTEXT[1] * 60, abs=8
+    )
     grow = 2 * reach_for(0.6) * 60
     assert sizes[0.6][0] == pytest.approx(sizes[0.04][0] + grow, abs=8)
     assert sizes[0.6][1] == pytest.approx(sizes[0.04][1] + grow, abs=8)
@@ -79,7 +82,9 @@ def test_live_never_runs_the_whole_plan_and_the_sweep_takes_what_the_budget_leav
     sweeps = []
     for i in range(6):
         live.update(seed, t=0.2 + 0.2 * i)  # found again every frame: the crop keeps its size
-        sweeps.append(len(live.plan(plan, ZoomConfig(), t=0.4 + 0.2 * i, live=True, budget=crop_px + tile_px / 2).tiles) - 1)
+        sweeps.append(
+            len(live.plan(plan, ZoomConfig(), t=0.4 + 0.2 * i, live=True, budget=crop_px + tile_px / 2).tiles) - 1
+        )
     assert sweeps == [0, 1, 0, 1, 0, 1]
     # A large budget: at most `sweep` tiles a frame.
     assert len(live.plan(plan, ZoomConfig(), t=2.0, live=True, budget=100 * tile_px).tiles) == 1 + 1
@@ -99,8 +104,14 @@ def test_live_crops_share_one_canvas_only_as_tall_as_they_need():
     plan = TilePlan(tuple((x, 300.0, 1.6) for x in (0.0, 600.0, 1200.0)), tile, size)
     live = CropPlanner(sweep=1)
     live._swept = len(plan)  # past the first scan
-    live.update(Detections(np.array([[100, 500, 124, 560], [900, 500, 924, 560]], np.float32),
-                           np.array([0.9, 0.9], np.float32), np.array([0, 0])), t=0.0)
+    live.update(
+        Detections(
+            np.array([[100, 500, 124, 560], [900, 500, 924, 560]], np.float32),
+            np.array([0.9, 0.9], np.float32),
+            np.array([0, 0]),
+        ),
+        t=0.0,
+    )
     canvas = live.plan(plan, ZoomConfig(), t=0.04, live=True, max_height=1280)  # no timing: one sweep tile
     assert isinstance(canvas, PackedPlan) and canvas.n_tiles == 1
     # The sweep tile on top, then one shelf of two 60 px players at the plan's most zoom, 1.6, in LIVE_CONTEXT
@@ -112,7 +123,9 @@ def test_live_crops_share_one_canvas_only_as_tall_as_they_need():
     assert batch.shape == (1, 3, 576, 960)
     # A file run keeps whole tiles (its results stay as measured on the harness).
     live_file = CropPlanner(sweep=1)
-    live_file.update(Detections(np.array([[100, 500, 124, 560]], np.float32), np.array([0.9], np.float32), np.array([0])), t=0.0)
+    live_file.update(
+        Detections(np.array([[100, 500, 124, 560]], np.float32), np.array([0.9], np.float32), np.array([0])), t=0.0
+    )
     assert live_file.plan(plan, ZoomConfig(), t=0.04, max_height=1280).tile_size == tile
 
 
@@ -121,8 +134,11 @@ def test_a_backend_that_builds_kernels_per_shape_gets_canvases_in_its_steps():
 
     size, tile = (1920, 1080), (960, 384)
     plan = TilePlan(tuple((x, 300.0, 1.6) for x in (0.0, 600.0, 1200.0)), tile, size)
-    boxes = Detections(np.array([[100, 500, 124, 560], [900, 500, 924, 560]], np.float32),
-                       np.array([0.9, 0.9], np.float32), np.array([0, 0]))
+    boxes = Detections(
+        np.array([[100, 500, 124, 560], [900, 500, 924, 560]], np.float32),
+        np.array([0.9, 0.9], np.float32),
+        np.array([0, 0]),
+    )
     shapes = {}
     for step in (32, 128):
         live = CropPlanner(sweep=1)
@@ -158,9 +174,13 @@ def test_a_player_the_last_frame_missed_keeps_a_crop_moved_by_their_velocity():
     live._swept = len(plan)
     box = np.array([[900, 500, 924, 560]], np.float32)
     live.follow(Detections(box, np.array([0.9], np.float32), np.array([0]), tracker_id=np.array([7])), t=0.0)
-    live.follow(Detections(box + [20, 0, 20, 0], np.array([0.9], np.float32), np.array([0]), tracker_id=np.array([7])), t=0.2)
+    live.follow(
+        Detections(box + [20, 0, 20, 0], np.array([0.9], np.float32), np.array([0]), tracker_id=np.array([7])), t=0.2
+    )
     # 100 px/s from its two positions, averaged with 0: 50 px/s. The next frame misses it.
-    nobody = Detections(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, int), tracker_id=np.zeros(0, int))
+    nobody = Detections(
+        np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, int), tracker_id=np.zeros(0, int)
+    )
     live.follow(nobody, t=0.4)
     live.update(nobody, t=0.4)
 
@@ -184,7 +204,9 @@ def test_live_sweep_looks_first_where_a_player_went_missing():
     live._swept = len(plan)  # past the first scan
     box = np.array([[1500, 700, 1524, 760]], np.float32)  # its centre in tile 5 only (x 1200-1800, y 500-740)
     live.follow(Detections(box, np.array([0.9], np.float32), np.array([0]), tracker_id=np.array([3])), t=0.0)
-    nobody = Detections(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, int), tracker_id=np.zeros(0, int))
+    nobody = Detections(
+        np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, int), tracker_id=np.zeros(0, int)
+    )
     live.follow(nobody, t=LOST_S + 0.2)  # missing now: no crop, but the sweep looks where they were
     live.update(nobody, t=LOST_S + 0.2)
     first = live.plan(plan, ZoomConfig(), t=LOST_S + 0.4, live=True)  # no timing: a tile a frame
@@ -201,7 +223,9 @@ def test_a_place_that_moved_outside_the_crops_gets_a_crop_at_the_zoom_there():
     plan = TilePlan(((0.0, 0.0, 2.5), (0.0, 400.0, 1.25)), tile, size)  # far row 2.5x, near row 1.25x
     live = CropPlanner(sweep=1)
     live._swept = len(plan)
-    live.update(Detections(np.array([[1500, 500, 1530, 580]], np.float32), np.array([0.9], np.float32), np.array([0])), t=0.0)
+    live.update(
+        Detections(np.array([[1500, 500, 1530, 580]], np.float32), np.array([0.9], np.float32), np.array([0])), t=0.0
+    )
     grey = np.full((1080, 1920, 3), 90, np.uint8)
     moved = grey.copy()
     moved[60:100, 100:116] = 200  # something person-sized moved in the far row (tile 0 only)
@@ -210,7 +234,9 @@ def test_a_place_that_moved_outside_the_crops_gets_a_crop_at_the_zoom_there():
     motion.update(grey)
     motion.update(moved)
     packed = live.plan(plan, ZoomConfig(), t=0.04, live=True, motion=motion)
-    crops = [(r, z) for r, (_, _, z), p in zip(packed.rects(), packed.tiles, packed.places) if p[3] != 960 or p[4] != 384]
+    crops = [
+        (r, z) for r, (_, _, z), p in zip(packed.rects(), packed.tiles, packed.places) if p[3] != 960 or p[4] != 384
+    ]
     assert len(crops) == 2  # the followed player's, and one for the place that moved
     (x1, y1, x2, y2), z = next((r, z) for r, z in crops if r[0] < 500)
     assert z == 2.5  # the far row's zoom: a person there is 100 / 2.5 = 40 px

@@ -36,7 +36,9 @@ def test_cli_detect_finds_exactly_one_confident_footballer():
     x1, y1, x2, y2 = messi["box"]
     visible = kps[kps[:, 2] > 0.5]
     assert len(visible) >= 12
-    assert np.all((visible[:, 0] >= x1 - 5) & (visible[:, 0] <= x2 + 5) & (visible[:, 1] >= y1 - 5) & (visible[:, 1] <= y2 + 5))
+    assert np.all(
+        (visible[:, 0] >= x1 - 5) & (visible[:, 0] <= x2 + 5) & (visible[:, 1] >= y1 - 5) & (visible[:, 1] <= y2 + 5)
+    )
     nose, l_ankle, r_ankle = kps[0], kps[15], kps[16]
     assert nose[1] < min(l_ankle[1], r_ankle[1])  # head above feet
 
@@ -67,7 +69,12 @@ def test_letterbox_roundtrip_maps_boxes_back_to_the_frame():
         layout = layout_from((1, 56, 8400), {"task": "pose", "kpt_shape": "[17, 3]", "names": "{0: 'person'}"})
         raw = np.zeros((1, 56, 10), np.float32)
         # a 100×200 px person at (300, 150) in the frame, in letterbox space
-        x1, y1, x2, y2 = 300 * p.scale + p.pad_x, 150 * p.scale + p.pad_y, 400 * p.scale + p.pad_x, 350 * p.scale + p.pad_y
+        x1, y1, x2, y2 = (
+            300 * p.scale + p.pad_x,
+            150 * p.scale + p.pad_y,
+            400 * p.scale + p.pad_x,
+            350 * p.scale + p.pad_y,
+        )
         raw[0, :5, 0] = [(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1, 0.9]
         raw[0, 5::3, 0], raw[0, 6::3, 0] = x1, y1  # every keypoint at the top-left corner
         d = decode(raw, layout, p, conf=0.25, iou=0.5, classes=None)
@@ -80,7 +87,7 @@ def test_letterbox_pixels_match_a_plain_reference():
     frame = (np.random.default_rng(0).random((576, 768, 3)) * 255).astype(np.uint8)
     t = Letterbox(640, rect=False)(frame)
     ref = np.full((640, 640, 3), 114, np.uint8)
-    ref[80:80 + 480, :] = cv2.resize(frame, (640, 480))  # (640 - 480) / 2 rows of pad above
+    ref[80 : 80 + 480, :] = cv2.resize(frame, (640, 480))  # (640 - 480) / 2 rows of pad above
     np.testing.assert_allclose(t[0], ref[:, :, ::-1].transpose(2, 0, 1) / 255.0, atol=1e-6)
 
 
@@ -88,22 +95,33 @@ def test_nms_is_class_aware_and_keeps_the_best():
     layout = layout_from((1, 84, 8400), {})
     assert (layout.task, layout.num_classes, layout.num_keypoints) == ("detect", 80, 0)
     raw = np.zeros((1, 84, 3), np.float32)
-    raw[0, :4, 0] = [100, 100, 50, 100]; raw[0, 4 + 0, 0] = 0.9   # person
-    raw[0, :4, 1] = [102, 100, 50, 100]; raw[0, 4 + 0, 1] = 0.6   # same person, weaker: suppressed
-    raw[0, :4, 2] = [100, 100, 50, 100]; raw[0, 4 + 32, 2] = 0.7  # a ball in the same place: other class, kept
+    raw[0, :4, 0] = [100, 100, 50, 100]
+    raw[0, 4 + 0, 0] = 0.9  # person
+    raw[0, :4, 1] = [102, 100, 50, 100]
+    raw[0, 4 + 0, 1] = 0.6  # same person, weaker: suppressed
+    raw[0, :4, 2] = [100, 100, 50, 100]
+    raw[0, 4 + 32, 2] = 0.7  # a ball in the same place: other class, kept
     from edge_app.vision.detectors.yolo import LetterboxParams
+
     d = decode(raw, layout, LetterboxParams(1.0, 0, 0, 640, 640), conf=0.25, iou=0.5, classes=(0, 32))
     assert sorted(d.class_id.tolist()) == [0, 32]
     assert d.confidence[d.class_id == 0][0] == pytest.approx(0.9)
 
 
-@pytest.mark.parametrize("shape,meta,expected", [
-    ((1, 56, 8400), {}, ("pose", 1, 17, False)),
-    ((1, 84, 8400), {}, ("detect", 80, 0, False)),
-    ((1, 8400, 84), {}, ("detect", 80, 0, True)),
-    (("batch", 56, "anchors"), {"task": "pose", "kpt_shape": "[17, 3]", "names": "{0: 'person'}"}, ("pose", 1, 17, False)),
-    ((1, 6, 8400), {"task": "detect", "names": "{0: 'ball', 1: 'player'}"}, ("detect", 2, 0, False)),
-])
+@pytest.mark.parametrize(
+    "shape,meta,expected",
+    [
+        ((1, 56, 8400), {}, ("pose", 1, 17, False)),
+        ((1, 84, 8400), {}, ("detect", 80, 0, False)),
+        ((1, 8400, 84), {}, ("detect", 80, 0, True)),
+        (
+            ("batch", 56, "anchors"),
+            {"task": "pose", "kpt_shape": "[17, 3]", "names": "{0: 'person'}"},
+            ("pose", 1, 17, False),
+        ),
+        ((1, 6, 8400), {"task": "detect", "names": "{0: 'ball', 1: 'player'}"}, ("detect", 2, 0, False)),
+    ],
+)
 def test_head_recognised_from_shape_and_metadata(shape, meta, expected):
     lay = layout_from(shape, meta)
     assert (lay.task, lay.num_classes, lay.num_keypoints, lay.transposed) == expected
@@ -124,6 +142,7 @@ def test_corrupt_and_tampered_models_are_refused(tmp_path, monkeypatch):
     models = tmp_path / "models"
     models.mkdir()
     from edge_app.models import models_dir
+
     (models / "manifest.toml").write_text((models_dir() / "manifest.toml").read_text())
     (models / "yolo11n-pose.onnx").write_bytes((models_dir() / "yolo11n-pose.onnx").read_bytes()[:-10])
     monkeypatch.setenv("AXOLOTL_EDGE_MODELS", str(models))
@@ -190,7 +209,8 @@ def test_a_backend_module_added_to_the_package_is_in_the_config_union(tmp_path, 
         "@register(HailoDetectorConfig)\n"
         "class HailoDetector(DetectorBackend):\n"
         "    def infer(self, tensor):\n"
-        "        raise NotImplementedError\n")
+        "        raise NotImplementedError\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(registry, "_PACKAGE", "more_detectors")
     monkeypatch.setattr(registry, "_PATH", pkg)
@@ -207,9 +227,10 @@ def test_a_backend_module_added_to_the_package_is_in_the_config_union(tmp_path, 
 def test_importing_the_config_loads_no_inference_runtime():
     """Discovery imports every backend module, none of which imports its runtime until it is used."""
     code = "import sys, edge_app.config; print(sorted(m.split('.')[0] for m in sys.modules))"
-    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("'"))
+    loaded = set(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("'")
+    )
     assert not loaded & {"onnxruntime", "openvino", "tensorrt", "pycuda", "mediapipe", "llama_cpp", "nncf", "torch"}
-
 
 
 def test_every_backend_and_the_zoom_have_the_hooks_the_pipeline_calls():
@@ -227,8 +248,11 @@ def test_every_backend_and_the_zoom_have_the_hooks_the_pipeline_calls():
     assert issubclass(ZoomDetector, DetectorBackend) and ZoomDetector.follow is not DetectorBackend.follow
     assert ZoomDetector.timed and ZoomDetector.plans_from_last_frame and not ZoomDetector.live
 
+
 def test_unknown_detector_type_is_one_line():
     from types import SimpleNamespace
 
-    with pytest.raises(AxolotlError, match=r"^unknown detector type 'hailo'; choose one of \['onnxruntime', 'openvino', 'tensorrt'\]$"):
+    with pytest.raises(
+        AxolotlError, match=r"^unknown detector type 'hailo'; choose one of \['onnxruntime', 'openvino', 'tensorrt'\]$"
+    ):
         create_detector(SimpleNamespace(type="hailo"))

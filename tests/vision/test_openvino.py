@@ -77,14 +77,16 @@ def test_auto_reports_the_device_and_precision_it_chose():
 
 # --- int8 -------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """One small int8 build (a handful of frames of the sample clip at 320), copied per test."""
     root = tmp_path_factory.mktemp("int8")
     onnx_path = root / "yolo11n-pose.onnx"
     shutil.copy(resolve_model("yolo11n-pose")[0], onnx_path)
-    sidecar, verdict, was_built = quantize.build(onnx_path, [SAMPLE], frames=6, input_size=320, int8_dir=root / "cache",
-                                                 eval_frames=4)
+    sidecar, verdict, was_built = quantize.build(
+        onnx_path, [SAMPLE], frames=6, input_size=320, int8_dir=root / "cache", eval_frames=4
+    )
     assert was_built
     return root
 
@@ -96,9 +98,18 @@ def cache(built, tmp_path):
 
 
 def int8_config(cache, **kw):
-    return load_config(overrides={"detector": {"type": "openvino", "precision": "int8", "input_size": 320,
-                                               "model": str(cache / "yolo11n-pose.onnx"),
-                                               "int8_dir": str(cache / "cache"), **kw}}).detector
+    return load_config(
+        overrides={
+            "detector": {
+                "type": "openvino",
+                "precision": "int8",
+                "input_size": 320,
+                "model": str(cache / "yolo11n-pose.onnx"),
+                "int8_dir": str(cache / "cache"),
+                **kw,
+            }
+        }
+    ).detector
 
 
 def test_the_sidecar_names_the_source_hash_frames_and_versions(cache):
@@ -149,16 +160,22 @@ def test_int8_keeps_each_silu_inside_its_convolution(cache):
     (a FakeQuantize on the Multiply's inputs) it ran in f32 and took a third of int8's time."""
     xml = quantize.cache_paths(cache / "yolo11n-pose.onnx", cache / "cache")[0]
     source = ov.Core().read_model(str(resolve_model("yolo11n-pose")[0]))
-    silus = {op.get_friendly_name().removesuffix("/Sigmoid") for op in source.get_ops()
-             if op.get_type_name() == "Sigmoid" and op.get_friendly_name().endswith("/act/Sigmoid")}
+    silus = {
+        op.get_friendly_name().removesuffix("/Sigmoid")
+        for op in source.get_ops()
+        if op.get_type_name() == "Sigmoid" and op.get_friendly_name().endswith("/act/Sigmoid")
+    }
     assert len(silus) > 50
     model = ov.Core().read_model(str(xml))
     swish = {op.get_friendly_name().removesuffix("/Mul") for op in model.get_ops() if op.get_type_name() == "Swish"}
     assert swish == silus
     compiled = ov.Core().compile_model(model, "CPU")
-    apart = [op.get_friendly_name() for op in compiled.get_runtime_model().get_ordered_ops()
-             if op.get_rt_info()["layerType"].astype(str) not in ("Convolution", "GroupConvolution")
-             and "/act/" in op.get_rt_info()["originalLayersNames"].astype(str)]
+    apart = [
+        op.get_friendly_name()
+        for op in compiled.get_runtime_model().get_ordered_ops()
+        if op.get_rt_info()["layerType"].astype(str) not in ("Convolution", "GroupConvolution")
+        and "/act/" in op.get_rt_info()["originalLayersNames"].astype(str)
+    ]
     assert not apart, f"activations run outside their convolutions: {apart[:3]}"
 
 
@@ -172,7 +189,9 @@ def write_verdict(cache, **changes):
 
 def test_int8_is_refused_without_a_passed_verdict_for_this_build(cache):
     path = write_verdict(cache, passed=False, recall=0.95, precision=1.0, why=None)
-    with pytest.raises(AxolotlError, match="refusing the int8 model.*failed its accuracy check against f32 \\(recall 95.0%"):
+    with pytest.raises(
+        AxolotlError, match="refusing the int8 model.*failed its accuracy check against f32 \\(recall 95.0%"
+    ):
         create_detector(int8_config(cache))
     write_verdict(cache, passed=True, int8_sha256="0" * 64)
     with pytest.raises(AxolotlError, match="verdict is for another build"):
@@ -251,8 +270,9 @@ def test_other_tracker_thresholds_or_an_old_verdict_are_checked_again_without_a_
     xml, side, verdict_path = quantize.cache_paths(onnx_path, cache / "cache")
     bin_sha = quantize.sha256_of(xml.with_suffix(".bin"))
     kw = dict(frames=6, input_size=320, int8_dir=cache / "cache", eval_frames=4)
-    _, v, built = quantize.build(onnx_path, [SAMPLE], tracker=TrackerConfig(track_activation_threshold=0.3,
-                                                                            low_score_threshold=0.15), **kw)
+    _, v, built = quantize.build(
+        onnx_path, [SAMPLE], tracker=TrackerConfig(track_activation_threshold=0.3, low_score_threshold=0.15), **kw
+    )
     assert not built and (v["high"], v["low"]) == (0.3, 0.15)
     assert quantize.sha256_of(xml.with_suffix(".bin")) == bin_sha
     # A verdict from before this rule (no thresholds) that failed: refused, saying why and what to run.

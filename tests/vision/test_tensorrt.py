@@ -152,7 +152,9 @@ def test_pinned_engine_from_another_tensorrt_is_rebuilt_or_refused(fakes, tmp_pa
     assert len(trt.BUILDS) == 2 and json.loads(path.with_name(path.name + ".json").read_text())["tensorrt"] == "10.4.0"
 
 
-@pytest.mark.parametrize("missing, says", [("tensorrt", "pip install tensorrt"), ("pycuda.driver", "pip install pycuda")])
+@pytest.mark.parametrize(
+    "missing, says", [("tensorrt", "pip install tensorrt"), ("pycuda.driver", "pip install pycuda")]
+)
 def test_missing_runtime_is_one_clear_line(monkeypatch, tmp_path, missing, says):
     install(monkeypatch)
     monkeypatch.setitem(sys.modules, missing, None)  # import raises ImportError
@@ -165,8 +167,17 @@ def test_missing_runtime_is_one_clear_line(monkeypatch, tmp_path, missing, says)
 
 
 def test_config_names_tensorrt(tmp_path):
-    cfg = load_config(overrides={"detector": {"type": "tensorrt", "precision": "int8", "dla_core": 0,
-                                              "calib_videos": ["a.mp4"], "workspace_mb": 512}}).detector
+    cfg = load_config(
+        overrides={
+            "detector": {
+                "type": "tensorrt",
+                "precision": "int8",
+                "dla_core": 0,
+                "calib_videos": ["a.mp4"],
+                "workspace_mb": 512,
+            }
+        }
+    ).detector
     assert isinstance(cfg, TensorRTDetectorConfig) and cfg.warmup == 3 and cfg.build
     with pytest.raises(AxolotlError, match="dla_core"):
         load_config(overrides={"detector": {"type": "tensorrt", "dla_core": -1}})
@@ -183,7 +194,11 @@ def test_ort_tensorrt_provider_gets_engine_and_timing_cache(monkeypatch, tmp_pat
         seen["providers"] = providers
         return real(path, sess_options=sess_options, providers=["CPUExecutionProvider"])
 
-    monkeypatch.setattr(ort, "get_available_providers", lambda: ["TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"])
+    monkeypatch.setattr(
+        ort,
+        "get_available_providers",
+        lambda: ["TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"],
+    )
     monkeypatch.setattr(ort, "InferenceSession", spy)
     create_detector(OnnxRuntimeDetectorConfig(trt_cache_dir=str(tmp_path / "cache"), input_size=320))
     name, opts = seen["providers"][0]
@@ -191,8 +206,13 @@ def test_ort_tensorrt_provider_gets_engine_and_timing_cache(monkeypatch, tmp_pat
     assert seen["providers"][1:] == ["CUDAExecutionProvider", "CPUExecutionProvider"]
     cache = tmp_path / "cache" / f"ort-{ort.__version__}"
     assert cache.is_dir()
-    assert opts == {"trt_engine_cache_enable": True, "trt_engine_cache_path": str(cache),
-                    "trt_timing_cache_enable": True, "trt_timing_cache_path": str(cache), "trt_fp16_enable": True}
+    assert opts == {
+        "trt_engine_cache_enable": True,
+        "trt_engine_cache_path": str(cache),
+        "trt_timing_cache_enable": True,
+        "trt_timing_cache_path": str(cache),
+        "trt_fp16_enable": True,
+    }
 
 
 def test_zoom_tiles_in_one_batched_call_or_in_turn(fakes, tmp_path, messi):

@@ -32,10 +32,15 @@ def test_tiles_follow_the_person_size_worked_by_hand():
         for u in (5.0, 480.0, 961.0, 1700.0, 1915.0):
             h = hand_height(v)
             box = (u - 0.3 * h, v - h, u + 0.3 * h, v)
-            whole = (rects[:, 0] <= max(box[0], 0)) & (rects[:, 1] <= box[1]) & (rects[:, 2] >= min(box[2], 1920)) & (rects[:, 3] >= box[3])
+            whole = (
+                (rects[:, 0] <= max(box[0], 0))
+                & (rects[:, 1] <= box[1])
+                & (rects[:, 2] >= min(box[2], 1920))
+                & (rects[:, 3] >= box[3])
+            )
             assert whole.any(), (u, v)
             assert (zooms[whole] * h).max() >= 99.0, (u, v)
-    for x, y, z in plan.tiles:
+    for _x, y, z in plan.tiles:
         # The smallest person whole in this tile has feet at v with v - 0.18 (v - 540) >= y.
         smallest = hand_height(max((y - 97.2) / 0.82, 760))
         assert z * smallest <= 101, (y, z)
@@ -72,7 +77,7 @@ def test_one_batched_call_gives_what_tiles_one_by_one_give(backend, mast_frame):
     batch = tile_batch(frame, plan)
     assert batch.shape == (3, 3, 384, 640)
     together = backend.infer_batch(batch)
-    apart = np.concatenate([backend.infer(batch[k:k + 1].copy()) for k in range(3)])
+    apart = np.concatenate([backend.infer(batch[k : k + 1].copy()) for k in range(3)])
     np.testing.assert_allclose(together, apart, atol=2e-3, rtol=1e-3)
     # A model with a fixed batch of 1 gets the tiles in turn, with the same result.
     backend.max_batch = 1
@@ -92,9 +97,11 @@ def test_a_player_across_a_tile_border_is_found_once(backend, mast_frame):
     # The left tile ends at their middle; the right one (as a planned row's overlap does) holds them whole.
     plan = TilePlan(((cx - 640, y2 - 350, z), (x1 - 10, y2 - 350, z)), (640, 384), (1920, 1080))
     b = backend
-    per_tile = decode_tiles(b.infer_batch(tile_batch(frame, plan)), plan, b.layout, conf=0.25, iou=b.iou, classes=b.classes)
+    per_tile = decode_tiles(
+        b.infer_batch(tile_batch(frame, plan)), plan, b.layout, conf=0.25, iou=b.iou, classes=b.classes
+    )
     near = [d[(d.xyxy[:, 0] < x2) & (d.xyxy[:, 2] > x1) & (d.xyxy[:, 1] < y2) & (d.xyxy[:, 3] > y1)] for d in per_tile]
     assert len(near[0]) >= 1 and len(near[1]) >= 1  # both tiles see (part of) them
     merged = merge_tiles(near, plan, iou=b.iou)
     assert len(merged) == 1
-    assert recall(merged, truth[k:k + 1], iou=0.7) == 1.0
+    assert recall(merged, truth[k : k + 1], iou=0.7) == 1.0

@@ -119,7 +119,7 @@ def test_low_score_continues_a_track_but_never_starts_one():
 def test_low_score_alone_does_not_revive_a_lost_track():
     """Second stage matches only tracks still tracked, not lost ones (ByteTrack's rule)."""
     tracker = make_tracker(frame_rate=10)
-    for t in range(5):
+    for _t in range(5):
         tracker.update(dets([box(100, 200)]))
     tracker.update(dets([]))  # lost
     out = tracker.update(dets([box(100, 200)], [0.2]))
@@ -140,8 +140,9 @@ def test_rows_and_extra_arrays_follow_the_tracks():
     kps = np.arange(2 * 17 * 3, dtype=np.float32).reshape(2, 17, 3)
     for t in range(3):
         d = dets([box(100 + 5 * t, 200), box(400, 300 + 5 * t)], [0.8, 0.9], kps + t)
-        d = Detections(d.xyxy, d.confidence, np.array([0, 32], np.int32), d.keypoints,
-                       data={"tag": np.array(["a", "b"])})
+        d = Detections(
+            d.xyxy, d.confidence, np.array([0, 32], np.int32), d.keypoints, data={"tag": np.array(["a", "b"])}
+        )
         out = tracker.update(d)
     assert out.tracker_id.dtype == np.int64
     np.testing.assert_array_equal(out.xyxy, d.xyxy)  # every row tracked, in input order
@@ -153,7 +154,7 @@ def test_rows_and_extra_arrays_follow_the_tracks():
 def test_empty_frames_and_reset():
     tracker = make_tracker()
     assert len(tracker.update(Detections.empty())) == 0
-    for t in range(3):
+    for _t in range(3):
         out = tracker.update(dets([box(100, 200)]))
     assert out.tracker_id.tolist() == [1]
     tracker.reset()
@@ -192,8 +193,14 @@ def compare_with_supervision(frames, **params):
     from benchmarks.bench_tracker import compare
 
     r = compare(frames, **params)
-    return (r["id_agreement"], r["rows_only_ours"], r["only_ours_explained"], r["rows_only_sv"],
-            r["rows_common"], r["ids_ours"])
+    return (
+        r["id_agreement"],
+        r["rows_only_ours"],
+        r["only_ours_explained"],
+        r["rows_only_sv"],
+        r["rows_common"],
+        r["ids_ours"],
+    )
 
 
 @pytest.mark.parametrize(
@@ -201,8 +208,15 @@ def compare_with_supervision(frames, **params):
     [
         (0.0, {"frame_rate": 10}),  # all boxes down to 0.1: exercises the second association
         (0.25, {"frame_rate": 10}),  # the detector's default threshold
-        (0.0, {"frame_rate": 30, "lost_track_buffer": 5, "minimum_consecutive_frames": 3,
-               "track_activation_threshold": 0.5}),
+        (
+            0.0,
+            {
+                "frame_rate": 30,
+                "lost_track_buffer": 5,
+                "minimum_consecutive_frames": 3,
+                "track_activation_threshold": 0.5,
+            },
+        ),
     ],
 )
 def test_agrees_with_supervision_on_vtest(min_conf, params):
@@ -241,9 +255,13 @@ def test_lost_buffer_boundary_matches_supervision(gap):
     for t in range(10 + gap + 3):
         boxes = [] if 10 <= t < 10 + gap else [box(100 + 4 * t, 200)]
         a = ours.update(dets(boxes))
-        b = theirs.update_with_detections(sv.Detections(
-            xyxy=np.asarray(boxes, np.float32).reshape(-1, 4), confidence=np.full(len(boxes), 0.9, np.float32),
-            class_id=np.zeros(len(boxes), int)))
+        b = theirs.update_with_detections(
+            sv.Detections(
+                xyxy=np.asarray(boxes, np.float32).reshape(-1, 4),
+                confidence=np.full(len(boxes), 0.9, np.float32),
+                class_id=np.zeros(len(boxes), int),
+            )
+        )
         got_ours.append(a.tracker_id.tolist())
         got_sv.append(b.tracker_id.tolist())
     assert got_ours == got_sv

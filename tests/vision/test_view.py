@@ -23,7 +23,7 @@ def _taps(G):
     """--pair arguments for the landmarks a camera with ground homography G sees."""
     args = []
     for name, (x, y) in FULL.landmarks.items():
-        (u, v), = cv2.perspectiveTransform(np.array([[[x, y]]], np.float64), G)[0:1, :, :].reshape(1, 1, 2)[0]
+        ((u, v),) = cv2.perspectiveTransform(np.array([[[x, y]]], np.float64), G)[0:1, :, :].reshape(1, 1, 2)[0]
         if 0 <= u < 1920 and 540 < v < 1080:
             args += ["--pair", f"{u:.2f},{v:.2f}={name}"]
     return args

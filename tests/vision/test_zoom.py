@@ -61,8 +61,9 @@ def test_a_detect_model_gets_the_same_zoom(tmp_path, mast_frame, tiled_pose):
     graph.node.extend([helper.make_node("Slice", [out.name + "_pose", "s0", "s1", "s2"], [out.name])])
     for node in graph.node[:-1]:
         node.output[:] = [o + "_pose" if o == out.name else o for o in node.output]
-    graph.initializer.extend([onnx.numpy_helper.from_array(np.array(v, np.int64), n)
-                              for n, v in (("s0", [0]), ("s1", [5]), ("s2", [1]))])
+    graph.initializer.extend(
+        [onnx.numpy_helper.from_array(np.array(v, np.int64), n) for n, v in (("s0", [0]), ("s1", [5]), ("s2", [1]))]
+    )
     out.type.tensor_type.shape.dim[1].dim_value = 5
     meta = {p.key: p.value for p in model.metadata_props}
     meta.update(task="detect")

@@ -56,7 +56,9 @@ class CalibrationScreen(QWidget):
             box.valueChanged.connect(self.template_changed)
         self.template.currentTextChanged.connect(self.template_changed)
         self.landmarks = QListWidget()
-        self.error = label("Tap a landmark in the list, then where it is on the picture (4 or more)", "muted", wrap=True)
+        self.error = label(
+            "Tap a landmark in the list, then where it is on the picture (4 or more)", "muted", wrap=True
+        )
         self.save_btn = button("Save", self.save)
         self.save_btn.setEnabled(False)
         side = QVBoxLayout()
@@ -120,8 +122,12 @@ class CalibrationScreen(QWidget):
         def fallback(msg: str) -> None:
             if self.sample and source != self.sample:
                 self.error.setText(f"{msg} — showing the sample clip instead")
-                run_job(lambda job: next(iter(open_source(self.sample))).image, name="grab", done=self.set_frame,
-                        failed=self.error.setText)
+                run_job(
+                    lambda job: next(iter(open_source(self.sample))).image,
+                    name="grab",
+                    done=self.set_frame,
+                    failed=self.error.setText,
+                )
             else:
                 self.error.setText(msg)
 
@@ -167,9 +173,14 @@ class CalibrationScreen(QWidget):
             self.error.setText(f"{len(self.pairs)} of at least 4 landmarks placed")
         else:
             try:
-                cal = Calibration.fit([p for p, _ in self.pairs], [n for _, n in self.pairs], template=self.current_template(),
-                                      camera=self.kiosk.config.session.camera, image_size=getattr(self, "image_size", None),
-                                      min_inliers=4)
+                cal = Calibration.fit(
+                    [p for p, _ in self.pairs],
+                    [n for _, n in self.pairs],
+                    template=self.current_template(),
+                    camera=self.kiosk.config.session.camera,
+                    image_size=getattr(self, "image_size", None),
+                    min_inliers=4,
+                )
             except AxolotlError as exc:
                 self.error.setText(str(exc))
             else:
@@ -178,9 +189,12 @@ class CalibrationScreen(QWidget):
                 self.view.lines_px = [pl[np.isfinite(pl).all(axis=1)] for pl in lines]  # beyond the horizon: left out
                 self.view.outliers = [i for i, ok in enumerate(cal.inliers) if not ok]
                 off = ", ".join(str(i + 1) for i in self.view.outliers)
-                self.error.setText(f"error {cal.reprojection_error_m:.2f} m over {int(cal.inliers.sum())} of "
-                                   f"{len(self.pairs)} points" + (f" (point {off} looks misplaced: undo and re-tap)" if off else "")
-                                   + ": check the yellow lines sit on the pitch, then Save")
+                self.error.setText(
+                    f"error {cal.reprojection_error_m:.2f} m over {int(cal.inliers.sum())} of "
+                    f"{len(self.pairs)} points"
+                    + (f" (point {off} looks misplaced: undo and re-tap)" if off else "")
+                    + ": check the yellow lines sit on the pitch, then Save"
+                )
                 self.save_btn.setEnabled(True)
         self.view.update()
 

@@ -2,21 +2,42 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from edge_app.errors import AxolotlError
 from edge_app.report import compare_sessions
 from ui.widgets import button, label, touch_scroll
 
-FIGURES = {"players": "Players", "duration_s": "Duration s", "distance": "Distance", "distance_per_player": "Per player",
-           "top_speed": "Top speed /s", "hsr_distance": "HSR distance", "sprints": "Sprints", "accelerations": "Accelerations"}
+FIGURES = {
+    "players": "Players",
+    "duration_s": "Duration s",
+    "distance": "Distance",
+    "distance_per_player": "Per player",
+    "top_speed": "Top speed /s",
+    "hsr_distance": "HSR distance",
+    "sprints": "Sprints",
+    "accelerations": "Accelerations",
+}
 
 
 def session_line(s: dict, summary: dict | None) -> str:
-    names = ", ".join(p["player"] for p in (summary or {}).get("players", []) if not p["player"].startswith(("track-", "player-")))
-    return (f"{s['started_at'][:16].replace('T', ' ')}   {s['status']:<11}   {s.get('frames') or 0} frames   "
-            f"{s['source'].rsplit('/', 1)[-1]}" + (f"   {names}" if names else ""))
+    names = ", ".join(
+        p["player"] for p in (summary or {}).get("players", []) if not p["player"].startswith(("track-", "player-"))
+    )
+    return (
+        f"{s['started_at'][:16].replace('T', ' ')}   {s['status']:<11}   {s.get('frames') or 0} frames   "
+        f"{s['source'].rsplit('/', 1)[-1]}" + (f"   {names}" if names else "")
+    )
 
 
 class HistoryScreen(QWidget):

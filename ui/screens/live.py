@@ -97,8 +97,14 @@ class LiveScreen(QWidget):
         self.video.clear()
         try:
             profile = session_profile(k.config)
-            k.live = LiveSession(k.config, k.db_path, on_frame=self.bridge.push, on_end=self.ended.emit,
-                                 calibration=k.calibration, profile=profile)
+            k.live = LiveSession(
+                k.config,
+                k.db_path,
+                on_frame=self.bridge.push,
+                on_end=self.ended.emit,
+                calibration=k.calibration,
+                profile=profile,
+            )
             k.live.start(self.selected_source())
         except AxolotlError as exc:
             self.status.setText(str(exc))
@@ -106,8 +112,10 @@ class LiveScreen(QWidget):
         self.start_btn.setEnabled(False)
         self.stop_btn.setEnabled(True)
         self.backend_badge.setText("loading…")
-        self.status.setText("starting: loading the models…" + ("" if k.calibration else
-                            "  (no pitch calibration: speeds and distances need one, see Calibrate)"))
+        self.status.setText(
+            "starting: loading the models…"
+            + ("" if k.calibration else "  (no pitch calibration: speeds and distances need one, see Calibrate)")
+        )
 
     def stop(self) -> None:
         live = self.kiosk.live
@@ -137,8 +145,13 @@ class LiveScreen(QWidget):
         from edge_app.player_edits import resummarize
 
         # named in the last second: the summary must carry it; rebuilt off the UI thread
-        run_store_job(self.kiosk.db_path, lambda store, job: resummarize(store, sid), name="resummarize",
-                      done=lambda _s: self.kiosk.open_session(sid), failed=self.status.setText)
+        run_store_job(
+            self.kiosk.db_path,
+            lambda store, job: resummarize(store, sid),
+            name="resummarize",
+            done=lambda _s: self.kiosk.open_session(sid),
+            failed=self.status.setText,
+        )
 
     # -- drawing (UI thread, display rate) -------------------------------------------------------
     def _draw_latest(self) -> None:

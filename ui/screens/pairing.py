@@ -19,8 +19,11 @@ GUESSING_WINDOW_S = 600.0  # wrong codes from the last ten minutes are shown
 
 def guessing_text(guessers: list[dict]) -> str:
     """'Someone at 192.168.1.23 tried wrong codes 7 times', one line per address ('' when nobody guessed)."""
-    return "\n".join(f"Someone at {g['source']} tried " + ("a wrong code once" if g["wrong"] == 1
-                                                          else f"wrong codes {g['wrong']} times") for g in guessers[:3])
+    return "\n".join(
+        f"Someone at {g['source']} tried "
+        + ("a wrong code once" if g["wrong"] == 1 else f"wrong codes {g['wrong']} times")
+        for g in guessers[:3]
+    )
 
 
 def qr_pixmap(uri: str, side: int) -> QPixmap:

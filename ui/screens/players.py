@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QListWidget, QListWidgetItem, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from edge_app.errors import AxolotlError
 from ui.bridge import run_store_job
@@ -15,14 +23,18 @@ class PlayersScreen(QWidget):
         self.kiosk = kiosk
         self.title = label("No session open: finish a live session or open one from History", "title", wrap=True)
         self.list = QListWidget()
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)  # taps toggle: no Ctrl key on a touchscreen
+        self.list.setSelectionMode(
+            QAbstractItemView.SelectionMode.MultiSelection
+        )  # taps toggle: no Ctrl key on a touchscreen
         self.split_frame = QSpinBox()
         self.split_frame.setRange(0, 10_000_000)
         self.split_frame.setPrefix("at frame ")
         self.name_btn = button("Name", self.name_selected)
         self.merge_btn = button("Merge", self.merge_selected)
         self.split_btn = button("Split", self.split_selected)
-        self.status = label("Select players (tap), then Name, Merge (two or more) or Split (one track)", "muted", wrap=True)
+        self.status = label(
+            "Select players (tap), then Name, Merge (two or more) or Split (one track)", "muted", wrap=True
+        )
         self.name_dialog: NameDialog | None = None
         row = QHBoxLayout()
         for w in (self.name_btn, self.merge_btn, self.split_btn, self.split_frame):
@@ -66,8 +78,13 @@ class PlayersScreen(QWidget):
             return
         self.refresh()
         self.status.setText(f"{what}; updating the summary…")
-        run_store_job(self.kiosk.db_path, lambda store, job: resummarize(store, sid), name="resummarize",
-                      done=lambda _s: self._edited(what), failed=self.status.setText)
+        run_store_job(
+            self.kiosk.db_path,
+            lambda store, job: resummarize(store, sid),
+            name="resummarize",
+            done=lambda _s: self._edited(what),
+            failed=self.status.setText,
+        )
 
     def _edited(self, what: str) -> None:
         self.status.setText(f"{what}; summary updated")
@@ -80,8 +97,11 @@ class PlayersScreen(QWidget):
             return
         p = sel[0]
         self.name_dialog = NameDialog(p["track_ids"][0], self.kiosk.config.session.roster, p["name"], self)
-        self.name_dialog.chosen.connect(lambda _tid, name: self._edit(
-            f"named {name}", lambda sid: self.kiosk.store.name_player(sid, p["player"], name)))
+        self.name_dialog.chosen.connect(
+            lambda _tid, name: self._edit(
+                f"named {name}", lambda sid: self.kiosk.store.name_player(sid, p["player"], name)
+            )
+        )
         self.name_dialog.open()
 
     def merge_selected(self) -> None:
@@ -90,7 +110,9 @@ class PlayersScreen(QWidget):
             self.status.setText("select two or more players to merge into one")
             return
         tracks = [t for p in sel for t in p["track_ids"]]
-        self._edit(f"merged tracks {', '.join(map(str, tracks))}", lambda sid: self.kiosk.store.merge_tracks(sid, tracks))
+        self._edit(
+            f"merged tracks {', '.join(map(str, tracks))}", lambda sid: self.kiosk.store.merge_tracks(sid, tracks)
+        )
 
     def split_selected(self) -> None:
         sel = self.selected()

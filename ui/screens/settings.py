@@ -6,8 +6,16 @@ from __future__ import annotations
 
 import shutil
 
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLineEdit, QListWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from edge_app.config import AppConfig
 from edge_app.errors import AxolotlError
@@ -113,15 +121,19 @@ class SettingsScreen(QWidget):
             self.roster.takeItem(self.roster.row(item))
 
     def save(self) -> None:
+        from pydantic import ValidationError
+
         from edge_app.config import session_profile
         from edge_app.errors import describe_validation
-        from pydantic import ValidationError
 
         data = self.kiosk.config.model_dump()
         data["detector"].update(model=self.model.currentText().strip(), input_size=int(self.input_size.currentText()))
-        data["session"].update(camera=self.camera.currentText().strip() or "0", profile=self.profile.currentText(),
-                               sprint_kmh=self.sprint.value() or None,
-                               roster=[self.roster.item(i).text() for i in range(self.roster.count())])
+        data["session"].update(
+            camera=self.camera.currentText().strip() or "0",
+            profile=self.profile.currentText(),
+            sprint_kmh=self.sprint.value() or None,
+            roster=[self.roster.item(i).text() for i in range(self.roster.count())],
+        )
         try:
             config = AppConfig.model_validate(data)
             session_profile(config)  # a sprint threshold below the profile's HSR bound is refused here

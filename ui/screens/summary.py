@@ -8,8 +8,17 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import (QHBoxLayout, QListWidget, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QTextEdit,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from edge_app.feedback.wording import preview_text
 from ui.bridge import run_job, run_store_job
@@ -105,31 +114,39 @@ class SummaryScreen(QWidget):
             self.title.setText(f"Session {session_id[:8]} has no summary (it was interrupted before the end)")
             return
         unit = s["units"]
-        self.title.setText(f"{s['started_at'][:16].replace('T', ' ')}  ·  {s['duration_s'] / 60:.1f} min  ·  "
-                           f"{len(s['players'])} players  ·  {s['profile']['name']}"
-                           + ("" if unit == "m" else "  ·  NOT CALIBRATED: pixels, not metres"))
+        self.title.setText(
+            f"{s['started_at'][:16].replace('T', ' ')}  ·  {s['duration_s'] / 60:.1f} min  ·  "
+            f"{len(s['players'])} players  ·  {s['profile']['name']}"
+            + ("" if unit == "m" else "  ·  NOT CALIBRATED: pixels, not metres")
+        )
         speed = (lambda v: v * KMH) if unit == "m" else (lambda v: v)
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(s["players"]))
         for r, p in enumerate(s["players"]):
-            cells = [QTableWidgetItem(p["player"]),
-                     NumberItem(p["distance"], f"{p['distance']:.0f} {unit}"),
-                     NumberItem(p["top_speed"], f"{speed(p['top_speed']):.1f}"),
-                     NumberItem(p["sprint_count"], str(p["sprint_count"])),
-                     NumberItem(p["hsr_distance"], f"{p['hsr_distance']:.0f}"),
-                     NumberItem(p["acceleration_count"] + p["deceleration_count"],
-                                f"{p['acceleration_count']}/{p['deceleration_count']}"),
-                     NumberItem(p["work_rate_per_min"], f"{p['work_rate_per_min']:.0f}"),
-                     NumberItem(p["quality"]["tracked_time_s"], f"{p['quality']['tracked_time_s']:.0f}")]
+            cells = [
+                QTableWidgetItem(p["player"]),
+                NumberItem(p["distance"], f"{p['distance']:.0f} {unit}"),
+                NumberItem(p["top_speed"], f"{speed(p['top_speed']):.1f}"),
+                NumberItem(p["sprint_count"], str(p["sprint_count"])),
+                NumberItem(p["hsr_distance"], f"{p['hsr_distance']:.0f}"),
+                NumberItem(
+                    p["acceleration_count"] + p["deceleration_count"],
+                    f"{p['acceleration_count']}/{p['deceleration_count']}",
+                ),
+                NumberItem(p["work_rate_per_min"], f"{p['work_rate_per_min']:.0f}"),
+                NumberItem(p["quality"]["tracked_time_s"], f"{p['quality']['tracked_time_s']:.0f}"),
+            ]
             for c, item in enumerate(cells):
                 self.table.setItem(r, c, item)
         self.table.setSortingEnabled(True)
         self.table.resizeColumnsToContents()
         for p in s["players"]:
             for e in p["sprints"]:
-                self.sprints.addItem(f"{p['player']}: at {e['start_s']:.0f} s for {e['duration_s']:.1f} s, "
-                                     f"{e['distance']:.0f} {unit}, peak {speed(e['peak']):.1f}"
-                                     + (" km/h" if unit == "m" else f" {unit}/s"))
+                self.sprints.addItem(
+                    f"{p['player']}: at {e['start_s']:.0f} s for {e['duration_s']:.1f} s, "
+                    f"{e['distance']:.0f} {unit}, peak {speed(e['peak']):.1f}"
+                    + (" km/h" if unit == "m" else f" {unit}/s")
+                )
         if not self.sprints.count():
             self.sprints.addItem("no sprints in this session")
         if s.get("feedback"):
@@ -147,8 +164,13 @@ class SummaryScreen(QWidget):
 
         s, out = self.summary, self.kiosk.home / "charts" / self.summary["session_id"]
         self.status.setText("drawing the charts…")
-        run_store_job(self.kiosk.db_path, lambda store, job: session_charts(store, s, out), name="charts",
-                      done=self.charts_ready, failed=self.status.setText)
+        run_store_job(
+            self.kiosk.db_path,
+            lambda store, job: session_charts(store, s, out),
+            name="charts",
+            done=self.charts_ready,
+            failed=self.status.setText,
+        )
 
     def charts_ready(self, paths: list) -> None:
         self.charts = {Path(p).name: Path(p) for p in paths}
@@ -163,8 +185,14 @@ class SummaryScreen(QWidget):
                 lab.setText("no pitch heatmap without a calibration" if kind == "heatmap" else "")
                 continue
             pm = QPixmap(str(path))
-            lab.setPixmap(pm.scaled(max(200, self.width() // 2 - 40), max(120, self.tabs.height() - 60),
-                                    Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+            lab.setPixmap(
+                pm.scaled(
+                    max(200, self.width() // 2 - 40),
+                    max(120, self.tabs.height() - 60),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
 
     # -- feedback ------------------------------------------------------------------------------
     def write_feedback(self) -> None:
@@ -179,11 +207,22 @@ class SummaryScreen(QWidget):
         self.feedback.setPlainText("writing…")
 
         def work(store, job):
-            return generate_feedback(store, sid, writer=writer, on_token=lambda t: job.progress.emit(("token", t)),
-                                     on_entry=lambda e: job.progress.emit(("entry", e)))
+            return generate_feedback(
+                store,
+                sid,
+                writer=writer,
+                on_token=lambda t: job.progress.emit(("token", t)),
+                on_entry=lambda e: job.progress.emit(("entry", e)),
+            )
 
-        run_store_job(self.kiosk.db_path, work, name="feedback", progress=self.feedback_progress, done=self.feedback_done,
-                      failed=self.feedback_failed)
+        run_store_job(
+            self.kiosk.db_path,
+            work,
+            name="feedback",
+            progress=self.feedback_progress,
+            done=self.feedback_done,
+            failed=self.feedback_failed,
+        )
 
     def _showing_feedback_session(self) -> bool:
         """False once another session was opened while the feedback was written (it is stored all the same)."""
@@ -198,8 +237,10 @@ class SummaryScreen(QWidget):
         else:
             self.feedback_entries.append(value)
             self.raw = ""
-        self.feedback.setHtml(self._entries_html(self.feedback_entries)
-                              + (f"<p style='color:#c8c8c8'><i>{preview_text(self.raw)}…</i></p>" if self.raw else ""))
+        self.feedback.setHtml(
+            self._entries_html(self.feedback_entries)
+            + (f"<p style='color:#c8c8c8'><i>{preview_text(self.raw)}…</i></p>" if self.raw else "")
+        )
 
     def feedback_done(self, feedback: dict) -> None:
         self.feedback_btn.setEnabled(True)
@@ -228,8 +269,10 @@ class SummaryScreen(QWidget):
         parts = []
         for e in entries:
             drills = "".join(f"<li>{escape(d['name'])} ({d['minutes']} min)</li>" for d in e.get("drills", []))
-            parts.append(f"<h3 style='color:#ffd600'>{escape(e['player'])}</h3><p>{escape(e['text'])}</p>"
-                         + (f"<ul>{drills}</ul>" if drills else ""))
+            parts.append(
+                f"<h3 style='color:#ffd600'>{escape(e['player'])}</h3><p>{escape(e['text'])}</p>"
+                + (f"<ul>{drills}</ul>" if drills else "")
+            )
         return "".join(parts)
 
     # -- export --------------------------------------------------------------------------------
@@ -256,5 +299,9 @@ class SummaryScreen(QWidget):
 
         where = "USB stick" if sticks else "no USB stick found: saved on the box"
         self.status.setText(f"exporting to {folder}…")
-        run_job(work, name="export", done=lambda p: self.status.setText(f"exported {p} ({where})"),
-                failed=self.status.setText)
+        run_job(
+            work,
+            name="export",
+            done=lambda p: self.status.setText(f"exported {p} ({where})"),
+            failed=self.status.setText,
+        )

@@ -23,9 +23,15 @@ class DetectorConfigBase(BaseModel):
     # (1 of ~6 walkers per vtest.avi frame at 640, 3-5 at 960, 5-8 at 1280), and players seen
     # from the touchline are that small. 320/480/640 trade recall for speed.
     input_size: int = Field(1280, description="letterbox size; a multiple of 32 (320 ... 1280)")
-    conf: float = Field(0.25, ge=0.0, le=1.0, description=(
-        "score cut-off of a detector used alone (`detect`; Ultralytics' default). The pipeline hands the "
-        "tracker every box down to tracker.low_score_threshold instead"))
+    conf: float = Field(
+        0.25,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "score cut-off of a detector used alone (`detect`; Ultralytics' default). The pipeline hands the "
+            "tracker every box down to tracker.low_score_threshold instead"
+        ),
+    )
     iou: float = Field(0.5, ge=0.0, le=1.0)  # 0.7 (Ultralytics) leaves double boxes on one player
     classes: list[int] | None = [0, 32]  # COCO person and sports ball; None keeps every class
 
@@ -77,11 +83,13 @@ class DetectorBackend(ABC):
         n, step = len(tensor), self.max_batch or len(tensor)
         if n <= step:
             return self.infer(tensor)
-        return np.concatenate([self.infer(np.ascontiguousarray(tensor[i:i + step])) for i in range(0, n, step)])
+        return np.concatenate([self.infer(np.ascontiguousarray(tensor[i : i + step])) for i in range(0, n, step)])
 
     def postprocess(self, raw: np.ndarray, params=None) -> Detections:
         """Decode + NMS; `params` (the frame's letterbox) lets another thread do it while the next frame infers."""
-        return decode(raw, self.layout, params or self.letterbox.params, conf=self.conf, iou=self.iou, classes=self.classes)
+        return decode(
+            raw, self.layout, params or self.letterbox.params, conf=self.conf, iou=self.iou, classes=self.classes
+        )
 
     def detect(self, image: np.ndarray) -> Detections:
         return self.postprocess(self.infer(self.preprocess(image)))

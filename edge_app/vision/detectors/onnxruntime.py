@@ -60,9 +60,18 @@ class OnnxRuntimeDetector(DetectorBackend):
                 # release (each pins a TensorRT). The timing cache speeds up rebuilds after a change.
                 cache = Path(config.trt_cache_dir or path.parent / "trt-cache") / f"ort-{ort.__version__}"
                 cache.mkdir(parents=True, exist_ok=True)
-                providers.append((ort_name, {"trt_engine_cache_enable": True, "trt_engine_cache_path": str(cache),
-                                             "trt_timing_cache_enable": True, "trt_timing_cache_path": str(cache),
-                                             "trt_fp16_enable": config.trt_fp16}))
+                providers.append(
+                    (
+                        ort_name,
+                        {
+                            "trt_engine_cache_enable": True,
+                            "trt_engine_cache_path": str(cache),
+                            "trt_timing_cache_enable": True,
+                            "trt_timing_cache_path": str(cache),
+                            "trt_fp16_enable": config.trt_fp16,
+                        },
+                    )
+                )
             else:
                 providers.append(ort_name)
         if "CPUExecutionProvider" not in [p if isinstance(p, str) else p[0] for p in providers]:
@@ -75,12 +84,18 @@ class OnnxRuntimeDetector(DetectorBackend):
             self.session = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
         except Exception as exc:  # ORT raises several types for bad files
             first = str(exc).strip().splitlines()[0][:160]
-            raise AxolotlError(f"cannot load model {path} ({first}); the file is corrupt or not ONNX: restore it or re-export with scripts/export_onnx.py") from None
+            raise AxolotlError(
+                f"cannot load model {path} ({first}); the file is corrupt or not ONNX: restore it or re-export with scripts/export_onnx.py"
+            ) from None
         active = tuple(SHORT.get(p, p) for p in self.session.get_providers())
         requested = [p if isinstance(p, str) else p[0] for p in providers]
         for p in requested:
             if SHORT.get(p, p) not in active:
-                log.warning("execution provider %s was requested but is not active (ORT fell back); running on %s", SHORT.get(p, p), ", ".join(active))
+                log.warning(
+                    "execution provider %s was requested but is not active (ORT fell back); running on %s",
+                    SHORT.get(p, p),
+                    ", ".join(active),
+                )
 
         inp = self.session.get_inputs()[0]
         self.input_name = inp.name
@@ -97,8 +112,12 @@ class OnnxRuntimeDetector(DetectorBackend):
         self.conf, self.iou = config.conf, config.iou
         self.classes = tuple(config.classes) if config.classes is not None else None
         self.info = ModelInfo(
-            name=entry.name if entry else path.stem, task=self.layout.task, input_size=size,
-            class_names=self.layout.class_names, num_keypoints=self.layout.num_keypoints or None, providers=active,
+            name=entry.name if entry else path.stem,
+            task=self.layout.task,
+            input_size=size,
+            class_names=self.layout.class_names,
+            num_keypoints=self.layout.num_keypoints or None,
+            providers=active,
         )
 
     def infer(self, tensor: np.ndarray) -> np.ndarray:

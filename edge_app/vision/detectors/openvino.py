@@ -62,7 +62,9 @@ def pick_device(core, wanted: str) -> str:
     have = core.available_devices
     if wanted == "AUTO" or any(d.split(".")[0] == wanted for d in have):
         return wanted
-    log.warning("OpenVINO device %s is not on this machine (have %s); running on CPU", wanted, ", ".join(have) or "none")
+    log.warning(
+        "OpenVINO device %s is not on this machine (have %s); running on CPU", wanted, ", ".join(have) or "none"
+    )
     return "CPU"
 
 
@@ -94,7 +96,9 @@ class OpenVINODetector(DetectorBackend):
         try:
             model = core.read_model(str(path))
         except RuntimeError as exc:
-            raise AxolotlError(f"OpenVINO cannot read model {path} ({ov_error(exc)}); restore it or re-export with scripts/export_onnx.py") from None
+            raise AxolotlError(
+                f"OpenVINO cannot read model {path} ({ov_error(exc)}); restore it or re-export with scripts/export_onnx.py"
+            ) from None
         device = pick_device(core, config.device)
         if device == "NPU":
             # The NPU compiles static shapes only: one square tensor per call (not tested here: no NPU).
@@ -105,7 +109,9 @@ class OpenVINODetector(DetectorBackend):
             self.compiled = compile_for(core, model, device, config)
         except RuntimeError as exc:
             if device == "CPU":
-                raise AxolotlError(f"OpenVINO cannot compile {path.name} for CPU ({ov_error(exc)}); use detector type='onnxruntime'") from None
+                raise AxolotlError(
+                    f"OpenVINO cannot compile {path.name} for CPU ({ov_error(exc)}); use detector type='onnxruntime'"
+                ) from None
             log.warning("OpenVINO cannot use device %s (%s); running on CPU", device, ov_error(exc, 120))
             device = "CPU"
             if model.input(0).get_partial_shape()[0].is_static:
@@ -128,14 +134,19 @@ class OpenVINODetector(DetectorBackend):
         dynamic = inp[2].is_dynamic or inp[3].is_dynamic
         size = config.input_size
         if not dynamic and inp[2].get_length() != size:
-            log.warning("model %s has a fixed input size %s; ignoring input_size=%s", path.name, inp[2].get_length(), size)
+            log.warning(
+                "model %s has a fixed input size %s; ignoring input_size=%s", path.name, inp[2].get_length(), size
+            )
             size = inp[2].get_length()
         self.letterbox = Letterbox(size, rect=dynamic)
         self.conf, self.iou = config.conf, config.iou
         self.classes = tuple(config.classes) if config.classes is not None else None
         self.info = ModelInfo(
-            name=entry.name if entry else onnx_path.stem, task=self.layout.task, input_size=size,
-            class_names=self.layout.class_names, num_keypoints=self.layout.num_keypoints or None,
+            name=entry.name if entry else onnx_path.stem,
+            task=self.layout.task,
+            input_size=size,
+            class_names=self.layout.class_names,
+            num_keypoints=self.layout.num_keypoints or None,
             providers=(f"{devices}/{precision}",),
         )
 

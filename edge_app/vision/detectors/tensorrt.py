@@ -17,10 +17,10 @@ from pydantic import Field
 
 from edge_app.errors import AxolotlError
 from edge_app.models import resolve_model
+from edge_app.vision import trt_engine  # a module import: trt_engine imports this package's yolo.py
 from edge_app.vision.detectors.base import DetectorBackend, DetectorConfigBase, ModelInfo
 from edge_app.vision.detectors.registry import register
 from edge_app.vision.detectors.yolo import Letterbox, layout_from
-from edge_app.vision import trt_engine  # a module import: trt_engine imports this package's yolo.py
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,9 @@ class _BindingApi:
 
 def _check_io(n_in: int, n_out: int) -> None:
     if n_in != 1 or n_out != 1:
-        raise AxolotlError(f"the engine has {n_in} inputs and {n_out} outputs; a YOLO detector has one of each: rebuild it from a YOLO ONNX")
+        raise AxolotlError(
+            f"the engine has {n_in} inputs and {n_out} outputs; a YOLO detector has one of each: rebuild it from a YOLO ONNX"
+        )
 
 
 class TensorRTDetectorConfig(DetectorConfigBase):
@@ -136,27 +138,42 @@ class TensorRTDetector(DetectorBackend):
 
     def _load(self, trt, config, onnx_path, entry) -> None:
         gpu = self._gpu
-        opts = trt_engine.BuildOptions(precision=config.precision, input_size=config.input_size,
-                                       workspace_mb=config.workspace_mb, dla_core=config.dla_core,
-                                       calib_videos=tuple(config.calib_videos), calib_frames=config.calib_frames,
-                                       calib_cache=config.calib_cache, max_batch=config.max_batch)
-        self.engine_path, meta, _ = trt_engine.ensure_engine(trt, gpu, onnx_path, opts, engine=config.engine,
-                                                             engine_dir=config.engine_dir, build=config.build)
+        opts = trt_engine.BuildOptions(
+            precision=config.precision,
+            input_size=config.input_size,
+            workspace_mb=config.workspace_mb,
+            dla_core=config.dla_core,
+            calib_videos=tuple(config.calib_videos),
+            calib_frames=config.calib_frames,
+            calib_cache=config.calib_cache,
+            max_batch=config.max_batch,
+        )
+        self.engine_path, meta, _ = trt_engine.ensure_engine(
+            trt, gpu, onnx_path, opts, engine=config.engine, engine_dir=config.engine_dir, build=config.build
+        )
         with gpu as cuda:
             self._cuda = cuda
             self._runtime = trt.Runtime(trt.Logger(trt.Logger.WARNING))  # must outlive the engine
             self.engine = self._runtime.deserialize_cuda_engine(self.engine_path.read_bytes())
             if self.engine is None:
-                raise AxolotlError(f"TensorRT cannot load the engine {self.engine_path} (corrupt, or built by another TensorRT); delete it and its .json, it is rebuilt at the next start")
+                raise AxolotlError(
+                    f"TensorRT cannot load the engine {self.engine_path} (corrupt, or built by another TensorRT); delete it and its .json, it is rebuilt at the next start"
+                )
             self.context = self.engine.create_execution_context()
-            api = (_TensorApi if hasattr(self.engine, "num_io_tensors") else _BindingApi)(trt, self.engine, self.context)
+            api = (_TensorApi if hasattr(self.engine, "num_io_tensors") else _BindingApi)(
+                trt, self.engine, self.context
+            )
             self._api = api
             if api.dtype(api.input) != np.float32:
-                raise AxolotlError(f"the engine's input is {api.dtype(api.input)}, not float32; rebuild it with scripts/build_trt.py")
+                raise AxolotlError(
+                    f"the engine's input is {api.dtype(api.input)}, not float32; rebuild it with scripts/build_trt.py"
+                )
             # Buffers sized once for the largest shape the profile allows; smaller frames use a prefix.
             max_in = api.max_input_shape()
             if not api.set_input_shape(max_in):
-                raise AxolotlError(f"the engine rejects its own max input shape {max_in}; rebuild it with scripts/build_trt.py")
+                raise AxolotlError(
+                    f"the engine rejects its own max input shape {max_in}; rebuild it with scripts/build_trt.py"
+                )
             max_out = api.output_shape()
             self.max_batch = int(max_in[0])  # the profile's largest batch; more tiles go in chunks
             self._h_in = cuda.pagelocked_empty(int(np.prod(max_in)), np.float32)  # pinned: truly async copies
@@ -174,13 +191,22 @@ class TensorRTDetector(DetectorBackend):
         self.layout = layout_from(out_shape, meta.get("metadata") or {})
         size = int(meta.get("input_size") or config.input_size) if dynamic else int(in_shape[2])
         if size != config.input_size:
-            log.warning("engine %s was built for input size %s; ignoring input_size=%s", self.engine_path.name, size, config.input_size)
+            log.warning(
+                "engine %s was built for input size %s; ignoring input_size=%s",
+                self.engine_path.name,
+                size,
+                config.input_size,
+            )
         self.letterbox = Letterbox(size, rect=dynamic)
         self.conf, self.iou = config.conf, config.iou
         self.classes = tuple(config.classes) if config.classes is not None else None
         self.info = ModelInfo(
-            name=entry.name if entry else onnx_path.stem, task=self.layout.task, input_size=size,
-            class_names=self.layout.class_names, num_keypoints=self.layout.num_keypoints or None, providers=("tensorrt",),
+            name=entry.name if entry else onnx_path.stem,
+            task=self.layout.task,
+            input_size=size,
+            class_names=self.layout.class_names,
+            num_keypoints=self.layout.num_keypoints or None,
+            providers=("tensorrt",),
         )
         # The first runs pay for lazy CUDA module loading and TensorRT's tactic set-up (hundreds of
         # ms); do them now, not on the first frame of a session.
@@ -202,14 +228,18 @@ class TensorRTDetector(DetectorBackend):
         try:
             if shape != self._shape:
                 if not api.set_input_shape(shape):
-                    raise AxolotlError(f"input shape {shape} is outside the engine's profile; rebuild it (scripts/build_trt.py --min-size) or use another input_size")
+                    raise AxolotlError(
+                        f"input shape {shape} is outside the engine's profile; rebuild it (scripts/build_trt.py --min-size) or use another input_size"
+                    )
                 self._shape, self._out_shape = shape, api.output_shape()
-            h_in = self._h_in[:tensor.size]
+            h_in = self._h_in[: tensor.size]
             h_in.reshape(shape)[...] = tensor
-            h_out = self._h_out[:int(np.prod(self._out_shape))]
+            h_out = self._h_out[: int(np.prod(self._out_shape))]
             cuda.memcpy_htod_async(self._d_in, h_in, self._stream)
             if not api.execute(self._stream):
-                raise AxolotlError("TensorRT failed to enqueue the inference (see its log); rebuild the engine with scripts/build_trt.py")
+                raise AxolotlError(
+                    "TensorRT failed to enqueue the inference (see its log); rebuild the engine with scripts/build_trt.py"
+                )
             cuda.memcpy_dtoh_async(h_out, self._d_out, self._stream)
             self._stream.synchronize()
         finally:

@@ -55,7 +55,7 @@ class Letterbox:
             out_w = out_h = size
         pad_x, pad_y = (out_w - nw) // 2, (out_h - nh) // 2
         self._canvas = np.full((out_h, out_w, 3), PAD_VALUE, np.uint8)
-        self._inner = self._canvas[pad_y:pad_y + nh, pad_x:pad_x + nw]
+        self._inner = self._canvas[pad_y : pad_y + nh, pad_x : pad_x + nw]
         self._nw, self._nh = nw, nh
         self._tensor = np.empty((1, 3, out_h, out_w), np.float32)
         self.params = LetterboxParams(scale, pad_x, pad_y, w, h)
@@ -91,7 +91,9 @@ def layout_from(output_shape: tuple, metadata: dict[str, str]) -> YoloLayout:
     dims = list(output_shape[1:]) if len(output_shape) == 3 else []
     ints = [d for d in dims if isinstance(d, int)]
     if not ints:
-        raise AxolotlError(f"cannot read the model's output shape {output_shape}; export a YOLOv8/YOLO11 detect or pose ONNX with Ultralytics")
+        raise AxolotlError(
+            f"cannot read the model's output shape {output_shape}; export a YOLOv8/YOLO11 detect or pose ONNX with Ultralytics"
+        )
     channels = min(ints)  # channels (≤ 4+80+51) are always fewer than anchors (≥ 2100)
     transposed = dims[1] == channels and dims[0] != channels
     names: dict[int, str] = {}
@@ -113,20 +115,29 @@ def layout_from(output_shape: tuple, metadata: dict[str, str]) -> YoloLayout:
     else:
         nc = -1
     if nc < 1 or 4 + nc + kpts * 3 != channels:
-        raise AxolotlError(f"output with {channels} channels is not a YOLOv8/YOLO11 detect or pose head; export the model with Ultralytics (format=onnx)")
+        raise AxolotlError(
+            f"output with {channels} channels is not a YOLOv8/YOLO11 detect or pose head; export the model with Ultralytics (format=onnx)"
+        )
     task = "pose" if kpts else "detect"
     class_names = tuple(names.get(i, str(i)) for i in range(nc)) if names else tuple(str(i) for i in range(nc))
     return YoloLayout(task, nc, kpts, class_names, transposed)
 
 
-def decode(raw: np.ndarray, layout: YoloLayout, lb: LetterboxParams, *, conf: float, iou: float,
-           classes: tuple[int, ...] | None) -> Detections:
+def decode(
+    raw: np.ndarray,
+    layout: YoloLayout,
+    lb: LetterboxParams,
+    *,
+    conf: float,
+    iou: float,
+    classes: tuple[int, ...] | None,
+) -> Detections:
     """Threshold, class-aware NMS (OpenCV's, in C++), and undo the letterbox."""
     out = raw[0] if raw.ndim == 3 else raw
     if not layout.transposed:
         out = out.T  # (anchors, channels); a view, no copy
     nc = layout.num_classes
-    scores_all = out[:, 4:4 + nc]
+    scores_all = out[:, 4 : 4 + nc]
     if nc == 1:
         class_id = np.zeros(len(out), np.int32)
         score = scores_all[:, 0]
@@ -155,7 +166,7 @@ def decode(raw: np.ndarray, layout: YoloLayout, lb: LetterboxParams, *, conf: fl
     np.clip(xyxy[:, 1::2], 0, lb.src_h, out=xyxy[:, 1::2])
     kps = None
     if layout.num_keypoints:
-        kps = rows[picked, 4 + nc:].reshape(len(picked), layout.num_keypoints, 3).astype(np.float32)
+        kps = rows[picked, 4 + nc :].reshape(len(picked), layout.num_keypoints, 3).astype(np.float32)
         kps[:, :, 0] = (kps[:, :, 0] - lb.pad_x) / lb.scale
         kps[:, :, 1] = (kps[:, :, 1] - lb.pad_y) / lb.scale
     return Detections(xyxy, score[picked], class_id[picked], kps)
