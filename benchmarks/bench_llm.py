@@ -24,14 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from edge_app.feedback.facts import Fact  # noqa: E402
+from edge_app.feedback import facts  # noqa: E402
 from edge_app.feedback.llm import FeedbackWriter, default_model_path  # noqa: E402
 from edge_app.feedback.wording import template  # noqa: E402
 
 
 def Fact(id, player, kind, kpi, numbers, text, unit_text=None, priority=1.0):  # noqa: N802
     """The real Fact, with the unit texts and priority the wording does not use defaulted."""
-    return Fact(
+    return facts.Fact(
         id=id,
         player=player,
         kind=kind,
@@ -134,14 +134,14 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = []
     for i in range(args.runs):
-        player, facts, drills = SESSIONS[i % len(SESSIONS)]
+        player, session_facts, drills = SESSIONS[i % len(SESSIONS)]
         t = time.perf_counter()
-        w = writer.word(player, facts, drills, youth=args.youth)
+        w = writer.word(player, session_facts, drills, youth=args.youth)
         total = time.perf_counter() - t
         reps = 2000
         t = time.perf_counter()
         for _ in range(reps):
-            template(player, facts, drills)
+            template(player, session_facts, drills)
         tmpl_ms = (time.perf_counter() - t) / reps * 1e3
         rows.append((i + 1, player, w, total, tmpl_ms))
     writer.close()
