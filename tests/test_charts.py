@@ -62,7 +62,7 @@ def test_speed_png(tmp_path):
     light = img[(img.min(axis=2) > 200) & (img.max(axis=2) < 255)]
     assert len(np.unique(light // 4, axis=0)) >= 3
     p2 = speed_png(t, v * 40, [], tmp_path / "px.png", "uncalibrated", unit="px/s")
-    assert cv2.imread(str(p2)) is not None
+    assert cv2.imread(str(p2)).shape == (400, 900, 3)  # the same 9 x 4 in figure at 100 dpi, for pixels too
     with pytest.raises(AxolotlError):
         speed_png(t, v[:-1], zones, tmp_path / "bad.png")
 

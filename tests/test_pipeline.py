@@ -77,9 +77,15 @@ def test_live_camera_session_runs_until_stopped_and_never_blocks_the_camera(tmp_
     stats = source.stats
     assert stats["decoded"] >= result.frames + stats["dropped"]
     assert len(result.track_ids) >= 2
+    seen = set()
     for r in results:
         assert {"decode", "preprocess", "inference", "nms", "tracking", "pose", "store"} <= set(r.timings_ms)
-        assert r.tracked.tracker_id is not None
+        ids = r.tracked.tracker_id.tolist()
+        # one id per tracked box, each a positive int, no two boxes of a frame with the same id
+        assert len(ids) == len(r.tracked) and len(set(ids)) == len(ids)
+        assert all(isinstance(i, int) and i > 0 for i in ids), ids
+        seen.update(ids)
+    assert seen == result.track_ids  # every frame went to on_result: the run's ids are exactly the frames' ids
     assert set(result.stage_summary()) == set(STAGES)
 
 

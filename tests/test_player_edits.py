@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from edge_app import player_edits
+from edge_app.feedback.carry import REGENERATED
 from edge_app.feedback.insights import derive_insights
 from edge_app.feedback.llm import FeedbackWriter
 from edge_app.feedback.service import generate_feedback
@@ -149,7 +150,16 @@ def test_a_split_regenerates_the_feedback_for_both_parts_and_marks_it(store, ses
     labels = {e["player"] for e in fb["players"]}
     assert {"track-5", f"track-{new_track}"} <= labels
     assert labels == {p["player"] for p in after["players"]}  # the whole squad was covered before: still is
-    assert fb["team"] is not None
+    # the team re-worded from the new summary: 5 and 6 were tracked 159.9 s each, under half of the longest
+    # (319.9 s), so 4 players are compared; nobody reached high speed (no sprints, no HSR: a low-intensity
+    # session); work rate medians (1189 + 2923) / 2 px/min, 2 and 3 at <= 0.9 of it: 2 of 4 to work on it
+    team = fb["team"]
+    assert team["player"] == "team" and team["source"] == "template" and team["fallback_reason"] == REGENERATED
+    assert [(f["id"], f["numbers"]) for f in team["facts"]] == [
+        ("team.session.low_intensity", {}),
+        ("team.work_rate.focus", {"n_players": 2.0, "team_size": 4.0}),
+    ]
+    assert "2 of 4 players had work rate among their points to work on today." in team["text"]
     assert _uploaded(store)["feedback"] == fb
 
 

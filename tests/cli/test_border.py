@@ -24,7 +24,11 @@ def test_pair_json_prints_only_json_with_a_code_that_redeems():
     left = (expires - datetime.now(timezone.utc)).total_seconds()
     assert 0 < left <= info["expires_in_s"]
     with PairingStore(Path(os.environ["AXOLOTL_EDGE_HOME"]) / "pairing.db") as pairing:
-        assert pairing.redeem(info["code"], "test-phone")  # the code it printed is the live one
+        token = pairing.redeem(info["code"], "test-phone")  # the code it printed is the live one
+        # the token it gives is one the box accepts, for the client named; one character off is not
+        assert token.startswith("axo_") and pairing.check(token)
+        assert pairing.identify(token)["name"] == "test-phone"
+        assert not pairing.check(token[:-1] + ("A" if token[-1] != "A" else "B")) and not pairing.check("axo_")
 
 
 def test_pair_for_a_person_draws_the_qr_code_and_says_the_code():

@@ -125,7 +125,23 @@ def test_px_sessions_give_no_absolute_speeds():
     facts = derive_insights(team(units="px"), hist, max_per_player=20)
     # alone and slow in pixels: no profile threshold (km/h) facts either
     facts += derive_insights(summary([player("Lee", top=3.0, dist=5200.0, hsr=150.0, sprints=0)], units="px"))
-    assert facts
+    # medians of the five: top speed 6.0, sprints 3, HSR 400, accelerations 8, decelerations 8, work rate 96.
+    # Sam 7.0 / 6.0 >= 1.08 (his 4 sprints / 3 < 1.5, 500 / 400 < 1.3); Lee 5.0 / 6.0 <= 0.92, 0 sprints,
+    # 150 / 400 <= 0.7 (6 / 8 > 0.6, 90 / 96 > 0.9): weaknesses by priority 50 + 10 x gap (sprints 1.0, HSR
+    # 0.625, top speed 0.17). player-3 sprinted, so its pose (knee 11.6 < 15 deg, lean 27.4 > 20 deg, cadence
+    # 141.2 < 150) is judged: priorities 45, 44, 43. No pixel trends; no weakness shared by two players, so no
+    # team focus. Lee alone: no team median, 0 sprints but HSR 150 > 0 (room for effort): "nobody sprinted".
+    assert [f.id for f in facts] == [
+        "team.sprint_count.most",
+        "sam.top_speed.high",
+        "player-3.knee_flexion.low",
+        "player-3.trunk_lean.high",
+        "player-3.cadence.low",
+        "lee.sprint_count.low",
+        "lee.hsr_distance.low",
+        "lee.top_speed.low",
+        "team.sprint_count.none",
+    ]
     for f in facts:
         assert f.kind not in ("trend_up", "trend_down", "load_warning")
         assert not any("km" in k or k.endswith("_m") or "m_per_min" in k for k in f.numbers), f.id

