@@ -24,6 +24,7 @@ from edge_app.capture import Frame, VideoSource, open_source
 from edge_app.config import AppConfig
 from edge_app.errors import AxolotlError
 from edge_app.identity import appearance_samples
+from edge_app.positions.ground import pitch_points
 from edge_app.vision.detections import PERSON, Detections
 from edge_app.vision.detectors import create_detector
 from edge_app.vision.track import ByteTrack, live_iou_buffer
@@ -186,7 +187,7 @@ class Pipeline:
         from edge_app.metrics.kinematics import LiveKinematics
 
         person = tracked.class_id == PERSON
-        ids, pts = tracked.tracker_id[person], self.calibration.project(tracked.ground_point[person])
+        ids, pts = tracked.tracker_id[person], pitch_points(tracked.xyxy[person], self.calibration)
         out = {}
         for tid, (x, y) in zip(ids.tolist(), pts):
             kin = filters.get(tid)

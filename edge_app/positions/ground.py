@@ -58,6 +58,13 @@ def box_ground_points(xyxy: np.ndarray) -> np.ndarray:
     return np.stack([(b[:, 0] + b[:, 2]) / 2, b[:, 3]], axis=1)
 
 
+def pitch_points(xyxy: np.ndarray, calibration) -> np.ndarray:
+    """(N, 2) pitch metres of boxes seen live: the box's bottom centre projected (NaN above the horizon).
+    Hidden feet need a track's own stature, learnt over its frames: the summary has them, the live
+    speeds do not wait for them."""
+    return np.asarray(calibration.project(box_ground_points(xyxy)), float)
+
+
 def ground_points(
     xyxy: np.ndarray, keypoints: np.ndarray | None = None, min_conf: float = ANKLE_MIN_CONF
 ) -> np.ndarray:

@@ -2,8 +2,16 @@
 
 import numpy as np
 
+from edge_app.pitch import SEVEN, Calibration
 from edge_app.positions.camera import CalibratedScale, camera_from_homography
-from edge_app.positions.ground import MIN_SEEN, feet_hidden, feet_under_heads, ground_points, track_ground_points
+from edge_app.positions.ground import (
+    MIN_SEEN,
+    feet_hidden,
+    feet_under_heads,
+    ground_points,
+    pitch_points,
+    track_ground_points,
+)
 from edge_app.vision.detections import Detections
 from tests.positions.helpers import TRIPOD, person_box, tripod_calibration
 
@@ -83,3 +91,10 @@ def test_ankles_give_the_ground_point_where_confident():
     # The product projects the box's bottom centre (measured better on the harness: ground.py).
     dets = Detections(box, np.ones(3, np.float32), np.zeros(3, np.int32), kps)
     np.testing.assert_allclose(dets.ground_point, ground_points(box))
+
+
+def test_live_positions_are_the_box_bottom_on_the_pitch():
+    # 1 px = 0.1 m: a box from (100, 200) to (140, 400) stands at (120, 400) px, (12, 40) m.
+    cal = Calibration(np.diag([0.1, 0.1, 1.0]), template=SEVEN, image_size=(1920, 1080))
+    boxes = np.array([[100, 200, 140, 400], [0, 0, 20, 50]], np.float32)
+    np.testing.assert_allclose(pitch_points(boxes, cal), [[12.0, 40.0], [1.0, 5.0]])
