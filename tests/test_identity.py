@@ -331,3 +331,22 @@ def test_vtest_number_of_ids_falls_toward_the_number_of_people(vtest_fragments):
     assert len(frags) >= 30
     assert 17 <= len(groups) <= 26, (len(frags), len(groups))
     assert len(groups) <= len(frags) - 8
+
+
+def test_fragments_without_times_use_frame_over_fps():
+    # No times: frames 0-100 and 150-300 at 25 fps are 0-4 s and 6-12 s, a 2 s gap, 2 m apart: one
+    # person. (Frames times fps would put them 1250 s apart, past max_gap_s.)
+    a = Fragment(1, 0, 100, None, None, (0, 0), (10, 5), 100.0, 100.0, H_RED, 101)
+    b = Fragment(2, 150, 300, None, None, (11, 5), (20, 0), 100.0, 100.0, H_RED, 151)
+    assert stitch([a, b], fps=25.0, metres=True) == [[1, 2]]
+    with pytest.raises(ValueError, match="no times"):
+        stitch([a, b], metres=True)
+
+
+def test_different_shirts_fail_the_appearance_gate():
+    # Reachable (1 m in 2 s) but a different shirt: the link is forbidden outright (inf), not just dear.
+    frags = [frag(1, 0, 10, (0, 0), (10, 5)), frag(2, 12, 20, (11, 5), (20, 0), hist=H_BLUE)]
+    cost = link_costs(frags, metres=True)
+    assert np.isinf(cost[0, 1])
+    same = [frag(1, 0, 10, (0, 0), (10, 5)), frag(2, 12, 20, (11, 5), (20, 0))]
+    assert np.isfinite(link_costs(same, metres=True)[0, 1])

@@ -179,3 +179,31 @@ def test_live_filter_sample_by_sample():
     assert outs[-1].speed == pytest.approx(4.0, abs=0.01)  # settled
     assert live.update(t[-1] + 0.04, xy[-1, 0] + 30, xy[-1, 1]) is None  # 750 m/s: dropped
     assert live.dropped == 1
+
+
+def test_no_samples_give_a_quality_of_zeros():
+    # An unseen player: no segment, and every quality figure 0 (not a default left at 1).
+    kin = compute_kinematics(np.zeros(0), np.zeros((0, 2)))
+    q = kin.quality
+    assert kin.segments == [] and kin.distance == 0.0 and kin.top_speed == 0.0
+    assert (q.tracked_time_s, q.fraction_seen, q.gaps, q.gap_time_s, q.interpolated_time_s, q.outliers_dropped) == (0, 0, 0, 0, 0, 0)
+
+
+def test_quality_of_a_track_that_starts_late_with_one_missing_sample():
+    # 10 Hz from t = 10.0 s to 11.0 s without t = 10.5: span 1.0 s, 11 samples expected, 10 seen
+    # -> fraction_seen 10/11; the 0.2 s hole is interpolated (0.2 - 0.1 = 0.1 s), no gap.
+    t = 10.0 + np.r_[np.arange(5), np.arange(6, 11)] / 10
+    xy = np.c_[np.zeros(10), np.zeros(10)]
+    q = compute_kinematics(t, xy).quality
+    assert q.fraction_seen == pytest.approx(10 / 11)
+    assert q.interpolated_time_s == pytest.approx(0.1) and q.gaps == 0
+    # A hole of 1.5 s (over max_gap_s = 1.0 s) is a gap: two segments, 1.5 s of gap time.
+    t = np.r_[np.arange(10) / 10, 2.4 + np.arange(10) / 10]
+    kin = compute_kinematics(t, np.zeros((20, 2)))
+    assert len(kin.segments) == 2 and kin.quality.gaps == 1 and kin.quality.gap_time_s == pytest.approx(1.5)
+
+
+def test_a_track_too_short_for_residual_analysis_gets_the_noisy_cutoff():
+    # 20 samples: no segment of 32, so the Butterworth cut-off is noisy_cutoff_hz, 0.6 Hz.
+    t, xy = track([(0, 2), (1.9, 2)], 10)
+    assert compute_kinematics(t, xy).cutoff_hz == pytest.approx(0.6)

@@ -77,3 +77,12 @@ def test_a_player_whose_legs_are_hidden_stands_under_their_head():
     one = pos.tracks[1]
     assert list(np.flatnonzero(one.how == HEAD)) == list(range(22, 30))
     assert np.hypot(*(one.pitch - np.c_[xs, ys]).T).max() < 0.2  # the box's bottom would be metres off
+
+
+def test_ghost_end_boundaries():
+    # Four detections (= 2 * GHOST_FRAMES) are a short track, left whole even with a lone first frame.
+    assert ghost_ends(np.array([0.0, 1.0, 1.04, 1.08])) == slice(0, 4)
+    # Five are not: the first frame, 1.0 s before the rest, is a ghost.
+    assert ghost_ends(np.array([0.0, 1.0, 1.04, 1.08, 1.12])) == slice(1, 5)
+    # A gap of exactly GHOST_GAP_S (0.5 s, exact in binary) is not "more than": nothing dropped.
+    assert ghost_ends(np.r_[0.0, 0.5 + np.arange(5) * 0.04]) == slice(0, 6)
