@@ -7,11 +7,11 @@ teams (they wear bibs when rendered with kits) and one coach, in phases:
 
 * small-sided play in a drill area: each player's movement is real provider movement, chained.
   Windows of 8-20 s of a real player's 10 Hz velocities (Hawk-Eye both minutes thinned from 50 Hz,
-  SkillCorner's contiguous runs after its 1 Hz denoise) are drawn at random, mirrored (mirroring
-  keeps speeds and accelerations) and joined with a 1 s cross-fade of the velocities; of a few
+  SkillCorner's contiguous runs after its 1 Hz denoise) are drawn at random, mirrored and turned
+  (which keeps speeds and accelerations) and joined with a 1 s cross-fade of the velocities; of a few
   candidates the one that stays in the drill area and joins most smoothly is kept. So speeds,
   accelerations and the short standing spells of play are the providers'.
-* water breaks (45-90 s after each 3-5 min block): everyone walks to one spot by the touchline,
+* water breaks (1-2 min after each 3-5 min block): everyone walks to one spot by the touchline,
   stands there bunched, and walks back into play.
 * absences: players leave the camera's view (the far half, beside the pitch, the bench behind the
   camera) for 20 s to 4 min of standing there, then come back into play. With a camera the spots
@@ -41,8 +41,8 @@ CANDIDATES = 24
 BLEND_S = 3.0  # extra time to turn out of play and back into it
 AWAY_S = (20.0, 240.0)  # standing out of view
 BLOCK_S = (180.0, 300.0)  # play between water breaks
-BREAK_S = (45.0, 90.0)
-WALK_MS, JOG_MS = 1.3, 2.8  # mean transit speeds: to the water, out of view and back
+BREAK_S = (60.0, 120.0)
+WALK_MS, JOG_MS = 1.8, 2.2  # mean transit speeds (peak 1.9x): to the water, out of view and back
 PAUSE_MS, PAUSE_MIN_S = 0.5, 1.0  # a pause: below this speed for at least this long
 ZONES = (0.0, 2.0, 4.0, 5.5, 7.0)  # m/s: the product's adult zone lower bounds (walk jog run hsr sprint)
 ZONE_NAMES = ("walk", "jog", "run", "hsr", "sprint")
@@ -106,22 +106,34 @@ def _chain(pool: list[np.ndarray], n: int, start, area, rng) -> np.ndarray:
     xf = int(CROSSFADE_S * RATE)
     ramp = np.linspace(0, 1, xf)[:, None]
     out = np.empty((n, 2))
+    centre = np.array([(area[0] + area[2]) / 2, (area[1] + area[3]) / 2])
     cur, tail, k = np.asarray(start, float), np.zeros((xf, 2)), 0
     while k < n:
         length = min(n - k, int(rng.uniform(*WINDOW_S) * RATE))
         best, best_score = None, np.inf
-        for _ in range(CANDIDATES):
+        for c in range(CANDIDATES):
             seg = pool[rng.integers(len(pool))]
             if len(seg) < length + xf + 1:
                 continue
             o = rng.integers(0, len(seg) - length - xf)
-            v = seg[o : o + length + xf] * rng.choice([-1.0, 1.0], 2)
+            v = seg[o : o + length + xf] * (1.0, rng.choice([-1.0, 1.0]))  # mirrored or not
+            # Turned (speeds and accelerations stay): every other candidate heads towards the area's
+            # centre, so fast runs fit as often as slow ones (else the area would favour walking).
+            d = v[:length].sum(0)
+            turn = rng.uniform(-np.pi, np.pi)
+            if c % 2:
+                to_centre = np.arctan2(*(centre - cur)[::-1]) - np.arctan2(d[1], d[0])
+                turn = to_centre + rng.uniform(-np.pi / 3, np.pi / 3)
+            cs, sn = np.cos(turn), np.sin(turn)
+            v = v @ np.array([[cs, sn], [-sn, cs]])
             w = v.copy()
             w[:xf] = (1 - ramp) * tail + ramp * v[:xf]
             path = cur + np.cumsum(w[:length], axis=0) * DT
             score = 10 * _outside(path, area).sum() + np.hypot(*(v[0] - tail[0]))
             if score < best_score:
                 best, best_score = (path, v[length:]), score
+            if score < 0.7:  # the first that fits: the best fit would favour slow windows
+                break
         path, tail = best
         out[k : k + length] = path[:length]
         cur, k = path[length - 1], k + length
@@ -198,8 +210,8 @@ def schedule(seconds: float, rng) -> list[tuple[str, float, float]]:
         end = min(seconds, t + rng.uniform(*BLOCK_S))
         out.append(("play", t, end))
         t = end
-        if t + BREAK_S[1] + 60 < seconds:  # a break only with play after it
-            end = t + rng.uniform(*BREAK_S)
+        if t + BREAK_S[0] + 60 <= seconds:  # a break only with a minute's play after it
+            end = min(t + rng.uniform(*BREAK_S), seconds - 60)
             out.append(("break", t, end))
             t = end
     return out
@@ -271,6 +283,8 @@ def generate(
         for _ in range(max(int(i == 0), rng.poisson(minutes / 6))):
             a, b = plays[rng.integers(len(plays))]
             stay = np.exp(rng.uniform(*np.log(AWAY_S)))
+            if b - a < AWAY_S[0] + 60:
+                continue  # a block too short to leave and come back in
             ka = int((a + rng.uniform(5, max(5.0, b - a - stay - 60))) * RATE)
             spot = spots[rng.integers(len(spots))]
             travel = int((np.hypot(*(spot - xy[ka, i])) * 2 / JOG_MS + 2 * BLEND_S) * RATE)
