@@ -19,6 +19,12 @@ wide, sky above the horizon; then the people far to near (painter's order), each
 the bank (sprites.py) scaled so a 1.8 m person is as tall as the camera sees them there, its feet
 (the box's bottom centre) on the true position, facing the way they move on the image, its cycle
 advanced by the distance they cover (a standing person stands still).
+
+Kits (`kits=True`, `--kits`): each person's upper body is recoloured to their team's colour, as
+training bibs make teammates look alike: hue and saturation set to the team's, brightness kept
+relative to the sprite's own (its shading and folds stay). Teams from the scene (the provider's, or
+players split by id); two clearly different team colours, officials yellow, the coach black.
+`kits=False` (the default for the match clips) draws exactly what it drew before kits existed.
 """
 
 from __future__ import annotations
@@ -151,15 +157,56 @@ def calibration_for(cam: Camera, template, name: str):
     )
 
 
+# OpenCV HSV (H 0..179): orange and blue bibs, a yellow referee, a black coach.
+TEAM_HSV = [(14, 230, 225), (112, 210, 170), (150, 170, 190), (90, 200, 170)]
+OFFICIAL_HSV = {"officials": (28, 220, 215), "coach": (0, 0, 35)}
+BIB_BAND = (0.14, 0.56)  # of the sprite's height: shoulders to hips (the product reads 0.20-0.55)
+
+
+def kit_colours(teams: list[str]) -> list[tuple[int, int, int]]:
+    """One HSV colour per person: the player teams in order of first appearance, officials apart."""
+    order = [t for t in dict.fromkeys(teams) if t not in OFFICIAL_HSV]
+    return [OFFICIAL_HSV.get(t) or TEAM_HSV[order.index(t) % len(TEAM_HSV)] for t in teams]
+
+
+def recolour(spr: np.ndarray, hsv: tuple[int, int, int]) -> np.ndarray:
+    """The sprite (BGRA) with its upper body in the colour `hsv`, its shading kept."""
+    import cv2
+
+    out = spr.copy()
+    h = spr.shape[0]
+    y1, y2 = int(h * BIB_BAND[0]), max(int(h * BIB_BAND[0]) + 1, int(round(h * BIB_BAND[1])))
+    band = out[y1:y2]
+    body = band[..., 3] > 0
+    if not body.any():
+        return out
+    px = cv2.cvtColor(np.ascontiguousarray(band[..., :3]), cv2.COLOR_BGR2HSV).astype(np.float32)
+    v = px[..., 2]
+    shade = v - float(np.median(v[body]))  # folds and light, around the garment's own level
+    px[..., 0], px[..., 1] = hsv[0], hsv[1]
+    px[..., 2] = np.clip(hsv[2] + 0.4 * shade, 0, 255)
+    bgr = cv2.cvtColor(px.astype(np.uint8), cv2.COLOR_HSV2BGR)
+    band[..., :3] = np.where(body[..., None], bgr, band[..., :3])
+    return out
+
+
 class _Animator:
     """Which bank frame each person shows: cycle advanced by distance covered, ping-pong, facing."""
 
-    def __init__(self, bank: list[WalkCycle], n: int, seed: int = 0):
+    def __init__(self, bank: list[WalkCycle], n: int, seed: int = 0, kits: list | None = None):
         rng = np.random.default_rng(seed)
         order = rng.permutation(len(bank))
         self.cycles = [bank[order[i % len(bank)]] for i in range(n)]
         self.offset = rng.uniform(0, 30, n)  # start each cycle at another phase
         self.facing = np.ones(n)
+        if kits is not None:
+            done = {}  # one recoloured cycle per (cycle, colour): people share cycles
+            for i, colour in enumerate(kits):
+                key = (order[i % len(bank)], colour)
+                if key not in done:
+                    c = self.cycles[i]
+                    done[key] = WalkCycle([recolour(f, colour) for f in c.frames], c.direction, c.origin)
+                self.cycles[i] = done[key]
 
     def frame(self, i: int, travelled: float, du: float) -> np.ndarray:
         cyc = self.cycles[i]
@@ -184,9 +231,11 @@ def render(
     bank: list[WalkCycle] | None = None,
     scene: scenes.Scene | None = None,
     progress: bool = False,
+    kits: bool | None = None,
 ) -> Rendered:
     """Draw the clip and write its truth (see the module's docstring). `scene` replaces the setup's
-    provider movement (tests place people by hand); it must be sampled at `fps`."""
+    provider movement (tests place people by hand); it must be sampled at `fps`. `kits`: teams in
+    coloured bibs (see the module's docstring); default: on for the session setups only."""
     import cv2
 
     from edge_app.pitch import get_template
@@ -195,9 +244,18 @@ def render(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cam, template = setup.camera, get_template(setup.template)
-    sc = scene if scene is not None else scenes.SOURCES[setup.source](seconds=seconds, fps=fps, **setup.source_args)
+    if scene is not None:
+        sc = scene
+    elif setup.source == "session":  # the generator keeps its away spots out of this camera's view
+        from benchmarks.accuracy.session import session_scene
+
+        sc = session_scene(seconds=seconds, fps=fps, camera=cam, **setup.source_args)
+    else:
+        sc = scenes.SOURCES[setup.source](seconds=seconds, fps=fps, **setup.source_args)
+    kits = setup.source == "session" if kits is None else kits
     bank = bank if bank is not None else load_bank()
-    anim = _Animator(bank, len(sc.ids), seed)
+    teams = sc.kit_teams()
+    anim = _Animator(bank, len(sc.ids), seed, kit_colours(teams) if kits else None)
     base = background(cam, template)
     # Sensor noise: a few fields drawn once, cycled (drawing 25 M normals a 4K frame would
     # cost more than the rest of the frame); added with saturation as (+part, -part).
@@ -305,10 +363,12 @@ def render(
         "seconds": seconds,
         "frames": len(sc.t),
         "seed": seed,
-        "people": [{"id": p, "role": r} for p, r in zip(sc.ids, sc.roles)],
+        "people": [{"id": p, "role": r} | ({"team": tm} if kits else {}) for p, r, tm in zip(sc.ids, sc.roles, teams)],
         "camera": {"f_px": cam.f_px, "hfov_deg": cam.hfov_deg, "pan_deg": cam.pan_deg, "tilt_deg": cam.tilt_deg},
         "bank": [c.origin for c in anim.cycles],
     }
+    if kits:
+        meta["kits"] = True
     paths.meta.write_text(json.dumps(meta, indent=2) + "\n")
     return paths
 
@@ -331,8 +391,9 @@ def main(argv=None) -> int:
     ap.add_argument("--fps", type=float, default=25.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--kits", action=argparse.BooleanOptionalAction, help="teams in bibs (default: session setups)")
     args = ap.parse_args(argv)
-    r = render(args.setup, args.out, seconds=args.seconds, fps=args.fps, seed=args.seed, progress=True)
+    r = render(args.setup, args.out, seconds=args.seconds, fps=args.fps, seed=args.seed, progress=True, kits=args.kits)
     print(f"{r.frames} frames -> {r.video}\ncalibration {r.calibration}\ntruth {r.truth}")
     return 0
 

@@ -47,6 +47,7 @@ class Scene:
     ids: list[str]  # one per person
     roles: list[str]  # player, goalkeeper, referee
     xy: np.ndarray  # (T, N, 2) metres on the product's pitch; NaN where the provider has no position
+    teams: list[str] | None = None  # one per person: the provider's team, "officials" for referees
 
     def speed(self) -> np.ndarray:
         """(T, N) true speed (m/s) by central differences of the positions."""
@@ -54,6 +55,22 @@ class Scene:
             return np.zeros(self.xy.shape[:2])
         v = np.gradient(self.xy, self.t, axis=0)
         return np.hypot(v[..., 0], v[..., 1])
+
+    def kit_teams(self) -> list[str]:
+        """Who wears which kit: the provider's teams where it gives them, else players split by id."""
+        if self.teams is not None:
+            return list(self.teams)
+        return [
+            "officials" if r == "referee" else "coach" if r == "coach" else f"team{_stable_hash(i) % 2}"
+            for i, r in zip(self.ids, self.roles)
+        ]
+
+
+def _stable_hash(s: str) -> int:
+    """A hash that does not change between runs (Python's str hash is salted per process)."""
+    import zlib
+
+    return zlib.crc32(s.encode())
 
 
 def kloppy_file(name: str):
@@ -88,6 +105,7 @@ def _resample(ts: list[np.ndarray], xys: list[np.ndarray], t_out: np.ndarray, ma
 @lru_cache(maxsize=2)
 def _hawkeye_raw(name: str):
     data = json.loads(kloppy_file(f"hawkeye_{name}.football.samples.centroids").read_text())
+    team = {p["id"]["heId"]: p["teamId"]["heId"] for p in data.get("details", {}).get("players", [])}
     people = {}
     for row in data["samples"]["people"]:
         pid = row["personId"]["heId"]
@@ -97,7 +115,7 @@ def _hawkeye_raw(name: str):
     out = []
     for pid, (role, rows) in people.items():
         a = np.array(sorted(rows))
-        out.append((pid, role, a[:, 0], a[:, 1:3]))
+        out.append((pid, role, a[:, 0], a[:, 1:3], team.get(pid, "officials")))
     return out
 
 
@@ -118,6 +136,7 @@ def hawkeye(name: str = "1_1", *, seconds: float = 20.0, fps: float = 25.0, star
         [r[0][:8] for r in raw],
         [_role(r[1]) for r in raw],
         xy,
+        [r[4] if r[4] == "officials" else r[4][:8] for r in raw],
     )
 
 
@@ -130,6 +149,7 @@ def _skillcorner_raw():
         for p in match["players"]
     }
     people.update({r["trackable_object"]: "referee" for r in match.get("referees", [])})
+    team = {p["trackable_object"]: str(p["team_id"]) for p in match["players"]}
     frames = [f for f in frames if f["data"] and f.get("time")]
     t = np.array([f["frame"] / 10.0 for f in frames])  # 10 Hz: frame number / 10
     ids = sorted(people)
@@ -140,7 +160,7 @@ def _skillcorner_raw():
             i = col.get(d.get("trackable_object"))
             if i is not None:
                 xy[k, i] = (d["x"], d["y"])
-    return t, ids, [people[i] for i in ids], xy
+    return t, ids, [people[i] for i in ids], xy, [team.get(i, "officials") for i in ids]
 
 
 def _clean(t: np.ndarray, xy: np.ndarray, coverage: float, max_speed: float) -> bool:
@@ -180,7 +200,7 @@ def skillcorner(
     """The window of SkillCorner tracking with the most people (up to `people`) that are tracked in
     `coverage` of its frames without a jump faster than `max_speed` m/s; their short gaps (out of
     the broadcast view) are bridged with straight lines, which the truth then follows too."""
-    t, ids, roles, xy = _skillcorner_raw()
+    t, ids, roles, xy, teams = _skillcorner_raw()
     n = int(round(seconds * 10)) + 1
 
     def good(k):
@@ -229,6 +249,7 @@ def skillcorner(
         [str(ids[i]) for i in keep],
         [roles[i] for i in keep],
         out,
+        [teams[i] for i in keep],
     )
 
 

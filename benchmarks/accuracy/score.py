@@ -18,6 +18,7 @@ The product's boxes are what `analyze` stores: its tracked people (ByteTrack's c
   (motmetrics, IoU >= 0.5) of the product's track ids against the truth's person ids, over the
   same headline people; product boxes on people outside the headline are removed first, as
   MOTChallenge removes boxes on distractors.
+* Players per true person: the summary's players / the true people seen (`players_per_person`).
 * KPIs: the product's players (its summary, after stitching) are matched one to one to truth
   people by the frames they share (a product box of one of the player's tracks matched to that
   person; Hungarian on the count, at least `MIN_SHARED` frames). The truth's KPIs are the product's
@@ -308,13 +309,15 @@ def kpi_scores(
     profile: str = "adult",
     pitch=None,
     t0: float = 0.0,
+    whole_share: float = 1.0,
 ) -> dict:
-    """Per-player KPI errors after stitching, for the people in view the whole clip."""
+    """Per-player KPI errors after stitching, for the people in view the whole clip (sessions, where
+    people leave the view: in view `whole_share` of its frames; errors against their whole-clip truth)."""
     players = summary["players"]
     truth_k = truth_kpis(positions, profile=profile, pitch=pitch)
     owner = {v: k for k, v in player_matches(truth, pred, m, players).items()}
     rows_per_id = np.bincount(truth.id, minlength=len(truth.names))
-    whole = [truth.names[i] for i in range(len(truth.names)) if rows_per_id[i] >= frames]
+    whole = [truth.names[i] for i in range(len(truth.names)) if rows_per_id[i] >= max(1, whole_share * frames)]
     per = []
     for pid in whole:
         tk = truth_k[pid]
@@ -375,3 +378,12 @@ def kpi_scores(
         "phantom_sprints": phantom,
         "players": per,
     }
+
+
+def players_per_person(truth: Boxes, summary: dict, *, min_height: float = MIN_HEIGHT) -> dict:
+    """The product's players (its summary, after stitching) per true person it could see (at least
+    once in the headline: >= `min_height` px, less than half hidden). 1.0 is one player per
+    person; above it, people split into several players (a whole session's stitching problem)."""
+    people = len(set(truth.id[headline(truth, min_height)].tolist()))
+    players = len(summary.get("players", []))
+    return {"players": players, "people": people, "ratio": players / people if people else float("nan")}

@@ -56,3 +56,21 @@ SETUPS = {
         {"name": "2_46"},
     ),
 }
+
+# Whole training sessions (session.py): 15 players in two kits and a coach (7v7: 14 and a coach),
+# drawn in bibs. The mast's drill spans halfway, so play crosses out of its half and back.
+SESSION_SETUPS = {
+    "mast-session": ("mast", {"people": 16, "pitch": (105.0, 68.0), "drill": (40.0, 6.0, 100.0, 62.0)}),
+    "4k-session": ("4k", {"people": 16, "pitch": (105.0, 68.0), "drill": (25.0, 6.0, 80.0, 62.0)}),
+    "tripod7-session": ("tripod7", {"people": 15, "pitch": (55.0, 37.0), "drill": (2.0, 2.0, 53.0, 35.0)}),
+}
+for _name, (_base, _args) in SESSION_SETUPS.items():
+    _b = SETUPS[_base]
+    SETUPS[_name] = Setup(
+        _name,
+        _b.description + "; a training session (session.py), two kits and a coach",
+        _b.camera,
+        _b.template,
+        "session",
+        _args,
+    )
