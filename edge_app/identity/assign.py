@@ -16,8 +16,11 @@ clustered into people by constrained agglomerative clustering (the offline re-id
   from one cluster to the other in time (x ends, y starts, gap g), a hard gate: the distance
   must be reachable at `MAX_SPEED` in g (+ `SLACK_M`), binding only for short gaps (past ~15 s
   anyone can be anywhere), and a soft term: how far apart the two ends' headings put the player
-  halfway through the gap (`stitch.heading_miss`) / (`TYPICAL_SPEED` x g + `SLACK_M`), capped at
-  `MOTION_CAP`, the worst hand-over taken. The heading is what keeps two teammates who cross apart: the
+  halfway through the gap (`stitch.heading_miss`) / the reach (`TYPICAL_SPEED` x g + `SLACK_M`,
+  at most `REACH_CAP_M`), capped at `MOTION_CAP`, the worst hand-over taken. The reach's cap is
+  what keeps long gaps from looking free: without it 15 m after 2 minutes costs 0.06, less than
+  a player's own 4 m after 20 s (0.1), and teammates in a drill swap places; with it a player
+  back near where they were (drills keep zones) is likelier than one a pitch third away. The heading is what keeps two teammates who cross apart: the
   nearest start after a crossing is the other player's.
 - stop: without a roster at the first merge dearer than `MERGE_MAX` (0.9: one person's colours
   at 0.16 plus a hand-over missed by half the distance a player covers; two teammates a pitch
@@ -48,6 +51,7 @@ MAX_SPEED = 7.0  # m/s, mean over a gap (the stitching's gate)
 TYPICAL_SPEED = 2.0
 SLACK_M = 1.5
 MOTION_CAP = 1.0
+REACH_CAP_M = 30.0  # past ~15 s the reach is a pitch third: nearer is likelier, farther no worse than that
 MERGE_MAX = 0.9
 ROSTER_MAX = 2.5
 BIB_GATE = 0.6  # farther than this from every kit of the roster: not in the roster's colours
@@ -109,7 +113,8 @@ def motion_cost(a: _Cluster, b: _Cluster, *, metres: bool) -> float:
     if np.any(raw > MAX_SPEED * gap + SLACK_M):
         return float("inf")
     miss = heading_miss(p1[x], v1[x], p0[y], v0[y], gap) * scale
-    return float(np.max(np.minimum(miss / (TYPICAL_SPEED * gap + SLACK_M), MOTION_CAP)))
+    reach = np.minimum(TYPICAL_SPEED * gap + SLACK_M, REACH_CAP_M)
+    return float(np.max(np.minimum(miss / reach, MOTION_CAP)))
 
 
 def appearance_cost(a: _Cluster, b: _Cluster) -> float:

@@ -182,9 +182,12 @@ def roster_from_dict(data: dict, source: str = "roster") -> Roster:
 
 
 def bib_histogram(hex_colour: str) -> np.ndarray:
-    """The histogram a shirt of this colour gives, in light and shade (brightness 0.55-1.0)."""
+    """The histogram a shirt of this colour gives on camera: in light and shade (brightness 0.7-1.0)
+    and with a camera's pixel noise (sigma 12, a fixed seed: the same every time), which spreads a
+    red over both ends of the hue circle as a real red shirt does."""
     from edge_app.identity.appearance import colour_histogram
 
     bgr = np.array(colour_rgb(hex_colour), float)[::-1]
-    shade = np.linspace(0.55, 1.0, 40)[:, None, None]
-    return colour_histogram(np.clip(np.broadcast_to(bgr, (40, 40, 3)) * shade, 0, 255).astype(np.uint8))
+    shade = np.linspace(0.7, 1.0, 40)[:, None, None]
+    noise = np.random.default_rng(0).normal(0, 12, (40, 40, 3))
+    return colour_histogram(np.clip(bgr * shade + noise, 0, 255).astype(np.uint8))
