@@ -231,6 +231,7 @@ def assign(
         if a in where and b in where and where[a] != where[b]:
             forbid[where[a], where[b]] = forbid[where[b], where[a]] = True
     w_app, w_mot = weights
+    limit_max = max(merge_max, roster_max if roster is not None else merge_max)
 
     def pair(i: int, j: int) -> float:
         a, b = clusters[i], clusters[j]
@@ -238,8 +239,11 @@ def assign(
             return np.inf
         if a.kit is not None and b.kit is not None and a.kit != b.kit:
             return np.inf
+        app = w_app * appearance_cost(a, b)
+        if app > limit_max:  # never taken whatever the motion (>= 0): spare its cost
+            return app
         m = motion_cost(a, b, metres=metres)
-        return np.inf if not np.isfinite(m) else w_app * appearance_cost(a, b) + w_mot * m
+        return np.inf if not np.isfinite(m) else app + w_mot * m
 
     cost = np.full((n, n), np.inf)
     for i in range(n):

@@ -129,7 +129,7 @@ def read_roster(path) -> Roster:
         raise AxolotlError(f"roster {path} is not a text file; write it as UTF-8 TOML ({_FIX})") from None
     except tomllib.TOMLDecodeError as e:
         raise AxolotlError(f"roster {path} is not valid TOML ({e}); fix that line ({_FIX})") from None
-    return roster_from_dict(data, str(path))
+    return roster_from_dict(data, f"roster {path}")
 
 
 def roster_from_dict(data: dict, source: str = "roster") -> Roster:
