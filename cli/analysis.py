@@ -15,6 +15,7 @@ PHOTO_INPUT_SIZE = 640
 
 def cmd_analyze(args) -> int:
     from edge_app.capture import open_source
+    from edge_app.report import read_roster
     from edge_app.session_run import run_and_summarize
 
     cfg = config(args, input_size=args.input_size)
@@ -23,6 +24,7 @@ def cmd_analyze(args) -> int:
     cal = calibration(args.calibration)
     profile(args.profile)
     per_player = player_profiles(args.player_profile)
+    roster = read_roster(args.roster) if args.roster else None
     # Cheap checks first: a bad video, calibration, profile or database fails before the models load.
     store = open_store(args)
     try:
@@ -34,6 +36,7 @@ def cmd_analyze(args) -> int:
             calibration=cal,
             profile=args.profile,
             player_profiles=per_player,
+            roster=roster,
             max_frames=args.max_frames,
             progress=not args.quiet,
         )
@@ -128,6 +131,12 @@ def add_analyze(sub, common) -> None:
         action="append",
         metavar="PLAYER=PROFILE",
         help="another profile for one player (by name or player-N), e.g. Sam=u13; repeatable",
+    )
+    a.add_argument(
+        "--roster",
+        metavar="FILE",
+        help="who trained (TOML: names, team bib colours, numbers; docs/ROSTER.md): the summary then has "
+        "the roster's players, everyone else marked other",
     )
     a.set_defaults(func=cmd_analyze)
 

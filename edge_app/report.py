@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from edge_app.errors import AxolotlError
-from edge_app.identity import stitch_session
+from edge_app.identity import Roster, assign_session, fragments, read_roster, roster_roles
 from edge_app.metrics.engine import player_kpis
 from edge_app.metrics.profiles import get_profile
 from edge_app.pitch import Calibration
@@ -24,9 +24,12 @@ from edge_app.timeutil import utc_now_iso
 
 MIN_FRAMES = 10  # players seen in fewer frames are detector noise, not players
 
+__all__ = ["read_roster"]  # for `analyze --roster`: the file is checked before the models load
 
-def _player_label(p: dict) -> str:
-    return p["name"] or p["player"]
+
+def session_roster(store, session_id: str) -> Roster | None:
+    """The roster stored with a session (None without one)."""
+    return Roster.from_rows(store.roster(session_id))
 
 
 def summary_calibration(summary: dict) -> Calibration | None:
@@ -51,12 +54,12 @@ def build_summary(
     poses = store.world_poses(sid)
     units = "m" if calibration is not None else "px"
     pitch = (calibration.template.length, calibration.template.width) if calibration is not None else None
+    seen = [p for p in store.players(sid) if len(positions.player(p["track_ids"])[0]) >= MIN_FRAMES]
+    roster = session_roster(store, sid)
+    frags = fragments(store.track_rows(sid), positions, store.appearance(sid)) if roster is not None else []
     players = []
-    for p in store.players(sid):
+    for p, (role, label) in zip(seen, roster_roles(seen, frags, roster)):
         t, xy = positions.player(p["track_ids"])
-        if len(t) < MIN_FRAMES:
-            continue
-        label = _player_label(p)
         pose = sorted((s for tid in p["track_ids"] for s in poses.get(tid, [])), key=lambda s: s[0])
         override = (player_profiles or {}).get(label)  # a profile name, or field overrides of the session's
         player_prof = (
@@ -77,7 +80,7 @@ def build_summary(
                 track_ids=p["track_ids"],
                 ids_merged=p["ids_merged"],
                 pose=pose or None,
-            )
+            ).model_copy(update={"role": role})
         )
     frames = session.get("frames") or 0
     summary = SessionSummary(
@@ -106,13 +109,17 @@ def summarize_session(
     profile: str = "adult",
     stitch: bool = True,
     player_profiles: dict | None = None,
+    roster: Roster | None = None,
 ) -> dict:
-    """Stitch (unless told not to), build, validate and store the summary; returns it as JSON data.
-    The session's data goes one way: stored boxes → positions → identity → metrics → summary."""
+    """Stitch and assign (unless told not to), build, validate and store the summary; returns it as JSON
+    data. The session's data goes one way: stored boxes → positions → identity → metrics → summary.
+    `roster` (`read_roster`) is stored with the session; without one, the one stored before is used."""
     sid = store.resolve_id(session_id)
+    if roster is not None:
+        store.set_roster(sid, roster.rows())
     positions = read_positions(store, sid, calibration)
     if stitch:
-        stitch_session(store, sid, positions)
+        assign_session(store, sid, positions, roster=session_roster(store, sid))
     # The summary and its outbox message are written in one transaction: sync sends it when it can.
     return store.save_summary(
         session_id,
@@ -180,8 +187,9 @@ def write_summary(summary: dict, fmt: str, fp) -> None:
 
 
 def team_totals(summary: dict) -> dict:
-    """A session's squad figures: what the coach compares from one session to the next."""
-    ps = summary["players"]
+    """A session's squad figures: what the coach compares from one session to the next (the roster's
+    players: people marked "other" are not the squad)."""
+    ps = [p for p in summary["players"] if p.get("role", "player") == "player"]
     n = len(ps)
     total = sum(p["distance"] for p in ps)
     return {

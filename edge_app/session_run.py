@@ -20,6 +20,7 @@ def run_and_summarize(
     calibration=None,
     profile: str = "adult",
     player_profiles: dict | None = None,
+    roster=None,
     max_frames: int | None = None,
     progress: bool = False,
     on_result: Callable[[FrameResult], None] | None = None,
@@ -29,7 +30,8 @@ def run_and_summarize(
     then stitch and summarise the session. Returns (run result, stored summary).
 
     `on_pipeline(pipeline)` is called once the models are loaded, before the first frame (a live
-    session keeps it to stop it). The source and the pipeline are closed however the run ends."""
+    session keeps it to stop it). The source and the pipeline are closed however the run ends.
+    `roster` (`report.read_roster`): stored with the session, the summary's players are its players."""
     pipeline = None
     try:
         pipeline = Pipeline(config, store, on_result=on_result, calibration=calibration)
@@ -41,6 +43,11 @@ def run_and_summarize(
         if pipeline is not None:
             pipeline.close()
     summary = summarize_session(
-        store, result.session_id, calibration=calibration, profile=profile, player_profiles=player_profiles
+        store,
+        result.session_id,
+        calibration=calibration,
+        profile=profile,
+        player_profiles=player_profiles,
+        roster=roster,
     )
     return result, summary

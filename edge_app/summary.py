@@ -71,6 +71,8 @@ class PlayerSummary(_Strict):
     heatmap: list[list[float]]  # rows × cols of time fractions over the pitch (sum 1), or [] without calibration
     pose: PoseKPIs | None = None
     quality: DataQuality
+    # "other": not one of the roster's players (referee, coach, passer-by): out of team totals
+    role: Literal["player", "other"] = "player"
 
 
 class ProfileInfo(_Strict):

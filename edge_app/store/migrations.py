@@ -34,6 +34,12 @@ Schema v3 (sync outbox, issue #5):
 - `outbox(id UUID, topic_kind, session_id, payload, state, attempts, next_try_at, last_error,
   created_at, sent_at)`: messages for the MQTT uplink (`sync.uplink`), written in the same
   transaction as the summary they carry (`save_summary(..., enqueue=True)`).
+
+Schema v4 (the roster, "Who is who for a whole session"):
+
+- `roster(session_id, idx, name, team, team_colour, colour, number)`: who trained, one row per
+  player in the roster file's order (`analyze --roster`); colours "#rrggbb". Rows only: the
+  identity stage makes them a roster.
 """
 
 from __future__ import annotations
@@ -202,7 +208,23 @@ def _migration_3(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3]
+def _migration_4(conn: sqlite3.Connection) -> None:
+    """v4: the session's roster (names, teams and their bib colours, a player's own colour, numbers)."""
+    conn.execute(
+        """CREATE TABLE roster (
+            session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            name TEXT,
+            team TEXT,
+            team_colour TEXT,
+            colour TEXT,
+            number INTEGER,
+            PRIMARY KEY (session_id, idx)
+        )"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3, _migration_4]
 
 
 def schema_version() -> int:

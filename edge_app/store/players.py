@@ -310,6 +310,38 @@ class PlayersMixin(StoreConnection):
                 )
             ]
 
+    def manual_tracks(self, session_id: str) -> list[tuple[int, int, str | None]]:
+        """(track_id, player_id, name) of every track the coach placed (merges, names): must-links."""
+        sid = self.resolve_id(session_id)
+        self.flush()
+        with self._reader("reading the coach's players") as conn:
+            return conn.execute(
+                "SELECT tp.track_id, tp.player_id, p.name FROM track_players tp JOIN players p "
+                "ON p.session_id = tp.session_id AND p.player_id = tp.player_id "
+                "WHERE tp.session_id = ? AND tp.source = 'manual' ORDER BY tp.track_id",
+                (sid,),
+            ).fetchall()
+
+    def set_roster(self, session_id: str, rows) -> None:
+        """Store a session's roster (replacing any): rows of (idx, name, team, team_colour, colour, number)."""
+        sid = self.resolve_id(session_id)
+        with self._lock, self._guard("storing the roster"), self._transaction():
+            self._conn.execute("DELETE FROM roster WHERE session_id = ?", (sid,))
+            self._conn.executemany(
+                "INSERT INTO roster (session_id, idx, name, team, team_colour, colour, number) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(sid, *r) for r in rows],
+            )
+
+    def roster(self, session_id: str) -> list[tuple]:
+        """The session's roster rows (idx, name, team, team_colour, colour, number), in order; [] if none."""
+        sid = self.resolve_id(session_id)
+        with self._reader("reading the roster") as conn:
+            return conn.execute(
+                "SELECT idx, name, team, team_colour, colour, number FROM roster WHERE session_id = ? ORDER BY idx",
+                (sid,),
+            ).fetchall()
+
     def players(self, session_id: str) -> list[dict]:
         """Every player of a session, by first appearance: {player, name, track_ids, ids_merged, source}.
 

@@ -154,3 +154,37 @@ def test_kpis_bad_input_is_one_line(tmp_path):
     assert proc.returncode == 2 and "no such file" in proc.stderr
     proc = run_cli("kpis", _csv(tmp_path / "ok.csv", [(0, "a", 0, 0), (1, "a", 1, 0)]), "--profile", "u9")
     assert proc.returncode == 2 and "u9" in proc.stderr
+
+
+def test_analyze_with_a_roster_stores_it_and_the_summary_has_its_players(tmp_path):
+    from tests.conftest import CALIBRATION
+
+    roster = tmp_path / "roster.toml"
+    roster.write_text('players = ["Sam", "Alex", "Kim"]\n')
+    db = tmp_path / "r.db"
+    proc = run_cli(
+        "analyze", SAMPLE, "--calibration", CALIBRATION, "--roster", roster, "--db", db,
+        "--max-frames", "60", "--quiet", "--no-pose", "--input-size", "640", "--json",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    summary = validate_summary(json.loads(proc.stdout)).to_json_dict()
+    players = [p for p in summary["players"] if p["role"] == "player"]
+    assert 1 <= len(players) <= 3
+    assert {p["player"] for p in players} <= {"Player 1", "Player 2", "Player 3"}
+    assert all(p["role"] == "other" for p in summary["players"] if p not in players)
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT idx, name FROM roster ORDER BY idx").fetchall() == [
+            (0, "Sam"),
+            (1, "Alex"),
+            (2, "Kim"),
+        ]
+
+
+def test_analyze_with_a_bad_roster_is_one_line_before_the_models_load(tmp_path):
+    roster = tmp_path / "roster.toml"
+    roster.write_text('[[players]]\nname = "Sam"\nteam = "red"\n')
+    proc = run_cli("analyze", SAMPLE, "--roster", roster, "--db", tmp_path / "r.db", "--quiet")
+    assert proc.returncode != 0
+    err = proc.stderr.strip()
+    assert "\n" not in err and "Traceback" not in err, err
+    assert "team 'red'" in err and "[teams]" in err, err

@@ -125,3 +125,37 @@ def test_split_refused_while_running(tmp_path):
         sid = record(s, scenario(), 100, end=False)
         with pytest.raises(AxolotlError, match="still running"):
             s.split_track(sid, 1, 10)
+
+
+def test_the_roster_is_stored_with_the_session_and_gives_the_summary_its_players(tmp_path):
+    from edge_app.identity import roster_from_dict
+    from edge_app.report import summarize_session, team_totals
+
+    path = tmp_path / "a.db"
+    with SessionStore(path) as s:
+        sid = record(s, scenario(), 100)
+        assert s.roster(sid) == []
+        # Without a roster: 1-2 (stitched), 3, and 4 (7.9 m in 1.1 s after 2: motion capped at 1, 1.0 > 0.9).
+        assert [p["player"] for p in summarize_session(s, sid)["players"]].count("track-4") == 1
+        two = roster_from_dict({"players": ["Sam", "Alex"]})
+        summary = summarize_session(s, sid, roster=two)
+        # A roster of 2 without colours: 3 clusters are one too many; 3 is seen with everyone, so the
+        # one merge left is 1-2 + 4 (1.0 <= 2.5). Two players, by first sighting then index.
+        assert [(p["player"], p["track_ids"], p["role"]) for p in summary["players"]] == [
+            ("Player 1", [1, 2, 4], "player"),
+            ("Player 2", [3], "player"),
+        ]
+        # The coach names 3: re-summarising (the stored roster is used) keeps the name on its cluster.
+        s.name_player(sid, 3, "Alex")
+        summary = summarize_session(s, sid)
+        assert {p["player"]: p["track_ids"] for p in summary["players"]} == {"Player 1": [1, 2, 4], "Alex": [3]}
+        # A roster of 1: the most seen (3, all along) is the player, 1-2-4 someone else, out of the totals.
+        summary = summarize_session(s, sid, roster=roster_from_dict({"players": ["Alex"]}))
+        roles = {tuple(p["track_ids"]): (p["player"], p["role"]) for p in summary["players"]}
+        assert roles[(3,)] == ("Alex", "player") and roles[(1, 2, 4)][1] == "other"
+        assert team_totals(summary)["players"] == 1
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT idx, name, team, team_colour, colour, number FROM roster").fetchall() == [
+        (0, "Alex", None, None, None, None)
+    ]
+    conn.close()

@@ -15,7 +15,9 @@ After the session, `stitch` links the end of one fragment to the start of a late
   <= `max_appearance_distance`).
 
 Each link allowed by those gates gets a cost: appearance / max_appearance_distance +
-distance / (typical_speed * gap + slack_m) + 0.5 * gap / max_gap_s. The distance term uses a
+miss / (typical_speed * gap + slack_m) + 0.5 * gap / max_gap_s, where the miss is the distance
+between the two ends each carried half the gap along its heading (`heading_miss`: the plain
+distance without velocities; what keeps crossing teammates apart). The distance term uses a
 player's *typical* mean speed (2 m/s: ~10 km in 90 min), not the gate's maximum, so that of two
 reachable starts the one near where the player vanished wins; the gap term is kept small (a long
 gap is less sure, but the distance term already scales with it). The links are chosen globally, as one
@@ -48,119 +50,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-import cv2
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from edge_app.identity.appearance import histogram_distance, mean_histogram
 from edge_app.positions.camera import PERSON_M
 from edge_app.positions.session import SessionPositions
 
-# Histogram layout: chromatic pixels (saturation and value high enough for the hue to mean
-# something) fall into hue x saturation bins; the others (black, grey, white kits) into value bins.
-HUE_BINS, SAT_BINS, GREY_BINS = 16, 4, 4
-HIST_SIZE = HUE_BINS * SAT_BINS + GREY_BINS
-MIN_SAT, MIN_VAL = 48, 40  # OpenCV HSV: S and V in 0..255, H in 0..179
-
-TORSO_BAND = (0.20, 0.55)  # of the box height, from the top
-TORSO_WIDTH = 0.60  # central fraction of the box width
-
 _BIG = 1e9
-
-
-# --------------------------------------------------------------------------- appearance
-
-
-def torso_box(box_xyxy, frame_shape) -> tuple[int, int, int, int] | None:
-    """The torso region (x1, y1, x2, y2, ints, clipped to the frame) of a person box, or None."""
-    x1, y1, x2, y2 = (float(v) for v in box_xyxy[:4])
-    w, h = x2 - x1, y2 - y1
-    if w <= 0 or h <= 0:
-        return None
-    cx = (x1 + x2) / 2
-    tx1, tx2 = int(round(cx - w * TORSO_WIDTH / 2)), int(round(cx + w * TORSO_WIDTH / 2))
-    ty1, ty2 = int(round(y1 + h * TORSO_BAND[0])), int(round(y1 + h * TORSO_BAND[1]))
-    H, W = frame_shape[:2]
-    tx1, ty1 = max(tx1, 0), max(ty1, 0)
-    tx2, ty2 = min(tx2, W), min(ty2, H)
-    if tx2 - tx1 < 2 or ty2 - ty1 < 2:
-        return None
-    return tx1, ty1, tx2, ty2
-
-
-def torso_histogram(frame_bgr: np.ndarray, box_xyxy) -> np.ndarray | None:
-    """The colour histogram (float32, (HIST_SIZE,), sums to 1) of a person box's torso.
-
-    The torso is the box's 20-55 % height band, central 60 % width; it is read as a view
-    of the frame (no copy of the frame), converted to HSV, and binned: hue x saturation for
-    coloured pixels, value for the grey ones (black, grey and white kits have no hue).
-    None when the torso is under 2x2 pixels or outside the frame. ~0.05 ms for a 100 px player.
-    """
-    roi = torso_box(box_xyxy, frame_bgr.shape)
-    if roi is None:
-        return None
-    x1, y1, x2, y2 = roi
-    hsv = cv2.cvtColor(frame_bgr[y1:y2, x1:x2], cv2.COLOR_BGR2HSV)  # a view in, a small array out
-    h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
-    chroma = (s >= MIN_SAT) & (v >= MIN_VAL)
-    idx = np.where(
-        chroma,
-        (h.astype(np.int32) * HUE_BINS // 180) * SAT_BINS
-        + (s.astype(np.int32) - MIN_SAT) * SAT_BINS // (256 - MIN_SAT),
-        HUE_BINS * SAT_BINS + v.astype(np.int32) * GREY_BINS // 256,
-    )
-    hist = np.bincount(idx.ravel(), minlength=HIST_SIZE).astype(np.float32)
-    return hist / hist.sum()
-
-
-def histogram_distance(a: np.ndarray | None, b: np.ndarray | None) -> float:
-    """Bhattacharyya distance (0 = same colours, 1 = nothing in common); 1.0 if either is missing."""
-    if a is None or b is None:
-        return 1.0
-    a32, b32 = np.asarray(a, np.float32), np.asarray(b, np.float32)
-    if a32.shape != b32.shape or a32.sum() <= 0 or b32.sum() <= 0:
-        return 1.0
-    return float(cv2.compareHist(a32, b32, cv2.HISTCMP_BHATTACHARYYA))
-
-
-def mean_histogram(hists: Iterable[np.ndarray]) -> np.ndarray | None:
-    """The mean of L1-normalised histograms, renormalised; None if there are none."""
-    arr = [np.asarray(h, np.float32) for h in hists if h is not None]
-    if not arr:
-        return None
-    m = np.mean(np.stack(arr), axis=0).astype(np.float32)
-    s = float(m.sum())
-    return m / s if s > 0 else None
-
-
-def appearance_samples(
-    frame_bgr: np.ndarray, tracked, *, min_height: float = 24.0, max_overlap: float = 0.3, class_id: int = 0
-) -> dict[int, np.ndarray]:
-    """Torso histograms of the tracked people in a frame, for `SessionStore.add_frame(..., appearance=)`.
-
-    Skips boxes under `min_height` px and boxes whose torso overlaps another box by more than
-    `max_overlap` of its area (an occluded torso would mix two players' colours).
-    """
-    out: dict[int, np.ndarray] = {}
-    n = len(tracked)
-    if not n or tracked.tracker_id is None:
-        return out
-    xyxy = np.asarray(tracked.xyxy, np.float32)
-    for i in range(n):
-        if tracked.class_id[i] != class_id or xyxy[i, 3] - xyxy[i, 1] < min_height:
-            continue
-        roi = torso_box(xyxy[i], frame_bgr.shape)
-        if roi is None:
-            continue
-        if n > 1:
-            others = np.delete(xyxy, i, axis=0)
-            ix = np.clip(np.minimum(others[:, 2], roi[2]) - np.maximum(others[:, 0], roi[0]), 0, None)
-            iy = np.clip(np.minimum(others[:, 3], roi[3]) - np.maximum(others[:, 1], roi[1]), 0, None)
-            if (ix * iy).max() > max_overlap * (roi[2] - roi[0]) * (roi[3] - roi[1]):
-                continue
-        hist = torso_histogram(frame_bgr, xyxy[i])
-        if hist is not None:
-            out[int(tracked.tracker_id[i])] = hist
-    return out
 
 
 # --------------------------------------------------------------------------- stitching
@@ -184,6 +81,10 @@ class Fragment:
     class_id: int | None = 0
     samples: int = 0  # appearance samples behind `hist`
     extra: dict = field(default_factory=dict)
+    # velocity (points' units per s) over the first and last second: the session-wide assignment
+    # extrapolates across a gap with it, so two teammates who cross are not taken for each other
+    first_velocity: tuple[float, float] = (0.0, 0.0)
+    last_velocity: tuple[float, float] = (0.0, 0.0)
 
 
 def _times(f: Fragment, fps: float | None) -> tuple[float, float]:
@@ -228,21 +129,40 @@ def link_costs(
     ends = np.array([f.last_point for f in fragments], float)
     starts = np.array([f.first_point for f in fragments], float)
     if metres:
-        dist = np.linalg.norm(ends[:, None, :] - starts[None, :, :], axis=2)
+        scale = np.ones((n, n))
     else:
         hl = np.array([f.last_height for f in fragments], float)
         hf = np.array([f.first_height for f in fragments], float)
         scale = PERSON_M / np.maximum((hl[:, None] + hf[None, :]) / 2, 1.0)  # metres per px
-        dist = np.linalg.norm(ends[:, None, :] - starts[None, :, :], axis=2) * scale
+    dist = np.linalg.norm(ends[:, None, :] - starts[None, :, :], axis=2) * scale
     gap0 = np.maximum(gap, 0)
     ok &= dist <= max_speed * gap0 + slack_m
     app = np.ones((n, n))
     for i, j in zip(*np.nonzero(ok)):
         app[i, j] = histogram_distance(fragments[i].hist, fragments[j].hist)
     ok &= app <= max_appearance_distance
-    c = app / max_appearance_distance + dist / (typical_speed * gap0 + slack_m) + 0.5 * gap0 / max_gap_s
+    miss = heading_miss(
+        ends[:, None, :],
+        np.array([f.last_velocity for f in fragments], float)[:, None, :],
+        starts[None, :, :],
+        np.array([f.first_velocity for f in fragments], float)[None, :, :],
+        gap0,
+    )
+    c = app / max_appearance_distance + miss * scale / (typical_speed * gap0 + slack_m) + 0.5 * gap0 / max_gap_s
     cost[ok] = c[ok]
     return cost
+
+
+PREDICT_S = 2.0  # a heading holds for a second or two; past that a player may have turned
+
+
+def heading_miss(end, v_end, start, v_start, gap) -> np.ndarray:
+    """How far apart the two headings put the player halfway through the gap: the end carried forward,
+    the start carried back, each by half the gap (at most `PREDICT_S`). Without velocities it is the
+    plain distance; for a player who walked on unseen, 0. Two teammates who cross: the nearest start
+    after the crossing is the other one's, but it heads the wrong way."""
+    tau = np.minimum(np.asarray(gap, float) / 2, PREDICT_S)[..., None]
+    return np.linalg.norm((end + v_end * tau) - (start - v_start * tau), axis=-1)
 
 
 def _assign_global(cost: np.ndarray, max_cost: float) -> list[tuple[int, int]]:
@@ -419,9 +339,29 @@ def fragments(track_rows, positions: SessionPositions, appearance: dict[int, lis
                 frames=int(n),
                 class_id=cls,
                 samples=len(hs),
+                first_velocity=end_velocity(tr.t[ends], tr.points[ends], first=True),
+                last_velocity=end_velocity(tr.t[ends], tr.points[ends], first=False),
             )
         )
     return out
+
+
+VELOCITY_WINDOW_S = 1.0  # a player keeps a heading for about a second; longer mixes in turns
+
+
+def end_velocity(t: np.ndarray, xy: np.ndarray, *, first: bool) -> tuple[float, float]:
+    """The least-squares velocity over the first (or last) `VELOCITY_WINDOW_S` of a track; (0, 0)
+    when under 3 finite samples or 0.3 s span there (too short to say where the player was heading)."""
+    t, xy = np.asarray(t, float), np.asarray(xy, float)
+    if not len(t):
+        return (0.0, 0.0)
+    m = (t <= t[0] + VELOCITY_WINDOW_S) if first else (t >= t[-1] - VELOCITY_WINDOW_S)
+    m &= np.isfinite(xy).all(axis=1)
+    if m.sum() < 3 or np.ptp(t[m]) < 0.3:
+        return (0.0, 0.0)
+    tt = t[m] - t[m].mean()
+    v = (tt[:, None] * (xy[m] - xy[m].mean(axis=0))).sum(axis=0) / (tt**2).sum()
+    return (float(v[0]), float(v[1]))
 
 
 def stitch_session(store, session_id: str, positions: SessionPositions, **params) -> list[list[int]]:

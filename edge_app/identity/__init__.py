@@ -1,0 +1,41 @@
+"""Player identity (issue #3 and "Who is who for a whole session"), split by job:
+
+- `appearance`: torso colour histograms (written by the pipeline), their distance;
+- `stitch`: fragments and today's short-gap linking (at most 15 s apart: precise chains);
+- `assign`: the chains clustered into people over the whole session, the coach's edits as
+  constraints, a roster's size and kits as the target; the players' roles;
+- `roster`: the roster file (`analyze --roster`).
+"""
+
+from edge_app.identity.appearance import (
+    appearance_samples,
+    colour_histogram,
+    histogram_distance,
+    mean_histogram,
+    torso_box,
+    torso_histogram,
+)
+from edge_app.identity.assign import assign, assign_session, roster_roles
+from edge_app.identity.roster import Roster, RosterPlayer, read_roster, roster_from_dict
+from edge_app.identity.stitch import Fragment, fragments, link_costs, stitch, stitch_session
+
+__all__ = [
+    "Fragment",
+    "Roster",
+    "RosterPlayer",
+    "appearance_samples",
+    "assign",
+    "assign_session",
+    "colour_histogram",
+    "fragments",
+    "histogram_distance",
+    "link_costs",
+    "mean_histogram",
+    "read_roster",
+    "roster_from_dict",
+    "roster_roles",
+    "stitch",
+    "stitch_session",
+    "torso_box",
+    "torso_histogram",
+]

@@ -1,0 +1,179 @@
+"""The whole-session assignment (edge_app.identity.assign) on hand-made fragments: metres, 1 Hz is enough.
+
+Costs by hand: appearance = Bhattacharyya / 0.35; motion = the worst hand-over's heading miss (each end
+carried half the gap along its velocity, at most 2 s) / the reach (2 m/s x gap + 1.5 m, at most 30 m),
+capped at 1; a merge without a roster only under 0.9."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edge_app.identity import Fragment, assign, colour_histogram, histogram_distance, roster_from_dict, roster_roles
+from edge_app.identity.roster import colour_rgb, parse_colour
+from edge_app.identity.stitch import stitch
+
+
+def shirt(colour: str, seed: int = 0) -> np.ndarray:
+    """The histogram of a shirt of a named colour, with pixel noise."""
+    bgr = np.array(colour_rgb(parse_colour(colour, "test")), float)[::-1]
+    noise = np.random.default_rng(seed).normal(0, 12, (40, 30, 3))
+    return colour_histogram(np.clip(bgr + noise, 0, 255).astype(np.uint8))
+
+
+RED, BLUE, BLACK = shirt("red"), shirt("blue"), shirt("black")
+# A red shirt in shade, 0.35 from RED: RED and BLACK share no bin, so d(mix) = sqrt(1 - sqrt(1 - w)).
+_W = 1 - (1 - 0.35**2) ** 2
+SHADE = ((1 - _W) * RED + _W * BLACK).astype(np.float32)
+
+
+def frag(tid, t0, t1, p0, p1, hist=RED, v0=(0.0, 0.0), v1=None):
+    return Fragment(
+        track_id=tid,
+        first_frame=int(t0 * 10),
+        last_frame=int(t1 * 10),
+        first_t=float(t0),
+        last_t=float(t1),
+        first_point=tuple(map(float, p0)),
+        last_point=tuple(map(float, p1)),
+        first_height=100.0,
+        last_height=100.0,
+        hist=hist,
+        frames=int((t1 - t0) * 10) + 1,
+        samples=10,
+        first_velocity=v0,
+        last_velocity=v0 if v1 is None else v1,
+    )
+
+
+def people(frags, **kw):
+    """Stitch, then assign, as `assign_session` does; groups as sorted sets for comparison."""
+    metres = kw.pop("metres", True)
+    chains = stitch(frags, metres=metres, cannot_link=kw.get("cannot_link", ()))
+    return sorted(sorted(g) for g in assign(frags, chains, metres=metres, **kw))
+
+
+def players(groups, names=None):
+    """Rows like `store.players`: the group holding a named track bears the name."""
+    names = names or {}
+    return [
+        {"player": f"player-{k}", "track_ids": g, "name": next((names[t] for t in g if t in names), None)}
+        for k, g in enumerate(groups, start=1)
+    ]
+
+
+ROSTER4 = roster_from_dict(
+    {"teams": {"red": "red"}, "players": [{"name": n, "team": "red"} for n in ("Sam", "Alex", "Kim", "Jo")]}
+)
+
+
+def test_a_player_gone_ten_minutes_comes_back_under_their_name():
+    # Sam (named by the coach on track 1) is seen 0-60 s, leaves, and is back 660-900 s (track 5) in
+    # shade: his shirt reads 0.35 from its sunlit self. Alex, Kim, Jo (2-4) are seen throughout, the
+    # referee (6, black) too. 5 can only be Sam: 2, 3, 4 and 6 are seen with it.
+    assert histogram_distance(RED, SHADE) == pytest.approx(0.35, abs=0.02)
+    frags = [
+        frag(1, 0, 60, (10, 10), (20, 10)),
+        frag(2, 0, 900, (40, 10), (40, 12)),
+        frag(3, 0, 900, (50, 20), (52, 20)),
+        frag(4, 0, 900, (30, 30), (31, 30)),
+        frag(5, 660, 900, (30, 20), (25, 20), hist=SHADE),
+        frag(6, 0, 900, (52, 34), (50, 30), hist=BLACK),
+    ]
+    # 1 -> 5: 0.35 / 0.35 = 1.0 in colour, 14.1 m / (2 x 600 s + 1.5) = 0.01 in motion: 1.01 > 0.9, so
+    # without a roster Sam comes back as a sixth person (the conservative estimate) ...
+    alone = people(frags, owners={1: 1})
+    assert [5] in alone and [1] in alone and len(alone) == 6
+    # ... with a roster of 4 in red, the red clusters (1-5) are one too many: the only merge left
+    # (1.01 <= 2.5) is 1 + 5. The referee matches no kit: other.
+    groups = people(frags, owners={1: 1}, roster=ROSTER4)
+    assert groups == [[1, 5], [2], [3], [4], [6]]
+    roles = dict(zip(map(tuple, groups), roster_roles(players(groups, {1: "Sam"}), frags, ROSTER4)))
+    assert roles[(1, 5)] == ("player", "Sam")  # the name given to one fragment, on the whole cluster
+    assert sorted(roles[(t,)] for t in (2, 3, 4)) == [("player", f"Player {k}") for k in (1, 2, 3)]
+    assert roles[(6,)] == ("other", "player-5")
+
+
+# Two teammates in one kit cross along a line at 1 m/s; the crossing hides them for 3 s. A: track 1
+# (0 -> 9 m, t 0-9 s), then 3 (12 -> 20 m, t 12-20 s); B: 2 (20 -> 11 m, y = 1), then 4 (8 -> 0 m).
+CROSS = [
+    frag(1, 0, 9, (0, 0), (9, 0), v0=(1, 0)),
+    frag(2, 0, 9, (20, 1), (11, 1), v0=(-1, 0)),
+    frag(3, 12, 20, (12, 0), (20, 0), v0=(1, 0)),
+    frag(4, 12, 20, (8, 1), (0, 1), v0=(-1, 0)),
+]
+
+
+def _still(frags):
+    return [frag(f.track_id, f.first_t, f.last_t, f.first_point, f.last_point, f.hist) for f in frags]
+
+
+def test_crossing_teammates_are_not_swapped():
+    # Stitching (gap 3 s, half of it 1.5 s along each heading): 1 -> 3 meet at (10.5, 0): miss 0, cost
+    # 0 + 0 + 0.5 x 3 / 15 = 0.1; 1 -> 4: (10.5, 0) against 4 carried back to (9.5, 1): 1.41 m / 7.5 =
+    # 0.19 + 0.1 = 0.29; so 1-3 + 2-4 (0.2) beats the swap (0.58).
+    assert people(CROSS) == [[1, 3], [2, 4]]
+    # Without the headings the nearest starts win: 1 -> 4 is 1.41 m (0.29), 1 -> 3 is 3 m (0.5): swapped.
+    assert people(_still(CROSS)) == [[1, 4], [2, 3]]
+
+
+def test_crossing_teammates_out_of_view_for_20_s_are_not_swapped():
+    # Past the stitching's 15 s: A is back at t = 29 s at 13 m heading on, B at 7 m heading back.
+    # Headings carried 2 s (the cap): 1 & 3 meet at (11, 0): 0; 1 & 4: (11, 0) against (9, 1):
+    # 2.24 m / 41.5 = 0.05, both under 0.9: the cheapest (the right one) goes first, then 1+3 and
+    # 2+4 overlap. Standing still, 1 -> 4 (2.24 m) beats 1 -> 3 (4 m): swapped.
+    late = [
+        CROSS[0],
+        CROSS[1],
+        frag(3, 29, 40, (13, 0), (24, 0), v0=(1, 0)),
+        frag(4, 29, 40, (7, 1), (0, 1), v0=(-1, 0)),
+    ]
+    assert people(late) == [[1, 3], [2, 4]]
+    assert people(_still(late)) == [[1, 4], [2, 3]]
+
+
+def test_a_coachs_merge_brings_the_whole_chain_and_a_split_stays():
+    # X (track 1) 0-100 s at (5, 5), in shade (0.35 from red); B (2, red) 200-300 s at (50, 30),
+    # stitched to C (3, red, 302-400 s, 2 m on); D (4, red) 600-700 s near C's end. 1 -> 2 costs
+    # 1.0 (colour) + 51 m / 201.5 = 0.25: 1.25 > 0.9, so 1 stays alone; 2-3-4 is one person (2-3 by
+    # the stitching, then 3 -> 4: 0.05 + 3 m / 401.5).
+    frags = [
+        frag(1, 0, 100, (5, 5), (5, 5), hist=SHADE),
+        frag(2, 200, 300, (50, 30), (60, 30)),
+        frag(3, 302, 400, (62, 30), (70, 30)),
+        frag(4, 600, 700, (70, 33), (60, 30)),
+    ]
+    assert people(frags) == [[1], [2, 3, 4]]
+    # The coach merges 1 with 2 (one player, id 7): 2's chain (3), and 4 which joins it, go with them
+    # (the cluster's colour, a third in shade, is ~0.2 from 4's: 0.6 + 0.01).
+    assert people(frags, owners={1: 7, 2: 7}) == [[1, 2, 3, 4]]
+    # A split between 3 and 4 is a cannot-link: 4 stays out, whatever joins 3.
+    assert people(frags, owners={1: 7, 2: 7}, cannot_link=[(3, 4)]) == [[1, 2, 3], [4]]
+    # Two players of the coach's are never merged, however cheap: 4 placed apart from 2.
+    assert people(frags, owners={2: 7, 4: 8}) == [[1], [2, 3], [4]]
+
+
+def test_without_a_roster_the_number_of_people_is_estimated():
+    # 6 people (3 in red, 3 in blue: teammates look the same), 20 fragments: each person near a home
+    # spot (red at y = 10, blue at y = 40; x = 10, 25, 40), seen for 70 s, unseen for 20 s (past the
+    # stitching's 15 s), and so on; person p starts at 2p s, so teammates are seen together and a
+    # teammate's next fragment starts at least 16 s after (the stitching links no one).
+    frags, truth, tid = [], [], 0
+    rng = np.random.default_rng(3)
+    for p in range(6):
+        home = np.array([10.0 + 15 * (p % 3), 10.0 if p < 3 else 40.0])
+        ids = []
+        for k in range(4 if p < 2 else 3):  # 2 x 4 + 4 x 3 = 20
+            t0 = 2 * p + 90 * k
+            a, b = home + rng.uniform(-2, 2, 2), home + rng.uniform(-2, 2, 2)
+            tid += 1
+            frags.append(frag(tid, t0, t0 + 70, a, b, hist=shirt("red" if p < 3 else "blue", seed=tid)))
+            ids.append(tid)
+        truth.append(ids)
+    assert len(frags) == 20 and len(stitch(frags, metres=True)) == 20
+    # A person's own next fragment: <= 0.05 / 0.35 (colour) + 5.7 m / 30 m (the reach, capped) = 0.33;
+    # a teammate's >= 0.14 + 11 m / 30 m = 0.51, and by the time it is the cheapest the clusters are
+    # seen together; the other kit ~2.9. Six people, each whole.
+    assert people(frags) == sorted(truth)
+    # Colour alone (no motion) cannot tell teammates apart: it merges across them.
+    assert people(frags, weights=(1.0, 0.0)) != sorted(truth)
