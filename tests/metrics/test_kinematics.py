@@ -186,7 +186,14 @@ def test_no_samples_give_a_quality_of_zeros():
     kin = compute_kinematics(np.zeros(0), np.zeros((0, 2)))
     q = kin.quality
     assert kin.segments == [] and kin.distance == 0.0 and kin.top_speed == 0.0
-    assert (q.tracked_time_s, q.fraction_seen, q.gaps, q.gap_time_s, q.interpolated_time_s, q.outliers_dropped) == (0, 0, 0, 0, 0, 0)
+    assert (q.tracked_time_s, q.fraction_seen, q.gaps, q.gap_time_s, q.interpolated_time_s, q.outliers_dropped) == (
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+    )
 
 
 def test_quality_of_a_track_that_starts_late_with_one_missing_sample():
