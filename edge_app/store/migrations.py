@@ -34,6 +34,11 @@ Schema v3 (sync outbox, issue #5):
 - `outbox(id UUID, topic_kind, session_id, payload, state, attempts, next_try_at, last_error,
   created_at, sent_at)`: messages for the MQTT uplink (`sync.uplink`), written in the same
   transaction as the summary they carry (`save_summary(..., enqueue=True)`).
+
+Schema v4 (player photos, "Who is who" item 4):
+
+- `track_photos(session_id, track_id, frame, t, jpeg, box_height, score)`: each track's best crop
+  (`vision.photos`), a small JPEG; one row per track, replaced only by a better one (UPSERT).
 """
 
 from __future__ import annotations
@@ -202,7 +207,23 @@ def _migration_3(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3]
+def _migration_4(conn: sqlite3.Connection) -> None:
+    """v4: a photo per track (the tallest clear crop seen), for the Players screen and the phone."""
+    conn.execute(
+        """CREATE TABLE track_photos (
+            session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            track_id INTEGER NOT NULL,
+            frame INTEGER NOT NULL,
+            t REAL NOT NULL,
+            jpeg BLOB NOT NULL,
+            box_height REAL NOT NULL,
+            score REAL NOT NULL,
+            PRIMARY KEY (session_id, track_id)
+        )"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3, _migration_4]
 
 
 def schema_version() -> int:
