@@ -267,5 +267,6 @@ def test_the_sample_clip_stores_the_best_photo_of_each_track(analysed_sample):
             h, w = image.shape[:2]
             assert abs(h - min(PHOTO_HEIGHT, y2 - y1)) <= 1 and abs(w - (x2 - x1) * h / (y2 - y1)) <= 2
         stage_ms = session["stats"]["stage_ms"]
-        # the photo step costs nothing next to the detector (its mean ms a frame, in the session's stats)
-        assert 0 < stage_ms["photos"] < 0.02 * stage_ms["inference"]
+        # the photo step's mean ms a frame (the session's stats): ~1 on a busy 2-core box, nothing next to a
+        # live frame's 200-500 ms; an absolute bound, so a fast accelerator's inference does not make it fail
+        assert 0 < stage_ms["photos"] < 5
