@@ -1,8 +1,8 @@
 """The frame pipeline: capture → detect → track → pose → store, on threads with bounded queues.
 
 Three threads overlap the work: the capture thread decodes (inside `VideoSource`), the
-detect thread letterboxes and runs the model, and the caller's thread decodes the boxes (NMS), tracks, runs pose
-and hands rows to the store, whose own writer thread commits once a second. ONNX
+detect thread letterboxes and runs the model, and the caller's thread decodes the boxes (NMS), tracks, runs pose,
+keeps each track's best photo (`vision.photos`) and hands rows to the store, whose own writer thread commits once a second. ONNX
 Runtime and OpenCV release the GIL, so decode, inference and tracking really overlap.
 A live source (a camera, or `capture.PacedSource`) runs under the live budget: the detect
 thread always takes the newest frame (docs/ARCHITECTURE.md §1).
@@ -27,11 +27,12 @@ from edge_app.identity import appearance_samples
 from edge_app.positions.ground import pitch_points
 from edge_app.vision.detections import PERSON, Detections
 from edge_app.vision.detectors import create_detector
+from edge_app.vision.photos import TrackPhotos
 from edge_app.vision.track import ByteTrack, live_iou_buffer
 
 log = logging.getLogger(__name__)
 
-STAGES = ("decode", "preprocess", "inference", "nms", "tracking", "pose", "store")
+STAGES = ("decode", "preprocess", "inference", "nms", "tracking", "pose", "photos", "store")
 _END = object()
 APPEARANCE_EVERY = 5  # frames between torso-colour samples of each player
 LIVE_POSE_LAG_S = 0.5  # live: no pose on a frame whose boxes come out later than this after it was taken
@@ -220,6 +221,7 @@ class Pipeline:
         self.session_id = session_id
         result = RunResult(session_id, "running", 0, 0.0, self.detector.info.providers)
         live_filters: dict = {}
+        photos = TrackPhotos()  # each track's best crop, for the Players screen and the phone
         last_pts = None
         last_pose = -np.inf  # media time of the last live pose run
         detections_q: queue.Queue = queue.Queue(maxsize=2)
@@ -270,14 +272,22 @@ class Pipeline:
                     last_pose = frame.pts_s
                     poses = self.pose.process(frame.image, tracked[tracked.class_id == PERSON], int(frame.pts_s * 1000))
                 t2 = time.perf_counter()
+                new_photos = (
+                    photos.update(frame.image, tracked, frame.index, frame.pts_s) if self.store is not None else []
+                )
+                tp = time.perf_counter()
                 if self.store is not None:
                     # Torso colours for the after-session stitching pass: every 5th frame is plenty.
                     appearance = (
                         appearance_samples(frame.image, tracked) if frame.index % APPEARANCE_EVERY == 0 else None
                     )
-                    self.store.add_frame(session_id, frame.index, frame.pts_s, tracked, poses, appearance=appearance)
+                    self.store.add_frame(
+                        session_id, frame.index, frame.pts_s, tracked, poses, appearance=appearance, photos=new_photos
+                    )
                 t3 = time.perf_counter()
-                timings.update(tracking=(t1 - t0) * 1e3, pose=(t2 - t1) * 1e3, store=(t3 - t2) * 1e3)
+                timings.update(tracking=(t1 - t0) * 1e3, pose=(t2 - t1) * 1e3, store=(t3 - tp) * 1e3)
+                if self.store is not None:
+                    timings["photos"] = (tp - t2) * 1e3
                 for stage, ms in timings.items():
                     result.stage_ms[stage].append(ms)
                 if tracked.tracker_id is not None:
@@ -313,6 +323,7 @@ class Pipeline:
                 status = "failed"
             result.status = status
             if self.store is not None:
+                self.store.add_photos(session_id, photos.finish())  # the best crops still waiting to be encoded
                 self.store.end_session(
                     session_id,
                     status=status,

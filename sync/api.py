@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -328,6 +328,22 @@ def create_app(
                 404, f"no feedback for session {session_id} yet; run `axolotl-edge feedback {session_id}` on the box"
             )
         return feedback
+
+    @app.get(
+        "/sessions/{session_id}/players/{player}/photo",
+        tags=["sessions"],
+        response_class=Response,
+        responses={200: {"content": {"image/jpeg": {}}, "description": "the player's best photo"}},
+    )
+    def get_player_photo(session_id: str, player: str, who: dict = Depends(auth)):
+        """A player's photo (JPEG): `player` as the summary names it (the coach's name, or its key)."""
+        try:
+            jpeg = sessions().player_photo(session_id, player)
+        except AxolotlError as exc:
+            raise HTTPException(404, public(exc)) from None
+        if jpeg is None:
+            raise HTTPException(404, f"session {session_id} has no photo of that player")
+        return Response(jpeg, media_type="image/jpeg")
 
     @app.post("/live/start", tags=["live"])
     async def live_start(body: LiveStart | None = None, who: dict = Depends(auth)):

@@ -240,3 +240,39 @@ def test_without_mediapipe_the_pipeline_runs_with_pose_off_and_says_so_once(monk
     assert pipe.pose is None and result.frames == 3 and result.status == "completed"
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1 and warnings[0].startswith("pose is off: MediaPipe pose is unavailable")
+
+
+def test_the_sample_clip_stores_the_best_photo_of_each_track(analysed_sample):
+    """One photo per person track that ever showed a clear box: the tallest such box, as a JPEG of its shape."""
+    from edge_app.vision.photos import PHOTO_HEIGHT, photo_candidates
+
+    db, _summary = analysed_sample
+    with SessionStore(db) as store:
+        sid = store.list_sessions()[0]["id"]
+        session = store.get_session(sid)
+        shape = (session["height"], session["width"])
+        best: dict[int, tuple[float, int, np.ndarray]] = {}  # track -> the tallest clear box (height, frame, box)
+        boxes: dict[tuple[int, int], np.ndarray] = {}
+        for fr in store.frames(sid):
+            d = fr.detections
+            for i in range(len(d)):
+                if d.class_id[i] == 0:
+                    boxes[(fr.frame, int(d.tracker_id[i]))] = d.xyxy[i]
+            for i in photo_candidates(d, shape):
+                tid, h = int(d.tracker_id[i]), float(d.xyxy[i, 3] - d.xyxy[i, 1])
+                if h > best.get(tid, (0.0,))[0]:
+                    best[tid] = (h, fr.frame, d.xyxy[i])
+        rows = store.track_photo_rows(sid)
+        person_tracks = {r[0] for r in store.track_rows(sid) if r[1] == 0}
+        assert len(best) >= 5 and {r[0] for r in rows} == set(best) <= person_tracks
+        for tid, frame, _t, height, score in rows:
+            assert height == pytest.approx(best[tid][0], abs=1e-3) and score >= 0.5
+            x1, y1, x2, y2 = boxes[(frame, tid)]
+            assert height == pytest.approx(y2 - y1, abs=1e-3)  # the row's box is the stored one of that frame
+            image = cv2.imdecode(np.frombuffer(store.track_photo(sid, tid), np.uint8), cv2.IMREAD_COLOR)
+            h, w = image.shape[:2]
+            assert abs(h - min(PHOTO_HEIGHT, y2 - y1)) <= 1 and abs(w - (x2 - x1) * h / (y2 - y1)) <= 2
+        stage_ms = session["stats"]["stage_ms"]
+        # the photo step's mean ms a frame (the session's stats): ~1 on a busy 2-core box, nothing next to a
+        # live frame's 200-500 ms; an absolute bound, so a fast accelerator's inference does not make it fail
+        assert 0 < stage_ms["photos"] < 5

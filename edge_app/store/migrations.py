@@ -40,6 +40,11 @@ Schema v4 (the roster, "Who is who for a whole session"):
 - `roster(session_id, idx, name, team, team_colour, colour, number)`: who trained, one row per
   player in the roster file's order (`analyze --roster`); colours "#rrggbb". Rows only: the
   identity stage makes them a roster.
+
+Schema v5 (player photos, "Who is who" item 4):
+
+- `track_photos(session_id, track_id, frame, t, jpeg, box_height, score)`: each track's best crop
+  (`vision.photos`), a small JPEG; one row per track, replaced only by a better one (UPSERT).
 """
 
 from __future__ import annotations
@@ -224,7 +229,29 @@ def _migration_4(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3, _migration_4]
+def _migration_5(conn: sqlite3.Connection) -> None:
+    """v5: a photo per track (the tallest clear crop seen), for the Players screen and the phone."""
+    conn.execute(
+        """CREATE TABLE track_photos (
+            session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            track_id INTEGER NOT NULL,
+            frame INTEGER NOT NULL,
+            t REAL NOT NULL,
+            jpeg BLOB NOT NULL,
+            box_height REAL NOT NULL,
+            score REAL NOT NULL,
+            PRIMARY KEY (session_id, track_id)
+        )"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migration_1,
+    _migration_2,
+    _migration_3,
+    _migration_4,
+    _migration_5,
+]
 
 
 def schema_version() -> int:

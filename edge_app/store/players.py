@@ -232,7 +232,7 @@ class PlayersMixin(StoreConnection):
     def split_track(self, session_id: str, track_id: int, at_frame: int) -> int:
         """Cut a track at a frame (an id switch): the part from `at_frame` on gets a new track id.
 
-        Its detections, pose samples and appearance samples are re-labelled, the `tracks`
+        Its detections, pose samples, appearance samples and photo are re-labelled, the `tracks`
         summaries of both parts recomputed, the split recorded in `track_splits` (the stitching
         pass will not re-link the two parts). The new part belongs to no player. Returns its id.
         Only for sessions that have ended (the tracker might still hand out that id).
@@ -267,7 +267,7 @@ class PlayersMixin(StoreConnection):
                     ).fetchone()[0]
                 ),
             )
-            for table in ("detections", "pose_samples", "appearance"):
+            for table in ("detections", "pose_samples", "appearance", "track_photos"):  # the photo goes with its frame
                 conn.execute(
                     f"UPDATE {table} SET track_id = ? WHERE session_id = ? AND track_id = ? AND frame >= ?",
                     (new, sid, tid, at_frame),
@@ -403,3 +403,47 @@ class PlayersMixin(StoreConnection):
             ):
                 out.setdefault(int(tid), []).append(np.frombuffer(blob, dtype="<f4"))
         return out
+
+    def track_photo(self, session_id: str, track_id) -> bytes | None:
+        """A track's photo (JPEG), None when it has none."""
+        sid = self.resolve_id(session_id)
+        tid = _track_key(track_id)
+        self.flush()
+        with self._reader("reading a photo") as conn:
+            row = conn.execute(
+                "SELECT jpeg FROM track_photos WHERE session_id = ? AND track_id = ?", (sid, tid)
+            ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def track_photo_rows(self, session_id: str) -> list[tuple]:
+        """Every stored photo of a session: (track_id, frame, t, box_height, score), by track id."""
+        sid = self.resolve_id(session_id)
+        self.flush()
+        with self._reader("reading photos") as conn:
+            return conn.execute(
+                "SELECT track_id, frame, t, box_height, score FROM track_photos WHERE session_id = ? ORDER BY track_id",
+                (sid,),
+            ).fetchall()
+
+    def player_photos(self, session_id: str) -> dict[str, bytes]:
+        """Player key -> the best photo (JPEG) among its tracks' (the tallest box); players without one left out."""
+        sid = self.resolve_id(session_id)
+        owner = self.player_map(sid)
+        best: dict[str, tuple] = {}
+        with self._reader("reading photos") as conn:
+            for tid, jpeg, height, score in conn.execute(
+                "SELECT track_id, jpeg, box_height, score FROM track_photos WHERE session_id = ?", (sid,)
+            ):
+                key = owner.get(int(tid))
+                if key is not None and (key not in best or (height, score) > best[key][:2]):
+                    best[key] = (height, score, bytes(jpeg))
+        return {key: b[2] for key, b in best.items()}
+
+    def player_photo(self, session_id: str, player) -> bytes | None:
+        """One player's photo, given its key ("player-<id>", "track-<id>") or the coach's name for it."""
+        sid = self.resolve_id(session_id)
+        text = str(player).strip()
+        for p in self.players(sid):
+            if text.lower() == p["player"] or (p["name"] is not None and text == p["name"]):
+                return self.player_photos(sid).get(p["player"])
+        return None

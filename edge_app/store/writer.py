@@ -21,6 +21,13 @@ from edge_app.timeutil import utc_now_iso
 from edge_app.vision.detections import Detections
 
 
+def _photo_rows(sid: str, photos) -> list[tuple]:
+    return [
+        (sid, int(p.track_id), int(p.frame), float(p.t), bytes(p.jpeg), float(p.box_height), float(p.score))
+        for p in photos or ()
+    ]
+
+
 class FrameWriter(StoreConnection):
     """The store's write path for frames: the buffer, the writer thread, the `tracks` upsert."""
 
@@ -48,11 +55,13 @@ class FrameWriter(StoreConnection):
         tracked: Detections,
         poses=(),
         appearance: dict[int, np.ndarray] | None = None,
+        photos=(),
     ) -> None:
         """Queue one frame's tracked detections and pose samples; returns without touching the disk.
 
         `appearance`: track id -> torso histogram (`identity.torso_histogram`), for the tracks
-        sampled this frame (the stitching pass averages them per track).
+        sampled this frame (the stitching pass averages them per track). `photos`: `vision.photos.TrackPhoto`s
+        (a track's best crop so far; the store keeps only the best per track).
 
         Raises the writer's `AxolotlError` once the buffer could not be written for
         `max_pending_s` (e.g. the disk is full), so a run does not silently keep data only in memory.
@@ -103,12 +112,22 @@ class FrameWriter(StoreConnection):
         app_rows = [
             (sid, frame_index, t_s, int(tid), blob(h, 1)) for tid, h in (appearance or {}).items() if h is not None
         ]
-        item = (sid, frame_index, t_s, det_rows, pose_rows, app_rows)
+        self._queue((sid, frame_index, t_s, det_rows, pose_rows, app_rows, _photo_rows(sid, photos)))
+        state["last_frame"] = frame_index
+
+    def add_photos(self, session_id: str, photos) -> None:
+        """Queue track photos outside a frame (the ones still waiting when a run ends)."""
+        self._check_open()
+        sid = session_id if session_id in self._sessions else self._adopt(session_id)
+        rows = _photo_rows(sid, photos)
+        if rows:
+            self._queue((sid, None, None, [], [], [], rows))
+
+    def _queue(self, item: tuple) -> None:
         with self._buf_lock:
             if not self._pending:
                 self._pending_since = time.monotonic()
             self._pending.append(item)
-        state["last_frame"] = frame_index
 
     def _adopt(self, session_id: str) -> str:
         """Start writing to a session this store did not start (e.g. given by a prefix)."""
@@ -150,7 +169,7 @@ class FrameWriter(StoreConnection):
             self._writer_error = None
 
     def _write_batch(self, batch: list[tuple]) -> None:
-        frames_rows, det_rows, pose_rows, app_rows = [], [], [], []
+        frames_rows, det_rows, pose_rows, app_rows, photo_rows = [], [], [], [], []
         tracks: dict[tuple[str, int], list] = {}
         per_session: dict[str, int] = {}
 
@@ -161,7 +180,10 @@ class FrameWriter(StoreConnection):
             agg[2], agg[4] = frame, t
             return agg
 
-        for sid, frame, t, dets, poses, apps in batch:
+        for sid, frame, t, dets, poses, apps, photos in batch:
+            photo_rows.extend(photos)
+            if frame is None:  # photos only (add_photos)
+                continue
             frames_rows.append((sid, frame, t, len(dets)))
             app_rows.extend(apps)
             per_session[sid] = per_session.get(sid, 0) + 1
@@ -195,6 +217,18 @@ class FrameWriter(StoreConnection):
                 conn.executemany(
                     "INSERT INTO appearance (session_id, frame, t, track_id, hist) VALUES (?, ?, ?, ?, ?)", app_rows
                 )
+            if photo_rows:
+                # the best per track: a taller box, or as tall and more confident
+                conn.executemany(
+                    """INSERT INTO track_photos (session_id, track_id, frame, t, jpeg, box_height, score)
+                       VALUES (?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (session_id, track_id) DO UPDATE SET
+                           frame = excluded.frame, t = excluded.t, jpeg = excluded.jpeg,
+                           box_height = excluded.box_height, score = excluded.score
+                       WHERE excluded.box_height > track_photos.box_height
+                          OR (excluded.box_height = track_photos.box_height AND excluded.score > track_photos.score)""",
+                    photo_rows,
+                )
             if tracks:
                 conn.executemany(
                     """INSERT INTO tracks (session_id, track_id, class_id, first_frame, last_frame, first_t, last_t,
@@ -221,6 +255,7 @@ class FrameWriter(StoreConnection):
         ws["detections"] += len(det_rows)
         ws["poses"] += len(pose_rows)
         ws["appearance"] = ws.get("appearance", 0) + len(app_rows)
+        ws["photos"] = ws.get("photos", 0) + len(photo_rows)
 
     def close(self) -> None:
         """Flush and close. Idempotent."""

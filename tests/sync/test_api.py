@@ -114,3 +114,48 @@ def test_max_body_fits_the_largest_real_request():
     from sync.api import CloudCredentials
 
     assert MAX_BODY >= 16 * 1024 and "ca_pem" in CloudCredentials.model_fields
+
+
+def test_a_players_photo_is_served_as_jpeg_and_only_for_its_own_session(tmp_path, analysed_sample):
+    """The phone shows the kiosk's photos: the sample clip's real session, over the API."""
+    import cv2
+    import numpy as np
+
+    from edge_app.store import SessionStore
+    from edge_app.vision.photos import TrackPhoto, encode_photo
+    from tests.conftest import copy_db
+    from tests.store.helpers import dets
+
+    db = copy_db(analysed_sample[0], tmp_path / "axolotl.db")
+    with SessionStore(db) as store:
+        sample = store.list_sessions()[0]["id"]
+        players = store.players(sample)
+        expected = store.player_photos(sample)
+        # another session, whose one track (900) the sample's session does not have
+        other = store.start_session("other", fps=10.0, frame_size=(768, 576))
+        photo = TrackPhoto(900, 0, 0.0, encode_photo(np.full((100, 40, 3), 200, np.uint8)), 100.0, 0.9)
+        store.add_frame(other, 0, 0.0, dets([(900, 300, 400, 100)]), photos=[photo])
+        store.end_session(other)
+    app = create_app(db, tmp_path)
+    with TestClient(app) as client:
+        code = app.state.pairing.new_code()
+        auth = {"Authorization": f"Bearer {client.post('/pair', json={'code': code}).json()['token']}"}
+        summary = client.get(f"/sessions/{sample}/summary", headers=auth).json()
+        assert [q["player"] for q in summary["players"]] and len(expected) == len(players)
+        for q in summary["players"]:  # as the summary names them
+            resp = client.get(f"/sessions/{sample[:8]}/players/{q['player']}/photo", headers=auth)
+            assert resp.status_code == 200 and resp.headers["content-type"] == "image/jpeg"
+            key = next(p["player"] for p in players if sorted(p["track_ids"]) == sorted(q["track_ids"]))
+            assert resp.content == expected[key]
+            assert cv2.imdecode(np.frombuffer(resp.content, np.uint8), cv2.IMREAD_COLOR) is not None
+
+        assert client.get(f"/sessions/{other}/players/track-900/photo", headers=auth).content == photo.jpeg
+        for path in (
+            f"/sessions/{sample}/players/track-900/photo",  # another session's player
+            f"/sessions/{other}/players/{players[0]['player']}/photo",  # ... and the other way round
+            f"/sessions/{sample}/players/nobody/photo",
+            "/sessions/ffffffff/players/track-1/photo",
+        ):
+            resp = client.get(path, headers=auth)
+            assert resp.status_code == 404 and str(tmp_path) not in resp.text, path
+        assert client.get(f"/sessions/{other}/players/track-900/photo").status_code == 401

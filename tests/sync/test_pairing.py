@@ -230,6 +230,7 @@ def test_api_requires_a_token(api, tmp_path):
         ("get", "/sessions"),
         ("get", "/sessions/x/summary"),
         ("get", "/sessions/x/feedback"),
+        ("get", "/sessions/x/players/track-1/photo"),
         ("post", "/live/start"),
         ("post", "/live/stop"),
         ("get", "/live/metrics"),

@@ -1,7 +1,10 @@
-"""Players of the open session: name them (roster or typed), merge tracks, split a track."""
+"""Players of the open session: who each one is (photo, name, when and where seen, time tracked, distance);
+name them (roster or typed), merge tracks, split a track."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -14,7 +17,59 @@ from PySide6.QtWidgets import (
 
 from edge_app.errors import AxolotlError
 from ui.bridge import run_store_job
+from ui.theme import TOUCH
 from ui.widgets import NameDialog, button, label, touch_scroll
+
+PHOTO = QSize(TOUCH, TOUCH * 12 // 7)  # 56 × 96: a person's crop is about twice as tall as wide
+PHOTO_ROLE = 257  # Qt.UserRole + 1: the row's photo (QPixmap), None without one
+LATERAL = ("left", "centre", "right")  # thirds of the pitch's width (the heatmap's rows, from y = 0)
+DEPTH = ("back", "mid", "forward")  # thirds of its length (the heatmap's columns, from x = 0)
+
+
+def mmss(seconds: float) -> str:
+    s = max(0, round(seconds))
+    return f"{s // 60:02d}:{s % 60:02d}"
+
+
+def pitch_area(heatmap: list[list[float]]) -> str | None:
+    """Where a player mostly was, in a coach's words, from the mean cell of the summary's heatmap
+    (None without one: uncalibrated). Left and right as the calibration's pitch axes run."""
+    total = sum(map(sum, heatmap or []))
+    if not total:
+        return None
+    rows, cols = len(heatmap), len(heatmap[0])
+    y = sum(r * v for r, row in enumerate(heatmap) for v in row) / total
+    x = sum(c * v for row in heatmap for c, v in enumerate(row)) / total
+    side = LATERAL[min(2, int((y + 0.5) / rows * 3))]
+    depth = DEPTH[min(2, int((x + 0.5) / cols * 3))]
+    if depth == "mid":
+        return "centre" if side == "centre" else f"{side} wing"
+    return f"{side} {depth}"
+
+
+def thumbnail(photo: QPixmap) -> QPixmap:
+    """The photo at the row's size (far players' crops are small), centred in a PHOTO-sized frame so every
+    row's text starts at the same place."""
+    scaled = photo.scaled(PHOTO, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    out = QPixmap(PHOTO)
+    out.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(out)
+    painter.drawPixmap((PHOTO.width() - scaled.width()) // 2, (PHOTO.height() - scaled.height()) // 2, scaled)
+    painter.end()
+    return out
+
+
+def row_text(number: int, player: dict, seen: tuple[float, float] | None, stats: dict | None, units: str) -> str:
+    """Two lines: the name (or "Player n"), then when and where seen, time tracked, distance, tracks."""
+    facts = []
+    if seen is not None:
+        facts.append(f"{mmss(seen[0])}–{mmss(seen[1])}")
+    if stats is not None:
+        area = pitch_area(stats["heatmap"])
+        facts += [area] if area else []
+        facts += [f"tracked {mmss(stats['quality']['tracked_time_s'])}", f"{stats['distance']:.0f} {units}"]
+    facts.append(("tracks " if len(player["track_ids"]) > 1 else "track ") + ", ".join(map(str, player["track_ids"])))
+    return f"{player['name'] or f'Player {number}'}\n{'  ·  '.join(facts)}"
 
 
 class PlayersScreen(QWidget):
@@ -23,6 +78,7 @@ class PlayersScreen(QWidget):
         self.kiosk = kiosk
         self.title = label("No session open: finish a live session or open one from History", "title", wrap=True)
         self.list = QListWidget()
+        self.list.setIconSize(PHOTO)
         self.list.setSelectionMode(
             QAbstractItemView.SelectionMode.MultiSelection
         )  # taps toggle: no Ctrl key on a touchscreen
@@ -55,12 +111,25 @@ class PlayersScreen(QWidget):
         self.list.clear()
         if sid is None:
             return
-        players = self.kiosk.store.players(sid)
+        store = self.kiosk.store
+        players = store.players(sid)
+        photos = store.player_photos(sid)
+        times = {r[0]: (r[4], r[5]) for r in store.track_rows(sid)}
+        summary = store.get_summary(sid) or {}
+        # the summary's players by their tracks (a stale summary, mid-edit, leaves some out)
+        stats = {frozenset(q["track_ids"]): q for q in summary.get("players", [])}
         self.title.setText(f"Players of session {sid[:8]}")
-        for p in players:
-            tracks = ", ".join(map(str, p["track_ids"]))
-            item = QListWidgetItem(f"{p['name'] or p['player']}    tracks {tracks}")
+        for n, p in enumerate(players, 1):
+            spans = [times[t] for t in p["track_ids"] if t in times]
+            seen = (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
+            text = row_text(n, p, seen, stats.get(frozenset(p["track_ids"])), summary.get("units", "m"))
+            item = QListWidgetItem(text)
             item.setData(256, p)  # Qt.UserRole
+            item.setSizeHint(QSize(0, PHOTO.height() + 12))  # every row photo-high, with or without one
+            photo = QPixmap()
+            if p["player"] in photos and photo.loadFromData(photos[p["player"]], "JPG"):
+                item.setIcon(QIcon(thumbnail(photo)))
+            item.setData(PHOTO_ROLE, None if photo.isNull() else photo)
             self.list.addItem(item)
 
     def selected(self) -> list[dict]:
