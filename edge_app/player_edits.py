@@ -1,7 +1,8 @@
 """The coach's corrections to a stored session (name, merge, split), then its summary rebuilt.
 
 `resummarize` is the one "edit, then re-summarise" step: the CLI's `players` command and the
-kiosk's players and live screens call it after an edit. It keeps the calibration and profile the
+kiosk's players and live screens call it after an edit. `questions` and `answer` are "who is this?":
+the few links the assignment is least sure of, and the coach's answer applied as an edit. It keeps the calibration and profile the
 summary was made with, does not stitch (that would undo the edits), and carries the stored
 feedback across the edit (edge_app.feedback.carry), so the summary that syncs never loses it.
 """
@@ -9,7 +10,10 @@ feedback across the edit (edge_app.feedback.carry), so the summary that syncs ne
 from __future__ import annotations
 
 from edge_app.feedback.carry import carry_feedback
-from edge_app.report import build_summary, summary_calibration, summary_profile
+from edge_app.report import build_summary, session_questions, summary_calibration, summary_profile
+
+SOMEONE_ELSE = "someone-else"  # answers to "who is this?" besides a candidate's player key
+NOT_A_PLAYER = "not-a-player"
 
 
 def resummarize(store, session_id: str) -> dict | None:
@@ -38,4 +42,23 @@ def merge_tracks(store, session_id: str, track_ids) -> dict | None:
 
 def split_track(store, session_id: str, track_id: int, frame: int) -> dict | None:
     store.split_track(session_id, track_id, frame)
+    return resummarize(store, session_id)
+
+
+def questions(store, session_id: str) -> list[dict]:
+    """The open "who is this?" questions of a session (at most five, the weightiest first)."""
+    return session_questions(store, session_id)
+
+
+def answer(store, session_id: str, track_id: int, who: str) -> dict | None:
+    """Apply the coach's answer about one track: its current player's key confirms it (pinned by a
+    name, kept as it is), another candidate's key moves the track there, `SOMEONE_ELSE` or
+    `NOT_A_PLAYER` gives it a player of its own. Then the summary is rebuilt."""
+    current = next((p for p in store.players(session_id) if int(track_id) in p["track_ids"]), None)
+    if current is not None and who == current["player"]:
+        store.name_player(session_id, who if who.startswith("player-") else int(track_id), current["name"])
+    elif who in (SOMEONE_ELSE, NOT_A_PLAYER):
+        store.move_track(session_id, track_id, None)
+    else:
+        store.move_track(session_id, track_id, who)
     return resummarize(store, session_id)

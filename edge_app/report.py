@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from edge_app.errors import AxolotlError
-from edge_app.identity import Roster, assign_session, fragments, read_roster, roster_roles
+from edge_app.identity import Roster, assign_session, default_roster, fragments, read_roster, roster_roles
+from edge_app.identity.questions import path_length, questions
 from edge_app.metrics.engine import player_kpis
 from edge_app.metrics.profiles import get_profile
 from edge_app.pitch import Calibration
@@ -24,7 +25,8 @@ from edge_app.timeutil import utc_now_iso
 
 MIN_FRAMES = 10  # players seen in fewer frames are detector noise, not players
 
-__all__ = ["read_roster"]  # for `analyze --roster`: the file is checked before the models load
+# `analyze --roster` checks the file before the models load; without one the box's own (`session_run`)
+__all__ = ["default_roster", "read_roster"]
 
 
 def session_roster(store, session_id: str) -> Roster | None:
@@ -128,6 +130,38 @@ def summarize_session(
         ),
         enqueue=True,
     )
+
+
+def session_questions(store, session_id: str) -> list[dict]:
+    """ "Who is this?": the few links of the stored session's players the assignment is least sure of
+    (`identity.questions`), with the names the summary gives; [] before the session has a summary."""
+    sid = store.resolve_id(session_id)
+    summary = store.get_summary(sid)
+    if summary is None:
+        return []
+    calibration = summary_calibration(summary)
+    positions = read_positions(store, sid, calibration)
+    labels = {frozenset(p["track_ids"]): p["player"] for p in summary["players"]}
+    players = [p for p in store.players(sid) if frozenset(p["track_ids"]) in labels]
+    # the summary's label, or "Player n" by first sighting as the kiosk's list says it
+    names = {
+        p["player"]: labels[frozenset(p["track_ids"])]
+        if labels[frozenset(p["track_ids"])] != p["player"]
+        else f"Player {n}"
+        for n, p in enumerate(store.players(sid), 1)
+        if frozenset(p["track_ids"]) in labels
+    }
+    tracks = {t for p in players for t in p["track_ids"]}
+    distances = {t: path_length(positions.player([t])[1]) for t in tracks} if calibration is not None else None
+    asked = questions(
+        fragments(store.track_rows(sid), positions, store.appearance(sid)),
+        players,
+        metres=calibration is not None,
+        distances=distances,
+        names=names,
+        pinned={int(t) for t, _, _ in store.manual_tracks(sid)},
+    )
+    return [q.to_dict() for q in asked]
 
 
 def summary_profile(summary: dict):

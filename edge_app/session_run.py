@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from edge_app.pipeline import FrameResult, Pipeline, RunResult
-from edge_app.report import summarize_session
+from edge_app.report import default_roster, summarize_session
 
 
 def run_and_summarize(
@@ -31,7 +31,9 @@ def run_and_summarize(
 
     `on_pipeline(pipeline)` is called once the models are loaded, before the first frame (a live
     session keeps it to stop it). The source and the pipeline are closed however the run ends.
-    `roster` (`report.read_roster`): stored with the session, the summary's players are its players."""
+    `roster` (`report.read_roster`): stored with the session, the summary's players are its players;
+    without one, the box's own (`roster.toml` in the data folder, set on the kiosk or the phone), if any."""
+    roster = roster if roster is not None else default_roster()
     pipeline = None
     try:
         pipeline = Pipeline(config, store, on_result=on_result, calibration=calibration)

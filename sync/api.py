@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Body, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -344,6 +344,29 @@ def create_app(
         if jpeg is None:
             raise HTTPException(404, f"session {session_id} has no photo of that player")
         return Response(jpeg, media_type="image/jpeg")
+
+    @app.get("/roster", tags=["roster"])
+    def get_roster(who: dict = Depends(auth)):
+        """The box's roster (docs/ROSTER.md's schema as JSON): what a session without its own uses."""
+        from edge_app.identity.roster import default_roster, roster_to_dict
+
+        try:
+            roster = default_roster(data_dir)
+        except AxolotlError as exc:
+            raise HTTPException(422, public(exc)) from None
+        if roster is None:
+            raise HTTPException(404, "no roster set on this box; PUT /roster to set one")
+        return roster_to_dict(roster)
+
+    @app.put("/roster", tags=["roster"])
+    def put_roster(body: dict = Body(...), who: dict = Depends(auth)):
+        """Set the box's roster: {"teams": {team: colour}, "players": [names or {name, team, colour, number}]}."""
+        from edge_app.identity.roster import roster_to_dict, save_default_roster
+
+        try:
+            return roster_to_dict(save_default_roster(body, data_dir))
+        except AxolotlError as exc:
+            raise HTTPException(422, public(exc)) from None
 
     @app.post("/live/start", tags=["live"])
     async def live_start(body: LiveStart | None = None, who: dict = Depends(auth)):

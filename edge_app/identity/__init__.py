@@ -4,7 +4,8 @@
 - `stitch`: fragments and today's short-gap linking (at most 15 s apart: precise chains);
 - `assign`: the chains clustered into people over the whole session, the coach's edits as
   constraints, a roster's size and kits as the target; the players' roles;
-- `roster`: the roster file (`analyze --roster`).
+- `roster`: the roster file (`analyze --roster`) and the box's own (`roster.toml` in the data folder);
+- `questions`: "who is this?", the few links the assignment is least sure of.
 """
 
 from edge_app.identity.appearance import (
@@ -16,7 +17,15 @@ from edge_app.identity.appearance import (
     torso_histogram,
 )
 from edge_app.identity.assign import assign, assign_session, roster_roles
-from edge_app.identity.roster import Roster, RosterPlayer, read_roster, roster_from_dict
+from edge_app.identity.roster import (
+    Roster,
+    RosterPlayer,
+    default_roster,
+    read_roster,
+    roster_from_dict,
+    roster_to_dict,
+    save_default_roster,
+)
 from edge_app.identity.stitch import Fragment, fragments, link_costs, stitch, stitch_session
 
 __all__ = [
@@ -27,6 +36,7 @@ __all__ = [
     "assign",
     "assign_session",
     "colour_histogram",
+    "default_roster",
     "fragments",
     "histogram_distance",
     "link_costs",
@@ -34,6 +44,8 @@ __all__ = [
     "read_roster",
     "roster_from_dict",
     "roster_roles",
+    "roster_to_dict",
+    "save_default_roster",
     "stitch",
     "stitch_session",
     "torso_box",

@@ -21,6 +21,8 @@ teams, not people); a colour of a player's own names them.
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,7 @@ import numpy as np
 import tomllib
 
 from edge_app.errors import AxolotlError
+from edge_app.home import data_dir
 
 COLOURS = {  # RGB of the bib colours a coach names
     "red": (200, 30, 30),
@@ -45,6 +48,7 @@ COLOURS = {  # RGB of the bib colours a coach names
     "gray": (128, 128, 128),
 }
 MAX_PLAYERS = 60
+ROSTER_FILE = "roster.toml"  # the box's own roster, in the data folder: used when a session is given none
 _PLAYER_KEYS = {"name", "team", "colour", "color", "number"}
 _FIX = "see docs/ROSTER.md"
 
@@ -191,3 +195,49 @@ def bib_histogram(hex_colour: str) -> np.ndarray:
     shade = np.linspace(0.7, 1.0, 40)[:, None, None]
     noise = np.random.default_rng(0).normal(0, 12, (40, 40, 3))
     return colour_histogram(np.clip(bgr * shade + noise, 0, 255).astype(np.uint8))
+
+
+def default_roster_path(home=None) -> Path:
+    return Path(home if home is not None else data_dir()) / ROSTER_FILE
+
+
+def default_roster(home=None) -> Roster | None:
+    """The box's own roster (set on the kiosk or by the phone), None when none is set."""
+    path = default_roster_path(home)
+    return read_roster(path) if path.is_file() else None
+
+
+def roster_to_dict(roster: Roster) -> dict:
+    """The roster as docs/ROSTER.md's data (`roster_from_dict` reads it back)."""
+    players = []
+    for p in roster.players:
+        item = {"name": p.name, "team": p.team, "colour": p.colour, "number": p.number}
+        players.append({k: v for k, v in item.items() if v is not None})
+    return {"teams": dict(roster.teams), "players": players}
+
+
+def roster_toml(roster: Roster) -> str:
+    """The roster as a docs/ROSTER.md file."""
+    q = lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, str) else str(v)  # noqa: E731
+    data = roster_to_dict(roster)
+    lines = ["# The box's roster (docs/ROSTER.md), written by the kiosk or the phone"]
+    if data["teams"]:
+        lines += ["[teams]", *(f"{q(k)} = {q(v)}" for k, v in data["teams"].items())]
+    for p in data["players"]:
+        lines += ["", "[[players]]", *(f"{k} = {q(v)}" for k, v in p.items())]
+    return "\n".join(lines) + "\n"
+
+
+def save_default_roster(data: dict, home=None) -> Roster:
+    """Check `data` (docs/ROSTER.md's schema) and write it as the box's roster; returns it."""
+    roster = roster_from_dict(data, "roster")
+    path = default_roster_path(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(roster_toml(roster), encoding="utf-8")
+    os.replace(tmp, path)
+    return roster
+
+
+def clear_default_roster(home=None) -> None:
+    default_roster_path(home).unlink(missing_ok=True)

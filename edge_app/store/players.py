@@ -229,6 +229,51 @@ class PlayersMixin(StoreConnection):
             self._drop_empty_players(sid)
         return f"player-{pid}"
 
+    def move_track(self, session_id: str, track_id, to_player: str | None) -> str:
+        """Take one track from its player to another ("player-<id>", "track-<id>"), or, with None, to a
+        player of its own: the coach's answer to "who is this?". Both players are pinned (manual), so
+        a later stitching pass keeps them apart. Returns the track's new player key."""
+        sid = self.resolve_id(session_id)
+        self.flush()
+        with self._lock, self._guard("moving a track"), self._transaction():
+            conn = self._conn
+            (tid,) = self._need_tracks(sid, [track_id])
+            row = conn.execute(
+                "SELECT player_id FROM track_players WHERE session_id = ? AND track_id = ?", (sid, tid)
+            ).fetchone()
+            old = None if row is None else int(row[0])
+            target = None if to_player is None else _player_key(to_player)
+            if to_player is not None and target is None:  # "track-<id>": a track of no player yet
+                (other,) = self._need_tracks(sid, [to_player])
+                hit = conn.execute(
+                    "SELECT player_id FROM track_players WHERE session_id = ? AND track_id = ?", (sid, other)
+                ).fetchone()
+                if hit is None:
+                    target = self._new_player(sid, "manual")
+                    self._map_tracks(sid, target, [other], "manual")
+                else:
+                    target = int(hit[0])
+            if target is not None:
+                members = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT track_id FROM track_players WHERE session_id = ? AND player_id = ?", (sid, target)
+                    )
+                ]
+                if not members:
+                    raise AxolotlError(f"session {sid[:8]} has no {to_player}")
+                self._check_apart(sid, sorted({*members, tid}))
+            else:
+                target = self._new_player(sid, "manual")
+            self._map_tracks(sid, target, [tid], "manual")
+            for pid in {old, target} - {None}:
+                conn.execute("UPDATE players SET source = 'manual' WHERE session_id = ? AND player_id = ?", (sid, pid))
+                conn.execute(
+                    "UPDATE track_players SET source = 'manual' WHERE session_id = ? AND player_id = ?", (sid, pid)
+                )
+            self._drop_empty_players(sid)
+        return f"player-{target}"
+
     def split_track(self, session_id: str, track_id: int, at_frame: int) -> int:
         """Cut a track at a frame (an id switch): the part from `at_frame` on gets a new track id.
 
