@@ -14,7 +14,16 @@ from pathlib import Path
 import numpy as np
 
 from edge_app.errors import AxolotlError
-from edge_app.identity import Roster, assign_session, default_roster, fragments, read_roster, roster_roles
+from edge_app.identity import (
+    Roster,
+    assign_session,
+    default_roster,
+    fragments,
+    read_roster,
+    roster_roles,
+    roster_to_dict,
+    save_default_roster,
+)
 from edge_app.identity.questions import path_length, questions
 from edge_app.metrics.engine import player_kpis
 from edge_app.metrics.profiles import get_profile
@@ -26,7 +35,8 @@ from edge_app.timeutil import utc_now_iso
 MIN_FRAMES = 10  # players seen in fewer frames are detector noise, not players
 
 # `analyze --roster` checks the file before the models load; without one the box's own (`session_run`)
-__all__ = ["default_roster", "read_roster"]
+# the kiosk's roster editor: the box's own, read and written (ui does not import identity)
+__all__ = ["default_roster", "read_roster", "roster_to_dict", "save_default_roster"]
 
 
 def session_roster(store, session_id: str) -> Roster | None:

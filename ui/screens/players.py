@@ -1,5 +1,5 @@
 """Players of the open session: who each one is (photo, name, when and where seen, time tracked, distance);
-name them (roster or typed), merge tracks, split a track."""
+name them (roster or typed), merge tracks, split a track; answer "who is this?" (ui/screens/questions.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from edge_app.errors import AxolotlError
 from ui.bridge import run_store_job
+from ui.screens.questions import QuestionDialog
 from ui.theme import TOUCH
 from ui.widgets import NameDialog, button, label, touch_scroll
 
@@ -92,8 +93,12 @@ class PlayersScreen(QWidget):
             "Select players (tap), then Name, Merge (two or more) or Split (one track)", "muted", wrap=True
         )
         self.name_dialog: NameDialog | None = None
+        self.questions: list[dict] = []
+        self.question_dialog: QuestionDialog | None = None
+        self.ask_btn = button("Who is this?", self.ask, name="go")
+        self.ask_btn.hide()  # shown with the number of open questions, once there are some
         row = QHBoxLayout()
-        for w in (self.name_btn, self.merge_btn, self.split_btn, self.split_frame):
+        for w in (self.ask_btn, self.name_btn, self.merge_btn, self.split_btn, self.split_frame):
             row.addWidget(w)
         touch_scroll(self.list)
         lay = QVBoxLayout(self)
@@ -110,6 +115,7 @@ class PlayersScreen(QWidget):
         sid = self.kiosk.session_id
         self.list.clear()
         if sid is None:
+            self.ask_btn.hide()
             return
         store = self.kiosk.store
         players = store.players(sid)
@@ -131,6 +137,54 @@ class PlayersScreen(QWidget):
                 item.setIcon(QIcon(thumbnail(photo)))
             item.setData(PHOTO_ROLE, None if photo.isNull() else photo)
             self.list.addItem(item)
+        self.find_questions()
+
+    def find_questions(self) -> None:
+        """The open "who is this?" questions, off the UI thread (positions and costs of the whole session)."""
+        from edge_app.player_edits import questions
+
+        sid = self.kiosk.session_id
+        run_store_job(
+            self.kiosk.db_path,
+            lambda store, job: questions(store, sid),
+            name="questions",
+            done=lambda qs: self._questions(sid, qs),
+            failed=self.status.setText,
+        )
+
+    def _questions(self, sid: str, qs: list[dict]) -> None:
+        if sid != self.kiosk.session_id:
+            return
+        self.questions = qs
+        self.ask_btn.setText(f"Who is this? ({len(qs)})")
+        self.ask_btn.setVisible(bool(qs))
+        if self.question_dialog is not None and self.question_dialog.isVisible():
+            self.question_dialog.show_questions(qs)
+
+    def ask(self) -> None:
+        if not self.questions:
+            return
+        store, sid = self.kiosk.store, self.kiosk.session_id
+        self.question_dialog = QuestionDialog(
+            lambda tid: store.track_photo(sid, tid), lambda key: store.player_photo(sid, key), self
+        )
+        self.question_dialog.answered.connect(self.answer)
+        self.question_dialog.show_questions(self.questions)
+        self.question_dialog.open()
+
+    def answer(self, track_id: int, who: str) -> None:
+        """Apply the coach's answer and rebuild the summary off the UI thread; then the next question."""
+        from edge_app.player_edits import answer
+
+        sid = self.kiosk.session_id
+        self.status.setText(f"track {track_id}: updating the players and the summary…")
+        run_store_job(
+            self.kiosk.db_path,
+            lambda store, job: answer(store, sid, track_id, who),
+            name="answer",
+            done=lambda _s: (self._edited(f"answered for track {track_id}"), self.refresh()),
+            failed=self.status.setText,
+        )
 
     def selected(self) -> list[dict]:
         return [i.data(256) for i in self.list.selectedItems()]

@@ -72,6 +72,9 @@ class SettingsScreen(QWidget):
         row.addWidget(button("Add", self.add_name))
         row.addWidget(button("Remove", self.remove_name))
         roster.addLayout(row)
+        self.squad_btn = button("Squad (count, teams, bibs)…", self.edit_squad)
+        roster.addWidget(self.squad_btn)
+        self.squad = None
         body = QHBoxLayout()
         body.addLayout(form, 3)
         body.addLayout(roster, 2)
@@ -115,6 +118,12 @@ class SettingsScreen(QWidget):
         if name and name not in existing:
             self.roster.addItem(name)
         self.new_name.clear()
+
+    def edit_squad(self) -> None:
+        from ui.screens.roster import RosterDialog
+
+        self.squad = RosterDialog(self.kiosk.home, self)
+        self.squad.open()
 
     def remove_name(self) -> None:
         for item in self.roster.selectedItems():
