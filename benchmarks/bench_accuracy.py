@@ -92,9 +92,10 @@ def analyze(clip: Path, extra: list[str]) -> tuple[dict, Path, float]:
     return json.loads(run.stdout), db, wall
 
 
-def resummarize(clip: Path) -> tuple[dict, Path]:
+def resummarize(clip: Path, roster: Path | None = None) -> tuple[dict, Path]:
     """The clip's stored session stitched and summarised again with today's code (the detections as
     stored): for a change after the session (positions, identity, metrics) without a new analyze."""
+    from edge_app.identity.roster import read_roster
     from edge_app.pitch import Calibration
     from edge_app.report import summarize_session
     from edge_app.store import SessionStore
@@ -102,8 +103,27 @@ def resummarize(clip: Path) -> tuple[dict, Path]:
     db = clip / "session.db"
     with SessionStore(db) as store:
         sid = store.list_sessions()[0]["id"]
-        summary = summarize_session(store, sid, calibration=Calibration.load(clip / "calibration.json"))
+        summary = summarize_session(
+            store,
+            sid,
+            calibration=Calibration.load(clip / "calibration.json"),
+            roster=read_roster(roster) if roster else None,
+        )
     return summary, db
+
+
+def clip_roster(clip: Path) -> Path:
+    """The roster a coach would give for the clip: its players with their bib colours (the coach,
+    the referee: not players), written beside it as roster.toml."""
+    people = json.loads((clip / "meta.json").read_text())["people"]
+    players = [p for p in people if p.get("role") in ("player", "goalkeeper")]
+    teams = sorted({p["team"] for p in players if p.get("team")})
+    lines = ["[teams]", *(f'{t} = "{t}"' for t in teams), ""]
+    for p in players:
+        lines += ["[[players]]", f'team = "{p["team"]}"' if p.get("team") else 'name = "{}"'.format(p["id"]), ""]
+    path = clip / "roster.toml"
+    path.write_text("\n".join(lines))
+    return path
 
 
 def bench_paced(clip: Path, extra: list[str]) -> dict:
@@ -314,6 +334,11 @@ def main(argv=None) -> int:
         "today's code (no new analyze)",
     )
     ap.add_argument(
+        "--roster",
+        help="'auto': the clip's players and bib colours as a roster (roster.toml beside it), or a roster file; "
+        "given to analyze (or to the summary with --resummarize)",
+    )
+    ap.add_argument(
         "--paced",
         action="store_true",
         help="play each clip as a live camera (`bench --paced`): recall over the frames processed, "
@@ -340,10 +365,11 @@ def main(argv=None) -> int:
         return 0
     for name in args.setup:
         clip = rendered(name, args.seconds, args.fps, args.work, args.rerender)
+        roster = None if not args.roster else clip_roster(clip) if args.roster == "auto" else Path(args.roster)
         if args.resummarize:
-            (summary, db), wall = resummarize(clip), float("nan")
+            (summary, db), wall = resummarize(clip, roster), float("nan")
         else:
-            summary, db, wall = analyze(clip, extra)
+            summary, db, wall = analyze(clip, [*extra, *(["--roster", str(roster)] if roster else [])])
         r = evaluate(clip, summary, db)
         r["analyze_wall_s"] = wall
         results.append(r)
