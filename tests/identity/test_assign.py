@@ -222,3 +222,16 @@ def test_one_row_for_many_clusters_equals_each_pair_alone():
         row = fr.motion_row(mine, label, cand, metres=True)
         for j in np.flatnonzero(cand):
             assert row[j] == pytest.approx(motion_cost(cl[i], cl[j], metres=True)), (i, j)
+
+
+def test_a_weak_stitched_link_is_cut_and_left_to_the_clustering():
+    from edge_app.identity.assign import _Frags, _strong
+
+    # 1 -> 3 as a pair: colour 0 + motion 0 (the headings meet at (10.5, 0)); with 3 in shade the
+    # colour alone is 0.35 / 0.35 = 1.0: cut under a limit of 0.9, kept at 1.1.
+    shade = [CROSS[0], frag(3, 12, 20, (12, 0), (20, 0), hist=SHADE, v0=(1, 0))]
+    fr = _Frags(shade)
+    assert _strong(shade, fr, [[1, 3]], 0.9, metres=True) == [[1], [3]]
+    assert _strong(shade, fr, [[1, 3]], 1.1, metres=True) == [[1, 3]]
+    # Every link cut: the clustering's own headings still keep the crossing teammates apart.
+    assert people(CROSS, strong_link=-1.0) == [[1, 3], [2, 4]]
