@@ -30,11 +30,17 @@ clustered into people by constrained agglomerative clustering (the offline re-id
   when the roster gives no colours) down to the kit's number of players, at most up to
   `ROSTER_MAX` (2.5: never two colours); `roster_roles` then calls the N most seen in the
   roster's kits the players and the rest (referee, coaches, passers-by) "other".
+
+Speed: a cluster's cost against every other at once (`_Frags.motion_row`: the hand-overs found by
+`searchsorted` in time order, numpy over all of them; colour by rows), the row minima kept across
+merges: 2002 chains of a synthetic 90-min session in ~5 s (14 s with a roster), the same groups as the
+pair-by-pair loop (287 chains: 7.1 s -> 0.2 s). `strong_link` cuts the stitched links dearer than it
+and leaves the pieces to the clustering: measured worse on the synthetic sessions (benchmarks/
+bench_identity.py; at 0.7 and below, fewer pure people, lower IDF1), so off (`inf`) by default.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -54,32 +60,8 @@ MOTION_CAP = 1.0
 REACH_CAP_M = 30.0  # past ~15 s the reach is a pitch third: nearer is likelier, farther no worse than that
 MERGE_MAX = 0.9
 ROSTER_MAX = 2.5
+STRONG_LINK = np.inf  # a stitched link dearer than this (as a pair) is left to the clustering
 BIB_GATE = 0.6  # farther than this from every kit of the roster: not in the roster's colours
-
-
-@dataclass
-class _Cluster:
-    """A would-be person: fragments as arrays (for the hand-overs), summed histogram, owner."""
-
-    frags: list[Fragment]
-    owner: int | None = None  # the coach's player id
-    kit: str | None = None
-    t0: np.ndarray = field(init=False)
-    t1: np.ndarray = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.frags.sort(key=lambda f: f.first_t)
-        fs = self.frags
-        self.t0 = np.array([f.first_t for f in fs], float)
-        self.t1 = np.array([f.last_t for f in fs], float)
-        self.p0 = np.array([f.first_point for f in fs], float).reshape(-1, 2)
-        self.p1 = np.array([f.last_point for f in fs], float).reshape(-1, 2)
-        self.v0 = np.array([f.first_velocity for f in fs], float).reshape(-1, 2)
-        self.v1 = np.array([f.last_velocity for f in fs], float).reshape(-1, 2)
-        self.h0 = np.array([f.first_height for f in fs], float)
-        self.h1 = np.array([f.last_height for f in fs], float)
-        self.hist = cluster_histogram(fs)
-        self.seen = float(np.sum(self.t1 - self.t0))
 
 
 def cluster_histogram(frags: Iterable[Fragment]) -> np.ndarray | None:
@@ -92,35 +74,12 @@ def cluster_histogram(frags: Iterable[Fragment]) -> np.ndarray | None:
     return (m / m.sum()).astype(np.float32) if m.sum() > 0 else None
 
 
-def motion_cost(a: _Cluster, b: _Cluster, *, metres: bool) -> float:
+def motion_cost(a: Sequence[Fragment], b: Sequence[Fragment], *, metres: bool) -> float:
     """The worst hand-over between two clusters' fragments in time order (`inf`: one is unreachable)."""
-    t0, t1 = np.r_[a.t0, b.t0], np.r_[a.t1, b.t1]
-    tag = np.r_[np.zeros(len(a.t0), bool), np.ones(len(b.t0), bool)]
-    order = np.argsort(t0, kind="stable")
-    x, y = order[:-1], order[1:]
-    hand = tag[x] != tag[y]
-    x, y = x[hand], y[hand]
-    if not len(x):
-        return 0.0
-    p0, p1, v0, v1 = (np.r_[getattr(a, k), getattr(b, k)] for k in ("p0", "p1", "v0", "v1"))
-    gap = np.maximum(t0[y] - t1[x], 0.0)
-    if metres:
-        scale = 1.0
-    else:  # pixels: metres per px from the two boxes' heights (a person is PERSON_M)
-        h0, h1 = np.r_[a.h0, b.h0], np.r_[a.h1, b.h1]
-        scale = PERSON_M / np.maximum((h1[x] + h0[y]) / 2, 1.0)
-    raw = np.linalg.norm(p0[y] - p1[x], axis=1) * scale
-    if np.any(raw > MAX_SPEED * gap + SLACK_M):
-        return float("inf")
-    miss = heading_miss(p1[x], v1[x], p0[y], v0[y], gap) * scale
-    reach = np.minimum(TYPICAL_SPEED * gap + SLACK_M, REACH_CAP_M)
-    return float(np.max(np.minimum(miss / reach, MOTION_CAP)))
-
-
-def appearance_cost(a: _Cluster, b: _Cluster) -> float:
-    if a.hist is None or b.hist is None:
-        return APP_MISSING / APP_SCALE
-    return histogram_distance(a.hist, b.hist) / APP_SCALE
+    fr = _Frags([*a, *b])
+    label = np.r_[np.zeros(len(a), int), np.ones(len(b), int)]
+    mine = np.array(sorted(range(len(a)), key=lambda k: (fr.t0[k], k)), int)
+    return float(fr.motion_row(mine, label, np.array([False, True]), metres=metres)[1])
 
 
 class _Kits:
@@ -143,6 +102,23 @@ class _Kits:
 
     def target(self, kit: str | None) -> int:
         return self.size[kit] if kit is not None else self.unkitted
+
+
+def _strong(frags, fr: "_Frags", chains, limit: float, *, metres: bool) -> list[list[int]]:
+    """The chains cut at every stitched link dearer than `limit` (colour / `APP_SCALE` + the hand-over's
+    motion, as a pair of fragments): the pieces are left to the clustering, whole-session evidence."""
+    idx = {f.track_id: k for k, f in enumerate(frags)}
+    out = []
+    for chain in chains:
+        ks = [idx[t] for t in chain if t in idx]
+        if len(ks) < 2 or not np.isfinite(limit):
+            out.append(list(chain))
+            continue
+        x, y = np.array(ks[:-1]), np.array(ks[1:])
+        app = np.array([histogram_distance(frags[a].hist, frags[b].hist) for a, b in zip(x, y)]) / APP_SCALE
+        cut = np.flatnonzero(app + fr.handover_cost(x, y, metres=metres) > limit) + 1
+        out += [[frags[k].track_id for k in piece] for piece in np.split(np.array(ks), cut)]
+    return out
 
 
 def _initial(frags: Sequence[Fragment], chains, owners: dict[int, int]) -> list[list[int]]:
@@ -182,18 +158,79 @@ def _initial(frags: Sequence[Fragment], chains, owners: dict[int, int]) -> list[
     return list(groups.values())
 
 
-def _overlaps(clusters: list[_Cluster]) -> np.ndarray:
+class _Frags:
+    """The fragments as arrays (index k = the k-th fragment), for the hand-overs of many clusters at once."""
+
+    def __init__(self, frags: Sequence[Fragment]):
+        self.t0 = np.array([f.first_t for f in frags], float)
+        self.t1 = np.array([f.last_t for f in frags], float)
+        self.p0 = np.array([f.first_point for f in frags], float).reshape(-1, 2)
+        self.p1 = np.array([f.last_point for f in frags], float).reshape(-1, 2)
+        self.v0 = np.array([f.first_velocity for f in frags], float).reshape(-1, 2)
+        self.v1 = np.array([f.last_velocity for f in frags], float).reshape(-1, 2)
+        self.h0 = np.array([f.first_height for f in frags], float)
+        self.h1 = np.array([f.last_height for f in frags], float)
+        self.by_time = np.argsort(self.t0, kind="stable")
+
+    def handover_cost(self, x: np.ndarray, y: np.ndarray, *, metres: bool) -> np.ndarray:
+        """Per hand-over x -> y (fragment indices): `motion_cost`'s term, `inf` past the speed gate."""
+        gap = np.maximum(self.t0[y] - self.t1[x], 0.0)
+        scale = 1.0 if metres else PERSON_M / np.maximum((self.h1[x] + self.h0[y]) / 2, 1.0)
+        raw = np.linalg.norm(self.p0[y] - self.p1[x], axis=1) * scale
+        miss = heading_miss(self.p1[x], self.v1[x], self.p0[y], self.v0[y], gap) * scale
+        reach = np.minimum(TYPICAL_SPEED * gap + SLACK_M, REACH_CAP_M)
+        c = np.minimum(miss / reach, MOTION_CAP)
+        return np.where(raw > MAX_SPEED * gap + SLACK_M, np.inf, c)
+
+    def motion_row(self, mine: np.ndarray, label: np.ndarray, cand: np.ndarray, *, metres: bool) -> np.ndarray:
+        """`motion_cost` of one cluster (its fragments `mine`, in time order) against every cluster
+        `cand` marks (`label`: each fragment's cluster), at once: in the two clusters' merged time order
+        a hand-over is a fragment of the other's that follows one of ours, or precedes one (0 where none)."""
+        out = np.zeros(len(cand))
+        g = self.by_time[cand[label[self.by_time]]]  # the candidates' fragments in time order...
+        g = g[np.argsort(label[g], kind="stable")]  # ...grouped by cluster
+        if not len(g) or not len(mine):
+            return out
+        lab = label[g]
+        new = np.r_[True, lab[1:] != lab[:-1]]
+        end = np.r_[lab[1:] != lab[:-1], True]
+        k = np.searchsorted(self.t0[mine], self.t0[g], side="right")  # ours that start first (ties: ours)
+        into = (k >= 1) & (new | (np.r_[-1, k[:-1]] != k))  # ours k-1 -> g
+        outof = (k < len(mine)) & (end | (np.r_[k[1:], -1] != k))  # g -> ours k
+        x = np.r_[mine[k[into] - 1], g[outof]]
+        y = np.r_[g[into], mine[k[outof]]]
+        np.maximum.at(out, np.r_[lab[into], lab[outof]], self.handover_cost(x, y, metres=metres))
+        return out
+
+
+def _overlaps(fr: _Frags, label: np.ndarray, n: int) -> np.ndarray:
     """[i, j]: clusters i and j hold fragments seen together for more than `OVERLAP_S` (a sweep in time)."""
-    n = len(clusters)
     out = np.zeros((n, n), bool)
-    rows = sorted((t0, t1, c) for c, cl in enumerate(clusters) for t0, t1 in zip(cl.t0, cl.t1))
-    for k, (_, a1, ca) in enumerate(rows):
-        for b0, b1, cb in rows[k + 1 :]:
-            if b0 >= a1 - OVERLAP_S:
-                break
-            if ca != cb and min(a1, b1) - b0 > OVERLAP_S:
-                out[ca, cb] = out[cb, ca] = True
+    order = fr.by_time
+    t0, t1 = fr.t0[order], fr.t1[order]
+    for k in range(len(order)):
+        # the later-starting fragments that start before this one ends
+        stop = np.searchsorted(t0, t1[k] - OVERLAP_S, side="left")
+        if stop <= k + 1:
+            continue
+        js = np.arange(k + 1, stop)
+        js = js[np.minimum(t1[k], t1[js]) - t0[js] > OVERLAP_S]
+        ca, cb = label[order[k]], label[order[js]]
+        out[ca, cb] = out[cb, ca] = True
+    out[np.diag_indices(n)] = False
     return out
+
+
+def _bhattacharyya_rows(hists: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """sqrt(histogram), its sum's sqrt, and each one's length (0: none), for `histogram_distance` by rows."""
+    size = max((len(h) for h in hists if h is not None), default=1)
+    root = np.zeros((len(hists), size))
+    lens = np.zeros(len(hists), int)
+    for k, h in enumerate(hists):
+        if h is not None:
+            root[k, : len(h)] = np.sqrt(np.asarray(h, np.float64))
+            lens[k] = len(h)
+    return root, np.sqrt((root**2).sum(axis=1)), lens
 
 
 def assign(
@@ -207,6 +244,7 @@ def assign(
     merge_max: float = MERGE_MAX,
     roster_max: float = ROSTER_MAX,
     weights: tuple[float, float] = (1.0, 1.0),
+    strong_link: float = STRONG_LINK,
 ) -> list[list[int]]:
     """The people of a session: groups of track ids (each in time order, groups by first sighting).
 
@@ -218,76 +256,124 @@ def assign(
         return []
     owners = owners or {}
     kits = _Kits(roster)
-    clusters = []
-    for ks in _initial(frags, chains, owners):
-        cl = _Cluster([frags[k] for k in ks])
-        cl.owner = next((owners[frags[k].track_id] for k in ks if frags[k].track_id in owners), None)
-        cl.kit = kits.of(cl.hist)
-        clusters.append(cl)
-    n = len(clusters)
-    forbid = _overlaps(clusters)
-    where = {f.track_id: c for c, cl in enumerate(clusters) for f in cl.frags}
+    fr = _Frags(frags)
+    chains = _strong(frags, fr, chains, strong_link, metres=metres)
+    members = [np.array(sorted(ks, key=lambda k: (fr.t0[k], k)), int) for ks in _initial(frags, chains, owners)]
+    n = len(members)
+    label = np.empty(len(frags), int)
+    for c, ks in enumerate(members):
+        label[ks] = c
+    hists = [cluster_histogram(frags[k] for k in ks) for ks in members]
+    owner = [next((owners[frags[k].track_id] for k in ks if frags[k].track_id in owners), None) for ks in members]
+    kit = [kits.of(h) for h in hists]
+    kit_index = {k: c for c, k in enumerate(kits.keys)}
+    owner_code = np.array([-1 if o is None else o for o in owner])
+    kit_code = np.array([kit_index.get(k, -1) for k in kit])
+    root, norm, lens = _bhattacharyya_rows(hists)
+    forbid = _overlaps(fr, label, n)
     for a, b in cannot_link:
-        if a in where and b in where and where[a] != where[b]:
-            forbid[where[a], where[b]] = forbid[where[b], where[a]] = True
+        ia, ib = (next((label[k] for k, f in enumerate(frags) if f.track_id == t), None) for t in (a, b))
+        if ia is not None and ib is not None and ia != ib:
+            forbid[ia, ib] = forbid[ib, ia] = True
+    alive = np.ones(n, bool)
     w_app, w_mot = weights
     limit_max = max(merge_max, roster_max if roster is not None else merge_max)
 
-    def pair(i: int, j: int) -> float:
-        a, b = clusters[i], clusters[j]
-        if forbid[i, j] or (a.owner is not None and b.owner is not None and a.owner != b.owner):
-            return np.inf
-        if a.kit is not None and b.kit is not None and a.kit != b.kit:
-            return np.inf
-        app = w_app * appearance_cost(a, b)
-        if app > limit_max:  # never taken whatever the motion (>= 0): spare its cost
-            return app
-        m = motion_cost(a, b, metres=metres)
-        return np.inf if not np.isfinite(m) else app + w_mot * m
+    def row(i: int, upper: bool = False) -> np.ndarray:
+        """Cluster i's linkage cost to every cluster (`upper`: to the later indices only)."""
+        blocked = forbid[i] | ~alive
+        if upper:
+            blocked[: i + 1] = True
+        blocked[i] = True
+        for code in (owner_code, kit_code):  # two players of the coach's, two kits
+            if code[i] >= 0:
+                blocked |= (code >= 0) & (code != code[i])
+        if lens[i] == 0:
+            app = np.full(n, APP_MISSING / APP_SCALE)
+        else:
+            bc = root @ root[i] / np.maximum(norm * norm[i], 1e-12)
+            app = np.sqrt(np.clip(1.0 - bc, 0.0, None)) / APP_SCALE
+            app[lens != lens[i]] = 1.0 / APP_SCALE
+            app[lens == 0] = APP_MISSING / APP_SCALE
+        app = w_app * app
+        out = np.where(blocked, np.inf, app)
+        need = ~blocked & (app <= limit_max)  # dearer: never taken whatever the motion (>= 0)
+        if need.any():
+            m = fr.motion_row(members[i], label, need, metres=metres)[need]
+            out[need] = np.where(np.isfinite(m), app[need] + w_mot * m, np.inf)
+        return out
 
     cost = np.full((n, n), np.inf)
     for i in range(n):
-        for j in range(i + 1, n):
-            cost[i, j] = cost[j, i] = pair(i, j)
-    alive = np.ones(n, bool)
+        r = row(i, upper=True)
+        cost[i, i + 1 :] = r[i + 1 :]
+    cost = np.minimum(cost, cost.T)
 
     def merge(i: int, j: int) -> None:
-        a, b = clusters[i], clusters[j]
-        cl = _Cluster(a.frags + b.frags, owner=a.owner if a.owner is not None else b.owner)
-        cl.kit = kits.of(cl.hist) if (a.kit or b.kit) is None else (a.kit or b.kit)
-        clusters[i] = cl
+        members[i] = np.array(sorted(np.r_[members[i], members[j]], key=lambda k: (fr.t0[k], k)), int)
+        label[members[j]] = i
+        hists[i] = cluster_histogram(frags[k] for k in members[i])
+        if hists[i] is not None:
+            root[i, :] = 0.0
+            root[i, : len(hists[i])] = np.sqrt(np.asarray(hists[i], np.float64))
+        norm[i], lens[i] = np.sqrt((root[i] ** 2).sum()), 0 if hists[i] is None else len(hists[i])
+        owner[i] = owner[i] if owner[i] is not None else owner[j]
+        kit[i] = kits.of(hists[i]) if (kit[i] or kit[j]) is None else (kit[i] or kit[j])
+        owner_code[i], kit_code[i] = -1 if owner[i] is None else owner[i], kit_index.get(kit[i], -1)
         forbid[i] |= forbid[j]
         forbid[:, i] |= forbid[:, j]
         alive[j] = False
         cost[j, :] = cost[:, j] = np.inf
-        for k in np.flatnonzero(alive):
-            if k != i:
-                cost[i, k] = cost[k, i] = pair(i, int(k))
+        cost[i, :] = cost[:, i] = row(i)
 
-    def agglomerate(limit: float, mask=None) -> None:
+    def agglomerate(limit: float, keyed: bool = False) -> None:
+        """Cheapest merge first while under `limit`; `keyed`: only within a kit over its number of players."""
+
+        def masked():
+            if not keyed:
+                return cost, None
+            key = [kit[c] if alive[c] else None for c in range(n)]
+            count: dict = {}
+            for c in np.flatnonzero(alive):
+                count[key[c]] = count.get(key[c], 0) + 1
+            over = {k for k, m in count.items() if m > kits.target(k)}
+            ids = {k: m for m, k in enumerate(over)}
+            code = np.array([ids[k] if alive[c] and k in over else -1 for c, k in enumerate(key)])
+            ok = (code[:, None] == code[None, :]) & (code[:, None] != -1)
+            return np.where(ok, cost, np.inf), (tuple(key), frozenset(over))
+
+        eff, state = masked()
+        best, arg = eff.min(axis=1), eff.argmin(axis=1)
         while True:
-            c = cost if mask is None else np.where(mask(), cost, np.inf)
-            k = int(np.argmin(c))
-            i, j = divmod(k, n)
-            if not np.isfinite(c[i, j]) or c[i, j] > limit:
+            i = int(np.argmin(best))
+            j = int(arg[i])
+            if not np.isfinite(best[i]) or best[i] > limit:
                 return
-            merge(min(i, j), max(i, j))
+            a, b = min(i, j), max(i, j)
+            merge(a, b)
+            if keyed:
+                eff, new = masked()
+                if new != state:
+                    state = new
+                    best, arg = eff.min(axis=1), eff.argmin(axis=1)
+                    continue
+                state = new
+            best[b] = np.inf
+            best[a], arg[a] = eff[a].min(), eff[a].argmin()
+            stale = (arg == a) | (arg == b)
+            stale[a] = False
+            if stale.any():
+                best[stale], arg[stale] = eff[stale].min(axis=1), eff[stale].argmin(axis=1)
+            col = eff[:, a]
+            better = (col < best) | ((col == best) & (a < arg))
+            best[better], arg[better] = col[better], a
 
     agglomerate(merge_max)
-    if roster is not None:
-        # then, per kit, down to its number of players: the cheapest merges among the kit's clusters
-
-        def over_target():
-            kit = np.array([clusters[c].kit if alive[c] else "\0dead" for c in range(n)], object)
-            ok = np.zeros((n, n), bool)
-            for key in set(kit[alive]):
-                members = kit == key
-                if members.sum() > kits.target(key):
-                    ok |= members[:, None] & members[None, :]
-            return ok
-
-        agglomerate(roster_max, over_target)
-    groups = [sorted(cl.frags, key=lambda f: (f.first_t, f.track_id)) for c, cl in enumerate(clusters) if alive[c]]
+    if roster is not None:  # then, per kit, down to its number of players: the cheapest merges in the kit
+        agglomerate(roster_max, keyed=True)
+    groups = [
+        sorted((frags[k] for k in members[c]), key=lambda f: (f.first_t, f.track_id)) for c in np.flatnonzero(alive)
+    ]
     groups.sort(key=lambda g: (g[0].first_t, g[0].track_id))
     return [[f.track_id for f in g] for g in groups]
 

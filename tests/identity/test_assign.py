@@ -177,3 +177,61 @@ def test_without_a_roster_the_number_of_people_is_estimated():
     assert people(frags) == sorted(truth)
     # Colour alone (no motion) cannot tell teammates apart: it merges across them.
     assert people(frags, weights=(1.0, 0.0)) != sorted(truth)
+
+
+def test_motion_cost_takes_every_hand_over_of_interleaved_clusters():
+    # A: 1 (0-10 s, ends at (0, 0)), 3 (30-40 s, (3, 11) -> (0, 0)); B: 2 (12-20 s at (3, 0)), 4 (50-60 s
+    # from (10, 0)). Standing still, hand-overs in time order: 1 -> 2, gap 2 s: 3 m / (2 x 2 + 1.5) = 0.545;
+    # 2 -> 3, gap 10 s: 11 m / 21.5 = 0.512; 3 -> 4, gap 10 s: 10 m / 21.5 = 0.465. The worst: 0.545.
+    from edge_app.identity.assign import _Frags, motion_cost
+
+    a = [frag(1, 0, 10, (0, 0), (0, 0)), frag(3, 30, 40, (3, 11), (0, 0))]
+    b = [frag(2, 12, 20, (3, 0), (3, 0)), frag(4, 50, 60, (10, 0), (10, 0))]
+    assert motion_cost(a, b, metres=True) == pytest.approx(3 / 5.5, abs=1e-9)
+    # 4 starting 72 m away 10 s after 3 ends: past 7 m/s x 10 s + 1.5 m: never one person.
+    far = [b[0], frag(4, 50, 60, (72, 0), (72, 0))]
+    assert motion_cost(a, far, metres=True) == np.inf
+    # One row against two clusters at once gives each its own worst: C (5, 22-28 s at (3, 5.5)) sits
+    # between 2 and 3: A -> C: 1 -> 5 (gap 12 s: 6.26 m / 25.5 = 0.245), 5 -> 3 (gap 2 s: 5.5 / 5.5 = 1).
+    c = [frag(5, 22, 28, (3, 5.5), (3, 5.5))]
+    fr = _Frags([*a, *b, *c])
+    row = fr.motion_row(np.array([0, 1]), np.array([0, 0, 1, 1, 2]), np.array([False, True, True]), metres=True)
+    assert row[1] == pytest.approx(3 / 5.5) and row[2] == pytest.approx(1.0) and row[0] == 0.0
+
+
+def test_one_row_for_many_clusters_equals_each_pair_alone():
+    # On a 20-minute synthetic session: a cluster's row against 11 others at once (their fragments
+    # interleaved in time) against `motion_cost` of each pair on its own.
+    from edge_app.identity.assign import _Frags, motion_cost
+    from tests.identity.helpers import session
+
+    s = session(people=8, minutes=20, seed=1)
+    chains = stitch(s.frags, metres=True)
+    by_id = {f.track_id: f for f in s.frags}
+    cl = [[by_id[t] for t in c] for c in chains[:12]]
+    assert sum(map(len, cl)) > 12  # some chains of several fragments
+
+    flat = [f for c in cl for f in c]
+    label = np.repeat(np.arange(len(cl)), [len(c) for c in cl])
+    fr = _Frags(flat)
+    for i in range(len(cl)):
+        mine = np.flatnonzero(label == i)
+        mine = mine[np.argsort(fr.t0[mine], kind="stable")]
+        cand = np.ones(len(cl), bool)
+        cand[i] = False
+        row = fr.motion_row(mine, label, cand, metres=True)
+        for j in np.flatnonzero(cand):
+            assert row[j] == pytest.approx(motion_cost(cl[i], cl[j], metres=True)), (i, j)
+
+
+def test_a_weak_stitched_link_is_cut_and_left_to_the_clustering():
+    from edge_app.identity.assign import _Frags, _strong
+
+    # 1 -> 3 as a pair: colour 0 + motion 0 (the headings meet at (10.5, 0)); with 3 in shade the
+    # colour alone is 0.35 / 0.35 = 1.0: cut under a limit of 0.9, kept at 1.1.
+    shade = [CROSS[0], frag(3, 12, 20, (12, 0), (20, 0), hist=SHADE, v0=(1, 0))]
+    fr = _Frags(shade)
+    assert _strong(shade, fr, [[1, 3]], 0.9, metres=True) == [[1], [3]]
+    assert _strong(shade, fr, [[1, 3]], 1.1, metres=True) == [[1, 3]]
+    # Every link cut: the clustering's own headings still keep the crossing teammates apart.
+    assert people(CROSS, strong_link=-1.0) == [[1, 3], [2, 4]]
