@@ -74,6 +74,14 @@ def cluster_histogram(frags: Iterable[Fragment]) -> np.ndarray | None:
     return (m / m.sum()).astype(np.float32) if m.sum() > 0 else None
 
 
+def appearance_cost(a: Sequence[Fragment], b: Sequence[Fragment]) -> float:
+    """Two clusters' colour distance / `APP_SCALE` (`APP_MISSING` where one has no histogram)."""
+    ha, hb = cluster_histogram(a), cluster_histogram(b)
+    if ha is None or hb is None:
+        return APP_MISSING / APP_SCALE
+    return histogram_distance(ha, hb) / APP_SCALE
+
+
 def motion_cost(a: Sequence[Fragment], b: Sequence[Fragment], *, metres: bool) -> float:
     """The worst hand-over between two clusters' fragments in time order (`inf`: one is unreachable)."""
     fr = _Frags([*a, *b])

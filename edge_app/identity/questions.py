@@ -17,7 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
-from edge_app.identity.assign import MERGE_MAX, OVERLAP_S, appearance_cost, cluster_histogram, motion_cost
+from edge_app.identity.assign import MERGE_MAX, OVERLAP_S, appearance_cost, motion_cost
 from edge_app.identity.stitch import Fragment
 
 ASK_MARGIN = 0.25  # a runner-up this close to the chosen player: worth a tap
@@ -27,23 +27,12 @@ CANDIDATES = 3  # player buttons per question, the chosen one first, then others
 
 
 class _Group:
-    """A player's fragments as `assign`'s cost functions read them (the arrays of its clusters)."""
+    """A player's fragments, in time order, as `assign`'s cost functions take them."""
 
     def __init__(self, frags: Sequence[Fragment]):
-        fs = sorted(frags, key=lambda f: f.first_t)
-        self.frags = fs
-        self.t0 = np.array([f.first_t for f in fs], float)
-        self.t1 = np.array([f.last_t for f in fs], float)
-        for key, attr in (
-            ("p0", "first_point"),
-            ("p1", "last_point"),
-            ("v0", "first_velocity"),
-            ("v1", "last_velocity"),
-        ):
-            setattr(self, key, np.array([getattr(f, attr) for f in fs], float).reshape(-1, 2))
-        self.h0 = np.array([f.first_height for f in fs], float)
-        self.h1 = np.array([f.last_height for f in fs], float)
-        self.hist = cluster_histogram(fs)
+        self.frags = sorted(frags, key=lambda f: f.first_t)
+        self.t0 = np.array([f.first_t for f in self.frags], float)
+        self.t1 = np.array([f.last_t for f in self.frags], float)
 
     def overlaps(self, f: Fragment) -> bool:
         return bool(np.any(np.minimum(self.t1, f.last_t) - np.maximum(self.t0, f.first_t) > OVERLAP_S))
@@ -53,9 +42,8 @@ def link_cost(frag: Fragment, group: _Group, *, metres: bool) -> float:
     """What `assign` pays to put `frag` with `group` (`inf`: seen together, or out of reach)."""
     if not group.frags or group.overlaps(frag):
         return float("inf")
-    one = _Group([frag])
-    m = motion_cost(one, group, metres=metres)
-    return float("inf") if not np.isfinite(m) else appearance_cost(one, group) + m
+    m = motion_cost([frag], group.frags, metres=metres)
+    return float("inf") if not np.isfinite(m) else appearance_cost([frag], group.frags) + m
 
 
 @dataclass(frozen=True)
