@@ -194,6 +194,8 @@ def evaluate(clip: Path, summary: dict, db: Path) -> dict:
         "source": meta["source"],
         "detection": score.detection_scores(truth, pred, m),
         "identity": score.identity_scores(truth, pred, m),
+        # The same boxes under the summary's players: identity as the coach sees it.
+        "identity_players": score.identity_scores(truth, score.as_players(pred, summary["players"]), m),
         "kpis": score.kpi_scores(
             truth,
             pred,
@@ -277,6 +279,8 @@ def table(results: list[dict]) -> str:
             "HOTA",
             "IDF1",
             "IDsw",
+            "pIDF1",
+            "pIDsw",
             "pl/true",
             "whole",
             "matched",
@@ -291,6 +295,7 @@ def table(results: list[dict]) -> str:
     rows = [head]
     for r in results:
         d, i, k = r["detection"], r["identity"], r["kpis"]
+        ip = r.get("identity_players") or {"IDF1": None, "id_switches": "-"}
         rows.append(
             [r["setup"], str(r["frames"]), str(d["truth"]), _f(d["recall"]), _f(d["precision"])]
             + [_f(d["bands"][b]["recall"]) for b in bands]
@@ -298,6 +303,8 @@ def table(results: list[dict]) -> str:
                 _f(i["HOTA"]),
                 _f(i["IDF1"]),
                 str(i["id_switches"]),
+                _f(ip["IDF1"]),
+                str(ip["id_switches"]),
                 _f(r["players_per_person"]["ratio"]),
                 str(k["people_whole_clip"]),
                 str(k["matched"]),
@@ -378,7 +385,8 @@ def main(argv=None) -> int:
     bands = ", ".join(score.band_name(lo, hi) for lo, hi in score.BANDS)
     print(
         f"\npeople: truth boxes >= {score.MIN_HEIGHT:g} px and < 50% hidden (recall/precision/HOTA/IDF1 over these); "
-        f"R<band>: recall by true height ({bands} px); pl/true: the summary's players per true person seen; "
+        f"R<band>: recall by true height ({bands} px); HOTA/IDF1/IDsw: the tracker's ids; pIDF1/pIDsw: the "
+        "summary's players (after identity); pl/true: the summary's players per true person seen; "
         "whole/matched: people in view the whole clip (sessions: half of it) / with a product player; dist%, top, hsr: median |error| over those; spr=: share whose sprint count equals the truth's"
     )
     if args.json:

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 STAGES = ("decode", "preprocess", "inference", "nms", "tracking", "pose", "photos", "store")
 _END = object()
+SPARSE_FPS = 10.0  # at most this many frames a second, tracking and crops work as live (see `run`)
 APPEARANCE_EVERY = 5  # frames between torso-colour samples of each player
 LIVE_POSE_LAG_S = 0.5  # live: no pose on a frame whose boxes come out later than this after it was taken
 # Live, pose at most this often: on 2 cores its time is taken from the detector. Run on every processed
@@ -150,10 +151,10 @@ class Pipeline:
 
     def _detect_loop(self, source, out: queue.Queue, errors: list) -> None:
         det = self.detector
-        # Live: the zoom decodes its boxes here, before the next frame is planned, so the next
-        # frame's crops are seeded by this one, not by the one before (1 processed frame of
-        # movement instead of 2: frames are 0.2-0.5 s apart live, 0.04 in a file).
-        nms_here = source.is_live and det.plans_from_last_frame
+        # Frames far apart (live, or a sparse file): the zoom decodes its boxes here, before the next
+        # frame is planned, so the next frame's crops are seeded by this one, not by the one before
+        # (1 processed frame of movement instead of 2: frames are 0.2-0.5 s apart live, 0.04 in a file).
+        nms_here = det.sparse and det.plans_from_last_frame
         try:
             # Live: always the newest frame (older queued ones are dropped), so the box never falls
             # behind the camera; a file: every frame.
@@ -207,6 +208,12 @@ class Pipeline:
             source = open_source(source, queue_size=cfg.pipeline.queue_size)
         fps = source.fps or 25.0
         self.detector.live = source.is_live
+        # Frames >= 0.1 s apart (a camera at the box's 2-5 Hz, or a file recorded or cut that sparse):
+        # players move further than their own width between two, so the tracker's IoU buffers its
+        # boxes and the zoom's crops follow the tracked players, live or not (benchmarks/README.md,
+        # "Who is who over a session").
+        sparse = source.is_live or fps <= SPARSE_FPS
+        self.detector.sparse = sparse
         tracker = ByteTrack(frame_rate=round(fps), **cfg.tracker.model_dump())
         session_id = None
         if self.store is not None:
@@ -251,11 +258,13 @@ class Pipeline:
                     detections = self.detector.postprocess(item.raw, item.params)
                     timings["nms"] = (time.perf_counter() - tn) * 1e3
                 t0 = time.perf_counter()
-                if source.is_live:  # frames 0.2-0.5 s apart: players move further than plain IoU can follow
-                    tracker.iou_buffer = live_iou_buffer(frame.pts_s - last_pts) if last_pts is not None else 0.0
+                if sparse:  # frames 0.1-0.5 s apart: players move further than plain IoU can follow
+                    dt = frame.pts_s - last_pts if last_pts is not None else 0.0
+                    tracker.iou_buffer = live_iou_buffer(dt)
+                    tracker.steps = max(1.0, dt * 30)
                     last_pts = frame.pts_s
                 tracked = tracker.update(detections)
-                if source.is_live:  # the zoom's crops follow the tracked players
+                if sparse:  # the zoom's crops follow the tracked players
                     self.detector.follow(tracked, frame.pts_s)
                 t1 = time.perf_counter()
                 poses = []

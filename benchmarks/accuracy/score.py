@@ -257,6 +257,14 @@ def identity_scores(
     }
 
 
+def as_players(pred: Boxes, players: list[dict]) -> Boxes:
+    """The product's boxes under their summary player (index) instead of their track id: what the
+    coach sees after identity. A track in no player keeps an id of its own (past every player's)."""
+    track_player = {t: k for k, p in enumerate(players) for t in p["track_ids"]}
+    ids = np.array([track_player.get(int(t), len(players) + int(t)) for t in pred.id.tolist()], int)
+    return Boxes(pred.frame, ids, pred.xyxy, pred.height, pred.visible)
+
+
 def truth_positions(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     series = defaultdict(list)
     for r in csv.DictReader(open(path)):

@@ -375,6 +375,8 @@ class CropPlanner:
         max_height: int | None = None,
         motion=None,
         step: int = 32,
+        *,
+        follow: bool = False,
     ):
         """`tiles`: the zoom plan (tiles.TilePlan); returns it whole when nobody is followed yet.
 
@@ -388,7 +390,9 @@ class CropPlanner:
         (each tile once), then `sweep`; after the first scan it looks first where missing
         players were last seen (`_search`), then in turn. `t`: the frame's media time; the crops
         move with their players and widen with the time since their seeds' frame. `max_height`:
-        a backend that takes any input size gets one canvas (`pack`), in multiples of `step`."""
+        a backend that takes any input size gets one canvas (`pack`), in multiples of `step`. `follow`
+        (frames >= 0.1 s apart: live, or a sparse file): the crops move with the followed players and
+        keep those missed < LOST_S, as live, without the live budget."""
         seeds, seed_t = self.seeds
         n = len(tiles)
         if (not len(seeds) and not live) or n <= self.sweep:
@@ -396,7 +400,7 @@ class CropPlanner:
         zooms = [t[2] for t in tiles.tiles]
         dt = 0.0 if t is None or seed_t is None else max(0.0, t - seed_t)
         reach = reach_for(dt)
-        if live:
+        if live or follow:
             seeds = self._moved(seeds, dt)
             lost, since = self._lost(seeds, t)
             seeds = np.concatenate([seeds, lost])

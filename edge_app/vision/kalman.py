@@ -55,14 +55,19 @@ _Q_MULT = np.zeros(NCOL)  # process noise on the pp and vv columns: (h * mult)^2
 _Q_OFF = np.zeros(NCOL)
 _Q_MULT[PP], _Q_MULT[VV] = np.split(_noise(_W_POS, 1e-2, _W_VEL, 1e-5)[0], 2)
 _Q_OFF[PP], _Q_OFF[VV] = np.split(_noise(_W_POS, 1e-2, _W_VEL, 1e-5)[1], 2)
+_STEP_POW = np.ones(NCOL)  # 2 ** (power of `steps`) per column: pp grows with steps, vv with steps²
+_STEP_POW[PP], _STEP_POW[VV] = 2.0, 4.0
 _GAIN_ROW, _COV_ROW = np.array([0, 0, 1]), np.array([0, 1, 1])  # see correct
 
 
-def initiate(z: np.ndarray) -> np.ndarray:
-    """New state rows (k, NCOL) from xyah boxes z (k, 4): at rest, with the initial covariance."""
+def initiate(z: np.ndarray, steps: float = 1.0) -> np.ndarray:
+    """New state rows (k, NCOL) from xyah boxes z (k, 4): at rest, with the initial covariance.
+    `steps`: reference frames (1/30 s) per step, for sparse frames (a velocity per step that large)."""
     x = np.zeros((len(z), NCOL))
     x[:, :4] = z
-    p = z[:, 3:4] * _P0[0]
+    p0 = _P0[0].copy()
+    p0[4:] *= steps
+    p = z[:, 3:4] * p0
     p *= p
     p += _P0[1]
     x[:, PP] = p[:, :4]
@@ -70,12 +75,14 @@ def initiate(z: np.ndarray) -> np.ndarray:
     return x
 
 
-def predict(x: np.ndarray, n_tracked: int) -> np.ndarray:
+def predict(x: np.ndarray, n_tracked: int, steps: float = 1.0) -> np.ndarray:
     """Constant-velocity prediction of state rows x (k, NCOL), returned as new rows. Rows from
-    `n_tracked` on are not in the tracked state (lost): their height velocity is zeroed first."""
+    `n_tracked` on are not in the tracked state (lost): their height velocity is zeroed first.
+    `steps`: reference frames (1/30 s) per step: the position noise grows with it, and the noise on
+    a velocity per step with its square (the same acceleration over a longer step)."""
     x = x.copy()
     x[n_tracked:, 7] = 0.0
-    q = x[:, 3:4] * _Q_MULT  # noise from the height before the step
+    q = x[:, 3:4] * (_Q_MULT if steps == 1.0 else _Q_MULT * _STEP_POW ** np.log2(steps))
     q *= q
     q += _Q_OFF
     x = x @ _L

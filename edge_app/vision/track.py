@@ -62,7 +62,7 @@ LIVE_BUFFER_PER_S, LIVE_BUFFER_MAX = (
 
 
 def live_iou_buffer(dt: float) -> float:
-    """The IoU buffer for frames `dt` s apart in a live run: 1.0 at 5 Hz, 2.0 from 2.5 Hz down."""
+    """The IoU buffer for frames `dt` s apart (a live run, or a sparse file): 1.0 at 5 Hz, 2.0 from 2.5 Hz down."""
     return float(min(LIVE_BUFFER_MAX, max(0.0, LIVE_BUFFER_PER_S * dt)))
 
 
@@ -133,10 +133,13 @@ class ByteTrack:
         self.det_thresh = self.track_activation_threshold + 0.1
         self.max_time_lost = int(frame_rate / 30.0 * lost_track_buffer)
         self.minimum_consecutive_frames = int(minimum_consecutive_frames)
-        # Live runs process a frame every 0.2-0.5 s: a small player moves further than their own
-        # width between two, and plain IoU loses them. The pipeline sets this buffer there
+        # Live runs (and sparse files) process a frame every 0.1-0.5 s: a small player moves further
+        # than their own width between two, and plain IoU loses them. The pipeline sets this buffer there
         # (boxes grown by this × their size for matching only); 0, the default, is ByteTrack's own.
         self.iou_buffer = 0.0
+        # Reference frames (1/30 s) per step: the Kalman noise is ByteTrack's per 30 fps frame; with
+        # frames far apart a player's velocity per step is that many times larger (set with the buffer).
+        self.steps = 1.0
         self._allocate(64)
         self.reset()
 
@@ -342,7 +345,7 @@ class ByteTrack:
         fid, k = self.frame_id, len(left)
         new = self._new_slots(k)
         self._alive[new] = True
-        self._x[new] = initiate(xyah[left])
+        self._x[new] = initiate(xyah[left], self.steps)
         if self.minimum_consecutive_frames == 1:
             self._eid[new] = np.arange(self._next_eid, self._next_eid + k)
             self._next_eid += k
@@ -415,6 +418,6 @@ class ByteTrack:
 
     def _predict(self, slots: np.ndarray, n_tracked: int) -> np.ndarray:
         """Predict `slots` in place (see kalman.predict); returns the predicted state rows."""
-        x = predict(self._x[slots], n_tracked)
+        x = predict(self._x[slots], n_tracked, self.steps)
         self._x[slots] = x
         return x

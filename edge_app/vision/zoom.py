@@ -172,6 +172,7 @@ class ZoomDetector(DetectorBackend):
                 tall,
                 self._motion if self.live else None,
                 self.backend.shape_step,
+                follow=self.sparse,
             )
         self._t_pre = time.perf_counter()
         if isinstance(plan, PackedPlan):
@@ -219,8 +220,8 @@ class ZoomDetector(DetectorBackend):
         return dets
 
     def follow(self, tracked: Detections, t: float) -> None:
-        """Live: the tracked players (with ids) of the frame at media time `t`, for the crops' motion."""
-        if self._crops is not None and self.live:
+        """Frames far apart: the tracked players (with ids) of the frame at media time `t`, for the crops' motion."""
+        if self._crops is not None and self.sparse:
             self._crops.follow(tracked, t)
 
     def _observe(self, size, dets: Detections) -> None:

@@ -101,6 +101,9 @@ class DetectorBackend(ABC):
     # (vision/zoom.py) uses them.
     timed: bool = False  # True: `preprocess(image, t)` takes the frame's media time too
     live: bool = False  # set by the pipeline: the source is a live camera (or a paced file)
+    # Set by the pipeline: frames >= 0.1 s apart (live, or a file that sparse): players move further
+    # between two than a box's own width, so what plans from the last frame follows them.
+    sparse: bool = False
     # True: live, decode each frame on the detect thread before planning the next (it plans from it).
     plans_from_last_frame: bool = False
 
