@@ -204,6 +204,12 @@ def measure_paced(config, source, *, frames: int | None = None, calibration=None
     lags = np.array([r[2] for r in results])
     out["lag_s"] = {"median": float(np.median(lags)), "p90": float(np.percentile(lags, 90)), "max": float(lags.max())}
     out["position_hz"] = position_rates([(r[1], r[3]) for r in results])
+    ident = np.asarray(result.stage_ms.get("identity", []))  # the live re-linker ([pipeline] live_relink)
+    out["identity_ms"] = (
+        {"min": float(ident.min()), "median": float(np.median(ident)), "max": float(ident.max())}
+        if ident.size
+        else None
+    )
     out["processed_hz"] = len(results) / (max(1, played) / fps)
     out["ratio"] = out["fps"] / out["raw_fps"]
     out["median_ratio"] = out["ratio"]
@@ -411,6 +417,13 @@ def format_report(r: dict) -> str:
             f">= {MIN_SPAN_S:g} s: positions a second over its span; {hz['tracks']} tracks)",
             f"{'lag_s':<22}{lag['median']:>8.2f}  median, p90 {lag['p90']:.2f}, max {lag['max']:.2f}  "
             "(result out minus the frame's due time on the paced clock)",
+            f"{'live re-link ms':<22}"
+            + (
+                "     off  ([pipeline] live_relink)"
+                if not r.get("identity_ms")
+                else f"{r['identity_ms']['median']:>8.2f}  median, min {r['identity_ms']['min']:.2f}, "
+                f"max {r['identity_ms']['max']:.2f}  (player keys across track breaks, a frame)"
+            ),
             f"{'processed FPS':<22}{r['fps']:>8.2f}  (frames processed a second, of {r['clip_fps']:g} played)",
             f"{'raw inference FPS':<22}{r['raw_fps']:>8.2f}  (detector.infer back to back after the run, "
             "one frame's batch as run)",

@@ -90,6 +90,9 @@ class ZoomConfig(_Strict):
 
 class PipelineConfig(_Strict):
     queue_size: int = Field(8, ge=1, le=256)
+    # Live cards keyed by player, not track id: a track that breaks and resumes keeps its card
+    # (edge_app/identity/live.py; its cost on the live budget: benchmarks/README.md, issue #16 item 3).
+    live_relink: bool = True
 
 
 class FeedbackConfig(_Strict):

@@ -1,7 +1,7 @@
 """A live session from a camera (or a file), run in the background for the local API and the kiosk.
 
 The pipeline runs on its own thread. Two ways to watch it, neither of which can slow it down:
-`on_frame(FrameResult, stats)` gets every frame with the running per-player totals (the kiosk
+`on_frame(FrameResult, stats)` gets every frame with the running totals per player key (the kiosk
 hands it to the UI thread through a signal and draws only the latest), and `publish` gets
 throttled metrics (positions, causal speeds, totals) that the API streams. The UI and the API
 only watch.
@@ -75,9 +75,11 @@ class LiveSession:
         return self.session_id
 
     def _on_result(self, r: FrameResult) -> None:
-        self.stats.update_all(r.live)
-        # Only the players in this frame: a long session has seen hundreds of track ids.
-        totals = self.stats.snapshot(r.tracked.tracker_id.tolist() if r.tracked.tracker_id is not None else ())
+        # Totals by player key: a track that breaks and resumes keeps its card (FrameResult.players).
+        self.stats.update_all({r.key(tid): s for tid, s in r.live.items()})
+        ids = r.tracked.tracker_id.tolist() if r.tracked.tracker_id is not None else []
+        # Only the players in this frame: a long session has seen hundreds of players.
+        totals = self.stats.snapshot([r.key(tid) for tid in ids])
         if self.on_frame is not None:
             self.on_frame(r, totals)
         now = time.monotonic()
@@ -85,15 +87,16 @@ class LiveSession:
             return
         self._last = now
         players = []
-        for i, tid in enumerate(r.tracked.tracker_id.tolist() if r.tracked.tracker_id is not None else []):
+        for i, tid in enumerate(ids):
             live = r.live.get(tid)
             players.append(
                 {
+                    "player": r.key(tid),
                     "track_id": tid,
                     "box": [round(float(v), 1) for v in r.tracked.xyxy[i]],
                     "speed": None if live is None else round(live.speed, 2),
                     "xy": None if live is None else [round(v, 2) for v in live.xy],
-                    "totals": totals.get(tid),
+                    "totals": totals.get(r.key(tid)),
                 }
             )
         self.publish(

@@ -24,6 +24,7 @@ from edge_app.capture import Frame, VideoSource, open_source
 from edge_app.config import AppConfig
 from edge_app.errors import AxolotlError
 from edge_app.identity import appearance_samples
+from edge_app.identity.live import LiveIdentity
 from edge_app.positions.ground import pitch_points
 from edge_app.vision.detections import PERSON, Detections
 from edge_app.vision.detectors import create_detector
@@ -50,6 +51,12 @@ class FrameResult:
     poses: list  # PoseSample per player that got a pose this frame
     timings_ms: dict[str, float]
     live: dict = field(default_factory=dict)  # track id -> LiveSample (causal speed, m/s) when calibrated
+    # person track id -> player key: "P<n>" kept across track breaks ([pipeline] live_relink), else "#<id>"
+    players: dict[int, str] = field(default_factory=dict)
+
+    def key(self, track_id) -> str:
+        """The player key of a track of this frame (its own "#<id>" when the mapping has none)."""
+        return self.players.get(int(track_id)) or f"#{int(track_id)}"
 
 
 @dataclass(frozen=True)
@@ -200,6 +207,19 @@ class Pipeline:
                 out[tid] = sample
         return out
 
+    def _live_players(self, relink: LiveIdentity | None, frame, tracked: Detections, appearance) -> dict[int, str]:
+        """Each person track's player key: the re-linker's (a track back after a break keeps its key), or "#<id>"."""
+        if tracked.tracker_id is None or not len(tracked):
+            return {}
+        person = tracked.class_id == PERSON
+        ids, boxes = tracked.tracker_id[person], tracked.xyxy[person]
+        if relink is None:
+            return {int(t): f"#{int(t)}" for t in ids}
+        if appearance is None and not all(relink.known(t) for t in ids):
+            appearance = appearance_samples(frame.image, tracked)  # a new track's colour, for its re-link
+        xy = pitch_points(boxes, self.calibration) if self.calibration is not None else None
+        return relink.update(frame.pts_s, ids, boxes, xy, appearance)
+
     def run(self, source, *, max_frames: int | None = None, progress: bool = False) -> RunResult:
         """Process a source (a spec for `open_source`, or an opened `VideoSource`) to its end."""
         self._stop.clear()
@@ -228,6 +248,8 @@ class Pipeline:
         self.session_id = session_id
         result = RunResult(session_id, "running", 0, 0.0, self.detector.info.providers)
         live_filters: dict = {}
+        # Whoever watches (the kiosk, the API) sees players, not track ids (edge_app/identity/live.py).
+        relink = LiveIdentity() if self.on_result is not None and cfg.pipeline.live_relink else None
         photos = TrackPhotos()  # each track's best crop, for the Players screen and the phone
         last_pts = None
         last_pose = -np.inf  # media time of the last live pose run
@@ -285,11 +307,11 @@ class Pipeline:
                     photos.update(frame.image, tracked, frame.index, frame.pts_s) if self.store is not None else []
                 )
                 tp = time.perf_counter()
+                # Torso colours for the after-session stitching pass (and the live re-links): every 5th frame is plenty.
+                appearance = None
+                if (self.store is not None or relink is not None) and frame.index % APPEARANCE_EVERY == 0:
+                    appearance = appearance_samples(frame.image, tracked)
                 if self.store is not None:
-                    # Torso colours for the after-session stitching pass: every 5th frame is plenty.
-                    appearance = (
-                        appearance_samples(frame.image, tracked) if frame.index % APPEARANCE_EVERY == 0 else None
-                    )
                     self.store.add_frame(
                         session_id, frame.index, frame.pts_s, tracked, poses, appearance=appearance, photos=new_photos
                     )
@@ -301,10 +323,17 @@ class Pipeline:
                     result.stage_ms[stage].append(ms)
                 if tracked.tracker_id is not None:
                     result.track_ids.update(int(t) for t in tracked.tracker_id)
+                players = {}
+                if self.on_result is not None:
+                    ti = time.perf_counter()
+                    players = self._live_players(relink, frame, tracked, appearance)
+                    if relink is not None:
+                        timings["identity"] = (time.perf_counter() - ti) * 1e3
+                        result.stage_ms["identity"].append(timings["identity"])
                 live = self._live_speeds(live_filters, tracked, frame.pts_s, fps) if self.on_result is not None else {}
                 result.frames += 1
                 if self.on_result is not None:
-                    self.on_result(FrameResult(frame, tracked, poses, timings, live))
+                    self.on_result(FrameResult(frame, tracked, poses, timings, live, players))
                 if bar is not None:
                     bar.update(1)
                 if max_frames is not None and result.frames >= max_frames:

@@ -184,6 +184,10 @@ def test_live_session_in_the_background_publishes_metrics_and_stores_a_summary(t
     sid = live.stop()
     assert live.error is None and sid and not live.running
     assert published and all({"t", "frame", "players"} <= set(m) for m in published)
+    # each player under their live key (kept across track breaks), with the track id as before
+    assert all(
+        {"player", "track_id"} <= set(p) and p["player"].startswith("P") for m in published for p in m["players"]
+    )
     # running totals ride along: walkers cover some metres, at walking work rates (< 150 m/min)
     totals = [p["totals"] for m in published for p in m["players"] if p["totals"]]
     assert totals and max(t["distance"] for t in totals) > 0.5

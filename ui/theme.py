@@ -32,7 +32,10 @@ TRACK_COLORS = (
 )
 
 
-def track_color(track_id: int) -> str:
+def track_color(track_id) -> str:
+    """A track's (or a player key's, "P3", "#12": by its number) colour."""
+    if isinstance(track_id, str):
+        track_id = int("".join(c for c in track_id if c.isdigit()) or 0)
     return TRACK_COLORS[int(track_id) % len(TRACK_COLORS)]
 
 

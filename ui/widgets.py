@@ -75,8 +75,11 @@ def bgr_to_qimage(image: np.ndarray) -> QImage:
     return QImage(image.data, w, h, image.strides[0], QImage.Format.Format_BGR888).copy()  # own the pixels
 
 
-def player_label(track_id: int, names: dict) -> str:
-    return names.get(int(track_id)) or f"#{int(track_id)}"
+def player_label(key, names: dict) -> str:
+    """The coach's name for a player key ("P3"; or a track id, "#12"), else the key."""
+    if not isinstance(key, str):
+        key = f"#{int(key)}"
+    return names.get(key) or key
 
 
 class ImageView(QWidget):
@@ -145,7 +148,8 @@ class VideoView(ImageView):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.tracked = None
-        self.names: dict[int, str] = {}
+        self.names: dict[str, str] = {}  # player key -> the coach's name
+        self.keys: dict[int, str] = {}  # track id -> player key, this frame
         self.speeds: dict[int, float] = {}
         self.trails: dict[int, deque] = {}
         self.seen: dict[int, int] = {}  # track id -> last frame index it was in the picture
@@ -155,10 +159,12 @@ class VideoView(ImageView):
     def placeholder(self) -> str:
         return "Press START to begin a session"
 
-    def show_result(self, result, names: dict[int, str]) -> None:
+    def show_result(self, result, names: dict[str, str]) -> None:
         self.frame_index = result.frame.index
         self.names = names
         self.tracked = result.tracked
+        ids = [] if result.tracked.tracker_id is None else result.tracked.tracker_id.tolist()
+        self.keys = {int(t): result.key(t) for t in ids}
         self.speeds = {tid: s.speed for tid, s in result.live.items()}
         if result.tracked.tracker_id is not None:
             person = result.tracked.class_id == PERSON
@@ -175,7 +181,7 @@ class VideoView(ImageView):
         self.set_image(result.frame.image)
 
     def clear(self) -> None:
-        self.tracked, self.trails, self.seen, self.poses, self.speeds = None, {}, {}, {}, {}
+        self.tracked, self.trails, self.seen, self.poses, self.speeds, self.keys = None, {}, {}, {}, {}, {}
         self.set_image(None)
 
     def track_at(self, x: float, y: float) -> int | None:
@@ -197,7 +203,7 @@ class VideoView(ImageView):
         live_ids = set(int(v) for v in t.tracker_id)
         for tid, pts in self.trails.items():
             if tid in live_ids and len(pts) > 1:
-                p.setPen(QPen(QColor(track_color(tid)), max(2.0, 3 * s)))
+                p.setPen(QPen(QColor(track_color(self.keys.get(tid, tid))), max(2.0, 3 * s)))
                 p.drawPolyline([self.to_widget(x, y) for x, y in pts])
         font = QFont(p.font())
         font.setPixelSize(max(14, round(self.height() / 34)))
@@ -205,7 +211,8 @@ class VideoView(ImageView):
         p.setFont(font)
         for i, tid in enumerate(t.tracker_id.tolist()):
             x0, y0, x1, y1 = (float(v) for v in t.xyxy[i])
-            color = QColor(track_color(tid) if t.class_id[i] == PERSON else COLORS["fg"])
+            key = self.keys.get(tid, f"#{tid}")
+            color = QColor(track_color(key) if t.class_id[i] == PERSON else COLORS["fg"])
             p.setPen(QPen(color, max(2.0, 3 * s)))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(QRectF(self.to_widget(x0, y0), self.to_widget(x1, y1)))
@@ -218,7 +225,7 @@ class VideoView(ImageView):
                 for a, b in SKELETON:
                     if lm[a, 3] > 0.5 and lm[b, 3] > 0.5:
                         p.drawLine(self.to_widget(lm[a, 0], lm[a, 1]), self.to_widget(lm[b, 0], lm[b, 1]))
-            text = player_label(tid, self.names)
+            text = player_label(key, self.names)
             if tid in self.speeds:
                 text += f"  {self.speeds[tid] * KMH:.0f} km/h"
             top_left = self.to_widget(x0, y0)
@@ -237,9 +244,9 @@ class VideoView(ImageView):
 class PlayerTile(QFrame):
     """One player's live figures: name, distance, speed, sprints and a load bar."""
 
-    def __init__(self, track_id: int, parent=None):
+    def __init__(self, key, parent=None):
         super().__init__(parent)
-        self.track_id = track_id
+        self.key = key  # the player key (FrameResult.key)
         self.last_seen = 0.0  # video time (s) the player was last in the picture
         self.setObjectName("tile")
         grid = QGridLayout(self)
@@ -255,7 +262,7 @@ class PlayerTile(QFrame):
 
     def show_totals(self, name: str, totals: dict | None) -> None:
         self.name.setText(name)
-        color = track_color(self.track_id)
+        color = track_color(self.key)
         self.setStyleSheet(f"QFrame#tile {{ border-color: {color}; }}")
         if totals is None:
             self.figures.setText("no metres yet (calibrate the pitch)")
@@ -271,14 +278,16 @@ class PlayerTile(QFrame):
 class NameDialog(QDialog):
     """Name a player: tap a roster name (no typing in gloves) or type one."""
 
-    chosen = Signal(int, str)
+    chosen = Signal(object, str)  # who (as given), name
 
-    def __init__(self, track_id: int, roster: list[str], current: str | None = None, parent=None):
+    def __init__(self, who, roster: list[str], current: str | None = None, parent=None):
+        """`who`: a track id, or a live player key ("P3")."""
         super().__init__(parent)
-        self.track_id = track_id
-        self.setWindowTitle(f"Name player #{track_id}")
+        self.who = who
+        shown = who if isinstance(who, str) else f"#{who}"
+        self.setWindowTitle(f"Name player {shown}")
         lay = QVBoxLayout(self)
-        lay.addWidget(label(f"Who is #{track_id}?", "title"))
+        lay.addWidget(label(f"Who is {shown}?", "title"))
         grid = QGridLayout()
         self.roster_buttons = []
         for i, name in enumerate(roster):
@@ -298,5 +307,5 @@ class NameDialog(QDialog):
     def pick(self, name: str) -> None:
         name = name.strip()
         if name:
-            self.chosen.emit(self.track_id, name)
+            self.chosen.emit(self.who, name)
             self.accept()

@@ -1,7 +1,7 @@
 """Running per-player totals for the live screen and the live API: distance, speed, sprints, load.
 
-Fed the causal `LiveSample`s the pipeline already computes (`FrameResult.live`), one track at
-a time. The after-session summary recomputes everything zero-phase from the stored
+Fed the causal `LiveSample`s the pipeline already computes (`FrameResult.live`), one player at
+a time: keyed by the player key live (a track that breaks and resumes keeps its totals), or a track id. The after-session summary recomputes everything zero-phase from the stored
 positions; these figures are the coach's running view, close to it but not the record.
 """
 
@@ -33,14 +33,15 @@ class _Track:
 
 
 class LiveStats:
-    """`update(track_id, sample)` per frame, `snapshot()` for the display. Speeds in m/s, distance in m."""
+    """`update(key, sample)` per frame (a player key or a track id), `snapshot()` for the display. Speeds in
+    m/s, distance in m."""
 
     def __init__(self, profile: str | Profile = "adult"):
         th = get_profile(profile).thresholds()
         self.entry, self.exit, self.min_sprint_s = th.sprint_entry, th.sprint_exit, th.sprint_min_duration
-        self.tracks: dict[int, _Track] = {}
+        self.tracks: dict = {}  # player key (or track id) -> totals
 
-    def update(self, track_id: int, s: LiveSample) -> None:
+    def update(self, track_id, s: LiveSample) -> None:
         tr = self.tracks.get(track_id)
         if tr is None:
             self.tracks[track_id] = _Track(s.t, s.t, s.xy, speed=s.speed)
@@ -63,10 +64,10 @@ class LiveStats:
 
     def update_all(self, live: dict) -> None:
         for tid, sample in live.items():
-            self.update(int(tid), sample)
+            self.update(tid if isinstance(tid, str) else int(tid), sample)
 
-    def snapshot(self, track_ids=None) -> dict[int, dict]:
-        """Totals of these tracks (default: every track seen); unknown ids are left out."""
+    def snapshot(self, track_ids=None) -> dict:
+        """Totals of these players (default: every one seen); unknown keys are left out."""
         ids = self.tracks if track_ids is None else [t for t in track_ids if t in self.tracks]
         out = {}
         for tid in ids:

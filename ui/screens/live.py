@@ -27,11 +27,11 @@ class LiveScreen(QWidget):
         self.bridge = FrameBridge()
         self.bridge.ready.connect(self._draw_latest)
         self.ended.connect(self._on_ended)
-        self.names: dict[int, str] = {}
-        self.tiles: dict[int, PlayerTile] = {}
+        self.names: dict[str, str] = {}  # player key -> the coach's name (stays with the key across breaks)
+        self.tiles: dict[str, PlayerTile] = {}  # player key -> its tile
         self.arrivals: deque = deque(maxlen=30)
         self.name_dialog: NameDialog | None = None
-        self.unsaved: dict[int, str] = {}
+        self.unsaved: dict[str, tuple[int, str]] = {}  # player key -> (the track named, name)
         self.last_save = 0.0
         self.frames_drawn = 0
 
@@ -177,21 +177,23 @@ class LiveScreen(QWidget):
             self._save_names()
 
     def _update_tiles(self, result, totals: dict) -> None:
-        """A tile per player in the picture; a player gone for TILE_KEEP_S (left, or re-found under a
-        new id) loses their tile, so a long session's panel stays the squad on the pitch."""
+        """A tile per player in the picture, by player key (a track that breaks and resumes keeps its tile);
+        a player gone for TILE_KEEP_S (left, or re-found under a new key) loses their tile, so a long
+        session's panel stays the squad on the pitch."""
         t = result.frame.pts_s
         tracked = result.tracked
         ids = [] if tracked.tracker_id is None else [int(i) for i in tracked.tracker_id[tracked.class_id == PERSON]]
-        for tid in ids:
-            tile = self.tiles.get(tid)
+        keys = [result.key(tid) for tid in ids]
+        for key in keys:
+            tile = self.tiles.get(key)
             if tile is None:
-                tile = self.tiles[tid] = PlayerTile(tid)
+                tile = self.tiles[key] = PlayerTile(key)
             tile.last_seen = t
-            tile.show_totals(player_label(tid, self.names), totals.get(tid))
-        gone = [tid for tid, tile in self.tiles.items() if t - tile.last_seen > TILE_KEEP_S]
-        for tid in gone:
-            self.tiles.pop(tid).deleteLater()
-        if gone or any(self.tile_grid.indexOf(self.tiles[tid]) < 0 for tid in ids):
+            tile.show_totals(player_label(key, self.names), totals.get(key))
+        gone = [key for key, tile in self.tiles.items() if t - tile.last_seen > TILE_KEEP_S]
+        for key in gone:
+            self.tiles.pop(key).deleteLater()
+        if gone or any(self.tile_grid.indexOf(self.tiles[key]) < 0 for key in keys):
             cols = 2 if self.width() >= 1600 else 1
             for n, tile in enumerate(self.tiles.values()):
                 self.tile_grid.addWidget(tile, n // cols, n % cols)  # re-adding moves a tile: no holes
@@ -201,16 +203,21 @@ class LiveScreen(QWidget):
         tid = self.video.track_at(x, y)
         if tid is None:
             return
-        self.name_dialog = NameDialog(tid, self.kiosk.config.session.roster, self.names.get(tid), self)
-        self.name_dialog.chosen.connect(self.name_track)
+        key = self.video.keys.get(tid, f"#{tid}")
+        self.name_dialog = NameDialog(key, self.kiosk.config.session.roster, self.names.get(key), self)
+        self.name_dialog.chosen.connect(lambda k, name: self.name_track(k, name, tid))
         self.name_dialog.open()
 
-    def name_track(self, track_id: int, name: str) -> None:
-        """Name a live track: shown at once, stored with the session (named tracks survive the stitching)."""
-        self.names[track_id] = name
-        self.unsaved[track_id] = name
-        if track_id in self.tiles:
-            self.tiles[track_id].name.setText(name)
+    def name_track(self, key: str, name: str, track_id: int | None = None) -> None:
+        """Name a live player: shown at once under their key (kept across track breaks), and stored with
+        the session on the track tapped (named tracks survive the stitching)."""
+        self.names[key] = name
+        if track_id is None:
+            track_id = next((t for t, k in self.video.keys.items() if k == key), None)
+        if track_id is not None:
+            self.unsaved[key] = (track_id, name)
+        if key in self.tiles:
+            self.tiles[key].name.setText(name)
         self.video.update()
         self._save_names()
 
@@ -222,12 +229,12 @@ class LiveScreen(QWidget):
         if sid is None:
             return False
         saved = False
-        for tid, name in list(self.unsaved.items()):
+        for key, (tid, name) in list(self.unsaved.items()):
             try:
                 self.kiosk.store.name_player(sid, tid, name)
             except AxolotlError:
                 continue
-            del self.unsaved[tid]
+            del self.unsaved[key]
             saved = True
         self.last_save = time.monotonic()
         return saved

@@ -221,7 +221,7 @@ class PlayersScreen(QWidget):
         p = sel[0]
         self.name_dialog = NameDialog(p["track_ids"][0], self.kiosk.config.session.roster, p["name"], self)
         self.name_dialog.chosen.connect(
-            lambda _tid, name: self._edit(
+            lambda _who, name: self._edit(
                 f"named {name}", lambda sid: self.kiosk.store.name_player(sid, p["player"], name)
             )
         )
