@@ -23,7 +23,7 @@ import numpy as np
 from edge_app.capture import Frame, VideoSource, open_source
 from edge_app.config import AppConfig
 from edge_app.errors import AxolotlError
-from edge_app.identity import appearance_samples
+from edge_app.identity import appearance_samples, torso_colours
 from edge_app.identity.live import LiveIdentity
 from edge_app.positions.ground import pitch_points
 from edge_app.vision.detections import PERSON, Detections
@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 STAGES = ("decode", "preprocess", "inference", "nms", "tracking", "pose", "photos", "store")
 _END = object()
 SPARSE_FPS = 10.0  # at most this many frames a second, tracking and crops work as live (see `run`)
-APPEARANCE_EVERY = 5  # frames between torso-colour samples of each player
+APPEARANCE_EVERY_S = 0.2  # media time between torso-colour samples of each player (every 5th frame at 25 fps)
+TRACK_COLOUR_GATE = 0.5  # sparse frames: no track-box match across this colour distance (two kits: 0.6+)
 LIVE_POSE_LAG_S = 0.5  # live: no pose on a frame whose boxes come out later than this after it was taken
 # Live, pose at most this often: on 2 cores its time is taken from the detector. Run on every processed
 # frame of the mast (its near players are over pose's 80 px) it took 75 ms p50 a frame, ~0.4 of a core at
@@ -235,6 +236,7 @@ class Pipeline:
         sparse = source.is_live or fps <= SPARSE_FPS
         self.detector.sparse = sparse
         tracker = ByteTrack(frame_rate=round(fps), **cfg.tracker.model_dump())
+        tracker.colour_gate = TRACK_COLOUR_GATE if sparse else None
         session_id = None
         if self.store is not None:
             session_id = self.store.start_session(
@@ -253,6 +255,7 @@ class Pipeline:
         photos = TrackPhotos()  # each track's best crop, for the Players screen and the phone
         last_pts = None
         last_pose = -np.inf  # media time of the last live pose run
+        next_appearance = -np.inf  # media time of the next torso-colour sample
         detections_q: queue.Queue = queue.Queue(maxsize=2)
         errors: list = []
         worker = threading.Thread(
@@ -285,7 +288,8 @@ class Pipeline:
                     tracker.iou_buffer = live_iou_buffer(dt)
                     tracker.steps = max(1.0, dt * 30)
                     last_pts = frame.pts_s
-                tracked = tracker.update(detections)
+                # Sparse frames: two players who cross between two frames swap ids unless their colours tell.
+                tracked = tracker.update(detections, torso_colours(frame.image, detections) if sparse else None)
                 if sparse:  # the zoom's crops follow the tracked players
                     self.detector.follow(tracked, frame.pts_s)
                 t1 = time.perf_counter()
@@ -307,10 +311,11 @@ class Pipeline:
                     photos.update(frame.image, tracked, frame.index, frame.pts_s) if self.store is not None else []
                 )
                 tp = time.perf_counter()
-                # Torso colours for the after-session stitching pass (and the live re-links): every 5th frame is plenty.
+                # Torso colours for the after-session stitching pass (and the live re-links): 5 a second is plenty.
                 appearance = None
-                if (self.store is not None or relink is not None) and frame.index % APPEARANCE_EVERY == 0:
+                if (self.store is not None or relink is not None) and frame.pts_s >= next_appearance:
                     appearance = appearance_samples(frame.image, tracked)
+                    next_appearance = frame.pts_s + APPEARANCE_EVERY_S - 1e-3
                 if self.store is not None:
                     self.store.add_frame(
                         session_id, frame.index, frame.pts_s, tracked, poses, appearance=appearance, photos=new_photos

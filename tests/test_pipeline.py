@@ -211,9 +211,9 @@ def test_the_tracker_gets_every_box_down_to_the_configured_low_threshold(low, mo
             super().__init__(**kw)
             trackers.append(self)
 
-        def update(self, detections):
+        def update(self, detections, colours=None):
             received.append(detections.confidence.copy())
-            return super().update(detections)
+            return super().update(detections, colours)
 
     monkeypatch.setattr(pipeline_module, "ByteTrack", SpyTrack)
     # 320: the sample clip's first frames give boxes from 0.05 to 0.33 there

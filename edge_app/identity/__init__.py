@@ -14,6 +14,7 @@ from edge_app.identity.appearance import (
     histogram_distance,
     mean_histogram,
     torso_box,
+    torso_colours,
     torso_histogram,
 )
 from edge_app.identity.assign import assign, assign_session, roster_roles
@@ -33,6 +34,7 @@ __all__ = [
     "Roster",
     "RosterPlayer",
     "appearance_samples",
+    "torso_colours",
     "assign",
     "assign_session",
     "colour_histogram",

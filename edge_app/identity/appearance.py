@@ -88,21 +88,17 @@ def mean_histogram(hists: Iterable[np.ndarray]) -> np.ndarray | None:
     return m / s if s > 0 else None
 
 
-def appearance_samples(
-    frame_bgr: np.ndarray, tracked, *, min_height: float = 24.0, max_overlap: float = 0.3, class_id: int = 0
-) -> dict[int, np.ndarray]:
-    """Torso histograms of the tracked people in a frame, for `SessionStore.add_frame(..., appearance=)`.
-
-    Skips boxes under `min_height` px and boxes whose torso overlaps another box by more than
-    `max_overlap` of its area (an occluded torso would mix two players' colours).
-    """
-    out: dict[int, np.ndarray] = {}
-    n = len(tracked)
-    if not n or tracked.tracker_id is None:
-        return out
-    xyxy = np.asarray(tracked.xyxy, np.float32)
+def _clear_torso_histograms(
+    frame_bgr: np.ndarray, boxes, *, min_height: float, max_overlap: float, class_id: int
+) -> list[np.ndarray | None]:
+    """Per detection its torso histogram, or None: not a person, under `min_height` px, or its torso
+    overlapping another box by more than `max_overlap` of its area (an occluded torso would mix two
+    players' colours)."""
+    n = len(boxes)
+    xyxy = np.asarray(boxes.xyxy, np.float32)
+    out: list[np.ndarray | None] = [None] * n
     for i in range(n):
-        if tracked.class_id[i] != class_id or xyxy[i, 3] - xyxy[i, 1] < min_height:
+        if boxes.class_id[i] != class_id or xyxy[i, 3] - xyxy[i, 1] < min_height:
             continue
         roi = torso_box(xyxy[i], frame_bgr.shape)
         if roi is None:
@@ -113,7 +109,32 @@ def appearance_samples(
             iy = np.clip(np.minimum(others[:, 3], roi[3]) - np.maximum(others[:, 1], roi[1]), 0, None)
             if (ix * iy).max() > max_overlap * (roi[2] - roi[0]) * (roi[3] - roi[1]):
                 continue
-        hist = torso_histogram(frame_bgr, xyxy[i])
-        if hist is not None:
-            out[int(tracked.tracker_id[i])] = hist
+        out[i] = torso_histogram(frame_bgr, xyxy[i])
+    return out
+
+
+def appearance_samples(
+    frame_bgr: np.ndarray, tracked, *, min_height: float = 24.0, max_overlap: float = 0.3, class_id: int = 0
+) -> dict[int, np.ndarray]:
+    """Torso histograms of the tracked people in a frame, for `SessionStore.add_frame(..., appearance=)`.
+
+    Skips boxes under `min_height` px and boxes whose torso overlaps another box by more than
+    `max_overlap` of its area (an occluded torso would mix two players' colours).
+    """
+    if not len(tracked) or tracked.tracker_id is None:
+        return {}
+    hists = _clear_torso_histograms(
+        frame_bgr, tracked, min_height=min_height, max_overlap=max_overlap, class_id=class_id
+    )
+    return {int(t): h for t, h in zip(tracked.tracker_id.tolist(), hists) if h is not None}
+
+
+def torso_colours(frame_bgr: np.ndarray, detections, *, min_height: float = 24.0, max_overlap: float = 0.3):
+    """(len(detections), HIST_SIZE) float32: each detection's clear torso histogram (as
+    `appearance_samples`), a row of nan where there is none: the tracker's colour gate."""
+    out = np.full((len(detections), HIST_SIZE), np.nan, np.float32)
+    hists = _clear_torso_histograms(frame_bgr, detections, min_height=min_height, max_overlap=max_overlap, class_id=0)
+    for i, h in enumerate(hists):
+        if h is not None:
+            out[i] = h
     return out

@@ -29,6 +29,13 @@ def buffered(tlbr: np.ndarray, b: float) -> np.ndarray:
     return np.concatenate([tlbr[:, :2] - b * wh, tlbr[:, 2:] + b * wh], axis=1)
 
 
+def colour_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise Bhattacharyya distance (len(a), len(b)) of L1-normalised histograms (OpenCV's
+    HISTCMP_BHATTACHARYYA for them: sqrt(1 - sum sqrt(a b))); nan where a row is nan (unknown)."""
+    bc = np.sqrt(np.maximum(a, 0)) @ np.sqrt(np.maximum(b, 0)).T
+    return np.sqrt(np.clip(1.0 - bc, 0.0, 1.0))
+
+
 def fused_cost(overlap: np.ndarray, score: np.ndarray) -> np.ndarray:
     """1 - IoU × the detection's score (supervision's fuse_score), with its rounding: it fuses the
     similarity 1 - (1 - IoU) of its IoU cost matrix."""

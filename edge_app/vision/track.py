@@ -48,7 +48,7 @@ import numpy as np
 
 from edge_app.vision.detections import Detections
 from edge_app.vision.kalman import NCOL, correct, covariances, initiate, predict, tlbr
-from edge_app.vision.matching import assign, buffered, fused_cost, iou, unmatched
+from edge_app.vision.matching import assign, buffered, colour_distance, fused_cost, iou, unmatched
 
 # Track states (supervision's TrackState values).
 TRACKED, LOST, REMOVED = 1, 2, 3
@@ -140,6 +140,11 @@ class ByteTrack:
         # Reference frames (1/30 s) per step: the Kalman noise is ByteTrack's per 30 fps frame; with
         # frames far apart a player's velocity per step is that many times larger (set with the buffer).
         self.steps = 1.0
+        # Torso colours (optional, `update(..., colours=)`): a track and a box further apart than this
+        # (Bhattacharyya) are not matched: the tracker no longer jumps from one kit to the other when two
+        # players cross between two sparse frames. None, the default, is ByteTrack's own.
+        self.colour_gate: float | None = None
+        self._col: np.ndarray | None = None  # (cap, bins) each track's colour (a running mean), nan unknown
         self._allocate(64)
         self.reset()
 
@@ -164,6 +169,10 @@ class ByteTrack:
             if old:
                 arr[:old] = getattr(self, name)
             setattr(self, name, arr)
+        if getattr(self, "_col", None) is not None:
+            col = np.full((cap, self._col.shape[1]), np.nan, np.float32)
+            col[:old] = self._col
+            self._col = col
         self._cap = cap
 
     def reset(self) -> None:
@@ -202,9 +211,13 @@ class ByteTrack:
 
     # ------------------------------------------------------------------ update, step by step
 
-    def update(self, detections: Detections) -> Detections:
+    def update(self, detections: Detections, colours: np.ndarray | None = None) -> Detections:
         """Track one frame. Returns the rows of `detections` that belong to confirmed tracks
-        tracked in this frame (in input order), with `tracker_id` set; other arrays follow."""
+        tracked in this frame (in input order), with `tracker_id` set; other arrays follow.
+        `colours`: (len(detections), bins) torso histograms, rows of nan where unknown (used with
+        `colour_gate`)."""
+        if self.colour_gate is None:
+            colours = None
         self.frame_id += 1
         conf = detections.confidence
         boxes, xyah = _measurements(detections.xyxy)
@@ -217,6 +230,8 @@ class ByteTrack:
         unconfirmed = tracked[~act]
         pool = np.concatenate([tracked[act], lost])
         overlap = self._predict_and_overlap(pool, len(pool) - len(lost), unconfirmed, boxes)
+        if colours is not None and overlap is not None:
+            self._gate_colours(np.concatenate([pool, unconfirmed]), colours, overlap)
 
         matches = _Matches()
         left, newly_lost = self._match_pool(matches, pool, overlap, conf, hi, lo)
@@ -235,7 +250,29 @@ class ByteTrack:
             self._alive[lost_new] = True
         self._tracked = tracked_new
         self._lost = lost_new
+        if colours is not None:
+            self._remember_colours(tracked_new[self._frame[tracked_new] == self.frame_id], colours)
         return self._output(detections, tracked_new)
+
+    def _gate_colours(self, slots: np.ndarray, colours: np.ndarray, overlap: np.ndarray) -> None:
+        """No overlap (so no match) where a track's colour and a box's differ by more than the gate;
+        unknown on either side gates nothing."""
+        if self._col is None or not len(slots):
+            return
+        d = colour_distance(self._col[slots], colours)
+        overlap[d > self.colour_gate] = 0.0  # nan compares False
+
+    def _remember_colours(self, slots: np.ndarray, colours: np.ndarray) -> None:
+        """Each matched (or new) track's colour: a running mean of its boxes' (0.9 old, BoT-SORT's
+        feature smoothing); a new track takes its box's."""
+        if self._col is None:
+            self._col = np.full((self._cap, colours.shape[1]), np.nan, np.float32)
+        c = colours[self._det[slots]]
+        known = ~np.isnan(c[:, 0])
+        slots, c = slots[known], c[known]
+        old = self._col[slots]
+        fresh = np.isnan(old[:, 0]) | (self._start[slots] == self.frame_id)
+        self._col[slots] = np.where(fresh[:, None], c, 0.9 * old + 0.1 * c)
 
     def _predict_and_overlap(
         self, pool: np.ndarray, n_act: int, unconfirmed: np.ndarray, boxes: np.ndarray
