@@ -8,6 +8,7 @@ from edge_app.errors import AxolotlError
 
 
 def cmd_serve(args) -> int:
+    from edge_app import player_edits
     from edge_app.config import data_dir, load_config
     from edge_app.live import LiveSession
     from sync.api import LiveBroadcaster, run_serve
@@ -36,6 +37,8 @@ def cmd_serve(args) -> int:
         on_live_start=on_live_start,
         on_live_stop=on_live_stop,
         live_metrics=broadcaster.subscribe,
+        questions=player_edits.questions,  # sync may not import the edits: handed in
+        on_answer=player_edits.answer,
     )
     return 0
 

@@ -72,7 +72,8 @@ def _need_id(args) -> str:
 
 
 def cmd_players(args) -> int:
-    """The coach's corrections: name a player, merge tracks, split a track; each re-summarises."""
+    """The coach's corrections: name a player, merge tracks, split a track, mark one not a player (or a
+    player again); each re-summarises."""
     from edge_app import player_edits
 
     store = open_store(args)
@@ -90,11 +91,24 @@ def cmd_players(args) -> int:
             if len(args.values) != 2:
                 raise AxolotlError("usage: players ID split TRACK FRAME (the later part gets a new track id)")
             player_edits.split_track(store, sid, _int(args.values[0], "track id"), _int(args.values[1], "frame"))
-        players = store.players(sid)
+        elif args.action == "role":
+            if len(args.values) != 2 or args.values[1] not in ("player", "other"):
+                raise AxolotlError(
+                    "usage: players ID role TRACK_OR_PLAYER player|other (other: not a player, out of team totals)"
+                )
+            player_edits.set_role(store, sid, _track_or_player(args.values[0]), args.values[1])
+        players = with_roles(store.players(sid), store.get_summary(sid))
     finally:
         store.close()
     emit(args, players, players_text(players))
     return 0
+
+
+def with_roles(players: list[dict], summary: dict | None) -> list[dict]:
+    """Each player's role as the summary has it ("player" or "other": the roster's or the coach's), the
+    coach's word or "player" for one the summary leaves out (seen too little)."""
+    roles = {frozenset(p["track_ids"]): p.get("role") for p in (summary or {}).get("players", [])}
+    return [{**p, "role": roles.get(frozenset(p["track_ids"])) or p["role"] or "player"} for p in players]
 
 
 def _int(value: str, what: str) -> int:
@@ -132,10 +146,14 @@ def cmd_feedback(args) -> int:
 
 
 def add_players(sub, common) -> None:
-    pl = sub.add_parser("players", parents=[common], help="players of a session: list, name, merge, split")
+    pl = sub.add_parser("players", parents=[common], help="players of a session: list, name, merge, split, role")
     pl.add_argument("id", help="session id (or its first 8 characters)")
-    pl.add_argument("action", choices=["list", "name", "merge", "split"], nargs="?", default="list")
-    pl.add_argument("values", nargs="*", help="name: TRACK NAME; merge: TRACK TRACK...; split: TRACK FRAME")
+    pl.add_argument("action", choices=["list", "name", "merge", "split", "role"], nargs="?", default="list")
+    pl.add_argument(
+        "values",
+        nargs="*",
+        help="name: TRACK NAME; merge: TRACK TRACK...; split: TRACK FRAME; role: TRACK player|other (other: not a player)",
+    )
     pl.set_defaults(func=cmd_players)
 
 

@@ -79,7 +79,8 @@ def compare_text(a_id: str, b_id: str, rows: dict, unit: str) -> str:
 
 def players_text(players: list[dict]) -> str:
     return "\n".join(
-        f"{p['player']:<12} {p['name'] or '':<16} tracks {','.join(map(str, p['track_ids']))}" for p in players
+        f"{p['player']:<12} {p['name'] or '':<16} {p.get('role') or 'player':<6} tracks {','.join(map(str, p['track_ids']))}"
+        for p in players
     )
 
 

@@ -191,6 +191,7 @@ def summary_profile(summary: dict):
 
 PLAYER_CSV_COLUMNS = (
     "player",
+    "role",
     "track_ids",
     "units",
     "distance",
@@ -206,7 +207,8 @@ PLAYER_CSV_COLUMNS = (
 
 def write_summary(summary: dict, fmt: str, fp) -> None:
     """A summary for a spreadsheet or a club's own tools: `summary` (the JSON document, with its
-    feedback) or `players` (CSV, one row per player; speeds in units per second)."""
+    feedback) or `players` (CSV, one row per player; speeds in units per second; `role` "other": not one of
+    the squad, out of team totals)."""
     if fmt == "summary":
         json.dump(summary, fp, indent=1)
         return
@@ -216,6 +218,7 @@ def write_summary(summary: dict, fmt: str, fp) -> None:
         w.writerow(
             (
                 p["player"],
+                p.get("role", "player"),  # summaries stored before roles have none
                 " ".join(map(str, p["track_ids"])),
                 summary["units"],
                 p["distance"],

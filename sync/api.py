@@ -4,7 +4,7 @@
 `Authorization: Bearer <token>` (401 otherwise). Request bodies are capped at MAX_BODY (413), a
 validation error names the field and the problem but never echoes the input, errors never name the
 box's files (the database), and a live session starts only from an allowed source (`sync.live_sources`). Live sessions are driven through injected
-callbacks (`on_live_start`, `on_live_stop`) and live metrics come from an injected source
+callbacks (`on_live_start`, `on_live_stop`), "who is this?" too (`questions`, `on_answer`: `sync.questions`), and live metrics come from an injected source
 (`live_metrics`: a callable returning an async iterator of dicts, e.g. `LiveBroadcaster.subscribe`).
 """
 
@@ -30,6 +30,7 @@ from edge_app.store import ensure_device_id
 from sync.live_sources import RECORDINGS, LiveSources
 from sync.net import DEFAULT_PORT
 from sync.pairing import PairingRateLimited, PairingRefused, PairingStore
+from sync.questions import add_question_routes
 from sync.tls import ensure_certificate, write_private
 
 API_VERSION = "1"
@@ -194,11 +195,15 @@ def create_app(
     device_id: str | None = None,
     on_paired: Callable | None = None,
     live_sources: LiveSources | None = None,
+    questions: Callable | None = None,
+    on_answer: Callable | None = None,
 ) -> FastAPI:
     """The local API. `store_path`: the sessions database (opened on first use); `data_dir`: where
     pairing.db, sync.toml and the CA live. Callbacks may be sync or async:
     `on_live_start(LiveStart-as-dict) -> dict|str|None`, `on_live_stop() -> dict|None`,
-    `live_metrics() -> async iterator of dicts`, `on_paired(client_name)` (e.g. re-announce zeroconf).
+    `live_metrics() -> async iterator of dicts`, `on_paired(client_name)` (e.g. re-announce zeroconf),
+    `questions(store, session_id)` and `on_answer(store, session_id, track_id, who)` ("who is this?",
+    `sync.questions`; sync only: they rebuild the summary in the request's worker thread).
     `live_sources`: what a phone may start a live session from (default: no camera but the default one, and
     the videos in `<data_dir>/recordings`)."""
     data_dir = Path(data_dir).expanduser()
@@ -344,6 +349,16 @@ def create_app(
         if jpeg is None:
             raise HTTPException(404, f"session {session_id} has no photo of that player")
         return Response(jpeg, media_type="image/jpeg")
+
+    add_question_routes(
+        app,
+        sessions=sessions,
+        auth=auth,
+        public=public,
+        session_or_404=_session_or_404,
+        questions=questions,
+        on_answer=on_answer,
+    )
 
     @app.get("/roster", tags=["roster"])
     def get_roster(who: dict = Depends(auth)):
@@ -500,7 +515,7 @@ def run_serve(
     """`axolotl-edge serve`: certificate (made on first start), zeroconf advertisement, then the API over TLS.
 
     `cameras`: the sources a phone may name (besides the recordings); `callbacks`: on_live_start,
-    on_live_stop, live_metrics (see create_app)."""
+    on_live_stop, live_metrics, questions, on_answer (see create_app)."""
     import socket
     import sys
     from importlib.metadata import PackageNotFoundError

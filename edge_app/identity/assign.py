@@ -387,17 +387,22 @@ def assign(
 
 
 def roster_roles(players: Sequence[dict], frags: Sequence[Fragment], roster: Roster | None) -> list[tuple[str, str]]:
-    """(role, label) per player (`store.players` rows: track_ids, name, player): with a roster, in each
+    """(role, label) per player (`store.players` rows: track_ids, name, player, role): with a roster, in each
     kit the coach's named players and then the most seen, up to the kit's number of players, are
     "player", labelled by the coach's name, the name a kit of one gives, or "Player k" (k by first
     sighting); the rest are "other" (referee, coaches, passers-by), under their store key. Without a
-    roster every one is a player, under the coach's name or the store key."""
+    roster every one is a player, under the coach's name or the store key. The coach's own role wins:
+    'other' ("Not a player") is other under its name or key and takes no kit's place; 'player' is a
+    player even past its kit's number."""
+    coach = [p.get("role") for p in players]
     if roster is None:
-        return [("player", p["name"] or p["player"]) for p in players]
+        return [(r or "player", p["name"] or p["player"]) for r, p in zip(coach, players)]
     kits = _Kits(roster)
     by_id = {f.track_id: f for f in frags}
     info = []
     for k, p in enumerate(players):
+        if coach[k] == "other":
+            continue
         fs = [by_id[t] for t in p["track_ids"] if t in by_id]
         seen = sum(f.last_t - f.first_t for f in fs)
         first = min((f.first_t for f in fs), default=np.inf)
@@ -405,15 +410,22 @@ def roster_roles(players: Sequence[dict], frags: Sequence[Fragment], roster: Ros
     role = ["other"] * len(players)
     name = [p["name"] for p in players]
     for key in {kit for _, kit, _, _ in info}:
-        members = sorted((x for x in info if x[1] == key), key=lambda x: (players[x[0]]["name"] is None, -x[2], x[3]))
-        for k, *_ in members[: kits.target(key)]:
-            role[k] = "player"
-            if name[k] is None and key is not None:
-                name[k] = kits.names.get(key)
+        members = sorted(
+            (x for x in info if x[1] == key),
+            key=lambda x: (coach[x[0]] != "player", players[x[0]]["name"] is None, -x[2], x[3]),
+        )
+        for n, (k, *_) in enumerate(members):
+            if n < kits.target(key) or coach[k] == "player":
+                role[k] = "player"
+                if name[k] is None and key is not None and n < kits.target(key):  # a kit of one's name, once
+                    name[k] = kits.names.get(key)
     unnamed = sorted((x[3], x[0]) for x in info if role[x[0]] == "player" and name[x[0]] is None)
     for n, (_, k) in enumerate(unnamed, start=1):
         name[k] = f"Player {n}"
-    return [(r, nm if r == "player" else p["player"]) for r, nm, p in zip(role, name, players)]
+    return [
+        (r, nm if r == "player" else (p["name"] if c == "other" and p["name"] else p["player"]))
+        for r, c, nm, p in zip(role, coach, name, players)
+    ]
 
 
 def assign_session(store, session_id: str, positions, *, roster: Roster | None = None, **params) -> list[list[int]]:

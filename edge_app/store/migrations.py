@@ -45,6 +45,11 @@ Schema v5 (player photos, "Who is who" item 4):
 
 - `track_photos(session_id, track_id, frame, t, jpeg, box_height, score)`: each track's best crop
   (`vision.photos`), a small JPEG; one row per track, replaced only by a better one (UPSERT).
+
+Schema v6 (the coach's "Not a player", issue #16):
+
+- `players.role`: 'other' (the coach said not a player: kept as one row, out of team totals),
+  'player' (the coach said a player, whatever the roster's count), or NULL (the assignment decides).
 """
 
 from __future__ import annotations
@@ -245,12 +250,18 @@ def _migration_5(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migration_6(conn: sqlite3.Connection) -> None:
+    """v6: a player's role as the coach set it (NULL for every player stored before: the assignment decides)."""
+    conn.execute("ALTER TABLE players ADD COLUMN role TEXT CHECK (role IN ('player', 'other'))")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_1,
     _migration_2,
     _migration_3,
     _migration_4,
     _migration_5,
+    _migration_6,
 ]
 
 

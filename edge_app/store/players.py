@@ -3,8 +3,9 @@
 A player is a row of `players` (key "player-<id>") holding one or more tracks through
 `track_players`; each mapping row says who made it: the stitching pass ('stitch') or the coach
 ('manual'). A track without a row is a player of its own ("track-<id>"). Re-stitching replaces
-only 'stitch' rows; naming a player pins its current tracks ('manual'); merges are manual; a
-split gives the later part a new track id and forbids re-linking the two parts.
+only 'stitch' rows; naming a player pins its current tracks ('manual'), and so does the coach's role
+for it ('other': not a player); merges are manual; a split gives the later part a new track id and
+forbids re-linking the two parts.
 """
 
 from __future__ import annotations
@@ -140,6 +141,31 @@ class PlayersMixin(StoreConnection):
                 elif len(free) >= 2:
                     self._map_tracks(sid, self._new_player(sid, "stitch"), free, "stitch")
 
+    def _pin_player(self, sid: str, track_id_or_player) -> int:
+        """The player id of a key "player-<id>" or of a track's player (a player of its own made for a
+        track in none), its tracks pinned as they are now (manual): a later stitching keeps them."""
+        conn = self._conn
+        pid = _player_key(track_id_or_player)
+        if pid is not None:
+            if (
+                conn.execute("SELECT 1 FROM players WHERE session_id = ? AND player_id = ?", (sid, pid)).fetchone()
+                is None
+            ):
+                raise AxolotlError(f"session {sid[:8]} has no player-{pid}")
+        else:
+            (tid,) = self._need_tracks(sid, [track_id_or_player])
+            row = conn.execute(
+                "SELECT player_id FROM track_players WHERE session_id = ? AND track_id = ?", (sid, tid)
+            ).fetchone()
+            if row is None:
+                pid = self._new_player(sid, "manual")
+                self._map_tracks(sid, pid, [tid], "manual")
+            else:
+                pid = int(row[0])
+        conn.execute("UPDATE players SET source = 'manual' WHERE session_id = ? AND player_id = ?", (sid, pid))
+        conn.execute("UPDATE track_players SET source = 'manual' WHERE session_id = ? AND player_id = ?", (sid, pid))
+        return pid
+
     def name_player(self, session_id: str, track_id_or_player, name: str | None) -> str:
         """Name a player, given one of its tracks (int or "track-<id>") or its key "player-<id>".
 
@@ -150,37 +176,27 @@ class PlayersMixin(StoreConnection):
         self.flush()
         name = None if name is None else str(name).strip() or None
         with self._lock, self._guard("naming a player"), self._transaction():
-            conn = self._conn
-            pid = _player_key(track_id_or_player)
-            if pid is not None:
-                if (
-                    conn.execute("SELECT 1 FROM players WHERE session_id = ? AND player_id = ?", (sid, pid)).fetchone()
-                    is None
-                ):
-                    raise AxolotlError(f"session {sid[:8]} has no player-{pid}")
-            else:
-                (tid,) = self._need_tracks(sid, [track_id_or_player])
-                row = conn.execute(
-                    "SELECT player_id FROM track_players WHERE session_id = ? AND track_id = ?", (sid, tid)
-                ).fetchone()
-                if row is None:
-                    pid = self._new_player(sid, "manual")
-                    self._map_tracks(sid, pid, [tid], "manual")
-                else:
-                    pid = int(row[0])
-            conn.execute(
-                "UPDATE players SET name = ?, source = 'manual' WHERE session_id = ? AND player_id = ?",
-                (name, sid, pid),
-            )
-            conn.execute(
-                "UPDATE track_players SET source = 'manual' WHERE session_id = ? AND player_id = ?", (sid, pid)
-            )
+            pid = self._pin_player(sid, track_id_or_player)
+            self._conn.execute("UPDATE players SET name = ? WHERE session_id = ? AND player_id = ?", (name, sid, pid))
+        return f"player-{pid}"
+
+    def set_player_role(self, session_id: str, track_id_or_player, role: str | None) -> str:
+        """The coach's word on who a player is: 'other' (not a player: one row, out of team totals),
+        'player' (one of the squad, whatever the roster's count) or None (the assignment decides).
+        Pins the player's tracks, as a name does. Returns the player's key."""
+        if role not in ("player", "other", None):
+            raise AxolotlError(f"a player's role is 'player' or 'other', not {role!r}")
+        sid = self.resolve_id(session_id)
+        self.flush()
+        with self._lock, self._guard("setting a player's role"), self._transaction():
+            pid = self._pin_player(sid, track_id_or_player)
+            self._conn.execute("UPDATE players SET role = ? WHERE session_id = ? AND player_id = ?", (role, sid, pid))
         return f"player-{pid}"
 
     def merge_tracks(self, session_id: str, track_ids) -> str:
         """Make one player of these tracks (and of the players they belong to): a manual edit.
 
-        Refuses tracks seen in the same frame. Keeps the lowest player id and the first name
+        Refuses tracks seen in the same frame. Keeps the lowest player id and the first name and role
         found. Returns the player's key.
         """
         sid = self.resolve_id(session_id)
@@ -201,7 +217,7 @@ class PlayersMixin(StoreConnection):
                 }
             )
             members = set(tids)
-            name = None
+            name = role = None
             if pids:
                 pm = ",".join("?" * len(pids))
                 members |= {
@@ -219,12 +235,21 @@ class PlayersMixin(StoreConnection):
                     )
                 ]
                 name = names[0] if names else None
+                roles = [
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT role FROM players WHERE session_id = ? AND player_id IN ({pm}) AND role IS NOT NULL "
+                        f"ORDER BY player_id",
+                        (sid, *pids),
+                    )
+                ]
+                role = roles[0] if roles else None
             self._check_apart(sid, sorted(members))
             pid = pids[0] if pids else self._new_player(sid, "manual")
             self._map_tracks(sid, pid, sorted(members), "manual")
-            conn.execute(
-                "UPDATE players SET source = 'manual', name = ? WHERE session_id = ? AND player_id = ?",
-                (name, sid, pid),
+            conn.execute(  # the coach's word on the merged players goes with them, as the name does
+                "UPDATE players SET source = 'manual', name = ?, role = ? WHERE session_id = ? AND player_id = ?",
+                (name, role, sid, pid),
             )
             self._drop_empty_players(sid)
         return f"player-{pid}"
@@ -388,30 +413,33 @@ class PlayersMixin(StoreConnection):
             ).fetchall()
 
     def players(self, session_id: str) -> list[dict]:
-        """Every player of a session, by first appearance: {player, name, track_ids, ids_merged, source}.
+        """Every player of a session, by first appearance: {player, name, track_ids, ids_merged, source, role}.
 
-        A track in no player is a player of its own ("track-<id>", no name, source None).
+        A track in no player is a player of its own ("track-<id>", no name, source None). `role` is the
+        coach's ('player', 'other'; None: not set, the assignment decides).
         """
         sid = self.resolve_id(session_id)
         self.flush()
         with self._lock, self._guard("reading players"):
             tracks = self._person_tracks(sid)
             mapping = self._conn.execute(
-                "SELECT tp.track_id, tp.player_id, p.name, p.source FROM track_players tp JOIN players p "
+                "SELECT tp.track_id, tp.player_id, p.name, p.source, p.role FROM track_players tp JOIN players p "
                 "ON p.session_id = tp.session_id AND p.player_id = tp.player_id WHERE tp.session_id = ?",
                 (sid,),
             ).fetchall()
         by_player: dict[int, dict] = {}
         placed = set()
-        for tid, pid, name, source in mapping:
+        for tid, pid, name, source, role in mapping:
             if tid not in tracks:
                 continue
-            p = by_player.setdefault(pid, {"player": f"player-{pid}", "name": name, "track_ids": [], "source": source})
+            p = by_player.setdefault(
+                pid, {"player": f"player-{pid}", "name": name, "track_ids": [], "source": source, "role": role}
+            )
             p["track_ids"].append(int(tid))
             placed.add(tid)
         out = list(by_player.values())
         out += [
-            {"player": f"track-{tid}", "name": None, "track_ids": [tid], "source": None}
+            {"player": f"track-{tid}", "name": None, "track_ids": [tid], "source": None, "role": None}
             for tid in tracks
             if tid not in placed
         ]

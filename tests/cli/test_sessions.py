@@ -230,6 +230,7 @@ def test_sessions_export_and_compare_from_the_command_line(session_db, tmp_path)
     )
     assert [r["player"] for r in rows] == [p["player"] for p in stored["players"]]
     assert [float(r["distance"]) for r in rows] == [p["distance"] for p in stored["players"]]
+    assert [r["role"] for r in rows] == [p["role"] for p in stored["players"]]
     assert json.loads(run_cli("sessions", "export", sid, "--format", "summary", "--db", db).stdout) == stored
 
     same = json.loads(run_cli("sessions", "compare", sid, sid, "--db", db, "--json").stdout)
@@ -273,3 +274,41 @@ def test_renaming_after_feedback_keeps_it_in_the_summary_that_syncs(session, tmp
     with SessionStore(db) as store:
         newest = [r for r in store.outbox_rows(with_payload=True) if r["topic_kind"] == "summary"][-1]
     assert json.loads(newest["payload"])["feedback"] == kept  # the next upload carries it
+
+
+def test_a_player_marked_other_is_a_role_in_the_players_list_the_csv_and_the_totals(session_db, tmp_path):
+    import csv
+    import io
+
+    db = copy_db(session_db[0], tmp_path / "roles.db")
+    sid = session_db[1]["session_id"]
+    listed = json.loads(run_cli("players", sid, "--db", db, "--json").stdout)
+    assert listed and all(p["role"] == "player" for p in listed)
+    before = json.loads(run_cli("sessions", "show", sid, "--db", db, "--json").stdout)["summary"]
+    who = max(before["players"], key=lambda p: p["distance"])  # the one whose metres the totals miss most
+    track = who["track_ids"][0]
+
+    proc = run_cli("players", sid, "role", track, "other", "--db", db, "--json")
+    assert proc.returncode == 0, proc.stderr
+    after = json.loads(proc.stdout)
+    assert [p["role"] for p in after if track in p["track_ids"]] == ["other"]
+    assert sum(p["role"] == "other" for p in after) == 1 and len(after) == len(listed)
+    text = run_cli("players", sid, "--db", db).stdout.splitlines()
+    mine = [line for line in text if line.endswith(f"tracks {','.join(map(str, who['track_ids']))}")]
+    assert len(mine) == 1 and " other " in mine[0] and sum(" other " in line for line in text) == 1
+
+    rows = list(
+        csv.DictReader(io.StringIO(run_cli("sessions", "export", sid, "--format", "players", "--db", db).stdout))
+    )
+    assert list(rows[0])[:3] == ["player", "role", "track_ids"]
+    assert [r["role"] for r in rows if str(track) in r["track_ids"].split()] == ["other"]
+    assert sum(r["role"] == "player" for r in rows) == len(rows) - 1
+    totals = json.loads(run_cli("sessions", "compare", sid, sid, "--db", db, "--json").stdout)
+    assert totals["players"][0] == len(rows) - 1
+    squad = sum(float(r["distance"]) for r in rows if r["role"] == "player")
+    assert totals["distance"][0] == pytest.approx(squad, abs=0.15) and squad < sum(
+        p["distance"] for p in before["players"]
+    )
+
+    proc = run_cli("players", sid, "role", track, "coach", "--db", db)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "player|other" in proc.stderr

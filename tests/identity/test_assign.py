@@ -94,6 +94,29 @@ def test_a_player_gone_ten_minutes_comes_back_under_their_name():
     assert roles[(6,)] == ("other", "player-5")
 
 
+def test_the_coachs_role_wins_over_the_rosters_count():
+    # Five in red for a roster of four: the least seen red (5) is "other" by count. The coach says 2 is not a
+    # player: 5 takes the free place, 2 is other under the coach's name for it; the referee (6, black)
+    # made a player by the coach is one, past every kit's count.
+    frags = [frag(t, 0, 900 - 100 * t, (10 * t, 0), (10 * t, 5)) for t in range(1, 6)]
+    frags.append(frag(6, 0, 900, (0, 30), (5, 30), hist=BLACK))
+    rows = players([[t] for t in range(1, 7)], {2: "Dad"})
+    plain = roster_roles(rows, frags, ROSTER4)
+    assert [r for r, _ in plain] == ["player"] * 4 + ["other"] * 2
+    rows[1]["role"], rows[5]["role"] = "other", "player"
+    roles = roster_roles(rows, frags, ROSTER4)
+    assert roles == [
+        ("player", "Player 1"),
+        ("other", "Dad"),
+        ("player", "Player 2"),
+        ("player", "Player 3"),
+        ("player", "Player 4"),
+        ("player", "Player 5"),
+    ]
+    # without a roster everyone is a player but whom the coach said is not
+    assert [r for r, _ in roster_roles(rows, frags, None)] == ["player", "other"] + ["player"] * 4
+
+
 # Two teammates in one kit cross along a line at 1 m/s; the crossing hides them for 3 s. A: track 1
 # (0 -> 9 m, t 0-9 s), then 3 (12 -> 20 m, t 12-20 s); B: 2 (20 -> 11 m, y = 1), then 4 (8 -> 0 m).
 CROSS = [

@@ -115,3 +115,44 @@ def test_migration_from_v1_keeps_data(tmp_path, monkeypatch):
         assert all(f.hist is None for f in stored_fragments(s, sid))
         s.name_player(sid, 3, "Alex")
         assert any(p["name"] == "Alex" for p in s.players(sid))
+
+
+def test_a_v5_database_with_players_opens_upgraded_and_takes_roles(tmp_path, monkeypatch):
+    """v6 adds the coach's role to players: a v5 file keeps its players and names, their role unset."""
+    path = tmp_path / "v5.db"
+    with monkeypatch.context() as m:
+        m.setattr(migrations_mod, "MIGRATIONS", migrations_mod.MIGRATIONS[:5])
+        with SessionStore(path) as s:
+            sid = record(s, scenario(), 100)
+            s.assign_players(sid, [[1, 2]])  # what v5's code wrote: no role anywhere
+            s.name_player(sid, 3, "Alex")
+    assert user_version(path) == 5
+    conn = raw(path)
+    assert "role" not in {r[1] for r in conn.execute("PRAGMA table_info(players)")}
+    before = conn.execute("SELECT player_id, name, source FROM players ORDER BY player_id").fetchall()
+    conn.close()
+    with SessionStore(path) as s:
+        assert user_version(path) == schema_version() >= 6
+        conn = raw(path)
+        rows = conn.execute("SELECT player_id, name, source, role FROM players ORDER BY player_id").fetchall()
+        conn.close()
+        assert rows == [(*r, None) for r in before]
+        after = {tuple(p["track_ids"]): (p["name"], p["role"]) for p in s.players(sid)}
+        assert after == {(1, 2): (None, None), (3,): ("Alex", None), (4,): (None, None)}
+        key = s.set_player_role(sid, 4, "other")
+        assert next(p for p in s.players(sid) if p["player"] == key) == {
+            "player": key,
+            "name": None,
+            "track_ids": [4],
+            "source": "manual",
+            "role": "other",
+            "ids_merged": 0,
+        }
+        with pytest.raises(AxolotlError, match="'player' or 'other'"):
+            s.set_player_role(sid, 4, "referee")
+    conn = sqlite3.connect(path)
+    try:
+        with pytest.raises(sqlite3.IntegrityError):  # the schema itself refuses any other role
+            conn.execute("UPDATE players SET role = 'referee'")
+    finally:
+        conn.close()

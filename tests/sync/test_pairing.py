@@ -335,8 +335,13 @@ def test_openapi_lists_the_endpoints(api):
         ("/live/stop", "post"),
         ("/live/metrics", "get"),
         ("/tokens/{name}", "delete"),
+        ("/sessions/{session_id}/players/{player}/photo", "get"),
+        ("/sessions/{session_id}/questions", "get"),
+        ("/sessions/{session_id}/questions/{track_id}", "post"),
+        ("/sessions/{session_id}/tracks/{track_id}/photo", "get"),
     ]:
         assert method in paths[path], path
+        assert paths[path][method].get("security") or path == "/pair", path  # the token, as every route but /pair
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
 
 

@@ -4,8 +4,9 @@ seen, their time tracked and distance from the stored summary; over the sample c
 import cv2
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
-from ui.screens.players import PHOTO, PHOTO_ROLE, mmss, pitch_area
+from ui.screens.players import PHOTO, PHOTO_ROLE, PLAYER_ROLE, mmss, pitch_area
 
 
 def _grid(row: int, col: int, rows: int = 6, cols: int = 10) -> list[list[float]]:
@@ -59,3 +60,38 @@ def test_each_row_shows_the_players_photo_time_and_distance(recorded_window, rec
     store.name_player(sid, named, "Alex")
     screen.refresh()
     assert screen.list.item(1).text().startswith("Alex\n") and screen.list.item(1).data(PHOTO_ROLE) is not None
+
+
+def test_not_a_player_on_the_players_screen_is_a_role_and_can_be_taken_back(recorded_window, recorded_kiosk, qtbot):
+    from edge_app.report import team_totals
+
+    store = recorded_kiosk.store
+    sid = store.list_sessions()[0]["id"]
+    recorded_kiosk.open_session(sid)
+    recorded_window.show_screen("players")
+    screen = recorded_window.screens["players"]
+    squad = team_totals(store.get_summary(sid))["players"]
+    assert not screen.role_btn.isHidden() and screen.role_btn.height() >= 48
+
+    screen.role_selected()  # nothing selected: told what to do, nothing changes
+    assert "select who is not a player" in screen.status.text()
+
+    tracks = screen.list.item(1).data(256)["track_ids"]
+    screen.list.item(1).setSelected(True)
+    qtbot.mouseClick(screen.role_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "summary updated" in screen.status.text(), timeout=30_000)
+    summary = store.get_summary(sid)
+    them = next(p for p in summary["players"] if p["track_ids"] == tracks)
+    assert them["role"] == "other" and team_totals(summary)["players"] == squad - 1
+    row = next(
+        screen.list.item(i) for i in range(screen.list.count()) if screen.list.item(i).data(256)["track_ids"] == tracks
+    )
+    assert row.data(PLAYER_ROLE) == "other" and row.text().split("\n")[0].endswith("not a player")
+
+    screen.list.clearSelection()
+    row.setSelected(True)
+    screen.role_selected()  # every one selected is marked: a player again
+    qtbot.waitUntil(lambda: "a player again; summary updated" in screen.status.text(), timeout=30_000)
+    summary = store.get_summary(sid)
+    assert next(p for p in summary["players"] if p["track_ids"] == tracks)["role"] == "player"
+    assert team_totals(summary)["players"] == squad

@@ -1,5 +1,6 @@
 """Players of the open session: who each one is (photo, name, when and where seen, time tracked, distance);
-name them (roster or typed), merge tracks, split a track; answer "who is this?" (ui/screens/questions.py)."""
+name them (roster or typed), merge tracks, split a track, mark one not a player (or a player again); answer
+"who is this?" (ui/screens/questions.py)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from ui.widgets import NameDialog, button, label, touch_scroll
 
 PHOTO = QSize(TOUCH, TOUCH * 12 // 7)  # 56 × 96: a person's crop is about twice as tall as wide
 PHOTO_ROLE = 257  # Qt.UserRole + 1: the row's photo (QPixmap), None without one
+PLAYER_ROLE = 258  # the row's role: "player" or "other" (the coach's word, else the summary's)
 LATERAL = ("left", "centre", "right")  # thirds of the pitch's width (the heatmap's rows, from y = 0)
 DEPTH = ("back", "mid", "forward")  # thirds of its length (the heatmap's columns, from x = 0)
 
@@ -60,8 +62,14 @@ def thumbnail(photo: QPixmap) -> QPixmap:
     return out
 
 
+def player_role(player: dict, stats: dict | None) -> str:
+    """The coach's word first (the summary may not be rebuilt yet), then the summary's (a roster's "other")."""
+    return player.get("role") or (stats or {}).get("role") or "player"
+
+
 def row_text(number: int, player: dict, seen: tuple[float, float] | None, stats: dict | None, units: str) -> str:
-    """Two lines: the name (or "Player n"), then when and where seen, time tracked, distance, tracks."""
+    """Two lines: the name (or "Player n"; "not a player" for an other), then when and where seen, time
+    tracked, distance, tracks."""
     facts = []
     if seen is not None:
         facts.append(f"{mmss(seen[0])}–{mmss(seen[1])}")
@@ -70,7 +78,8 @@ def row_text(number: int, player: dict, seen: tuple[float, float] | None, stats:
         facts += [area] if area else []
         facts += [f"tracked {mmss(stats['quality']['tracked_time_s'])}", f"{stats['distance']:.0f} {units}"]
     facts.append(("tracks " if len(player["track_ids"]) > 1 else "track ") + ", ".join(map(str, player["track_ids"])))
-    return f"{player['name'] or f'Player {number}'}\n{'  ·  '.join(facts)}"
+    other = "  ·  not a player" if player_role(player, stats) == "other" else ""
+    return f"{player['name'] or f'Player {number}'}{other}\n{'  ·  '.join(facts)}"
 
 
 class PlayersScreen(QWidget):
@@ -89,8 +98,11 @@ class PlayersScreen(QWidget):
         self.name_btn = button("Name", self.name_selected)
         self.merge_btn = button("Merge", self.merge_selected)
         self.split_btn = button("Split", self.split_selected)
+        self.role_btn = button("Not a player", self.role_selected)
         self.status = label(
-            "Select players (tap), then Name, Merge (two or more) or Split (one track)", "muted", wrap=True
+            "Select players (tap), then Name, Merge (two or more), Split (one track) or Not a player",
+            "muted",
+            wrap=True,
         )
         self.name_dialog: NameDialog | None = None
         self.questions: list[dict] = []
@@ -98,7 +110,7 @@ class PlayersScreen(QWidget):
         self.ask_btn = button("Who is this?", self.ask, name="go")
         self.ask_btn.hide()  # shown with the number of open questions, once there are some
         row = QHBoxLayout()
-        for w in (self.ask_btn, self.name_btn, self.merge_btn, self.split_btn, self.split_frame):
+        for w in (self.ask_btn, self.name_btn, self.merge_btn, self.split_btn, self.split_frame, self.role_btn):
             row.addWidget(w)
         touch_scroll(self.list)
         lay = QVBoxLayout(self)
@@ -128,9 +140,10 @@ class PlayersScreen(QWidget):
         for n, p in enumerate(players, 1):
             spans = [times[t] for t in p["track_ids"] if t in times]
             seen = (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
-            text = row_text(n, p, seen, stats.get(frozenset(p["track_ids"])), summary.get("units", "m"))
-            item = QListWidgetItem(text)
+            row = stats.get(frozenset(p["track_ids"]))
+            item = QListWidgetItem(row_text(n, p, seen, row, summary.get("units", "m")))
             item.setData(256, p)  # Qt.UserRole
+            item.setData(PLAYER_ROLE, player_role(p, row))
             item.setSizeHint(QSize(0, PHOTO.height() + 12))  # every row photo-high, with or without one
             photo = QPixmap()
             if p["player"] in photos and photo.loadFromData(photos[p["player"]], "JPG"):
@@ -235,6 +248,21 @@ class PlayersScreen(QWidget):
         tracks = [t for p in sel for t in p["track_ids"]]
         self._edit(
             f"merged tracks {', '.join(map(str, tracks))}", lambda sid: self.kiosk.store.merge_tracks(sid, tracks)
+        )
+
+    def role_selected(self) -> None:
+        """Mark the selected not players (a referee, a coach, a parent: one row each, out of team totals);
+        when every one selected is marked already, they are players again."""
+        items = self.list.selectedItems()
+        if not items:
+            self.status.setText("select who is not a player (a referee, a coach, a parent), then Not a player")
+            return
+        back = all(i.data(PLAYER_ROLE) == "other" for i in items)
+        role, keys = ("player" if back else "other"), [i.data(256)["player"] for i in items]
+        what = "a player again" if back else "not a player"
+        self._edit(
+            f"{len(keys)} marked {what}",
+            lambda sid: [self.kiosk.store.set_player_role(sid, key, role) for key in keys],
         )
 
     def split_selected(self) -> None:
