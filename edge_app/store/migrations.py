@@ -50,6 +50,8 @@ Schema v6 (the coach's "Not a player", issue #16):
 
 - `players.role`: 'other' (the coach said not a player: kept as one row, out of team totals),
   'player' (the coach said a player, whatever the roster's count), or NULL (the assignment decides).
+- `track_photos.clear`: 1 when the crop is clear of other boxes, 0 for the best of a track never seen
+  clear (a crowded crop beats no photo); a clear one always wins over it.
 """
 
 from __future__ import annotations
@@ -251,8 +253,10 @@ def _migration_5(conn: sqlite3.Connection) -> None:
 
 
 def _migration_6(conn: sqlite3.Connection) -> None:
-    """v6: a player's role as the coach set it (NULL for every player stored before: the assignment decides)."""
+    """v6: a player's role as the coach set it (NULL for every player stored before: the assignment decides);
+    whether a track's photo is clear (every photo stored before was)."""
     conn.execute("ALTER TABLE players ADD COLUMN role TEXT CHECK (role IN ('player', 'other'))")
+    conn.execute("ALTER TABLE track_photos ADD COLUMN clear INTEGER NOT NULL DEFAULT 1")
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [

@@ -499,18 +499,19 @@ class PlayersMixin(StoreConnection):
             ).fetchall()
 
     def player_photos(self, session_id: str) -> dict[str, bytes]:
-        """Player key -> the best photo (JPEG) among its tracks' (the tallest box); players without one left out."""
+        """Player key -> the best photo (JPEG) among its tracks' (a clear one, the tallest box); players without
+        one left out."""
         sid = self.resolve_id(session_id)
         owner = self.player_map(sid)
         best: dict[str, tuple] = {}
         with self._reader("reading photos") as conn:
-            for tid, jpeg, height, score in conn.execute(
-                "SELECT track_id, jpeg, box_height, score FROM track_photos WHERE session_id = ?", (sid,)
+            for tid, jpeg, clear, height, score in conn.execute(
+                "SELECT track_id, jpeg, clear, box_height, score FROM track_photos WHERE session_id = ?", (sid,)
             ):
                 key = owner.get(int(tid))
-                if key is not None and (key not in best or (height, score) > best[key][:2]):
-                    best[key] = (height, score, bytes(jpeg))
-        return {key: b[2] for key, b in best.items()}
+                if key is not None and (key not in best or (clear, height, score) > best[key][:3]):
+                    best[key] = (clear, height, score, bytes(jpeg))
+        return {key: b[3] for key, b in best.items()}
 
     def player_photo(self, session_id: str, player) -> bytes | None:
         """One player's photo, given its key ("player-<id>", "track-<id>") or the coach's name for it."""

@@ -23,7 +23,16 @@ from edge_app.vision.detections import Detections
 
 def _photo_rows(sid: str, photos) -> list[tuple]:
     return [
-        (sid, int(p.track_id), int(p.frame), float(p.t), bytes(p.jpeg), float(p.box_height), float(p.score))
+        (
+            sid,
+            int(p.track_id),
+            int(p.frame),
+            float(p.t),
+            bytes(p.jpeg),
+            float(p.box_height),
+            float(p.score),
+            int(p.clear),
+        )
         for p in photos or ()
     ]
 
@@ -218,15 +227,15 @@ class FrameWriter(StoreConnection):
                     "INSERT INTO appearance (session_id, frame, t, track_id, hist) VALUES (?, ?, ?, ?, ?)", app_rows
                 )
             if photo_rows:
-                # the best per track: a taller box, or as tall and more confident
+                # the best per track: a clear crop over a crowded one, then a taller box, then a surer one
                 conn.executemany(
-                    """INSERT INTO track_photos (session_id, track_id, frame, t, jpeg, box_height, score)
-                       VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """INSERT INTO track_photos (session_id, track_id, frame, t, jpeg, box_height, score, clear)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT (session_id, track_id) DO UPDATE SET
                            frame = excluded.frame, t = excluded.t, jpeg = excluded.jpeg,
-                           box_height = excluded.box_height, score = excluded.score
-                       WHERE excluded.box_height > track_photos.box_height
-                          OR (excluded.box_height = track_photos.box_height AND excluded.score > track_photos.score)""",
+                           box_height = excluded.box_height, score = excluded.score, clear = excluded.clear
+                       WHERE (excluded.clear, excluded.box_height, excluded.score)
+                             > (track_photos.clear, track_photos.box_height, track_photos.score)""",
                     photo_rows,
                 )
             if tracks:

@@ -1,7 +1,7 @@
 """A photo per track: each track's best-seen crop, so a coach can tell who a player is.
 
 Best = the tallest box that is clear of every other box (a crop with two people in it shows no one),
-confident, and not cut by the frame's edge. A better crop is copied at once (a slice, cheap) but
+confident, and not cut by the frame's edge; a track never seen clear gets its tallest crowded one. A better crop is copied at once (a slice, cheap) but
 JPEG-encoded at most once a second per track; `finish` encodes what is still waiting, so the
 tallest clear box of each track is always the one stored.
 """
@@ -34,6 +34,7 @@ class TrackPhoto:
     jpeg: bytes
     box_height: float
     score: float
+    clear: bool = True  # clear of every other box; False: the track's best was in a bunch
 
 
 def photo_candidates(
@@ -93,20 +94,23 @@ class TrackPhotos:
 
     def __init__(self, every_s: float = ENCODE_EVERY_S):
         self.every_s = float(every_s)
-        self._best: dict[int, float] = {}  # track id -> height of its best crop (stored or waiting)
-        self._waiting: dict[int, tuple] = {}  # track id -> (frame, t, crop, height, score), not yet encoded
+        self._best: dict[int, tuple[bool, float]] = {}  # track id -> (clear, height) of its best crop so far
+        self._waiting: dict[int, tuple] = {}  # track id -> (frame, t, crop, (clear, height), score), not encoded
         self._encoded_at: dict[int, float] = {}  # track id -> media time of its last encode
 
     def update(self, image: np.ndarray, tracked: Detections, frame: int, t: float) -> list[TrackPhoto]:
-        for i in photo_candidates(tracked, image.shape):
+        clear = set(photo_candidates(tracked, image.shape).tolist())
+        # A track only ever seen in a bunch still gets a photo (a crowded crop beats none); any clear crop
+        # replaces it: the rank is (clear, height), as the store's.
+        for i in photo_candidates(tracked, image.shape, max_overlap=np.inf):
             tid = int(tracked.tracker_id[i])
             x1, y1, x2, y2 = np.asarray(tracked.xyxy[i], np.float64)
-            height = float(y2 - y1)
-            if height <= self._best.get(tid, 0.0):
+            rank = (i in clear, float(y2 - y1))
+            if rank <= self._best.get(tid, (False, 0.0)):
                 continue
-            self._best[tid] = height
+            self._best[tid] = rank
             crop = image[int(round(y1)) : int(round(y2)), int(round(x1)) : int(round(x2))].copy()
-            self._waiting[tid] = (int(frame), float(t), crop, height, float(tracked.confidence[i]))
+            self._waiting[tid] = (int(frame), float(t), crop, rank, float(tracked.confidence[i]))
         due = [tid for tid in self._waiting if t - self._encoded_at.get(tid, -np.inf) >= self.every_s]
         return [self._encode(tid, t) for tid in due]
 
@@ -115,7 +119,7 @@ class TrackPhotos:
         return [self._encode(tid, None) for tid in list(self._waiting)]
 
     def _encode(self, tid: int, now: float | None) -> TrackPhoto:
-        frame, t, crop, height, score = self._waiting.pop(tid)
+        frame, t, crop, (clear, height), score = self._waiting.pop(tid)
         if now is not None:
             self._encoded_at[tid] = now
-        return TrackPhoto(tid, frame, t, encode_photo(crop), height, score)
+        return TrackPhoto(tid, frame, t, encode_photo(crop), height, score, clear)

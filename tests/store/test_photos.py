@@ -49,6 +49,21 @@ def test_only_a_better_photo_replaces_a_tracks_photo(tmp_path):
         s.end_session(sid)
 
 
+def test_a_clear_photo_beats_a_taller_crowded_one_for_the_track_and_its_player(tmp_path):
+    image = _frame()
+    with SessionStore(tmp_path / "a.db") as s:
+        sid = record(s, scenario(), 100)
+        crowded = TrackPhoto(1, 10, 1.0, encode_photo(image[100:220, 100:160]), 120.0, 0.9, clear=False)
+        s.add_photos(sid, [crowded])
+        assert s.track_photo(sid, 1) == crowded.jpeg  # a track never seen clear still has a photo
+        clear = _photo(image, 1, 20, 80, 0.6, x=200)
+        s.add_photos(sid, [clear, TrackPhoto(1, 30, 3.0, crowded.jpeg, 130.0, 0.99, clear=False)])
+        assert s.track_photo(sid, 1) == clear.jpeg and s.track_photo_rows(sid) == [(1, 20, 2.0, 80.0, 0.6)]
+        s.add_photos(sid, [TrackPhoto(2, 30, 3.0, crowded.jpeg, 150.0, 0.99, clear=False)])
+        key = s.merge_tracks(sid, [1, 2])
+        assert s.player_photos(sid)[key] == clear.jpeg  # the player's: the clear one, not the taller
+
+
 def test_a_players_photo_is_the_best_of_its_tracks_and_a_split_takes_it_along(tmp_path):
     image = _frame()
     with SessionStore(tmp_path / "a.db") as s:

@@ -36,11 +36,14 @@ def test_each_row_shows_the_players_photo_time_and_distance(recorded_window, rec
     recorded_kiosk.open_session(sid)
     recorded_window.show_screen("players")
     screen = recorded_window.screens["players"]
-    players, photos, summary = store.players(sid), store.player_photos(sid), store.get_summary(sid)
+    photos, summary = store.player_photos(sid), store.get_summary(sid)
     times = {r[0]: (r[4], r[5]) for r in store.track_rows(sid)}
     stats = {tuple(sorted(q["track_ids"])): q for q in summary["players"]}
+    # the rows: the summary's players (the store's few-frame noise players are left out)
+    players = [p for p in store.players(sid) if tuple(sorted(p["track_ids"])) in stats]
+    assert len(players) == len(summary["players"]) <= len(store.players(sid))
     assert screen.list.count() == len(players) >= 3
-    assert set(photos) == {p["player"] for p in players}  # every player of the clip was seen clear once
+    assert set(photos) >= {p["player"] for p in players}  # every player has a photo (crowded if never clear)
 
     for n, p in enumerate(players, 1):
         item = screen.list.item(n - 1)

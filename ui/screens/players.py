@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from edge_app.errors import AxolotlError
+from edge_app.report import MIN_FRAMES
 from ui.bridge import run_store_job
 from ui.screens.questions import QuestionDialog
 from ui.theme import TOUCH
@@ -130,12 +131,19 @@ class PlayersScreen(QWidget):
             self.ask_btn.hide()
             return
         store = self.kiosk.store
-        players = store.players(sid)
         photos = store.player_photos(sid)
-        times = {r[0]: (r[4], r[5]) for r in store.track_rows(sid)}
+        rows = store.track_rows(sid)
+        times = {r[0]: (r[4], r[5]) for r in rows}
+        frames = {r[0]: r[6] for r in rows}
         summary = store.get_summary(sid) or {}
         # the summary's players by their tracks (a stale summary, mid-edit, leaves some out)
         stats = {frozenset(q["track_ids"]): q for q in summary.get("players", [])}
+        # A player the summary left out as detector noise (a few frames) is no row of the coach's.
+        players = [
+            p
+            for p in store.players(sid)
+            if frozenset(p["track_ids"]) in stats or sum(frames.get(t, 0) for t in p["track_ids"]) >= MIN_FRAMES
+        ]
         self.title.setText(f"Players of session {sid[:8]}")
         for n, p in enumerate(players, 1):
             spans = [times[t] for t in p["track_ids"] if t in times]
