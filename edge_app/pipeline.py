@@ -23,7 +23,7 @@ import numpy as np
 from edge_app.capture import Frame, VideoSource, open_source
 from edge_app.config import AppConfig
 from edge_app.errors import AxolotlError
-from edge_app.identity import appearance_samples, torso_colours
+from edge_app.identity import appearance_samples, split_sample, torso_colours
 from edge_app.identity.live import LiveIdentity
 from edge_app.positions.ground import pitch_points
 from edge_app.vision.detections import PERSON, Detections
@@ -218,6 +218,8 @@ class Pipeline:
             return {int(t): f"#{int(t)}" for t in ids}
         if appearance is None and not all(relink.known(t) for t in ids):
             appearance = appearance_samples(frame.image, tracked)  # a new track's colour, for its re-link
+        elif appearance is not None:  # the stored samples carry the legs too: the re-linker reads torsos
+            appearance = {t: split_sample(h)[0] for t, h in appearance.items()}
         xy = pitch_points(boxes, self.calibration) if self.calibration is not None else None
         return relink.update(frame.pts_s, ids, boxes, xy, appearance)
 
@@ -314,7 +316,7 @@ class Pipeline:
                 # Torso colours for the after-session stitching pass (and the live re-links): 5 a second is plenty.
                 appearance = None
                 if (self.store is not None or relink is not None) and frame.pts_s >= next_appearance:
-                    appearance = appearance_samples(frame.image, tracked)
+                    appearance = appearance_samples(frame.image, tracked, legs=True)
                     next_appearance = frame.pts_s + APPEARANCE_EVERY_S - 1e-3
                 if self.store is not None:
                     self.store.add_frame(

@@ -19,17 +19,23 @@ MIN_SAT, MIN_VAL = 48, 40  # OpenCV HSV: S and V in 0..255, H in 0..179
 
 TORSO_BAND = (0.20, 0.55)  # of the box height, from the top
 TORSO_WIDTH = 0.60  # central fraction of the box width
+# Shorts, socks and legs: in bibs the torso says only the team (teammates 0.18 apart, as one person's
+# own samples), the legs tell teammates apart (one person 0.31, teammates 0.56, median per sample on
+# the 10-minute two-kit session render: benchmarks/README.md "Who is who over a session").
+LEGS_BAND = (0.60, 0.95)
+SAMPLE_SIZE = 2 * HIST_SIZE  # a stored sample with legs: the torso's histogram, then the legs'
 
 
-def torso_box(box_xyxy, frame_shape) -> tuple[int, int, int, int] | None:
-    """The torso region (x1, y1, x2, y2, ints, clipped to the frame) of a person box, or None."""
+def torso_box(box_xyxy, frame_shape, band: tuple[float, float] = TORSO_BAND) -> tuple[int, int, int, int] | None:
+    """The torso region (x1, y1, x2, y2, ints, clipped to the frame) of a person box, or None; `band`:
+    another height band of the box's central width (LEGS_BAND: the legs)."""
     x1, y1, x2, y2 = (float(v) for v in box_xyxy[:4])
     w, h = x2 - x1, y2 - y1
     if w <= 0 or h <= 0:
         return None
     cx = (x1 + x2) / 2
     tx1, tx2 = int(round(cx - w * TORSO_WIDTH / 2)), int(round(cx + w * TORSO_WIDTH / 2))
-    ty1, ty2 = int(round(y1 + h * TORSO_BAND[0])), int(round(y1 + h * TORSO_BAND[1]))
+    ty1, ty2 = int(round(y1 + h * band[0])), int(round(y1 + h * band[1]))
     H, W = frame_shape[:2]
     tx1, ty1 = max(tx1, 0), max(ty1, 0)
     tx2, ty2 = min(tx2, W), min(ty2, H)
@@ -88,19 +94,25 @@ def mean_histogram(hists: Iterable[np.ndarray]) -> np.ndarray | None:
     return m / s if s > 0 else None
 
 
-def _clear_torso_histograms(
-    frame_bgr: np.ndarray, boxes, *, min_height: float, max_overlap: float, class_id: int
+def _clear_histograms(
+    frame_bgr: np.ndarray,
+    boxes,
+    *,
+    min_height: float,
+    max_overlap: float,
+    class_id: int,
+    band: tuple[float, float] = TORSO_BAND,
 ) -> list[np.ndarray | None]:
-    """Per detection its torso histogram, or None: not a person, under `min_height` px, or its torso
-    overlapping another box by more than `max_overlap` of its area (an occluded torso would mix two
-    players' colours)."""
+    """Per detection the histogram of its `band` (the torso), or None: not a person, under `min_height`
+    px, or that band overlapping another box by more than `max_overlap` of its area (an occluded torso
+    would mix two players' colours)."""
     n = len(boxes)
     xyxy = np.asarray(boxes.xyxy, np.float32)
     out: list[np.ndarray | None] = [None] * n
     for i in range(n):
         if boxes.class_id[i] != class_id or xyxy[i, 3] - xyxy[i, 1] < min_height:
             continue
-        roi = torso_box(xyxy[i], frame_bgr.shape)
+        roi = torso_box(xyxy[i], frame_bgr.shape, band)
         if roi is None:
             continue
         if n > 1:
@@ -109,31 +121,51 @@ def _clear_torso_histograms(
             iy = np.clip(np.minimum(others[:, 3], roi[3]) - np.maximum(others[:, 1], roi[1]), 0, None)
             if (ix * iy).max() > max_overlap * (roi[2] - roi[0]) * (roi[3] - roi[1]):
                 continue
-        out[i] = torso_histogram(frame_bgr, xyxy[i])
+        x1, y1, x2, y2 = roi
+        out[i] = colour_histogram(frame_bgr[y1:y2, x1:x2])
     return out
 
 
 def appearance_samples(
-    frame_bgr: np.ndarray, tracked, *, min_height: float = 24.0, max_overlap: float = 0.3, class_id: int = 0
+    frame_bgr: np.ndarray,
+    tracked,
+    *,
+    min_height: float = 24.0,
+    max_overlap: float = 0.3,
+    class_id: int = 0,
+    legs: bool = False,
 ) -> dict[int, np.ndarray]:
     """Torso histograms of the tracked people in a frame, for `SessionStore.add_frame(..., appearance=)`.
 
     Skips boxes under `min_height` px and boxes whose torso overlaps another box by more than
-    `max_overlap` of its area (an occluded torso would mix two players' colours).
+    `max_overlap` of its area (an occluded torso would mix two players' colours). `legs`: where the
+    legs are clear too, the sample is the torso's histogram followed by the legs' (`SAMPLE_SIZE`;
+    `split_sample` takes it apart).
     """
     if not len(tracked) or tracked.tracker_id is None:
         return {}
-    hists = _clear_torso_histograms(
-        frame_bgr, tracked, min_height=min_height, max_overlap=max_overlap, class_id=class_id
-    )
-    return {int(t): h for t, h in zip(tracked.tracker_id.tolist(), hists) if h is not None}
+    kw = dict(min_height=min_height, max_overlap=max_overlap, class_id=class_id)
+    torsos = _clear_histograms(frame_bgr, tracked, **kw)
+    lower = _clear_histograms(frame_bgr, tracked, band=LEGS_BAND, **kw) if legs else [None] * len(torsos)
+    return {
+        int(t): h if g is None else np.concatenate([h, g])
+        for t, h, g in zip(tracked.tracker_id.tolist(), torsos, lower)
+        if h is not None
+    }
+
+
+def split_sample(h: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """A stored sample as (torso histogram, legs histogram or None)."""
+    if len(h) == SAMPLE_SIZE:
+        return h[:HIST_SIZE], h[HIST_SIZE:]
+    return h, None
 
 
 def torso_colours(frame_bgr: np.ndarray, detections, *, min_height: float = 24.0, max_overlap: float = 0.3):
     """(len(detections), HIST_SIZE) float32: each detection's clear torso histogram (as
     `appearance_samples`), a row of nan where there is none: the tracker's colour gate."""
     out = np.full((len(detections), HIST_SIZE), np.nan, np.float32)
-    hists = _clear_torso_histograms(frame_bgr, detections, min_height=min_height, max_overlap=max_overlap, class_id=0)
+    hists = _clear_histograms(frame_bgr, detections, min_height=min_height, max_overlap=max_overlap, class_id=0)
     for i, h in enumerate(hists):
         if h is not None:
             out[i] = h

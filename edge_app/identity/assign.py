@@ -62,11 +62,16 @@ MERGE_MAX = 0.9
 ROSTER_MAX = 2.5
 STRONG_LINK = np.inf  # a stitched link dearer than this (as a pair) is left to the clustering
 BIB_GATE = 0.6  # farther than this from every kit of the roster: not in the roster's colours
+# The legs (appearance.LEGS_BAND) between teammates in one kit: a cost only past one person's own spread.
+LEGS_SAME = 0.25
+LEGS_SCALE = 0.35
+LEGS_WEIGHT = 1.0
 
 
-def cluster_histogram(frags: Iterable[Fragment]) -> np.ndarray | None:
-    """The mean torso histogram of fragments, each weighted by its samples (at least 1)."""
-    hs = [(np.asarray(f.hist, np.float64), max(f.samples, 1)) for f in frags if f.hist is not None]
+def cluster_histogram(frags: Iterable[Fragment], part: str = "hist") -> np.ndarray | None:
+    """The mean torso histogram of fragments (`part="legs"`: the legs'), each weighted by its samples
+    (at least 1)."""
+    hs = [(np.asarray(getattr(f, part), np.float64), max(f.samples, 1)) for f in frags if getattr(f, part) is not None]
     sizes = {len(h) for h, _ in hs}
     if not hs or len(sizes) > 1:
         return None
@@ -253,6 +258,7 @@ def assign(
     roster_max: float = ROSTER_MAX,
     weights: tuple[float, float] = (1.0, 1.0),
     strong_link: float = STRONG_LINK,
+    legs_weight: float = LEGS_WEIGHT,
 ) -> list[list[int]]:
     """The people of a session: groups of track ids (each in time order, groups by first sighting).
 
@@ -278,6 +284,8 @@ def assign(
     owner_code = np.array([-1 if o is None else o for o in owner])
     kit_code = np.array([kit_index.get(k, -1) for k in kit])
     root, norm, lens = _bhattacharyya_rows(hists)
+    legs = [cluster_histogram((frags[k] for k in ks), "legs") for ks in members]
+    lroot, lnorm, llens = _bhattacharyya_rows(legs)
     forbid = _overlaps(fr, label, n)
     for a, b in cannot_link:
         ia, ib = (next((label[k] for k, f in enumerate(frags) if f.track_id == t), None) for t in (a, b))
@@ -304,6 +312,10 @@ def assign(
             app[lens != lens[i]] = 1.0 / APP_SCALE
             app[lens == 0] = APP_MISSING / APP_SCALE
         app = w_app * app
+        if legs_weight and llens[i]:  # teammates in one kit: their legs differ where their bibs do not
+            bc = lroot @ lroot[i] / np.maximum(lnorm * lnorm[i], 1e-12)
+            d = np.sqrt(np.clip(1.0 - bc, 0.0, None))
+            app = app + legs_weight * np.where(llens == llens[i], np.maximum(d - LEGS_SAME, 0.0) / LEGS_SCALE, 0.0)
         out = np.where(blocked, np.inf, app)
         need = ~blocked & (app <= limit_max)  # dearer: never taken whatever the motion (>= 0)
         if need.any():
@@ -325,6 +337,11 @@ def assign(
             root[i, :] = 0.0
             root[i, : len(hists[i])] = np.sqrt(np.asarray(hists[i], np.float64))
         norm[i], lens[i] = np.sqrt((root[i] ** 2).sum()), 0 if hists[i] is None else len(hists[i])
+        legs[i] = cluster_histogram((frags[k] for k in members[i]), "legs")
+        if legs[i] is not None:
+            lroot[i, :] = 0.0
+            lroot[i, : len(legs[i])] = np.sqrt(np.asarray(legs[i], np.float64))
+        lnorm[i], llens[i] = np.sqrt((lroot[i] ** 2).sum()), 0 if legs[i] is None else len(legs[i])
         owner[i] = owner[i] if owner[i] is not None else owner[j]
         kit[i] = kits.of(hists[i]) if (kit[i] or kit[j]) is None else (kit[i] or kit[j])
         owner_code[i], kit_code[i] = -1 if owner[i] is None else owner[i], kit_index.get(kit[i], -1)

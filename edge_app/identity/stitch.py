@@ -53,7 +53,7 @@ from typing import Iterable, Sequence
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from edge_app.identity.appearance import histogram_distance, mean_histogram
+from edge_app.identity.appearance import histogram_distance, mean_histogram, split_sample
 from edge_app.positions.camera import PERSON_M
 from edge_app.positions.session import SessionPositions
 
@@ -77,6 +77,7 @@ class Fragment:
     first_height: float  # box height, px, at the first and last frame
     last_height: float
     hist: np.ndarray | None = None  # mean torso histogram
+    legs: np.ndarray | None = None  # mean legs histogram (sessions stored with them; None before)
     frames: int = 0  # frames seen
     class_id: int | None = 0
     samples: int = 0  # appearance samples behind `hist`
@@ -319,7 +320,8 @@ def fragments(track_rows, positions: SessionPositions, appearance: dict[int, lis
             continue
         ends = np.flatnonzero(tr.kept) if tr.kept.any() else np.arange(len(tr))
         a, b = ends[0], ends[-1]
-        hs = appearance.get(int(tid), [])
+        parts = [split_sample(h) for h in appearance.get(int(tid), [])]
+        hs = [h for h, _ in parts]
         sizes = {len(h) for h in hs}
         if len(sizes) > 1:  # a histogram layout changed mid-session: keep the commonest
             common = max(sizes, key=lambda k: sum(len(h) == k for h in hs))
@@ -336,6 +338,7 @@ def fragments(track_rows, positions: SessionPositions, appearance: dict[int, lis
                 first_height=float(tr.height[a]),
                 last_height=float(tr.height[b]),
                 hist=mean_histogram(hs),
+                legs=mean_histogram(g for _, g in parts if g is not None),
                 frames=int(n),
                 class_id=cls,
                 samples=len(hs),
