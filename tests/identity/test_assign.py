@@ -258,3 +258,25 @@ def test_a_weak_stitched_link_is_cut_and_left_to_the_clustering():
     assert _strong(shade, fr, [[1, 3]], 1.1, metres=True) == [[1, 3]]
     # Every link cut: the clustering's own headings still keep the crossing teammates apart.
     assert people(CROSS, strong_link=-1.0) == [[1, 3], [2, 4]]
+
+
+def test_teammates_in_one_kit_are_told_apart_by_their_legs():
+    # Two red bibs (the same torso colour) leave together and come back 3 minutes later, each where
+    # the other left: motion takes the nearer start (the other player's), the bibs say nothing. Dark
+    # shorts and white shorts do: each comes back as themselves; without the legs (a session stored
+    # before them, or the cue off) they are swapped.
+    import dataclasses
+
+    dark, white = shirt("navy", 1), shirt("white", 2)
+    a1 = frag(1, 0, 60, (10, 10), (20, 10))
+    b1 = frag(2, 0, 60, (10, 16), (20, 16))
+    a2 = frag(3, 240, 300, (20, 16), (10, 16))  # A back where B left
+    b2 = frag(4, 240, 300, (20, 10), (10, 10))
+    for f, g in ((a1, dark), (a2, dark), (b1, white), (b2, white)):
+        f.legs = g
+    roster2 = roster_from_dict({"teams": {"red": "red"}, "players": [{"name": n, "team": "red"} for n in ("A", "B")]})
+    frags = [a1, b1, a2, b2]
+    assert people(frags, roster=roster2) == [[1, 3], [2, 4]]
+    assert people(frags, roster=roster2, legs_weight=0.0) == [[1, 4], [2, 3]]
+    without = [dataclasses.replace(f, legs=None) for f in frags]
+    assert people(without, roster=roster2) == [[1, 4], [2, 3]]
