@@ -94,7 +94,8 @@ def analyze(clip: Path, extra: list[str]) -> tuple[dict, Path, float]:
 
 def resummarize(clip: Path, roster: Path | None = None) -> tuple[dict, Path]:
     """The clip's stored session stitched and summarised again with today's code (the detections as
-    stored): for a change after the session (positions, identity, metrics) without a new analyze."""
+    stored): for a change after the session (positions, identity, metrics) without a new analyze.
+    Without `roster` the session is summarised without one (a roster an earlier run stored is dropped)."""
     from edge_app.identity.roster import read_roster
     from edge_app.pitch import Calibration
     from edge_app.report import summarize_session
@@ -103,6 +104,8 @@ def resummarize(clip: Path, roster: Path | None = None) -> tuple[dict, Path]:
     db = clip / "session.db"
     with SessionStore(db) as store:
         sid = store.list_sessions()[0]["id"]
+        if roster is None:
+            store.set_roster(sid, [])
         summary = summarize_session(
             store,
             sid,

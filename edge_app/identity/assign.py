@@ -22,11 +22,15 @@ clustered into people by constrained agglomerative clustering (the offline re-id
   a player's own 4 m after 20 s (0.1), and teammates in a drill swap places; with it a player
   back near where they were (drills keep zones) is likelier than one a pitch third away. The heading is what keeps two teammates who cross apart: the
   nearest start after a crossing is the other player's.
-- stop: without a roster at the first merge dearer than `MERGE_MAX` (0.9: one person's colours
-  at 0.16 plus a hand-over missed by half the distance a player covers; two teammates a pitch
-  third apart 20 s later cost 0.7 in motion alone, so they are kept apart by being seen together,
-  and the estimate is conservative: the maximum number of chains seen at once is a lower bound
-  it cannot go under). With a roster of N, then, merging goes on within each kit (all of them
+- legs: sessions stored with the legs' colours (`appearance.LEGS_BAND`: shorts, socks) add
+  (distance - `LEGS_SAME`) / `LEGS_SCALE` where it is over one person's own spread: in bibs the
+  torso tells the team only, the legs the teammate.
+- stop: without a roster at the first merge dearer than `MERGE_MAX` (1.2: one person's colours
+  at 0.16 plus a hand-over missed by half the distance a player covers, plus their legs' spread;
+  two teammates a pitch third apart 20 s later cost 0.7 in motion alone, so they are kept apart
+  by being seen together and by their legs; the maximum number of chains seen at once is a lower
+  bound it cannot go under). Chosen on the 10-minute session renders and the synthetic sessions
+  (0.9 before the legs: more rows, lower IDF1 on both; benchmarks/README.md). With a roster of N, then, merging goes on within each kit (all of them
   when the roster gives no colours) down to the kit's number of players, at most up to
   `ROSTER_MAX` (2.5: never two colours); `roster_roles` then calls the N most seen in the
   roster's kits the players and the rest (referee, coaches, passers-by) "other".
@@ -58,12 +62,12 @@ TYPICAL_SPEED = 2.0
 SLACK_M = 1.5
 MOTION_CAP = 1.0
 REACH_CAP_M = 30.0  # past ~15 s the reach is a pitch third: nearer is likelier, farther no worse than that
-MERGE_MAX = 0.9
+MERGE_MAX = 1.2
 ROSTER_MAX = 2.5
 STRONG_LINK = np.inf  # a stitched link dearer than this (as a pair) is left to the clustering
 BIB_GATE = 0.6  # farther than this from every kit of the roster: not in the roster's colours
 # The legs (appearance.LEGS_BAND) between teammates in one kit: a cost only past one person's own spread.
-LEGS_SAME = 0.25
+LEGS_SAME = 0.15
 LEGS_SCALE = 0.35
 LEGS_WEIGHT = 1.0
 
