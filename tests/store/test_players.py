@@ -135,12 +135,12 @@ def test_the_roster_is_stored_with_the_session_and_gives_the_summary_its_players
     with SessionStore(path) as s:
         sid = record(s, scenario(), 100)
         assert s.roster(sid) == []
-        # Without a roster: 1-2 (stitched), 3, and 4 (7.9 m in 1.1 s after 2: motion capped at 1, 1.0 > 0.9).
-        assert [p["player"] for p in summarize_session(s, sid)["players"]].count("track-4") == 1
+        # Without a roster: 1-2 (stitched) and 4 (7.9 m in 1.1 s after 2: motion capped at 1, 1.0 + the same
+        # shirt <= 1.2, the stop) are one; 3 is seen with everyone.
+        assert sorted(p["track_ids"] for p in summarize_session(s, sid)["players"]) == [[1, 2, 4], [3]]
         two = roster_from_dict({"players": ["Sam", "Alex"]})
         summary = summarize_session(s, sid, roster=two)
-        # A roster of 2 without colours: 3 clusters are one too many; 3 is seen with everyone, so the
-        # one merge left is 1-2 + 4 (1.0 <= 2.5). Two players, by first sighting then index.
+        # A roster of 2 without colours: the same two. Two players, by first sighting then index.
         assert [(p["player"], p["track_ids"], p["role"]) for p in summary["players"]] == [
             ("Player 1", [1, 2, 4], "player"),
             ("Player 2", [3], "player"),
