@@ -67,7 +67,9 @@ def test_players_name_merge_split(recorded_window, recorded_kiosk, qtbot):
     recorded_window.show_screen("players")
     p = recorded_window.screens["players"]
     before = recorded_kiosk.store.players(sid)
-    assert p.list.count() == len(before) >= 3
+    # the rows: the summary's players (a few-frame noise player of the store's is none)
+    assert p.list.count() == len(recorded_kiosk.store.get_summary(sid)["players"]) >= 3
+    assert p.list.count() <= len(before)
 
     p.list.item(0).setSelected(True)
     p.name_selected()
