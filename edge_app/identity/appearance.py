@@ -161,12 +161,19 @@ def split_sample(h: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     return h, None
 
 
-def torso_colours(frame_bgr: np.ndarray, detections, *, min_height: float = 24.0, max_overlap: float = 0.3):
+def torso_colours(
+    frame_bgr: np.ndarray, detections, *, min_height: float = 24.0, max_overlap: float = 0.3, legs: bool = False
+):
     """(len(detections), HIST_SIZE) float32: each detection's clear torso histogram (as
-    `appearance_samples`), a row of nan where there is none: the tracker's colour gate."""
-    out = np.full((len(detections), HIST_SIZE), np.nan, np.float32)
-    hists = _clear_histograms(frame_bgr, detections, min_height=min_height, max_overlap=max_overlap, class_id=0)
-    for i, h in enumerate(hists):
-        if h is not None:
-            out[i] = h
+    `appearance_samples`), a row of nan where there is none: the tracker's colour gate. `legs`: the legs'
+    histogram after it ((len, SAMPLE_SIZE), nan where they are not clear)."""
+    bands = (TORSO_BAND, LEGS_BAND) if legs else (TORSO_BAND,)
+    out = np.full((len(detections), HIST_SIZE * len(bands)), np.nan, np.float32)
+    for j, band in enumerate(bands):
+        hists = _clear_histograms(
+            frame_bgr, detections, min_height=min_height, max_overlap=max_overlap, class_id=0, band=band
+        )
+        for i, h in enumerate(hists):
+            if h is not None:
+                out[i, j * HIST_SIZE : (j + 1) * HIST_SIZE] = h
     return out

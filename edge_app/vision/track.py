@@ -143,7 +143,8 @@ class ByteTrack:
         # Torso colours (optional, `update(..., colours=)`): a track and a box further apart than this
         # (Bhattacharyya) are not matched: the tracker no longer jumps from one kit to the other when two
         # players cross between two sparse frames. None, the default, is ByteTrack's own.
-        self.colour_gate: float | None = None
+        # A tuple: one gate per histogram side by side in each colour row (the torso's, the legs').
+        self.colour_gate: float | tuple[float, ...] | None = None
         self._col: np.ndarray | None = None  # (cap, bins) each track's colour (a running mean), nan unknown
         self._allocate(64)
         self.reset()
@@ -254,25 +255,35 @@ class ByteTrack:
             self._remember_colours(tracked_new[self._frame[tracked_new] == self.frame_id], colours)
         return self._output(detections, tracked_new)
 
+    def _parts(self, width: int):
+        """(slice, gate) per part of a colour row: one histogram per gate in `colour_gate`, side by side."""
+        gates = self.colour_gate if isinstance(self.colour_gate, (tuple, list)) else (self.colour_gate,)
+        k = width // len(gates)
+        return [(slice(j * k, (j + 1) * k), g) for j, g in enumerate(gates)]
+
     def _gate_colours(self, slots: np.ndarray, colours: np.ndarray, overlap: np.ndarray) -> None:
-        """No overlap (so no match) where a track's colour and a box's differ by more than the gate;
-        unknown on either side gates nothing."""
+        """No overlap (so no match) where a track's colour and a box's differ by more than the gate, in
+        any part (the torso; the legs); unknown on either side gates nothing."""
         if self._col is None or not len(slots):
             return
-        d = colour_distance(self._col[slots], colours)
-        overlap[d > self.colour_gate] = 0.0  # nan compares False
+        for part, gate in self._parts(colours.shape[1]):
+            d = colour_distance(self._col[slots, part], colours[:, part])
+            overlap[d > gate] = 0.0  # nan compares False
 
     def _remember_colours(self, slots: np.ndarray, colours: np.ndarray) -> None:
-        """Each matched (or new) track's colour: a running mean of its boxes' (0.9 old, BoT-SORT's
-        feature smoothing); a new track takes its box's."""
+        """Each matched (or new) track's colour, part by part: a running mean of its boxes' (0.9 old,
+        BoT-SORT's feature smoothing); a new track takes its box's."""
         if self._col is None:
             self._col = np.full((self._cap, colours.shape[1]), np.nan, np.float32)
-        c = colours[self._det[slots]]
-        known = ~np.isnan(c[:, 0])
-        slots, c = slots[known], c[known]
-        old = self._col[slots]
-        fresh = np.isnan(old[:, 0]) | (self._start[slots] == self.frame_id)
-        self._col[slots] = np.where(fresh[:, None], c, 0.9 * old + 0.1 * c)
+        rows = colours[self._det[slots]]
+        new = self._start[slots] == self.frame_id
+        for part, _ in self._parts(colours.shape[1]):
+            c = rows[:, part]
+            known = ~np.isnan(c[:, 0])
+            at, c = slots[known], c[known]
+            old = self._col[at, part]
+            fresh = np.isnan(old[:, 0]) | new[known]
+            self._col[at, part] = np.where(fresh[:, None], c, 0.9 * old + 0.1 * c)
 
     def _predict_and_overlap(
         self, pool: np.ndarray, n_act: int, unconfirmed: np.ndarray, boxes: np.ndarray
