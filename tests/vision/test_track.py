@@ -294,7 +294,7 @@ def test_live_iou_buffer_follows_a_player_further_than_their_width():
     assert live_iou_buffer(0.04) < live_iou_buffer(0.2) < live_iou_buffer(0.4) == live_iou_buffer(10.0)
 
 
-def _crossing(tracker, speed: float, hidden=(4, 5), colours: bool = False, offset: float = 10):
+def _crossing(tracker, speed: float, hidden=(4, 5), colours=False, offset: float = 10):
     """Two 24x60 px players running at each other `speed` px a frame (5 Hz), `offset` px apart in height;
     the one behind is hidden in `hidden` (one box where they cross). Returns the ids of the runner
     going right, and of the other, per frame (None where not output)."""
@@ -304,7 +304,8 @@ def _crossing(tracker, speed: float, hidden=(4, 5), colours: bool = False, offse
     for i in range(10):
         a, b = box(100 + speed * i, 200, 24, 60), box(100 + speed * 9 - speed * i, 200 + offset, 24, 60)
         rows = [a] if i in hidden else [a, b]
-        cols = np.stack([red, blue][: len(rows)]) if colours else None
+        pair = colours if isinstance(colours, tuple) else (red, blue)
+        cols = np.stack(pair[: len(rows)]) if colours is not False else None
         out = ids_by_row(tracker.update(dets(rows), cols))
         going_right.append(out.get(tuple(np.round(np.asarray(a, np.float32), 2))))
         going_left.append(out.get(tuple(np.round(np.asarray(b, np.float32), 2))))
@@ -357,3 +358,20 @@ def test_an_unknown_colour_gates_nothing():
             col[0, 0] = 1.0  # red, then unknown (occluded torsos)
         ids.append(single_id(ids_by_row(gated.update(dets([b]), col))))
     assert ids == [1] * 5
+
+
+def test_the_legs_gate_keeps_teammates_in_one_bib_apart():
+    # The same red bib on both runners, navy shorts and white shorts: the torso gate alone lets the
+    # red-navy track take the red-white box where the other is hidden; a gate per part (torso, legs),
+    # the colours side by side, does not.
+    red, navy, white = np.zeros(68, np.float32), np.zeros(68, np.float32), np.zeros(68, np.float32)
+    red[0], navy[40], white[66] = 1.0, 1.0, 1.0
+    a, b = np.concatenate([red, navy]), np.concatenate([red, white])
+    torso_only = _sparse_tracker(1.0)
+    torso_only.colour_gate = (0.5, 1.1)  # a legs gate no distance passes: the torso's alone
+    right, _ = _crossing(torso_only, 25, colours=(a, b), offset=0)
+    assert 2 in right
+    both = _sparse_tracker(1.0)
+    both.colour_gate = (0.5, 0.5)
+    right, left = _crossing(both, 25, colours=(a, b), offset=0)
+    assert set(right) == {1} and {i for i in left if i is not None} == {2}
