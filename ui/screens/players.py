@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from edge_app.errors import AxolotlError
 from edge_app.report import MIN_FRAMES
@@ -174,7 +175,8 @@ class PlayersScreen(QWidget):
         )
 
     def _questions(self, sid: str, qs: list[dict]) -> None:
-        if sid != self.kiosk.session_id:
+        # the job may end after the screen is gone (the window closed while it ran)
+        if sid != self.kiosk.session_id or not isValid(self.ask_btn):
             return
         self.questions = qs
         self.ask_btn.setText(f"Who is this? ({len(qs)})")
