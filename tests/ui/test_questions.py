@@ -23,7 +23,7 @@ def test_the_kiosk_asks_and_applies_the_answer(recorded_window, recorded_kiosk, 
     store = recorded_kiosk.store
     sid = store.list_sessions()[0]["id"]
     expected = player_edits.questions(store, sid)
-    assert len(expected) >= 2
+    assert len(expected) >= 1  # the sample clip has one or more (the flow after the answer checks both cases)
     recorded_kiosk.open_session(sid)
     recorded_window.show_screen("players")
     screen = recorded_window.screens["players"]
