@@ -23,6 +23,7 @@ from edge_app.identity import (
     roster_roles,
     roster_to_dict,
     save_default_roster,
+    swap_cuts,
 )
 from edge_app.identity.questions import path_length, questions
 from edge_app.metrics.engine import player_kpis
@@ -113,6 +114,15 @@ def build_summary(
     return validate_summary(summary.to_json_dict())
 
 
+def cut_swaps(store, session_id: str) -> int:
+    """Cut the tracks that hold two people where their legs change (`identity.swap_cuts`), before the
+    positions are read; not kept as the coach's splits. Returns how many cuts."""
+    cuts = swap_cuts(store.appearance(session_id, frames=True))
+    for tid, frame in sorted(cuts, key=lambda c: (c[0], -c[1])):  # a track's last cut first: its id stays
+        store.split_track(session_id, tid, frame, record=False)
+    return len(cuts)
+
+
 def summarize_session(
     store,
     session_id: str,
@@ -129,6 +139,8 @@ def summarize_session(
     sid = store.resolve_id(session_id)
     if roster is not None:
         store.set_roster(sid, roster.rows())
+    if stitch:
+        cut_swaps(store, sid)
     positions = read_positions(store, sid, calibration)
     if stitch:
         assign_session(store, sid, positions, roster=session_roster(store, sid))

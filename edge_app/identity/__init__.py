@@ -4,6 +4,9 @@
 - `stitch`: fragments and today's short-gap linking (at most 15 s apart: precise chains);
 - `assign`: the chains clustered into people over the whole session, the coach's edits as
   constraints, a roster's size and kits as the target; the players' roles;
+- `swaps`: where a track's legs change, the tracker's swap of two teammates: the report cuts it there;
+- `refine`: then every track given again, moment by moment, to one of the session's people (the
+  roster's size or the most seen at once) by the colours each person wears over the whole session;
 - `roster`: the roster file (`analyze --roster`) and the box's own (`roster.toml` in the data folder);
 - `questions`: "who is this?", the few links the assignment is least sure of.
 """
@@ -29,6 +32,7 @@ from edge_app.identity.roster import (
     save_default_roster,
 )
 from edge_app.identity.stitch import Fragment, fragments, link_costs, stitch, stitch_session
+from edge_app.identity.swaps import swap_cuts
 
 __all__ = [
     "Fragment",
@@ -52,6 +56,7 @@ __all__ = [
     "save_default_roster",
     "stitch",
     "stitch_session",
+    "swap_cuts",
     "torso_box",
     "torso_histogram",
 ]

@@ -299,12 +299,13 @@ class PlayersMixin(StoreConnection):
             self._drop_empty_players(sid)
         return f"player-{target}"
 
-    def split_track(self, session_id: str, track_id: int, at_frame: int) -> int:
+    def split_track(self, session_id: str, track_id: int, at_frame: int, *, record: bool = True) -> int:
         """Cut a track at a frame (an id switch): the part from `at_frame` on gets a new track id.
 
         Its detections, pose samples, appearance samples and photo are re-labelled, the `tracks`
         summaries of both parts recomputed, the split recorded in `track_splits` (the stitching
-        pass will not re-link the two parts). The new part belongs to no player. Returns its id.
+        pass will not re-link the two parts; `record=False`: not, for a cut the box made itself,
+        which the identity may still undo). The new part belongs to no player. Returns its id.
         Only for sessions that have ended (the tracker might still hand out that id).
         """
         sid = self.resolve_id(session_id)
@@ -363,10 +364,12 @@ class PlayersMixin(StoreConnection):
                        WHERE session_id = :s AND track_id = :t""",
                     {"s": sid, "t": t},
                 )
-            conn.execute(
-                "INSERT INTO track_splits (session_id, track_id, at_frame, new_track_id, created_at) VALUES (?, ?, ?, ?, ?)",
-                (sid, tid, at_frame, new, utc_now_iso()),
-            )
+            if record:
+                conn.execute(
+                    "INSERT INTO track_splits (session_id, track_id, at_frame, new_track_id, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (sid, tid, at_frame, new, utc_now_iso()),
+                )
         return new
 
     def cannot_link(self, session_id: str) -> list[tuple[int, int]]:
@@ -465,16 +468,18 @@ class PlayersMixin(StoreConnection):
                 (sid,),
             ).fetchall()
 
-    def appearance(self, session_id: str) -> dict[int, list[np.ndarray]]:
-        """Per track, its torso histograms in the order they were stored."""
+    def appearance(self, session_id: str, *, frames: bool = False) -> dict[int, list]:
+        """Per track, its appearance samples (`identity.split_sample`) in the order they were stored;
+        `frames`: as (frame, sample)."""
         sid = self.resolve_id(session_id)
         self.flush()
         out: dict[int, list] = {}
         with self._reader("reading appearance") as conn:
-            for tid, blob in conn.execute(
-                "SELECT track_id, hist FROM appearance WHERE session_id = ? ORDER BY id", (sid,)
+            for tid, frame, blob in conn.execute(
+                "SELECT track_id, frame, hist FROM appearance WHERE session_id = ? ORDER BY id", (sid,)
             ):
-                out.setdefault(int(tid), []).append(np.frombuffer(blob, dtype="<f4"))
+                h = np.frombuffer(blob, dtype="<f4")
+                out.setdefault(int(tid), []).append((int(frame), h) if frames else h)
         return out
 
     def track_photo(self, session_id: str, track_id) -> bytes | None:
