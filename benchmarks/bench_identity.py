@@ -14,7 +14,7 @@ import argparse
 import time
 
 from edge_app.identity import assign, stitch
-from edge_app.identity.assign import refine_people
+from edge_app.identity.session import refine_people
 from tests.identity.helpers import score, session
 
 CASES = {

@@ -5,6 +5,7 @@
 - `assign`: the chains clustered into people over the whole session, the coach's edits as
   constraints, a roster's size and kits as the target; the players' roles;
 - `swaps`: where a track's legs change, the tracker's swap of two teammates: the report cuts it there;
+- `session`: a stored session's people: stitch, assign, refine, stored;
 - `refine`: then every track given again, moment by moment, to one of the session's people (the
   roster's size or the most seen at once) by the colours each person wears over the whole session;
 - `roster`: the roster file (`analyze --roster`) and the box's own (`roster.toml` in the data folder);
@@ -21,7 +22,7 @@ from edge_app.identity.appearance import (
     torso_colours,
     torso_histogram,
 )
-from edge_app.identity.assign import assign, assign_session, roster_roles
+from edge_app.identity.assign import assign, roster_roles
 from edge_app.identity.roster import (
     Roster,
     RosterPlayer,
@@ -31,6 +32,7 @@ from edge_app.identity.roster import (
     roster_to_dict,
     save_default_roster,
 )
+from edge_app.identity.session import assign_session, refine_people
 from edge_app.identity.stitch import Fragment, fragments, link_costs, stitch, stitch_session
 from edge_app.identity.swaps import swap_cuts
 
@@ -42,6 +44,7 @@ __all__ = [
     "torso_colours",
     "assign",
     "assign_session",
+    "refine_people",
     "colour_histogram",
     "default_roster",
     "fragments",

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edge_app.identity import Fragment, colour_histogram, roster_from_dict
-from edge_app.identity.roster import COLOURS
+from edge_app.identity import Fragment, assign, colour_histogram, roster_from_dict
+from edge_app.identity.roster import COLOURS, colour_rgb, parse_colour
+from edge_app.identity.session import refine_people
+from edge_app.identity.stitch import stitch
 
 PITCH = (55.0, 37.0)
 DT = 0.5
@@ -155,3 +157,58 @@ def score(groups, s: Session) -> dict:
         "purity": float(m.max(axis=1).sum() / total),
         "idf1": float(m[r, c].sum() / total),
     }
+
+
+# Hand-made fragments (tests/identity/test_assign.py, test_refine.py, test_swaps.py).
+
+
+def shirt(colour: str, seed: int = 0) -> np.ndarray:
+    """The histogram of a shirt of a named colour, with pixel noise."""
+    bgr = np.array(colour_rgb(parse_colour(colour, "test")), float)[::-1]
+    noise = np.random.default_rng(seed).normal(0, 12, (40, 30, 3))
+    return colour_histogram(np.clip(bgr + noise, 0, 255).astype(np.uint8))
+
+
+RED, BLUE, BLACK = shirt("red"), shirt("blue"), shirt("black")
+# A red shirt in shade, 0.35 from RED: RED and BLACK share no bin, so d(mix) = sqrt(1 - sqrt(1 - w)).
+_W = 1 - (1 - 0.35**2) ** 2
+SHADE = ((1 - _W) * RED + _W * BLACK).astype(np.float32)
+
+
+def frag(tid, t0, t1, p0, p1, hist=RED, v0=(0.0, 0.0), v1=None):
+    return Fragment(
+        track_id=tid,
+        first_frame=int(t0 * 10),
+        last_frame=int(t1 * 10),
+        first_t=float(t0),
+        last_t=float(t1),
+        first_point=tuple(map(float, p0)),
+        last_point=tuple(map(float, p1)),
+        first_height=100.0,
+        last_height=100.0,
+        hist=hist,
+        frames=int((t1 - t0) * 10) + 1,
+        samples=10,
+        first_velocity=v0,
+        last_velocity=v0 if v1 is None else v1,
+    )
+
+
+def people(frags, refined=True, **kw):
+    """Stitch, assign and refine, as `assign_session` does (`refined=False`: the clustering alone); groups
+    as sorted sets for comparison."""
+    """Stitch, then assign, as `assign_session` does; groups as sorted sets for comparison."""
+    metres = kw.pop("metres", True)
+    chains = stitch(frags, metres=metres, cannot_link=kw.get("cannot_link", ()))
+    groups = assign(frags, chains, metres=metres, **kw)
+    if refined:
+        groups = refine_people(
+            frags,
+            groups,
+            chains,
+            metres=metres,
+            owners=kw.get("owners") or {},
+            cannot_link=kw.get("cannot_link", ()),
+            roster=kw.get("roster"),
+        )
+    return sorted(sorted(g) for g in groups)

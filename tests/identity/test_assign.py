@@ -9,60 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edge_app.identity import Fragment, assign, colour_histogram, histogram_distance, roster_from_dict, roster_roles
-from edge_app.identity.assign import refine_people
-from edge_app.identity.roster import colour_rgb, parse_colour
+from edge_app.identity import histogram_distance, roster_from_dict, roster_roles
 from edge_app.identity.stitch import stitch
-
-
-def shirt(colour: str, seed: int = 0) -> np.ndarray:
-    """The histogram of a shirt of a named colour, with pixel noise."""
-    bgr = np.array(colour_rgb(parse_colour(colour, "test")), float)[::-1]
-    noise = np.random.default_rng(seed).normal(0, 12, (40, 30, 3))
-    return colour_histogram(np.clip(bgr + noise, 0, 255).astype(np.uint8))
-
-
-RED, BLUE, BLACK = shirt("red"), shirt("blue"), shirt("black")
-# A red shirt in shade, 0.35 from RED: RED and BLACK share no bin, so d(mix) = sqrt(1 - sqrt(1 - w)).
-_W = 1 - (1 - 0.35**2) ** 2
-SHADE = ((1 - _W) * RED + _W * BLACK).astype(np.float32)
-
-
-def frag(tid, t0, t1, p0, p1, hist=RED, v0=(0.0, 0.0), v1=None):
-    return Fragment(
-        track_id=tid,
-        first_frame=int(t0 * 10),
-        last_frame=int(t1 * 10),
-        first_t=float(t0),
-        last_t=float(t1),
-        first_point=tuple(map(float, p0)),
-        last_point=tuple(map(float, p1)),
-        first_height=100.0,
-        last_height=100.0,
-        hist=hist,
-        frames=int((t1 - t0) * 10) + 1,
-        samples=10,
-        first_velocity=v0,
-        last_velocity=v0 if v1 is None else v1,
-    )
-
-
-def people(frags, refined=True, **kw):
-    """Stitch, then assign, as `assign_session` does; groups as sorted sets for comparison."""
-    metres = kw.pop("metres", True)
-    chains = stitch(frags, metres=metres, cannot_link=kw.get("cannot_link", ()))
-    groups = assign(frags, chains, metres=metres, **kw)
-    if refined:
-        groups = refine_people(
-            frags,
-            groups,
-            chains,
-            metres=metres,
-            owners=kw.get("owners") or {},
-            cannot_link=kw.get("cannot_link", ()),
-            roster=kw.get("roster"),
-        )
-    return sorted(sorted(g) for g in groups)
+from tests.identity.helpers import BLACK, RED, SHADE, frag, people, shirt
 
 
 def players(groups, names=None):

@@ -7,7 +7,7 @@ import dataclasses
 
 from edge_app.identity import roster_from_dict
 from edge_app.identity.refine import NOBODY, busiest, refine
-from tests.identity.test_assign import BLACK, BLUE, RED, SHADE, frag, people, shirt
+from tests.identity.helpers import BLACK, BLUE, RED, SHADE, frag, people, shirt
 
 DARK, WHITE = shirt("navy", 1), shirt("white", 2)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from edge_app.identity.swaps import CUT_AT, MIN_SIDE, TORSO_SAME, swap_cuts
-from tests.identity.test_assign import BLUE, RED, shirt
+from tests.identity.helpers import BLUE, RED, shirt
 
 NAVY, WHITE = shirt("navy", 1), shirt("white", 2)
 
