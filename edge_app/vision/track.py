@@ -132,6 +132,7 @@ class ByteTrack:
         self.minimum_matching_threshold = float(minimum_matching_threshold)
         self.det_thresh = self.track_activation_threshold + 0.1
         self.max_time_lost = int(frame_rate / 30.0 * lost_track_buffer)
+        self.frame_rate = frame_rate
         self.minimum_consecutive_frames = int(minimum_consecutive_frames)
         # Live runs (and sparse files) process a frame every 0.1-0.5 s: a small player moves further
         # than their own width between two, and plain IoU loses them. The pipeline sets this buffer there
@@ -179,6 +180,7 @@ class ByteTrack:
     def reset(self) -> None:
         """Forget every track and restart ids and the frame count (call between videos)."""
         self.frame_id = 0
+        self._updates = 0  # frames tracked (`frame_id` may step by more than one)
         self._next_eid = 1
         self._alive[:] = False
         self._tracked = _EMPTY_I  # slots, in supervision's list order
@@ -219,7 +221,10 @@ class ByteTrack:
         `colour_gate`)."""
         if self.colour_gate is None:
             colours = None
-        self.frame_id += 1
+        # Frames far apart (`steps` > 1): the clock advances by the source frames the step spans, so a lost
+        # track is dropped after the same media time however fast the box processes (it lingered 5-12 s live).
+        self.frame_id += max(1, round(self.steps * self.frame_rate / 30.0)) if self.steps > 1 else 1
+        self._updates += 1
         conf = detections.confidence
         boxes, xyah = _measurements(detections.xyxy)
         thr = self.track_activation_threshold
@@ -400,7 +405,7 @@ class ByteTrack:
         else:
             self._eid[new] = -1
         self._state[new] = TRACKED
-        self._activated[new] = fid == 1
+        self._activated[new] = self._updates == 1
         self._len[new] = 0
         self._frame[new] = fid
         self._start[new] = fid

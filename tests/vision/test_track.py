@@ -375,3 +375,19 @@ def test_the_legs_gate_keeps_teammates_in_one_bib_apart():
     both.colour_gate = (0.5, 0.5)
     right, left = _crossing(both, 25, colours=(a, b), offset=0)
     assert set(right) == {1} and {i for i in left if i is not None} == {2}
+
+
+def test_a_lost_track_is_dropped_after_the_same_media_time_however_sparse_the_frames():
+    # ByteTrack keeps a lost track 30 frames at 30 fps: 1 s (and re-findable one update more). At 5 Hz
+    # (steps 6) the clock advances 6 frames an update: a player unseen for 0.8 s is re-found, one unseen
+    # for 1.6 s comes back new. Counted in updates, a lost track lingered 30 of them: 6 s.
+    def back_as(updates: int) -> set:
+        tracker = _sparse_tracker(6.0)
+        for _ in range(3):
+            assert set(ids_by_row(tracker.update(dets([box(100, 200, 24, 60)]))).values()) == {1}
+        for _ in range(updates):
+            tracker.update(dets([]))
+        return {i for _ in range(2) for i in ids_by_row(tracker.update(dets([box(100, 200, 24, 60)]))).values()}
+
+    assert back_as(4) == {1}
+    assert back_as(8) == {2}
