@@ -33,6 +33,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 
+from edge_app.identity.appearance import histogram_distance
 from edge_app.identity.assign import (
     APP_MISSING,
     APP_SCALE,
@@ -41,6 +42,7 @@ from edge_app.identity.assign import (
     MOTION_CAP,
     _bhattacharyya_rows,
     _Frags,
+    _Kits,
     cluster_histogram,
 )
 from edge_app.identity.roster import Roster
@@ -61,12 +63,18 @@ STARTS = 4  # the clustering's people, then three busy moments'
 
 def busiest(frags: Sequence[Fragment], long_s: float = LONG_S) -> int:
     """The most tracks of at least `long_s` seen at one moment: that many different people at least."""
-    spans = [(f.first_t, f.last_t) for f in frags if f.first_t is not None and f.last_t - f.first_t >= long_s]
-    if not spans:
-        return 0
-    t0, t1 = np.array(spans).T
-    ts = np.r_[t0, t1]
-    return int(max(((t0 <= t) & (t1 >= t)).sum() for t in ts))
+    _, crowd, _ = _crowds(frags, long_s)
+    return int(crowd.max()) if len(crowd) else 0
+
+
+def _crowds(frags: Sequence[Fragment], long_s: float = LONG_S) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(times, how many tracks of at least `long_s` are seen at each, which tracks are that long): the
+    times are those tracks' starts and ends, where the count changes."""
+    t0 = np.array([f.first_t for f in frags], float)
+    t1 = np.array([f.last_t for f in frags], float)
+    long = (t1 - t0) >= long_s
+    times = np.unique(np.r_[t0[long], t1[long]])
+    return times, np.array([(long & (t0 <= t) & (t1 >= t)).sum() for t in times], int), long
 
 
 def _colour_costs(frags: Sequence[Fragment], people: list[np.ndarray], legs_weight: float) -> np.ndarray:
@@ -122,10 +130,10 @@ def refine(
         return [list(g) for g in groups]
     pins = set(pinned)
     fixed = np.array([f.track_id in pins for f in frags])
-    near, kit = _near(frags, links, idx), _kits(frags, roster)
+    near, kit, moments = _near(frags, links, idx), _kits(frags, roster), _moments(frags)
     best = None
     for label in _starts(frags, group_of, fixed, count, starts):
-        label, objective = _iterate(frags, label, fixed, near, kit, legs_weight, iterations)
+        label, objective = _iterate(frags, label, fixed, near, kit, moments, legs_weight, iterations)
         objective += MOTION_S * _motion(frags, label, metres)
         if best is None or objective < best[1] - 1e-6:  # a tie keeps the clustering's (the first start)
             best = (label, objective)
@@ -159,10 +167,8 @@ def _starts(frags, group_of: np.ndarray, fixed: np.ndarray, count: int, starts: 
         return label
 
     yield label_of([np.flatnonzero(group_of == g) for g in by_seen[:count]])
-    long = (t1 - t0) >= LONG_S
     coach = [np.flatnonzero(group_of == g) for g in sorted(set(group_of[fixed & has].tolist()))]
-    times = np.unique(np.r_[t0[long], t1[long]])
-    crowd = np.array([(long & (t0 <= t) & (t1 >= t)).sum() for t in times])
+    times, crowd, long = _crowds(frags)
     picked: list[float] = []
     for i in np.argsort(-crowd, kind="stable"):
         if len(picked) >= starts - 1 or crowd[i] < 2:
@@ -202,26 +208,29 @@ def _near(frags, links, idx) -> sparse.csr_matrix:
     """The stitched neighbours whose legs agree (the stitching weighs the torso alone), both ways."""
     n = len(frags)
     pairs = [(idx[a], idx[b]) for chain in links for a, b in zip(chain, chain[1:]) if a in idx and b in idx]
-    if pairs:
-        x, y = np.array(pairs).T
-        d = _distances([frags[k].legs for k in x], [frags[k].legs for k in y], 0.0)[
-            np.arange(len(x)), np.arange(len(x))
-        ]
-        pairs = [p for p, dk in zip(pairs, d) if dk <= LINK_LEGS_MAX]
+    legs = [frags[k].legs for k in range(n)]
+    pairs = [  # no legs (a session stored before them): the link stands
+        (x, y)
+        for x, y in pairs
+        if legs[x] is None or legs[y] is None or histogram_distance(legs[x], legs[y]) <= LINK_LEGS_MAX
+    ]
     a, b = np.array(pairs, int).reshape(-1, 2).T
     return sparse.coo_matrix((np.ones(2 * len(a)), (np.r_[a, b], np.r_[b, a])), shape=(n, n)).tocsr()
 
 
-def _iterate(frags, label, fixed, near, kit, legs_weight: float, iterations: int) -> tuple[np.ndarray, float]:
-    """Colours, then each moment's one-to-one assignment, `iterations` times: (labels, the last total cost)."""
-    n = len(frags)
+def _moments(frags) -> list[tuple[np.ndarray, float]]:
+    """(the tracks in view, for how long) between each two consecutive starts or ends: the tracks in view
+    do not change in between, so one assignment each, its votes weighted by how long it holds."""
     t0 = np.array([f.first_t for f in frags])
     t1 = np.array([f.last_t for f in frags])
-    # Between two consecutive starts or ends the tracks in view do not change: one assignment each, its
-    # votes weighted by how long it holds.
     edges = np.unique(np.r_[t0, t1])
     mids, spans = (edges[1:] + edges[:-1]) / 2, np.diff(edges)
-    moments = [(np.flatnonzero((t0 <= t) & (t1 >= t)), w) for t, w in zip(mids, spans)]
+    return [(np.flatnonzero((t0 <= t) & (t1 >= t)), w) for t, w in zip(mids, spans)]
+
+
+def _iterate(frags, label, fixed, near, kit, moments, legs_weight: float, iterations: int) -> tuple[np.ndarray, float]:
+    """Colours, then each moment's one-to-one assignment, `iterations` times: (labels, the last total cost)."""
+    n = len(frags)
     caught = np.zeros(n, bool)
     for v, _ in moments:
         caught[v] = True
@@ -262,8 +271,6 @@ def _iterate(frags, label, fixed, near, kit, legs_weight: float, iterations: int
 
 def _kits(frags: Sequence[Fragment], roster: Roster | None) -> np.ndarray:
     """Each track's kit in the roster (-1: none or no roster)."""
-    from edge_app.identity.assign import _Kits
-
     kits = _Kits(roster)
     if not kits.keys:
         return np.full(len(frags), -1)

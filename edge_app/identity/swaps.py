@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from edge_app.identity.appearance import split_sample
+from edge_app.identity.appearance import histogram_distance, split_sample
 
 CUT_AT = 0.3
 MIN_SIDE = 10  # samples (0.2 s apart live): 2 s a side
@@ -47,15 +47,10 @@ def _cuts(legs: np.ndarray, torso: np.ndarray, min_side: int, cut_at: float) -> 
     if len(legs) < 2 * min_side:
         return []
     k, d = _best_cut(legs, min_side)
-    if d <= cut_at or _distance(torso[:k].mean(axis=0), torso[k:].mean(axis=0)) > TORSO_SAME:
+    if d <= cut_at or histogram_distance(torso[:k].mean(axis=0), torso[k:].mean(axis=0)) > TORSO_SAME:
         return []
     left, right = _cuts(legs[:k], torso[:k], min_side, cut_at), _cuts(legs[k:], torso[k:], min_side, cut_at)
     return left + [k] + [k + c for c in right]
-
-
-def _distance(a: np.ndarray, b: np.ndarray) -> float:
-    bc = np.sqrt(a * b).sum() / max(np.sqrt(a.sum() * b.sum()), 1e-12)
-    return float(np.sqrt(max(1.0 - bc, 0.0)))
 
 
 def swap_cuts(samples: dict[int, list], *, cut_at: float = CUT_AT, min_side: int = MIN_SIDE) -> list[tuple[int, int]]:

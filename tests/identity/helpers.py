@@ -212,3 +212,16 @@ def people(frags, refined=True, **kw):
             roster=kw.get("roster"),
         )
     return sorted(sorted(g) for g in groups)
+
+
+def sam_gone_ten_minutes() -> list:
+    """Sam (1, 0-60 s) back in shade (5, 660-900 s: 0.35 from red); 2, 3, 4 (red) and the referee 6 (black)
+    seen throughout (tests/identity/test_assign.py says the costs)."""
+    return [
+        frag(1, 0, 60, (10, 10), (20, 10)),
+        frag(2, 0, 900, (40, 10), (40, 12)),
+        frag(3, 0, 900, (50, 20), (52, 20)),
+        frag(4, 0, 900, (30, 30), (31, 30)),
+        frag(5, 660, 900, (30, 20), (25, 20), hist=SHADE),
+        frag(6, 0, 900, (52, 34), (50, 30), hist=BLACK),
+    ]

@@ -11,7 +11,7 @@ import pytest
 
 from edge_app.identity import histogram_distance, roster_from_dict, roster_roles
 from edge_app.identity.stitch import stitch
-from tests.identity.helpers import BLACK, RED, SHADE, frag, people, shirt
+from tests.identity.helpers import BLACK, RED, SHADE, frag, people, sam_gone_ten_minutes, shirt
 
 
 def players(groups, names=None):
@@ -33,14 +33,7 @@ def test_a_player_gone_ten_minutes_comes_back_under_their_name():
     # shade: his shirt reads 0.35 from its sunlit self. Alex, Kim, Jo (2-4) are seen throughout, the
     # referee (6, black) too. 5 can only be Sam: 2, 3, 4 and 6 are seen with it.
     assert histogram_distance(RED, SHADE) == pytest.approx(0.35, abs=0.02)
-    frags = [
-        frag(1, 0, 60, (10, 10), (20, 10)),
-        frag(2, 0, 900, (40, 10), (40, 12)),
-        frag(3, 0, 900, (50, 20), (52, 20)),
-        frag(4, 0, 900, (30, 30), (31, 30)),
-        frag(5, 660, 900, (30, 20), (25, 20), hist=SHADE),
-        frag(6, 0, 900, (52, 34), (50, 30), hist=BLACK),
-    ]
+    frags = sam_gone_ten_minutes()
     # 1 -> 5: 0.35 / 0.35 = 1.0 in colour, 14.1 m / (2 x 600 s + 1.5) = 0.01 in motion: 1.01 > 0.9, so
     # without a roster Sam comes back as a sixth person (the conservative estimate) ...
     alone = people(frags, owners={1: 1})

@@ -7,7 +7,7 @@ import dataclasses
 
 from edge_app.identity import roster_from_dict
 from edge_app.identity.refine import NOBODY, busiest, refine
-from tests.identity.helpers import BLACK, BLUE, RED, SHADE, frag, people, shirt
+from tests.identity.helpers import BLACK, BLUE, RED, frag, people, sam_gone_ten_minutes, shirt
 
 DARK, WHITE = shirt("navy", 1), shirt("white", 2)
 
@@ -25,18 +25,11 @@ def test_the_busiest_moment_counts_the_long_tracks_seen_at_once():
 
 def test_without_a_roster_a_player_gone_ten_minutes_is_back_as_themselves():
     # test_assign's Sam: 1 (0-60 s) and, in shade, 5 (660-900 s); 2, 3, 4 (red) and the referee 6 (black)
-    # throughout. The clustering keeps them apart (six rows: 1 and 5 are seen with everyone but each
-    # other, and ...); at most five are seen at once, so five people: the five most seen are 2, 3, 4, 6
+    # throughout. The clustering keeps them apart (six rows: 1 -> 5 costs 1.01 in colour and motion); at
+    # most five are seen at once, so five people: the five most seen are 2, 3, 4, 6
     # (900 s) and 5 (240 s), and 1, seen with 2, 3, 4 and 6, goes to the one person free then, 5's
     # (colour 1.0 < NOBODY).
-    frags = [
-        frag(1, 0, 60, (10, 10), (20, 10)),
-        frag(2, 0, 900, (40, 10), (40, 12)),
-        frag(3, 0, 900, (50, 20), (52, 20)),
-        frag(4, 0, 900, (30, 30), (31, 30)),
-        frag(5, 660, 900, (30, 20), (25, 20), hist=SHADE),
-        frag(6, 0, 900, (52, 34), (50, 30), hist=BLACK),
-    ]
+    frags = sam_gone_ten_minutes()
     assert busiest(frags) == 5
     assert people(frags, refined=False) == [[1], [2], [3], [4], [5], [6]]
     assert people(frags) == [[1, 5], [2], [3], [4], [6]]
